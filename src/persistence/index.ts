@@ -1,0 +1,10 @@
+/**
+ * Persistence: the Store contract, the in-memory store and the group-commit batcher.
+ * The LMDB store lives in `./lmdb/` and is imported separately so embedding without it never
+ * loads the native module.
+ */
+export type * from './types.js';
+export { StoreError } from './types.js';
+export { MemoryStore, type MemoryStoreOptions } from './memory.js';
+export { StateImage } from './image.js';
+export { Batcher, type BatcherOptions, type CommitFn } from './batcher.js';
