@@ -75,12 +75,7 @@ export function parseAclFile(text: string, source = 'acl file'): AclRules {
   return rules;
 }
 
-function parseRule(
-  kind: 'topic' | 'pattern',
-  rest: string,
-  line: number,
-  source: string,
-): AclRule {
+function parseRule(kind: 'topic' | 'pattern', rest: string, line: number, source: string): AclRule {
   if (rest === '') throw new AuthFileError(source, line, `missing topic after '${kind}'`);
   // As in Mosquitto: with one word it is the topic; with more, the first is the access type and
   // the remainder (which may contain spaces) is the topic.

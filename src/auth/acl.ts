@@ -2,8 +2,8 @@
 // checker is made (user block or anonymous block, patterns with `%c`/`%u` substituted), so a check
 // is a scan of a few pre-split filters, and repeated topics hit a small cache.
 import { readFile } from 'node:fs/promises';
-import { parseAclFile } from './acl-file.js';
 import type { AclRule, AclRules } from './acl-file.js';
+import { parseAclFile } from './acl-file.js';
 import { coversLevels, matchLevels } from './topic-match.js';
 
 /** Who a connection is, as far as the ACL cares. */

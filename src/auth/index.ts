@@ -1,9 +1,11 @@
 // Authentication and authorization building blocks, for the broker and for embedders.
-export { Acl, AclChecker } from './acl.js';
+
 export type { AclIdentity } from './acl.js';
-export { parseAclFile } from './acl-file.js';
+export { Acl, AclChecker } from './acl.js';
 export type { AclAccess, AclRule, AclRules } from './acl-file.js';
+export { parseAclFile } from './acl-file.js';
 export { AuthFileError } from './errors.js';
+export type { HashOptions, PasswordHash, ScryptFunction, ScryptParams } from './hash.js';
 export {
   DEFAULT_SCRYPT_PARAMS,
   hashPassword,
@@ -11,15 +13,14 @@ export {
   parseHash,
   verifyHash,
 } from './hash.js';
-export type { HashOptions, PasswordHash, ScryptFunction, ScryptParams } from './hash.js';
-export {
-  PasswordAuthenticator,
-  parsePasswordFile,
-  splitPasswordFile,
-} from './password-file.js';
 export type {
   Authenticator,
   PasswordAuthenticatorOptions,
   PasswordEntry,
   PasswordFileLine,
+} from './password-file.js';
+export {
+  PasswordAuthenticator,
+  parsePasswordFile,
+  splitPasswordFile,
 } from './password-file.js';

@@ -3,6 +3,7 @@
 // skipped line is a user who cannot log in, or worse, a typo nobody notices.
 import { readFile } from 'node:fs/promises';
 import { AuthFileError } from './errors.js';
+import type { PasswordHash, ScryptFunction, ScryptParams } from './hash.js';
 import {
   DEFAULT_SCRYPT_PARAMS,
   dummyHash,
@@ -11,7 +12,6 @@ import {
   toBuffer,
   verifyHash,
 } from './hash.js';
-import type { PasswordHash, ScryptFunction, ScryptParams } from './hash.js';
 
 /** One line of a password file, as the CLI needs it to rewrite the file faithfully. */
 export type PasswordFileLine =
