@@ -1,0 +1,528 @@
+// Flag parsing shared by `petrel pub`, `petrel sub` and `petrel rr`, following the meanings of
+// mosquitto_pub / mosquitto_sub / mosquitto_rr.
+import { readFileSync } from 'node:fs';
+import type { MqttClient } from '../client/client.js';
+import type { ClientOptions, ConnectProperties } from '../client/options.js';
+import type { ProtocolVersion, QoS } from '../codec/constants.js';
+import type { Packet } from '../codec/types.js';
+import type { Message, PublishProperties } from '../client/types.js';
+
+/** A bad command line; the message names the flag. */
+export class UsageError extends Error {}
+
+/** v5 properties given with `-D command property value`, grouped by packet. */
+export interface CliProperties {
+  connect: ConnectProperties;
+  publish: PublishProperties;
+  subscribe: { subscriptionIdentifier?: number; userProperties?: Array<[string, string]> };
+  unsubscribe: { userProperties?: Array<[string, string]> };
+  disconnect: { sessionExpiryInterval?: number; userProperties?: Array<[string, string]> };
+  will: PublishProperties & { willDelayInterval?: number };
+}
+
+/** Settings every command shares. */
+export interface CommonArgs {
+  host: string;
+  port: number | undefined;
+  url: string | undefined;
+  /** Topic taken from the `-L` URL path. */
+  urlTopic: string | undefined;
+  clientId: string | undefined;
+  idPrefix: string | undefined;
+  username: string | undefined;
+  password: string | undefined;
+  keepAlive: number;
+  protocolVersion: ProtocolVersion;
+  clean: boolean;
+  sessionExpiry: number | undefined;
+  qos: QoS;
+  debug: boolean;
+  quiet: boolean;
+  willTopic: string | undefined;
+  willPayload: string | undefined;
+  willQos: QoS;
+  willRetain: boolean;
+  cafile: string | undefined;
+  cert: string | undefined;
+  key: string | undefined;
+  insecure: boolean;
+  tls: boolean;
+  connectTimeout: number;
+  properties: CliProperties;
+}
+
+/** A command-specific flag: `arity` values follow it. */
+export interface FlagSpec {
+  names: string[];
+  arity: 0 | 1;
+  apply: (value: string, flag: string) => void;
+}
+
+/** One parsing pass: common flags plus the command's own. */
+export function parseArgs(argv: string[], specs: FlagSpec[]): CommonArgs {
+  const a: CommonArgs = {
+    host: 'localhost',
+    port: undefined,
+    url: undefined,
+    urlTopic: undefined,
+    clientId: undefined,
+    idPrefix: undefined,
+    username: undefined,
+    password: undefined,
+    keepAlive: 60,
+    protocolVersion: 4,
+    clean: true,
+    sessionExpiry: undefined,
+    qos: 0,
+    debug: false,
+    quiet: false,
+    willTopic: undefined,
+    willPayload: undefined,
+    willQos: 0,
+    willRetain: false,
+    cafile: undefined,
+    cert: undefined,
+    key: undefined,
+    insecure: false,
+    tls: false,
+    connectTimeout: 10,
+    properties: {
+      connect: {},
+      publish: {},
+      subscribe: {},
+      unsubscribe: {},
+      disconnect: {},
+      will: {},
+    },
+  };
+  const common: FlagSpec[] = [
+    { names: ['-h', '--host'], arity: 1, apply: (v) => void (a.host = v) },
+    { names: ['-p', '--port'], arity: 1, apply: (v, f) => void (a.port = int(v, f, 1, 65535)) },
+    {
+      names: ['-L', '--url'],
+      arity: 1,
+      apply: (v, f) => {
+        let u: URL;
+        try {
+          u = new URL(v);
+        } catch {
+          throw new UsageError(`${f}: invalid URL '${v}'`);
+        }
+        if (!['mqtt:', 'mqtts:', 'ws:', 'wss:'].includes(u.protocol)) {
+          throw new UsageError(`${f}: unsupported URL scheme '${u.protocol}'`);
+        }
+        a.url = v;
+        if (u.username) a.username = decodeURIComponent(u.username);
+        if (u.password) a.password = decodeURIComponent(u.password);
+        const isWs = u.protocol === 'ws:' || u.protocol === 'wss:';
+        // For mqtt(s) URLs the path is the topic (mosquitto's -L); for WebSocket it is the path.
+        if (!isWs && u.pathname.length > 1) a.urlTopic = decodeURIComponent(u.pathname.slice(1));
+      },
+    },
+    { names: ['-i', '--id'], arity: 1, apply: (v) => void (a.clientId = v) },
+    { names: ['-I', '--id-prefix'], arity: 1, apply: (v) => void (a.idPrefix = v) },
+    { names: ['-u', '--username'], arity: 1, apply: (v) => void (a.username = v) },
+    { names: ['-P', '--pw'], arity: 1, apply: (v) => void (a.password = v) },
+    {
+      names: ['-k', '--keepalive'],
+      arity: 1,
+      apply: (v, f) => void (a.keepAlive = int(v, f, 0, 65535)),
+    },
+    {
+      names: ['-V', '--protocol-version'],
+      arity: 1,
+      apply: (v, f) => void (a.protocolVersion = protocolVersion(v, f)),
+    },
+    { names: ['-c', '--disable-clean-session'], arity: 0, apply: () => void (a.clean = false) },
+    {
+      names: ['-x', '--session-expiry-interval'],
+      arity: 1,
+      apply: (v, f) => void (a.sessionExpiry = int(v, f, 0, 0xffffffff)),
+    },
+    { names: ['-q', '--qos'], arity: 1, apply: (v, f) => void (a.qos = qos(v, f)) },
+    { names: ['-d', '--debug'], arity: 0, apply: () => void (a.debug = true) },
+    { names: ['--quiet'], arity: 0, apply: () => void (a.quiet = true) },
+    { names: ['--will-topic'], arity: 1, apply: (v) => void (a.willTopic = v) },
+    { names: ['--will-payload'], arity: 1, apply: (v) => void (a.willPayload = v) },
+    { names: ['--will-qos'], arity: 1, apply: (v, f) => void (a.willQos = qos(v, f)) },
+    { names: ['--will-retain'], arity: 0, apply: () => void (a.willRetain = true) },
+    { names: ['--cafile'], arity: 1, apply: (v) => void ((a.cafile = v), (a.tls = true)) },
+    { names: ['--cert'], arity: 1, apply: (v) => void ((a.cert = v), (a.tls = true)) },
+    { names: ['--key'], arity: 1, apply: (v) => void ((a.key = v), (a.tls = true)) },
+    { names: ['--insecure'], arity: 0, apply: () => void (a.insecure = true) },
+    { names: ['--tls'], arity: 0, apply: () => void (a.tls = true) },
+    {
+      names: ['--connect-timeout'],
+      arity: 1,
+      apply: (v, f) => void (a.connectTimeout = num(v, f, 0.001)),
+    },
+  ];
+  const table = new Map<string, FlagSpec>();
+  for (const s of [...common, ...specs]) for (const n of s.names) table.set(n, s);
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i]!;
+    let inline: string | undefined;
+    if (arg.startsWith('--') && arg.includes('=')) {
+      const eq = arg.indexOf('=');
+      inline = arg.slice(eq + 1);
+      arg = arg.slice(0, eq);
+    }
+    if (arg === '-D' || arg === '--property') {
+      const consumed = parseProperty(argv, i, a.properties);
+      i += consumed;
+      continue;
+    }
+    const spec = table.get(arg);
+    if (spec === undefined) {
+      throw new UsageError(
+        arg.startsWith('-') ? `unknown option '${arg}'` : `unexpected argument '${arg}'`,
+      );
+    }
+    if (spec.arity === 0) {
+      if (inline !== undefined) throw new UsageError(`option '${arg}' takes no value`);
+      spec.apply('', arg);
+      continue;
+    }
+    let value = inline;
+    if (value === undefined) {
+      value = argv[i + 1];
+      if (value === undefined) throw new UsageError(`option '${arg}' needs a value`);
+      i++;
+    }
+    spec.apply(value, arg);
+  }
+  if (a.clientId !== undefined && a.idPrefix !== undefined) {
+    throw new UsageError("options '-i' and '-I' cannot be used together");
+  }
+  if (a.willTopic === undefined && (a.willPayload !== undefined || a.willRetain)) {
+    throw new UsageError("option '--will-payload'/'--will-retain' needs '--will-topic'");
+  }
+  if (a.password !== undefined && a.username === undefined) {
+    throw new UsageError("option '-P' needs '-u'");
+  }
+  return a;
+}
+
+/** Parses an integer flag value within bounds. */
+export function int(v: string, flag: string, min: number, max: number): number {
+  if (!/^-?\d+$/.test(v)) throw new UsageError(`option '${flag}': '${v}' is not an integer`);
+  const n = Number(v);
+  if (n < min || n > max) {
+    throw new UsageError(`option '${flag}': ${n} is out of range (${min}..${max})`);
+  }
+  return n;
+}
+
+/** Parses a non-negative number (seconds, may be fractional). */
+export function num(v: string, flag: string, min = 0): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < min) {
+    throw new UsageError(`option '${flag}': '${v}' is not a valid number`);
+  }
+  return n;
+}
+
+function qos(v: string, flag: string): QoS {
+  return int(v, flag, 0, 2) as QoS;
+}
+
+function protocolVersion(v: string, flag: string): ProtocolVersion {
+  switch (v) {
+    case '31':
+    case 'mqttv31':
+      return 3;
+    case '311':
+    case 'mqttv311':
+      return 4;
+    case '5':
+    case 'mqttv5':
+      return 5;
+    default:
+      throw new UsageError(`option '${flag}': unknown protocol version '${v}' (31, 311 or 5)`);
+  }
+}
+
+type PropKind = 'int' | 'string' | 'binary' | 'pair' | 'bool';
+
+const propertyKinds: Record<string, [PropKind, string[]]> = {
+  'payload-format-indicator': ['int', ['publish', 'will']],
+  'message-expiry-interval': ['int', ['publish', 'will']],
+  'content-type': ['string', ['publish', 'will']],
+  'response-topic': ['string', ['publish', 'will']],
+  'correlation-data': ['binary', ['publish', 'will']],
+  'topic-alias': ['int', ['publish']],
+  'user-property': [
+    'pair',
+    ['connect', 'publish', 'subscribe', 'unsubscribe', 'disconnect', 'will'],
+  ],
+  'session-expiry-interval': ['int', ['connect', 'disconnect']],
+  'receive-maximum': ['int', ['connect']],
+  'maximum-packet-size': ['int', ['connect']],
+  'topic-alias-maximum': ['int', ['connect']],
+  'request-response-information': ['bool', ['connect']],
+  'request-problem-information': ['bool', ['connect']],
+  'authentication-method': ['string', ['connect']],
+  'authentication-data': ['binary', ['connect']],
+  'subscription-identifier': ['int', ['subscribe']],
+  'will-delay-interval': ['int', ['will']],
+};
+
+const camel = (s: string): string => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** `-D command property value [value]`; returns how many extra argv entries were consumed. */
+function parseProperty(argv: string[], i: number, out: CliProperties): number {
+  const command = argv[i + 1];
+  const name = argv[i + 2];
+  const value = argv[i + 3];
+  if (command === undefined || name === undefined || value === undefined) {
+    throw new UsageError("option '-D' needs a command, a property name and a value");
+  }
+  if (!(command in out)) {
+    throw new UsageError(`option '-D': unknown command '${command}'`);
+  }
+  const kind = propertyKinds[name];
+  if (kind === undefined) throw new UsageError(`option '-D': unknown property '${name}'`);
+  if (!kind[1].includes(command)) {
+    throw new UsageError(`option '-D': property '${name}' is not allowed in ${command}`);
+  }
+  const target = out[command as keyof CliProperties] as Record<string, unknown>;
+  const key = camel(name);
+  switch (kind[0]) {
+    case 'pair': {
+      const second = argv[i + 4];
+      if (second === undefined) {
+        throw new UsageError("option '-D': user-property needs a name and a value");
+      }
+      const list = (target.userProperties ?? []) as Array<[string, string]>;
+      list.push([value, second]);
+      target.userProperties = list;
+      return 4;
+    }
+    case 'int':
+      target[key] = int(value, `-D ${command} ${name}`, 0, 0xffffffff);
+      return 3;
+    case 'bool':
+      target[key] = int(value, `-D ${command} ${name}`, 0, 1) === 1;
+      return 3;
+    case 'binary':
+      target[key] = Buffer.from(value, 'utf8');
+      return 3;
+    case 'string':
+      target[key] = value;
+      return 3;
+  }
+}
+
+/** Client options from the common flags; `defaultId` names the tool (`petrel_pub`). */
+export function clientOptions(a: CommonArgs, defaultId: string): ClientOptions {
+  const scheme = a.tls ? 'mqtts' : 'mqtt';
+  const host = a.host.includes(':') && !a.host.startsWith('[') ? `[${a.host}]` : a.host;
+  const url = a.url ?? `${scheme}://${host}:${a.port ?? (a.tls ? 8883 : 1883)}`;
+  const clientId =
+    a.clientId ?? `${a.idPrefix ?? `${defaultId}_`}${process.pid}`.slice(0, a.protocolVersion === 3 ? 23 : 65535);
+  const properties: ConnectProperties = { ...a.properties.connect };
+  if (a.sessionExpiry !== undefined) properties.sessionExpiryInterval = a.sessionExpiry;
+  else if (!a.clean && a.protocolVersion === 5 && properties.sessionExpiryInterval === undefined) {
+    // Like mosquitto: a persistent session (-c) under v5 never expires unless -x says so.
+    properties.sessionExpiryInterval = 0xffffffff;
+  }
+  const options: ClientOptions = {
+    url,
+    protocolVersion: a.protocolVersion,
+    clientId,
+    clean: a.clean,
+    keepAlive: a.keepAlive,
+    connectTimeout: a.connectTimeout * 1000,
+    properties,
+    reconnect: false,
+  };
+  if (a.username !== undefined) options.username = a.username;
+  if (a.password !== undefined) options.password = a.password;
+  if (a.willTopic !== undefined) {
+    options.will = {
+      topic: a.willTopic,
+      payload: a.willPayload ?? '',
+      qos: a.willQos,
+      retain: a.willRetain,
+      properties: a.properties.will,
+    };
+  }
+  if (a.tls || url.startsWith('mqtts:') || url.startsWith('wss:')) {
+    options.tls = { rejectUnauthorized: !a.insecure };
+    if (a.cafile !== undefined) options.tls.ca = readFileSync(a.cafile);
+    if (a.cert !== undefined) options.tls.cert = readFileSync(a.cert);
+    if (a.key !== undefined) options.tls.key = readFileSync(a.key);
+  }
+  return options;
+}
+
+const packetNames = [
+  '',
+  'CONNECT',
+  'CONNACK',
+  'PUBLISH',
+  'PUBACK',
+  'PUBREC',
+  'PUBREL',
+  'PUBCOMP',
+  'SUBSCRIBE',
+  'SUBACK',
+  'UNSUBSCRIBE',
+  'UNSUBACK',
+  'PINGREQ',
+  'PINGRESP',
+  'DISCONNECT',
+  'AUTH',
+];
+
+/** One debug line per packet, in mosquitto's style, on stderr (`-d`). */
+export function attachDebug(client: MqttClient): void {
+  const line = (dir: string, p: Packet): void => {
+    let detail = '';
+    if (p.type === 3) {
+      detail = ` (d${p.dup ? 1 : 0}, q${p.qos}, r${p.retain ? 1 : 0}, m${p.packetId}, '${p.topic}', ... (${p.payload.length} bytes))`;
+    } else if ('packetId' in p) detail = ` (Mid: ${p.packetId})`;
+    else if ('reasonCode' in p) detail = ` (${p.reasonCode})`;
+    process.stderr.write(`Client ${client.clientId} ${dir} ${packetNames[p.type]}${detail}\n`);
+  };
+  client.on('packetsend', (p) => line('sending', p));
+  client.on('packetreceive', (p) => line('received', p));
+}
+
+/** Prints `petrel <cmd>: message` on stderr and returns the exit code. */
+export function fail(cmd: string, message: string, code = 1): number {
+  process.stderr.write(`petrel ${cmd}: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+  return code;
+}
+
+/** Reads all of stdin. */
+export async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The error message of anything thrown. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Common help text lines. */
+export const commonHelp = `Connection:
+  -h, --host HOST          broker host (default localhost)
+  -p, --port PORT          broker port (default 1883, 8883 with TLS)
+  -L, --url URL            mqtt[s]://[user[:pass]@]host[:port]/topic or ws[s]://host:port/path
+  -V, --protocol-version   31, 311 or 5 (default 311)
+  -i, --id ID              client id;  -I, --id-prefix PREFIX
+  -u, --username USER      -P, --pw PASSWORD
+  -k, --keepalive SECONDS  (default 60)
+  -c                       persistent session (clean session off); -x SECONDS session expiry (v5)
+  -q, --qos 0|1|2          QoS
+  -d, --debug              print every packet on stderr
+  --will-topic T --will-payload P --will-qos Q --will-retain
+  --cafile FILE --cert FILE --key FILE --insecure --tls
+  -D COMMAND PROPERTY VALUE   v5 property (e.g. -D publish user-property k v)
+  --connect-timeout SECONDS
+`;
+
+/** Payload as text when it is valid UTF-8, else undefined. */
+function utf8(payload: Buffer): string | undefined {
+  const text = payload.toString('utf8');
+  return Buffer.byteLength(text, 'utf8') === payload.length && !text.includes('\uFFFD')
+    ? text
+    : undefined;
+}
+
+/** One message as JSON (mosquitto_sub's `%j` shape; binary payloads as base64). */
+export function jsonMessage(msg: Message, packetId = 0): string {
+  const o: Record<string, unknown> = {
+    tst: new Date().toISOString(),
+    topic: msg.topic,
+    qos: msg.qos,
+    retain: msg.retain ? 1 : 0,
+    payloadlen: msg.payload.length,
+  };
+  if (packetId > 0) o.mid = packetId;
+  const text = utf8(msg.payload);
+  if (text !== undefined) o.payload = text;
+  else o.payload_base64 = msg.payload.toString('base64');
+  if (msg.properties !== undefined) {
+    const p = msg.properties;
+    if (p.userProperties !== undefined) o.properties = { 'user-properties': p.userProperties };
+  }
+  return JSON.stringify(o);
+}
+
+/** Expands a mosquitto_sub `-F` format for one message. */
+export function formatMessage(format: string, msg: Message): Buffer {
+  const parts: Buffer[] = [];
+  let text = '';
+  const flushText = (): void => {
+    if (text !== '') parts.push(Buffer.from(text, 'utf8'));
+    text = '';
+  };
+  for (let i = 0; i < format.length; i++) {
+    const c = format[i];
+    const next = format[i + 1];
+    if (c === '%' && next !== undefined) {
+      i++;
+      switch (next) {
+        case 't':
+          text += msg.topic;
+          break;
+        case 'p':
+          flushText();
+          parts.push(msg.payload);
+          break;
+        case 'q':
+          text += String(msg.qos);
+          break;
+        case 'r':
+          text += msg.retain ? '1' : '0';
+          break;
+        case 'l':
+          text += String(msg.payload.length);
+          break;
+        case 'm':
+          text += '0';
+          break;
+        case 'I':
+          text += new Date().toISOString();
+          break;
+        case 'U': {
+          const ms = Date.now();
+          text += `${Math.floor(ms / 1000)}.${String((ms % 1000) * 1_000_000).padStart(9, '0')}`;
+          break;
+        }
+        case 'x':
+          text += msg.payload.toString('hex');
+          break;
+        case 'X':
+          text += msg.payload.toString('hex').toUpperCase();
+          break;
+        case 'j':
+          text += jsonMessage(msg);
+          break;
+        case 'C':
+          text += msg.properties?.contentType ?? '';
+          break;
+        case 'E':
+          text += String(msg.properties?.messageExpiryInterval ?? '');
+          break;
+        case 'R':
+          text += msg.properties?.responseTopic ?? '';
+          break;
+        case '%':
+          text += '%';
+          break;
+        default:
+          text += `%${next}`;
+      }
+    } else if (c === '\\' && next !== undefined) {
+      i++;
+      text += next === 'n' ? '\n' : next === 't' ? '\t' : next === '\\' ? '\\' : next === 'e' ? '\x1b' : next === '0' ? '\0' : `\\${next}`;
+    } else text += c;
+  }
+  flushText();
+  return Buffer.concat(parts);
+}

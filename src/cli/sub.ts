@@ -1,0 +1,205 @@
+// `petrel sub`: subscribe and print messages (like mosquitto_sub).
+import { MqttClient } from '../client/client.js';
+import type { Message, SubscribeOptions } from '../client/types.js';
+import { isValidTopicFilter, topicMatches } from '../codec/topic.js';
+import {
+  UsageError,
+  attachDebug,
+  clientOptions,
+  commonHelp,
+  errorMessage,
+  fail,
+  formatMessage,
+  int,
+  jsonMessage,
+  num,
+  parseArgs,
+} from './common.js';
+
+const help = `Usage: petrel sub -t FILTER [-t FILTER ...] [options]
+
+Subscription:
+  -t, --topic FILTER       filter to subscribe to (repeatable)
+  -T, --filter-out FILTER  do not print messages matching this filter (repeatable)
+  -U, --unsubscribe FILTER unsubscribe from this filter (with -c) and exit
+  -v, --verbose            print "topic payload"
+  -C COUNT                 exit after COUNT messages
+  -W SECONDS               exit (code 27) after SECONDS
+  -R, --no-retain          do not print stale (retained) messages
+  --retained-only          print retained messages only; exit at the first live one
+  --remove-retained        clear every retained message received
+  -F FORMAT                format: %t topic %p payload %q qos %r retain %l length %m id
+                           %I ISO time %U unix time %x hex payload %j JSON %% percent
+  -N                       no newline after each message
+  --json                   one JSON object per message
+  -E                       exit once subscribed
+  --nl, --no-local         (v5) do not receive own messages
+  --retain-as-published    (v5) keep the retain flag as published
+  --retain-handling 0|1|2  (v5) when to send retained messages
+${commonHelp}`;
+
+/** Entry point of `petrel sub`; returns the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) {
+    process.stdout.write(help);
+    return 0;
+  }
+  const topics: string[] = [];
+  const filterOut: string[] = [];
+  const unsubscribe: string[] = [];
+  let verbose = false;
+  let count = 0;
+  let timeout = 0;
+  let noRetained = false;
+  let retainedOnly = false;
+  let removeRetained = false;
+  let format: string | undefined;
+  let newline = true;
+  let json = false;
+  let exitAfterSubscribe = false;
+  const subOptions: SubscribeOptions = {};
+  let args: ReturnType<typeof parseArgs>;
+  try {
+    const filter = (list: string[]) => (v: string, f: string) => {
+      if (!isValidTopicFilter(v)) throw new UsageError(`option '${f}': invalid filter '${v}'`);
+      list.push(v);
+    };
+    args = parseArgs(argv, [
+      { names: ['-t', '--topic'], arity: 1, apply: filter(topics) },
+      { names: ['-T', '--filter-out'], arity: 1, apply: filter(filterOut) },
+      { names: ['-U', '--unsubscribe'], arity: 1, apply: filter(unsubscribe) },
+      { names: ['-v', '--verbose'], arity: 0, apply: () => void (verbose = true) },
+      { names: ['-C', '--count'], arity: 1, apply: (v, f) => void (count = int(v, f, 1, 1e9)) },
+      { names: ['-W', '--timeout'], arity: 1, apply: (v, f) => void (timeout = num(v, f, 0.001)) },
+      { names: ['-R', '--no-retain'], arity: 0, apply: () => void (noRetained = true) },
+      { names: ['--retained-only'], arity: 0, apply: () => void (retainedOnly = true) },
+      { names: ['--remove-retained'], arity: 0, apply: () => void (removeRetained = true) },
+      { names: ['-F', '--format'], arity: 1, apply: (v) => void (format = v) },
+      { names: ['-N'], arity: 0, apply: () => void (newline = false) },
+      { names: ['--json'], arity: 0, apply: () => void (json = true) },
+      { names: ['-E'], arity: 0, apply: () => void (exitAfterSubscribe = true) },
+      { names: ['--nl', '--no-local'], arity: 0, apply: () => void (subOptions.noLocal = true) },
+      {
+        names: ['--rap', '--retain-as-published'],
+        arity: 0,
+        apply: () => void (subOptions.retainAsPublished = true),
+      },
+      {
+        names: ['--rh', '--retain-handling'],
+        arity: 1,
+        apply: (v, f) => void (subOptions.retainHandling = int(v, f, 0, 2) as 0 | 1 | 2),
+      },
+    ]);
+    if (args.urlTopic !== undefined) topics.push(args.urlTopic);
+    if (topics.length === 0 && unsubscribe.length === 0) {
+      throw new UsageError("option '-t' (topic filter) is required");
+    }
+  } catch (err) {
+    if (err instanceof UsageError) return fail('sub', `${err.message} (see --help)`, 2);
+    throw err;
+  }
+  subOptions.qos = args.qos;
+  const sp = args.properties.subscribe;
+  if (args.protocolVersion === 5) {
+    if (sp.subscriptionIdentifier !== undefined) {
+      subOptions.subscriptionIdentifier = sp.subscriptionIdentifier;
+    }
+    if (sp.userProperties !== undefined) subOptions.userProperties = sp.userProperties;
+  }
+
+  const client = new MqttClient(clientOptions(args, 'petrel_sub'));
+  if (args.debug) attachDebug(client);
+  let received = 0;
+  let finish: (code: number) => void = () => undefined;
+  const done = new Promise<number>((resolve) => {
+    finish = resolve;
+  });
+  let finished = false;
+  const end = (code: number): void => {
+    if (finished) return;
+    finished = true;
+    finish(code);
+  };
+
+  const onMessage = (msg: Message): void => {
+    if (finished) return;
+    if (filterOut.some((f) => topicMatches(f, msg.topic))) return;
+    if (retainedOnly && !msg.retain) {
+      end(0);
+      return;
+    }
+    if (noRetained && msg.retain) return;
+    if (removeRetained && msg.retain && msg.payload.length > 0) {
+      client.publish(msg.topic, '', { retain: true, qos: 0 }).catch(() => undefined);
+    }
+    let out: string | Buffer;
+    if (json) out = `${jsonMessage(msg)}\n`;
+    else if (format !== undefined) out = formatMessage(format, msg);
+    else {
+      const parts: Buffer[] = [];
+      if (verbose) parts.push(Buffer.from(`${msg.topic} `, 'utf8'));
+      parts.push(msg.payload);
+      if (newline) parts.push(Buffer.from('\n'));
+      out = Buffer.concat(parts);
+    }
+    if (format !== undefined && newline && !json) out = Buffer.concat([out as Buffer, Buffer.from('\n')]);
+    process.stdout.write(out);
+    received++;
+    if (count > 0 && received >= count) end(0);
+  };
+  client.on('message', onMessage);
+  client.on('close', () => end(finished ? 0 : 1));
+
+  try {
+    await client.connect();
+  } catch (err) {
+    return fail('sub', errorMessage(err));
+  }
+  // A lost connection ends the tool like mosquitto_sub without reconnection: report it.
+  let lost: string | undefined;
+  client.on('offline', (err) => {
+    lost = err?.message ?? 'connection lost';
+  });
+  client.on('error', (err) => {
+    lost = err.message;
+  });
+  const onSignal = (): void => end(0);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timedOut = false;
+  if (timeout > 0) {
+    timer = setTimeout(() => {
+      timedOut = true;
+      end(27);
+    }, timeout * 1000);
+  }
+  try {
+    if (unsubscribe.length > 0) await client.unsubscribe(unsubscribe);
+    if (topics.length > 0) {
+      const result = await client.subscribe(topics, subOptions);
+      const denied = result.granted.filter((g) => g.reasonCode >= 0x80);
+      if (denied.length === result.granted.length) {
+        end(1);
+        lost = `subscription denied: ${denied.map((d) => `${d.topicFilter} (0x${d.reasonCode.toString(16)})`).join(', ')}`;
+      } else if (denied.length > 0 && !args.quiet) {
+        process.stderr.write(
+          `petrel sub: warning: subscription denied for ${denied.map((d) => d.topicFilter).join(', ')}\n`,
+        );
+      }
+    }
+    if (exitAfterSubscribe || topics.length === 0) end(0);
+  } catch (err) {
+    lost = errorMessage(err);
+    end(1);
+  }
+  const code = await done;
+  if (timer !== undefined) clearTimeout(timer);
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  client.off('message', onMessage);
+  if (client.state !== 'closed') await client.disconnect({ timeout: 1000 });
+  if (timedOut) return fail('sub', `timed out after ${timeout} s`, 27);
+  if (code !== 0) return fail('sub', lost ?? 'connection lost', code);
+  return 0;
+}

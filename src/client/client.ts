@@ -1,0 +1,1398 @@
+import type { ProtocolVersion, QoS } from '../codec/constants.js';
+import { PacketType } from '../codec/constants.js';
+import { decodePacket } from '../codec/decode.js';
+import { encodePacket } from '../codec/encode.js';
+import { MqttError } from '../codec/errors.js';
+import { Framer } from '../codec/framer.js';
+import { validateTopicFilter, validateTopicName } from '../codec/topic.js';
+import type {
+  AckPacket,
+  AuthPacket,
+  ConnackPacket,
+  DisconnectPacket,
+  Packet,
+  Properties,
+  PublishPacket,
+  SubackPacket,
+  SubscribePacket,
+  Subscription,
+  UnsubackPacket,
+  UnsubscribePacket,
+  Will,
+} from '../codec/types.js';
+import { Backoff } from '../shared/backoff.js';
+import { Emitter } from './emitter.js';
+import { ClientError, ClientErrorCode, ConnectionRefusedError, reasonText } from './errors.js';
+import { MessageStream } from './message-stream.js';
+import type { ClientOptions, ResolvedOptions } from './options.js';
+import { connectProperties, resolveOptions } from './options.js';
+import { Queue } from './queue.js';
+import type { RequestOptions } from './request.js';
+import { Requester } from './request.js';
+import { TopicAliases } from './topic-alias.js';
+import type { Transport } from './transport.js';
+import { openTransport } from './transport.js';
+import type {
+  ConnackInfo,
+  DisconnectOptions,
+  Message,
+  PublishOptions,
+  PublishResult,
+  SubscribeOptions,
+  SubscribeResult,
+  UnsubscribeResult,
+} from './types.js';
+
+/** Events of {@link MqttClient}; each entry is the listener's argument list. */
+export interface ClientEvents {
+  /** CONNACK accepted (first connection and every reconnection). */
+  connect: [ConnackInfo];
+  /** A reconnection attempt is about to start. */
+  reconnect: [attempt: number];
+  /** The connection was lost; the client will try to reconnect. */
+  offline: [error: Error | undefined];
+  /** The client is closed for good. */
+  close: [];
+  /** A message arrived. */
+  message: [Message];
+  /** The broker sent DISCONNECT (v5). */
+  disconnect: [reasonCode: number, properties: Properties | undefined];
+  /** A failure that is not tied to a call (protocol error, failed reconnect attempt…). */
+  error: [Error];
+  /** Every packet written, for debugging (`-d`). */
+  packetsend: [Packet];
+  /** Every packet received, for debugging (`-d`). */
+  packetreceive: [Packet];
+}
+
+/** Connection states. */
+export type ClientState =
+  | 'new'
+  | 'connecting'
+  | 'connected'
+  | 'reconnecting'
+  | 'disconnecting'
+  | 'closed';
+
+const enum Stage {
+  Queued = 0,
+  /** PUBLISH sent, waiting for PUBACK (QoS 1) or PUBREC (QoS 2). */
+  Sent = 1,
+  /** PUBREL sent, waiting for PUBCOMP. */
+  Released = 2,
+}
+
+interface Outgoing {
+  packet: PublishPacket;
+  bytes: number;
+  stage: Stage;
+  /** The promise was settled (a rejected QoS 1/2 message may still finish its exchange). */
+  settled: boolean;
+  /** When this message started waiting while offline (0 = not waiting offline). */
+  offlineSince: number;
+  resolve: (r: PublishResult) => void;
+  reject: (e: Error) => void;
+}
+
+interface PendingAck {
+  packet: SubscribePacket | UnsubscribePacket;
+  resolve: (p: SubackPacket | UnsubackPacket) => void;
+  reject: (e: Error) => void;
+  /** Internal resubscription: failures are emitted, not rejected. */
+  internal: boolean;
+}
+
+interface StoredSubscription {
+  subscription: Subscription;
+  identifier: number | undefined;
+  userProperties: Array<[string, string]> | undefined;
+}
+
+interface Connection {
+  transport: Transport | undefined;
+  framer: Framer;
+  out: Buffer[];
+  flushScheduled: boolean;
+  writable: boolean;
+  open: boolean;
+  /** Set by disconnect(): the close that follows is wanted, not a loss. */
+  closing: boolean;
+}
+
+/**
+ * An MQTT 3.1 / 3.1.1 / 5.0 client. Create it with {@link connect}, or construct it and call
+ * {@link MqttClient.connect}.
+ */
+export class MqttClient extends Emitter<ClientEvents> {
+  private readonly opts: ResolvedOptions;
+  private _state: ClientState = 'new';
+  private version: ProtocolVersion;
+  private _clientId: string;
+  private conn: Connection | undefined;
+  private connack: ConnackInfo | undefined;
+  private readonly backoff: Backoff | undefined;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private keepAliveTimer: ReturnType<typeof setTimeout> | undefined;
+  private offlineTimer: ReturnType<typeof setTimeout> | undefined;
+  private keepAliveMs = 0;
+  private lastSend = 0;
+  private lastReceive = 0;
+  private pingOutstanding = false;
+
+  private readonly queue = new Queue<Outgoing>();
+  private queuedBytes = 0;
+  private readonly inflight = new Map<number, Outgoing>();
+  private readonly pendingAcks = new Map<number, PendingAck>();
+  private readonly controlQueue = new Queue<PendingAck>();
+  private readonly incomingQos2 = new Set<number>();
+  private readonly subscriptions = new Map<string, StoredSubscription>();
+  private readonly streams = new Set<MessageStream>();
+  private readonly aliases = new TopicAliases();
+  private nextPacketId = 1;
+  private offlineSince = 0;
+  private paused = false;
+  private idleWaiters: Array<() => void> = [];
+  private requester: Requester | undefined;
+
+  // Limits announced by the broker in CONNACK (defaults apply without them).
+  private sendQuota = 65_535;
+  private brokerMaxPacketSize = Number.POSITIVE_INFINITY;
+  private brokerMaxQoS: QoS = 2;
+  private brokerRetain = true;
+
+  constructor(url?: string | ClientOptions, options: ClientOptions = {}) {
+    super();
+    if (typeof url === 'object') {
+      options = url;
+      url = undefined;
+    }
+    this.opts = resolveOptions(url, options);
+    this.version = this.opts.protocolVersion;
+    this._clientId = this.opts.clientId;
+    this.backoff = this.opts.reconnect === false ? undefined : new Backoff(this.opts.reconnect);
+  }
+
+  /** Current connection state. */
+  get state(): ClientState {
+    return this._state;
+  }
+
+  /** True while a CONNACK-accepted connection is up. */
+  get connected(): boolean {
+    return this._state === 'connected';
+  }
+
+  /** The client identifier in effect (the broker may assign one in v5). */
+  get clientId(): string {
+    return this._clientId;
+  }
+
+  /** The protocol level in use (after any fallback). */
+  get protocolVersion(): ProtocolVersion {
+    return this.version;
+  }
+
+  /** The last CONNACK, or undefined before the first connection. */
+  get connackInfo(): ConnackInfo | undefined {
+    return this.connack;
+  }
+
+  /** Messages waiting to be sent (offline or beyond the broker's Receive Maximum). */
+  get queuedMessages(): number {
+    return this.queue.length;
+  }
+
+  /** QoS 1/2 messages sent and not yet fully acknowledged. */
+  get inflightMessages(): number {
+    return this.inflight.size;
+  }
+
+  /**
+   * Opens the connection; resolves when CONNACK accepts it, rejects with a
+   * {@link ConnectionRefusedError} (carrying the return/reason code) or a {@link ClientError}.
+   */
+  async connect(): Promise<ConnackInfo> {
+    if (this._state !== 'new') {
+      throw new ClientError(ClientErrorCode.InvalidArgument, `connect() called in state ${this._state}`);
+    }
+    this._state = 'connecting';
+    try {
+      return await this.attempt();
+    } catch (err) {
+      if (
+        err instanceof ConnectionRefusedError &&
+        this.opts.protocolFallback &&
+        this.version === 5 &&
+        (err.reasonCode === 0x84 || err.reasonCode === 1)
+      ) {
+        this.version = 4;
+        try {
+          return await this.attempt();
+        } catch (err2) {
+          this.shutdown(err2 as Error);
+          throw err2;
+        }
+      }
+      this.shutdown(err as Error);
+      throw err;
+    }
+  }
+
+  /**
+   * Queues a PUBLISH and returns at once; the promise resolves on PUBACK (QoS 1) or PUBCOMP
+   * (QoS 2), when written for QoS 0, and rejects when the broker reports a failure, when the
+   * client stays offline longer than `offlineTimeout`, or when the queue is full.
+   */
+  publish(
+    topic: string,
+    payload: string | Uint8Array = Buffer.alloc(0),
+    options: PublishOptions = {},
+  ): Promise<PublishResult> {
+    const qos = options.qos ?? 0;
+    const retain = options.retain ?? false;
+    const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : toBuffer(payload);
+    const properties = this.version === 5 ? publishProperties(options.properties) : undefined;
+    const packet: PublishPacket = {
+      type: PacketType.PUBLISH,
+      topic,
+      payload: body,
+      qos,
+      retain,
+      dup: false,
+      packetId: 0,
+      properties,
+    };
+    const failure = this.checkPublish(packet);
+    if (failure !== undefined) return Promise.reject(failure);
+    return new Promise<PublishResult>((resolve, reject) => {
+      const entry: Outgoing = {
+        packet,
+        bytes: body.length + topic.length,
+        stage: Stage.Queued,
+        settled: false,
+        offlineSince: 0,
+        resolve,
+        reject,
+      };
+      if (this.canSendNow(qos)) {
+        this.sendPublish(entry);
+        return;
+      }
+      this.enqueue(entry);
+    });
+  }
+
+  /**
+   * Subscribes to one or more filters; resolves on SUBACK with the granted QoS (or failure
+   * reason) per filter. While offline the request waits for the connection.
+   */
+  subscribe(
+    filters: string | string[] | Record<string, SubscribeOptions>,
+    options: SubscribeOptions = {},
+  ): Promise<SubscribeResult> {
+    let entries: Array<[string, SubscribeOptions]>;
+    if (typeof filters === 'string') entries = [[filters, options]];
+    else if (Array.isArray(filters)) entries = filters.map((f) => [f, options]);
+    else entries = Object.entries(filters).map(([f, o]) => [f, { ...options, ...o }]);
+    if (entries.length === 0) {
+      return Promise.reject(invalid('subscribe() needs at least one topic filter'));
+    }
+    const subscriptions: Subscription[] = [];
+    for (const [filter, o] of entries) {
+      try {
+        validateTopicFilter(filter);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      const qos = o.qos ?? 0;
+      if (qos !== 0 && qos !== 1 && qos !== 2) return Promise.reject(invalid(`invalid QoS ${qos}`));
+      subscriptions.push({
+        topicFilter: filter,
+        qos,
+        noLocal: o.noLocal ?? false,
+        retainAsPublished: o.retainAsPublished ?? false,
+        retainHandling: o.retainHandling ?? 0,
+      });
+    }
+    const identifier = options.subscriptionIdentifier;
+    let properties: Properties | undefined;
+    if (this.version === 5) {
+      properties = {};
+      if (identifier !== undefined) properties.subscriptionIdentifiers = [identifier];
+      if (options.userProperties !== undefined) properties.userProperties = options.userProperties;
+    }
+    const packet: SubscribePacket = {
+      type: PacketType.SUBSCRIBE,
+      packetId: 0,
+      subscriptions,
+      properties,
+    };
+    return this.control(packet, false).then((ack) => {
+      const suback = ack as SubackPacket;
+      const granted = subscriptions.map((s, i) => {
+        const code = suback.reasonCodes[i] ?? 0x80;
+        if (code < 0x80) {
+          this.subscriptions.set(s.topicFilter, {
+            subscription: { ...s, qos: s.qos },
+            identifier,
+            userProperties: options.userProperties,
+          });
+        }
+        return {
+          topicFilter: s.topicFilter,
+          reasonCode: code,
+          qos: code < 0x80 ? (code as QoS) : undefined,
+        };
+      });
+      return { granted, properties: suback.properties };
+    });
+  }
+
+  /** Unsubscribes; resolves on UNSUBACK (v5: with a reason code per filter). */
+  unsubscribe(
+    filters: string | string[],
+    options: { userProperties?: Array<[string, string]> } = {},
+  ): Promise<UnsubscribeResult> {
+    const list = typeof filters === 'string' ? [filters] : filters;
+    if (list.length === 0) {
+      return Promise.reject(invalid('unsubscribe() needs at least one topic filter'));
+    }
+    for (const f of list) {
+      try {
+        validateTopicFilter(f);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    const packet: UnsubscribePacket = {
+      type: PacketType.UNSUBSCRIBE,
+      packetId: 0,
+      topicFilters: list,
+      properties:
+        this.version === 5 && options.userProperties !== undefined
+          ? { userProperties: options.userProperties }
+          : this.version === 5
+            ? {}
+            : undefined,
+    };
+    return this.control(packet, false).then((ack) => {
+      const unsuback = ack as UnsubackPacket;
+      for (const f of list) this.subscriptions.delete(f);
+      return {
+        reasonCodes: list.map((_, i) => unsuback.reasonCodes[i] ?? 0),
+        properties: unsuback.properties,
+      };
+    });
+  }
+
+  /**
+   * An async iterator over received messages, optionally only those matching `filter` (it does
+   * not subscribe). Reading from the broker pauses while the consumer lags behind.
+   */
+  messages(filter?: string): AsyncIterableIterator<Message> {
+    if (filter !== undefined) validateTopicFilter(filter);
+    const stream = new MessageStream(
+      filter,
+      this.opts.highWaterMark,
+      () => this.checkResume(),
+      (s) => {
+        this.streams.delete(s);
+        this.checkResume();
+      },
+    );
+    if (this._state === 'closed') stream.end();
+    else this.streams.add(stream);
+    return stream;
+  }
+
+  /**
+   * MQTT 5 request/response: publishes `payload` to `topic` with a Response Topic (subscribed
+   * on first use) and unique Correlation Data; resolves with the matching response message.
+   */
+  request(topic: string, payload: string | Uint8Array, options?: RequestOptions): Promise<Message> {
+    this.requester ??= new Requester(this, this.opts.responseTopicPrefix);
+    return this.requester.request(topic, payload, options);
+  }
+
+  /**
+   * v5 enhanced re-authentication: sends AUTH (0x19) with new authentication data; the
+   * `onAuth` hook answers any further challenge.
+   */
+  reauthenticate(authenticationData?: Buffer): void {
+    const method = this.opts.properties.authenticationMethod;
+    if (this.version !== 5 || method === undefined) {
+      throw invalid('reauthenticate() needs MQTT 5 and properties.authenticationMethod');
+    }
+    const properties: Properties = { authenticationMethod: method };
+    if (authenticationData !== undefined) properties.authenticationData = authenticationData;
+    this.send({ type: PacketType.AUTH, reasonCode: 0x19, properties });
+  }
+
+  /**
+   * Waits (at most `timeout` ms) for queued and in-flight messages, sends DISCONNECT, closes
+   * the connection and resolves. Later calls resolve at once.
+   */
+  async disconnect(options: DisconnectOptions = {}): Promise<void> {
+    if (this._state === 'closed') return;
+    if (this._state === 'new') {
+      this.shutdown(closedError());
+      return;
+    }
+    const wasState = this._state;
+    this._state = 'disconnecting';
+    if (wasState === 'connected' || wasState === 'reconnecting' || wasState === 'connecting') {
+      await this.waitIdle(options.timeout ?? this.opts.disconnectTimeout);
+    }
+    this.clearTimer('reconnectTimer');
+    const conn = this.conn;
+    if (conn?.transport !== undefined && conn.open && this.connack !== undefined) {
+      const properties: Properties = {};
+      if (options.sessionExpiryInterval !== undefined) {
+        properties.sessionExpiryInterval = options.sessionExpiryInterval;
+      }
+      if (options.reasonString !== undefined) properties.reasonString = options.reasonString;
+      if (options.userProperties !== undefined) properties.userProperties = options.userProperties;
+      const packet: DisconnectPacket = {
+        type: PacketType.DISCONNECT,
+        reasonCode: options.reasonCode ?? 0,
+        properties: Object.keys(properties).length > 0 ? properties : undefined,
+      };
+      this.send(packet);
+      this.flush(conn);
+      await this.closeConnection(conn, 1000);
+    }
+    this.shutdown(closedError());
+  }
+
+  /** Closes the connection at once without DISCONNECT (the broker publishes the will). */
+  destroy(): void {
+    if (this._state === 'closed') return;
+    const conn = this.conn;
+    this.shutdown(closedError());
+    conn?.transport?.destroy();
+  }
+
+  // ---------------------------------------------------------------- connection lifecycle
+
+  private async attempt(): Promise<ConnackInfo> {
+    const conn: Connection = {
+      transport: undefined,
+      framer: new Framer(
+        (header, body) => this.onFrame(conn, header, body),
+        this.opts.properties.maximumPacketSize,
+      ),
+      out: [],
+      flushScheduled: false,
+      writable: true,
+      open: true,
+      closing: false,
+    };
+    this.conn = conn;
+    this.aliases.reset(this.version === 5 ? (this.opts.properties.topicAliasMaximum ?? 0) : 0, 0);
+    let settle: { resolve: (c: ConnackInfo) => void; reject: (e: Error) => void } | undefined;
+    const connackPromise = new Promise<ConnackInfo>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    this.pendingConnack = settle;
+    const timer = setTimeout(() => {
+      this.failConnecting(
+        conn,
+        new ClientError(
+          ClientErrorCode.ConnectTimeout,
+          `no CONNACK within ${this.opts.connectTimeout} ms`,
+        ),
+      );
+    }, this.opts.connectTimeout);
+    try {
+      const transportPromise = openTransport(this.opts, {
+        onData: (chunk) => this.onData(conn, chunk),
+        onDrain: () => {
+          conn.writable = true;
+          if (conn === this.conn && this._state === 'connected') this.drainQueue();
+        },
+        onClose: (err) => this.onTransportClose(conn, err),
+      });
+      const transport = await Promise.race([transportPromise, connackPromise.then(() => undefined)]);
+      if (transport === undefined || !conn.open) {
+        // Timed out while opening: close the transport whenever it arrives.
+        transportPromise.then((t) => t.destroy()).catch(() => undefined);
+        return await connackPromise;
+      }
+      conn.transport = transport;
+      this.send(this.connectPacket());
+      return await connackPromise;
+    } catch (err) {
+      const e =
+        err instanceof MqttError
+          ? err
+          : new ClientError(
+              ClientErrorCode.ConnectionFailed,
+              `cannot connect to ${this.opts.url.host}: ${(err as Error).message}`,
+            );
+      this.failConnecting(conn, e);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      if (this.pendingConnack === settle) this.pendingConnack = undefined;
+    }
+  }
+
+  private pendingConnack:
+    | { resolve: (c: ConnackInfo) => void; reject: (e: Error) => void }
+    | undefined;
+
+  private failConnecting(conn: Connection, err: Error): void {
+    conn.open = false;
+    conn.transport?.destroy();
+    const pending = this.pendingConnack;
+    this.pendingConnack = undefined;
+    pending?.reject(err);
+  }
+
+  private connectPacket(): Packet {
+    const o = this.opts;
+    const v5 = this.version === 5;
+    let will: Will | undefined;
+    if (o.will !== undefined) {
+      const { willDelayInterval, ...rest } = o.will.properties ?? {};
+      const props = v5 ? publishProperties(rest) ?? {} : undefined;
+      if (props !== undefined && willDelayInterval !== undefined) {
+        props.willDelayInterval = willDelayInterval;
+      }
+      will = {
+        topic: o.will.topic,
+        payload:
+          typeof o.will.payload === 'string'
+            ? Buffer.from(o.will.payload, 'utf8')
+            : (o.will.payload ?? Buffer.alloc(0)),
+        qos: o.will.qos ?? 0,
+        retain: o.will.retain ?? false,
+        properties: props,
+      };
+    }
+    return {
+      type: PacketType.CONNECT,
+      protocolName: this.version === 3 ? 'MQIsdp' : 'MQTT',
+      protocolVersion: this.version,
+      // After the first session is established, reconnect without clean start when the user
+      // asked for a persistent session; with clean start every reconnect starts afresh.
+      clean: o.clean,
+      keepAlive: o.keepAlive,
+      clientId: this._clientId,
+      username: o.username,
+      password: o.password,
+      will,
+      properties: v5 ? connectProperties(o.properties) : undefined,
+    };
+  }
+
+  private onConnack(conn: Connection, packet: ConnackPacket): void {
+    const pending = this.pendingConnack;
+    if (packet.reasonCode !== 0) {
+      const err = new ConnectionRefusedError(
+        packet.reasonCode,
+        this.version,
+        packet.properties?.reasonString,
+      );
+      this.failConnecting(conn, err);
+      return;
+    }
+    const props = packet.properties ?? {};
+    if (props.assignedClientIdentifier !== undefined) {
+      this._clientId = props.assignedClientIdentifier;
+    }
+    this.sendQuota = props.receiveMaximum ?? 65_535;
+    this.brokerMaxPacketSize = props.maximumPacketSize ?? Number.POSITIVE_INFINITY;
+    this.brokerMaxQoS = (props.maximumQoS ?? 2) as QoS;
+    this.brokerRetain = props.retainAvailable !== 0;
+    this.aliases.reset(
+      this.version === 5 ? (this.opts.properties.topicAliasMaximum ?? 0) : 0,
+      this.version === 5 && this.opts.autoTopicAlias ? (props.topicAliasMaximum ?? 0) : 0,
+    );
+    const info: ConnackInfo = {
+      sessionPresent: packet.sessionPresent,
+      reasonCode: packet.reasonCode,
+      properties: props,
+      protocolVersion: this.version,
+      clientId: this._clientId,
+    };
+    this.connack = info;
+    const keepAlive = props.serverKeepAlive ?? this.opts.keepAlive;
+    this.keepAliveMs = keepAlive * 1000;
+    this._state = this._state === 'disconnecting' ? 'disconnecting' : 'connected';
+    this.offlineSince = 0;
+    this.backoff?.reset();
+    this.clearTimer('offlineTimer');
+    this.startKeepAlive();
+    this.restoreSession(packet.sessionPresent);
+    this.pendingConnack = undefined;
+    pending?.resolve(info);
+    this.emit('connect', info);
+    this.drainQueue();
+  }
+
+  /** After CONNACK: resend what the session still owes, or rebuild what it lost. */
+  private restoreSession(sessionPresent: boolean): void {
+    if (!sessionPresent) this.incomingQos2.clear();
+    // [MQTT-4.4.0-1] resend unacknowledged PUBLISH (DUP set) and PUBREL, in the original order.
+    const entries = [...this.inflight.entries()];
+    for (const [id, entry] of entries) {
+      if (sessionPresent) {
+        if (entry.stage === Stage.Released) {
+          this.send({ type: PacketType.PUBREL, packetId: id, reasonCode: 0, properties: undefined });
+        } else {
+          this.writePublish(entry, id, true);
+        }
+      } else if (entry.stage === Stage.Released) {
+        // The broker owned the message once it sent PUBREC; only PUBCOMP is missing.
+        this.inflight.delete(id);
+        this.settle(entry, { packetId: id, reasonCode: 0, properties: undefined });
+      } else {
+        this.writePublish(entry, id, false);
+      }
+    }
+    if (!sessionPresent && this.opts.resubscribe && this.subscriptions.size > 0) {
+      for (const [, s] of this.subscriptions) {
+        let properties: Properties | undefined;
+        if (this.version === 5) {
+          properties = {};
+          if (s.identifier !== undefined) properties.subscriptionIdentifiers = [s.identifier];
+          if (s.userProperties !== undefined) properties.userProperties = s.userProperties;
+        }
+        const packet: SubscribePacket = {
+          type: PacketType.SUBSCRIBE,
+          packetId: 0,
+          subscriptions: [s.subscription],
+          properties,
+        };
+        this.control(packet, true).catch((err: Error) => this.emitError(err));
+      }
+    }
+    for (const [, pending] of this.pendingAcks) this.send(pending.packet);
+    while (this.controlQueue.length > 0) {
+      const pending = this.controlQueue.shift()!;
+      this.sendControl(pending);
+    }
+  }
+
+  private onTransportClose(conn: Connection, err: Error | undefined): void {
+    const wasOpen = conn.open;
+    conn.open = false;
+    if (conn !== this.conn || conn.closing) return;
+    this.stopKeepAlive();
+    if (this.pendingConnack !== undefined) {
+      this.failConnecting(
+        conn,
+        new ClientError(
+          ClientErrorCode.ConnectionFailed,
+          `connection closed before CONNACK${err ? `: ${err.message}` : ''}`,
+        ),
+      );
+      return;
+    }
+    if (!wasOpen && this._state !== 'connected' && this._state !== 'disconnecting') return;
+    if (this._state === 'closed') return;
+    if (this._state === 'disconnecting') {
+      // Waiting for in-flight work: keep reconnecting within the disconnect timeout.
+      if (this.backoff !== undefined) this.goOffline(err);
+      return;
+    }
+    if (this.backoff === undefined) {
+      this.shutdown(
+        new ClientError(
+          ClientErrorCode.ConnectionLost,
+          `connection lost${err ? `: ${err.message}` : ''}`,
+        ),
+      );
+      return;
+    }
+    this.goOffline(err);
+  }
+
+  private goOffline(err: Error | undefined): void {
+    if (this._state === 'connected') this._state = 'reconnecting';
+    const now = Date.now();
+    this.offlineSince = now;
+    for (const entry of this.queue) if (entry.offlineSince === 0) entry.offlineSince = now;
+    for (const [, entry] of this.inflight) if (entry.offlineSince === 0) entry.offlineSince = now;
+    this.emit('offline', err);
+    this.scheduleOfflineSweep();
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.backoff === undefined || this.reconnectTimer !== undefined) return;
+    const delay = this.backoff.next();
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this._state !== 'reconnecting' && this._state !== 'disconnecting') return;
+      this.emit('reconnect', this.backoff?.attempts ?? 0);
+      this.attempt().catch((err: Error) => {
+        if (this._state === 'closed') return;
+        this.emitError(err);
+        this.scheduleReconnect();
+      });
+    }, delay);
+  }
+
+  private async closeConnection(conn: Connection, timeoutMs: number): Promise<void> {
+    const transport = conn.transport;
+    if (transport === undefined || !conn.open) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        transport.destroy();
+        resolve();
+      }, timeoutMs);
+      const check = (): void => {
+        if (!conn.open) {
+          clearTimeout(timer);
+          resolve();
+        } else setTimeout(check, 5);
+      };
+      conn.closing = true;
+      transport.end();
+      check();
+    });
+  }
+
+  /** Final state: everything pending fails with `err`, streams end, timers stop. */
+  private shutdown(err: Error): void {
+    if (this._state === 'closed') return;
+    this._state = 'closed';
+    this.clearTimer('reconnectTimer');
+    this.clearTimer('offlineTimer');
+    this.stopKeepAlive();
+    const conn = this.conn;
+    if (conn !== undefined) {
+      conn.open = false;
+      conn.transport?.destroy();
+    }
+    for (const entry of this.queue.drain()) this.fail(entry, err);
+    this.queuedBytes = 0;
+    for (const [, entry] of this.inflight) this.fail(entry, err);
+    this.inflight.clear();
+    for (const [, p] of this.pendingAcks) if (!p.internal) p.reject(err);
+    this.pendingAcks.clear();
+    for (const p of this.controlQueue.drain()) if (!p.internal) p.reject(err);
+    for (const s of [...this.streams]) s.end();
+    this.streams.clear();
+    this.notifyIdle();
+    this.emit('close');
+  }
+
+  // ---------------------------------------------------------------- keep-alive
+
+  private startKeepAlive(): void {
+    this.stopKeepAlive();
+    if (this.keepAliveMs <= 0) return;
+    this.pingOutstanding = false;
+    this.lastReceive = Date.now();
+    const half = Math.max(50, this.keepAliveMs / 2);
+    const tick = (): void => {
+      const conn = this.conn;
+      if (conn === undefined || !conn.open) return;
+      if (this.pingOutstanding) {
+        // No PINGRESP within half a keep-alive period: the broker or the path is dead.
+        this.emitError(
+          new ClientError(ClientErrorCode.ConnectionLost, 'keep-alive timeout: no PINGRESP'),
+        );
+        conn.transport?.destroy();
+        return;
+      }
+      const now = Date.now();
+      if (now - this.lastSend >= half * 0.9 || now - this.lastReceive >= half * 0.9) {
+        this.pingOutstanding = true;
+        this.send({ type: PacketType.PINGREQ });
+      }
+      this.keepAliveTimer = setTimeout(tick, half);
+    };
+    this.keepAliveTimer = setTimeout(tick, half);
+  }
+
+  private stopKeepAlive(): void {
+    this.clearTimer('keepAliveTimer');
+  }
+
+  private clearTimer(name: 'reconnectTimer' | 'keepAliveTimer' | 'offlineTimer'): void {
+    const t = this[name];
+    if (t !== undefined) {
+      clearTimeout(t);
+      this[name] = undefined;
+    }
+  }
+
+  // ---------------------------------------------------------------- outgoing
+
+  private checkPublish(packet: PublishPacket): Error | undefined {
+    if (this._state === 'closed' || this._state === 'disconnecting') return closedError();
+    const alias = packet.properties?.topicAlias;
+    if (!(packet.topic === '' && alias !== undefined)) {
+      try {
+        validateTopicName(packet.topic);
+      } catch (err) {
+        return err as Error;
+      }
+    }
+    if (packet.qos !== 0 && packet.qos !== 1 && packet.qos !== 2) {
+      return invalid(`invalid QoS ${String(packet.qos)}`);
+    }
+    if (this.connack !== undefined) {
+      if (packet.qos > this.brokerMaxQoS) {
+        return new ClientError(
+          ClientErrorCode.NotSupported,
+          `QoS ${packet.qos} exceeds the broker's Maximum QoS ${this.brokerMaxQoS}`,
+          0x9b,
+        );
+      }
+      if (packet.retain && !this.brokerRetain) {
+        return new ClientError(
+          ClientErrorCode.NotSupported,
+          'the broker does not support retained messages',
+          0x9a,
+        );
+      }
+      // [MQTT-3.1.2-24] never send a packet larger than the broker's Maximum Packet Size.
+      if (Number.isFinite(this.brokerMaxPacketSize)) {
+        const size = encodePacket({ ...packet, packetId: packet.qos > 0 ? 1 : 0 }, this.version)
+          .length;
+        if (size > this.brokerMaxPacketSize) return tooLarge(size, this.brokerMaxPacketSize);
+      }
+    }
+    return undefined;
+  }
+
+  private canSendNow(qos: QoS): boolean {
+    const conn = this.conn;
+    return (
+      this._state === 'connected' &&
+      conn !== undefined &&
+      conn.writable &&
+      this.queue.length === 0 &&
+      (qos === 0 || this.inflight.size < this.sendQuota)
+    );
+  }
+
+  private enqueue(entry: Outgoing): void {
+    if (
+      this.queue.length >= this.opts.maxQueuedMessages ||
+      this.queuedBytes + entry.bytes > this.opts.maxQueuedBytes
+    ) {
+      entry.reject(
+        new ClientError(
+          ClientErrorCode.QueueFull,
+          `offline queue full (limits: ${this.opts.maxQueuedMessages} messages, ` +
+            `${this.opts.maxQueuedBytes} bytes; holding ${this.queue.length} messages, ` +
+            `${this.queuedBytes} bytes)`,
+          0x97,
+        ),
+      );
+      return;
+    }
+    if (this._state !== 'connected') {
+      if (this.opts.offlineTimeout <= 0) {
+        entry.reject(offlineError(0));
+        return;
+      }
+      entry.offlineSince = Date.now();
+      this.scheduleOfflineSweep();
+    }
+    this.queue.push(entry);
+    this.queuedBytes += entry.bytes;
+  }
+
+  private drainQueue(): void {
+    const conn = this.conn;
+    while (this._state === 'connected' || this._state === 'disconnecting') {
+      if (conn === undefined || !conn.open || !conn.writable || this.connack === undefined) return;
+      const entry = this.queue.peek();
+      if (entry === undefined) break;
+      if (entry.packet.qos > 0 && this.inflight.size >= this.sendQuota) break;
+      this.queue.shift();
+      this.queuedBytes -= entry.bytes;
+      entry.offlineSince = 0;
+      this.sendPublish(entry);
+    }
+    this.notifyIdle();
+  }
+
+  private sendPublish(entry: Outgoing): void {
+    if (entry.packet.qos === 0) {
+      this.writePublish(entry, 0, false);
+      this.settle(entry, { packetId: 0, reasonCode: 0, properties: undefined });
+      return;
+    }
+    const id = this.allocatePacketId();
+    entry.stage = Stage.Sent;
+    this.inflight.set(id, entry);
+    this.writePublish(entry, id, false);
+  }
+
+  private writePublish(entry: Outgoing, packetId: number, dup: boolean): void {
+    const p = entry.packet;
+    let topic = p.topic;
+    let properties = p.properties;
+    // Topic aliases live for one connection, so they are chosen at write time.
+    if (this.version === 5 && properties?.topicAlias === undefined) {
+      const alias = this.aliases.outbound(topic);
+      if (alias !== undefined) {
+        properties = { ...properties, topicAlias: alias.alias };
+        if (alias.known) topic = '';
+      }
+    }
+    this.send({ ...p, topic, properties, packetId, dup });
+  }
+
+  private allocatePacketId(): number {
+    for (let i = 0; i < 65_535; i++) {
+      const id = this.nextPacketId;
+      this.nextPacketId = id === 65_535 ? 1 : id + 1;
+      if (!this.inflight.has(id) && !this.pendingAcks.has(id)) return id;
+    }
+    throw new ClientError(ClientErrorCode.QueueFull, 'all 65535 packet identifiers are in use');
+  }
+
+  private control(
+    packet: SubscribePacket | UnsubscribePacket,
+    internal: boolean,
+  ): Promise<SubackPacket | UnsubackPacket> {
+    if (this._state === 'closed' || (this._state === 'disconnecting' && !internal)) {
+      return Promise.reject(closedError());
+    }
+    return new Promise((resolve, reject) => {
+      const pending: PendingAck = { packet, resolve, reject, internal };
+      if (this._state === 'connected' && this.conn?.open) this.sendControl(pending);
+      else this.controlQueue.push(pending);
+    });
+  }
+
+  private sendControl(pending: PendingAck): void {
+    const id = this.allocatePacketId();
+    pending.packet = { ...pending.packet, packetId: id };
+    this.pendingAcks.set(id, pending);
+    this.send(pending.packet);
+  }
+
+  private send(packet: Packet): void {
+    const conn = this.conn;
+    if (conn === undefined || !conn.open || conn.transport === undefined) return;
+    const bytes = encodePacket(packet, this.version);
+    if (this.listenerCount('packetsend') > 0) this.emit('packetsend', packet);
+    conn.out.push(bytes);
+    this.lastSend = Date.now();
+    if (!conn.flushScheduled) {
+      conn.flushScheduled = true;
+      // One write per turn: many publishes in a loop become one syscall.
+      queueMicrotask(() => this.flush(conn));
+    }
+  }
+
+  private flush(conn: Connection): void {
+    conn.flushScheduled = false;
+    if (conn.out.length === 0 || conn.transport === undefined) return;
+    const data = conn.out.length === 1 ? conn.out[0]! : Buffer.concat(conn.out);
+    conn.out = [];
+    if (!conn.open) return;
+    if (!conn.transport.write(data)) conn.writable = false;
+  }
+
+  private settle(entry: Outgoing, result: PublishResult): void {
+    if (entry.settled) return;
+    entry.settled = true;
+    entry.resolve(result);
+  }
+
+  private fail(entry: Outgoing, err: Error): void {
+    if (entry.settled) return;
+    entry.settled = true;
+    entry.reject(err);
+  }
+
+  // ---------------------------------------------------------------- offline deadline
+
+  private scheduleOfflineSweep(): void {
+    if (this.offlineTimer !== undefined) return;
+    const period = Math.min(1000, Math.max(10, this.opts.offlineTimeout / 4));
+    this.offlineTimer = setTimeout(() => {
+      this.offlineTimer = undefined;
+      if (this._state === 'connected' || this._state === 'closed') return;
+      const now = Date.now();
+      const limit = this.opts.offlineTimeout;
+      let waiting = false;
+      const expired = (e: Outgoing): boolean => e.offlineSince > 0 && now - e.offlineSince >= limit;
+      if (this.queue.length > 0) {
+        const keep: Outgoing[] = [];
+        for (const e of this.queue.drain()) {
+          if (expired(e)) {
+            this.queuedBytes -= e.bytes;
+            this.fail(e, offlineError(limit));
+          } else keep.push(e);
+        }
+        for (const e of keep) this.queue.push(e);
+        waiting = keep.length > 0;
+      }
+      // In-flight messages keep their packet id so the exchange can finish after reconnecting;
+      // only their promises are rejected.
+      for (const [, e] of this.inflight) {
+        if (e.settled) continue;
+        if (expired(e)) this.fail(e, offlineError(limit));
+        else waiting = true;
+      }
+      this.notifyIdle();
+      if (waiting) this.scheduleOfflineSweep();
+    }, period);
+  }
+
+  // ---------------------------------------------------------------- incoming
+
+  private onData(conn: Connection, chunk: Buffer): void {
+    if (conn !== this.conn || !conn.open) return;
+    this.lastReceive = Date.now();
+    try {
+      conn.framer.push(chunk);
+    } catch (err) {
+      this.protocolFailure(conn, err);
+    }
+  }
+
+  private onFrame(conn: Connection, header: number, body: Buffer): void {
+    if (!conn.open) return;
+    const packet = decodePacket(header, body, this.version);
+    if (this.listenerCount('packetreceive') > 0) this.emit('packetreceive', packet);
+    this.handle(conn, packet);
+  }
+
+  private protocolFailure(conn: Connection, err: unknown): void {
+    const e =
+      err instanceof MqttError ? err : new ClientError(ClientErrorCode.ConnectionLost, String(err));
+    if (this.pendingConnack !== undefined) {
+      this.failConnecting(conn, e);
+      return;
+    }
+    if (this.version === 5 && conn.open) {
+      this.send({ type: PacketType.DISCONNECT, reasonCode: e.reasonCode, properties: undefined });
+      this.flush(conn);
+    }
+    this.emitError(e);
+    conn.transport?.destroy();
+  }
+
+  private handle(conn: Connection, packet: Packet): void {
+    switch (packet.type) {
+      case PacketType.CONNACK:
+        if (this.pendingConnack === undefined) {
+          throw protocolError('CONNACK received twice');
+        }
+        this.onConnack(conn, packet);
+        return;
+      case PacketType.PUBLISH:
+        this.onPublish(packet);
+        return;
+      case PacketType.PUBACK:
+        this.onPuback(packet);
+        return;
+      case PacketType.PUBREC:
+        this.onPubrec(packet);
+        return;
+      case PacketType.PUBREL:
+        this.incomingQos2.delete(packet.packetId);
+        this.send({
+          type: PacketType.PUBCOMP,
+          packetId: packet.packetId,
+          reasonCode: 0,
+          properties: undefined,
+        });
+        return;
+      case PacketType.PUBCOMP:
+        this.onPubcomp(packet);
+        return;
+      case PacketType.SUBACK:
+      case PacketType.UNSUBACK:
+        this.onSubOrUnsubAck(packet);
+        return;
+      case PacketType.PINGRESP:
+        this.pingOutstanding = false;
+        return;
+      case PacketType.DISCONNECT:
+        this.emit('disconnect', packet.reasonCode, packet.properties);
+        if (packet.reasonCode >= 0x80) {
+          this.emitError(
+            new ClientError(
+              ClientErrorCode.DisconnectedByBroker,
+              `broker disconnected: ${reasonText(packet.reasonCode)}${
+                packet.properties?.reasonString ? ` (${packet.properties.reasonString})` : ''
+              }`,
+              packet.reasonCode,
+            ),
+          );
+        }
+        conn.transport?.destroy();
+        return;
+      case PacketType.AUTH:
+        this.onAuth(conn, packet);
+        return;
+      case PacketType.CONNECT:
+      case PacketType.SUBSCRIBE:
+      case PacketType.UNSUBSCRIBE:
+      case PacketType.PINGREQ:
+        throw protocolError(`unexpected packet type ${packet.type} from the broker`);
+    }
+  }
+
+  private onPublish(packet: PublishPacket): void {
+    let topic = packet.topic;
+    let properties = packet.properties;
+    const alias = properties?.topicAlias;
+    if (alias !== undefined) {
+      topic = this.aliases.inbound(topic, alias);
+      const { topicAlias: _, ...rest } = properties!;
+      properties = rest;
+    }
+    const qos = packet.qos;
+    if (qos === 2) {
+      const id = packet.packetId;
+      const seen = this.incomingQos2.has(id);
+      // Exactly once: a PUBLISH whose id still awaits PUBREL is a duplicate, acknowledge only.
+      if (!seen) {
+        this.incomingQos2.add(id);
+        this.deliver(topic, packet, properties);
+      }
+      this.send({ type: PacketType.PUBREC, packetId: id, reasonCode: 0, properties: undefined });
+      return;
+    }
+    this.deliver(topic, packet, properties);
+    if (qos === 1) {
+      this.send({
+        type: PacketType.PUBACK,
+        packetId: packet.packetId,
+        reasonCode: 0,
+        properties: undefined,
+      });
+    }
+  }
+
+  private deliver(topic: string, packet: PublishPacket, properties: Properties | undefined): void {
+    const msg: Message = {
+      topic,
+      // The codec hands out views into the read buffer; the application keeps its own copy.
+      payload: Buffer.from(packet.payload),
+      qos: packet.qos,
+      retain: packet.retain,
+      dup: packet.dup,
+      properties:
+        properties === undefined ? undefined : copyProperties(properties),
+    };
+    this.emit('message', msg);
+    let full = false;
+    for (const s of this.streams) {
+      if (s.accepts(topic)) {
+        s.push(msg);
+        if (s.full) full = true;
+      }
+    }
+    if (full && !this.paused) {
+      this.paused = true;
+      this.conn?.transport?.pause();
+    }
+  }
+
+  private checkResume(): void {
+    if (!this.paused) return;
+    for (const s of this.streams) if (s.size > s.highWaterMark >> 1) return;
+    this.paused = false;
+    this.conn?.transport?.resume();
+  }
+
+  private onPuback(packet: AckPacket): void {
+    const entry = this.inflight.get(packet.packetId);
+    if (entry === undefined || entry.packet.qos !== 1) return;
+    this.inflight.delete(packet.packetId);
+    this.finish(entry, packet);
+    this.drainQueue();
+  }
+
+  private onPubrec(packet: AckPacket): void {
+    const entry = this.inflight.get(packet.packetId);
+    if (entry === undefined || entry.packet.qos !== 2) {
+      // [MQTT-4.3.3] answer an unknown PUBREC with PUBREL 0x92 so the broker can clean up.
+      this.send({
+        type: PacketType.PUBREL,
+        packetId: packet.packetId,
+        reasonCode: this.version === 5 ? 0x92 : 0,
+        properties: undefined,
+      });
+      return;
+    }
+    if (packet.reasonCode >= 0x80) {
+      // A failed PUBREC ends the exchange: no PUBREL follows.
+      this.inflight.delete(packet.packetId);
+      this.finish(entry, packet);
+      this.drainQueue();
+      return;
+    }
+    entry.stage = Stage.Released;
+    this.send({
+      type: PacketType.PUBREL,
+      packetId: packet.packetId,
+      reasonCode: 0,
+      properties: undefined,
+    });
+  }
+
+  private onPubcomp(packet: AckPacket): void {
+    const entry = this.inflight.get(packet.packetId);
+    if (entry === undefined || entry.stage !== Stage.Released) return;
+    this.inflight.delete(packet.packetId);
+    this.finish(entry, packet);
+    this.drainQueue();
+  }
+
+  private finish(entry: Outgoing, ack: AckPacket): void {
+    if (ack.reasonCode >= 0x80) {
+      this.fail(
+        entry,
+        new ClientError(
+          ClientErrorCode.PublishFailed,
+          `publish to '${entry.packet.topic}' refused: ${reasonText(ack.reasonCode)}${
+            ack.properties?.reasonString ? ` (${ack.properties.reasonString})` : ''
+          }`,
+          ack.reasonCode,
+        ),
+      );
+    } else {
+      this.settle(entry, {
+        packetId: ack.packetId,
+        reasonCode: ack.reasonCode,
+        properties: ack.properties,
+      });
+    }
+  }
+
+  private onSubOrUnsubAck(packet: SubackPacket | UnsubackPacket): void {
+    const pending = this.pendingAcks.get(packet.packetId);
+    const expected =
+      packet.type === PacketType.SUBACK ? PacketType.SUBSCRIBE : PacketType.UNSUBSCRIBE;
+    if (pending === undefined || pending.packet.type !== expected) return;
+    this.pendingAcks.delete(packet.packetId);
+    pending.resolve(packet);
+  }
+
+  private onAuth(conn: Connection, packet: AuthPacket): void {
+    const hook = this.opts.onAuth;
+    const method = this.opts.properties.authenticationMethod;
+    if (hook === undefined || method === undefined) {
+      throw protocolError('AUTH received but no onAuth hook or authentication method is set');
+    }
+    if (packet.reasonCode === 0) return; // re-authentication succeeded
+    Promise.resolve(
+      hook({
+        reasonCode: packet.reasonCode,
+        authenticationMethod: packet.properties?.authenticationMethod,
+        authenticationData: packet.properties?.authenticationData,
+        properties: packet.properties,
+      }),
+    ).then(
+      (answer) => {
+        if (!conn.open || conn !== this.conn) return;
+        const properties: Properties = { authenticationMethod: method };
+        if (answer.authenticationData !== undefined) {
+          properties.authenticationData = answer.authenticationData;
+        }
+        if (answer.reasonString !== undefined) properties.reasonString = answer.reasonString;
+        if (answer.userProperties !== undefined) properties.userProperties = answer.userProperties;
+        this.send({ type: PacketType.AUTH, reasonCode: 0x18, properties });
+      },
+      (err: unknown) => this.protocolFailure(conn, err),
+    );
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private waitIdle(timeoutMs: number): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const waiter = (): void => {
+        if (this.isIdle()) done();
+      };
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.idleWaiters.push(waiter);
+    }).then(() => {
+      this.idleWaiters = [];
+    });
+  }
+
+  private isIdle(): boolean {
+    if (this._state === 'closed') return true;
+    if (this.queue.length > 0 || this.pendingAcks.size > 0 || this.controlQueue.length > 0) {
+      return false;
+    }
+    for (const [, e] of this.inflight) if (!e.settled) return false;
+    return true;
+  }
+
+  private notifyIdle(): void {
+    if (this.idleWaiters.length === 0) return;
+    for (const w of this.idleWaiters.slice()) w();
+  }
+
+  private emitError(err: Error): void {
+    // An unobserved 'error' must not crash the process: the client recovers on its own.
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+  }
+}
+
+function toBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function publishProperties(p: PublishOptions['properties'] | undefined): Properties | undefined {
+  if (p === undefined) return undefined;
+  const out: Properties = {};
+  if (p.payloadFormatIndicator !== undefined) out.payloadFormatIndicator = p.payloadFormatIndicator;
+  if (p.messageExpiryInterval !== undefined) out.messageExpiryInterval = p.messageExpiryInterval;
+  if (p.contentType !== undefined) out.contentType = p.contentType;
+  if (p.responseTopic !== undefined) out.responseTopic = p.responseTopic;
+  if (p.correlationData !== undefined) out.correlationData = toBuffer(p.correlationData);
+  if (p.userProperties !== undefined) out.userProperties = p.userProperties;
+  if (p.topicAlias !== undefined) out.topicAlias = p.topicAlias;
+  return out;
+}
+
+function copyProperties(p: Properties): Properties {
+  const out = { ...p };
+  if (p.correlationData !== undefined) out.correlationData = Buffer.from(p.correlationData);
+  if (p.authenticationData !== undefined) {
+    out.authenticationData = Buffer.from(p.authenticationData);
+  }
+  return out;
+}
+
+function invalid(message: string): ClientError {
+  return new ClientError(ClientErrorCode.InvalidArgument, message);
+}
+
+function closedError(): ClientError {
+  return new ClientError(ClientErrorCode.ClientClosed, 'the client is closed');
+}
+
+function offlineError(limit: number): ClientError {
+  return new ClientError(
+    ClientErrorCode.OfflineTimeout,
+    `not connected to the broker for ${limit} ms; message not sent`,
+  );
+}
+
+function tooLarge(size: number, max: number): ClientError {
+  return new ClientError(
+    ClientErrorCode.PacketTooLarge,
+    `packet of ${size} bytes exceeds the broker's Maximum Packet Size of ${max} bytes`,
+    0x95,
+  );
+}
+
+function protocolError(message: string): MqttError {
+  return new MqttError('PROTOCOL_ERROR', message, 0x82);
+}

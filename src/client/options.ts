@@ -1,0 +1,221 @@
+import type { ProtocolVersion, QoS } from '../codec/constants.js';
+import type { Properties } from '../codec/types.js';
+import type { BackoffOptions } from '../shared/backoff.js';
+import type { AuthChallenge, AuthResponse, PublishProperties } from './types.js';
+
+/** TLS settings for `mqtts://` and `wss://`. */
+export interface TlsOptions {
+  /** Trusted CA certificate(s), PEM. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Client certificate, PEM. */
+  cert?: string | Buffer;
+  /** Client private key, PEM. */
+  key?: string | Buffer;
+  /** Server name for SNI and certificate checks (default: the URL host). */
+  servername?: string;
+  /** Verify the broker's certificate (default true). */
+  rejectUnauthorized?: boolean;
+}
+
+/** Last Will and Testament. */
+export interface WillOptions {
+  topic: string;
+  payload?: string | Buffer;
+  qos?: QoS;
+  retain?: boolean;
+  /** v5 will properties (will delay interval, message expiry, content type, …). */
+  properties?: PublishProperties & { willDelayInterval?: number };
+}
+
+/** v5 CONNECT properties the application may set. */
+export interface ConnectProperties {
+  sessionExpiryInterval?: number;
+  /** How many QoS 1/2 messages the broker may send before we ack (default 65535). */
+  receiveMaximum?: number;
+  /** Largest packet we accept; larger ones make the client disconnect with 0x95. */
+  maximumPacketSize?: number;
+  /** How many topic aliases the broker may use towards us (default 0: none). */
+  topicAliasMaximum?: number;
+  requestResponseInformation?: boolean;
+  requestProblemInformation?: boolean;
+  userProperties?: Array<[string, string]>;
+  authenticationMethod?: string;
+  authenticationData?: Buffer;
+}
+
+/** Options of {@link connect} and the {@link MqttClient} constructor. */
+export interface ClientOptions {
+  /** Broker URL: `mqtt://`, `mqtts://`, `ws://`, `wss://` (default `mqtt://localhost:1883`). */
+  url?: string;
+  /** 3 = MQTT 3.1, 4 = 3.1.1, 5 = 5.0 (default 5). */
+  protocolVersion?: ProtocolVersion;
+  /** When a v5 CONNECT is refused as unsupported, retry with 3.1.1 (default false). */
+  protocolFallback?: boolean;
+  /** Client identifier; default: empty for v5/3.1.1 with a clean start, random otherwise. */
+  clientId?: string;
+  /** Clean Session (3.x) / Clean Start (5.0), default true. */
+  clean?: boolean;
+  /** Keep-alive in seconds (default 60, 0 disables). */
+  keepAlive?: number;
+  username?: string;
+  password?: string | Buffer;
+  will?: WillOptions;
+  /** v5 CONNECT properties. */
+  properties?: ConnectProperties;
+  /** Milliseconds to wait for CONNACK (default 10000). */
+  connectTimeout?: number;
+  /** Reconnect after a lost connection (default true); an object tunes the backoff. */
+  reconnect?: boolean | BackoffOptions;
+  /** Resubscribe after reconnecting when the broker has no session for us (default true). */
+  resubscribe?: boolean;
+  /** Bounds of the queue of messages waiting to be sent (defaults 1000 messages, 16 MiB). */
+  offlineQueue?: { maxMessages?: number; maxBytes?: number };
+  /**
+   * A publish waiting while the client is offline is rejected after this many milliseconds
+   * offline (default 30000; 0 rejects at once when offline).
+   */
+  offlineTimeout?: number;
+  /** Milliseconds `disconnect()` waits for in-flight messages (default 5000). */
+  disconnectTimeout?: number;
+  /** Assign v5 topic aliases to outgoing PUBLISH packets automatically (default true). */
+  autoTopicAlias?: boolean;
+  /** Messages buffered per `messages()` iterator before reading pauses (default 1000). */
+  highWaterMark?: number;
+  /** Topic prefix for `request()` responses (default `petrel/rr/<client id>/`). */
+  responseTopicPrefix?: string;
+  /** v5 enhanced authentication: answers each AUTH challenge from the broker. */
+  onAuth?: (challenge: AuthChallenge) => AuthResponse | Promise<AuthResponse>;
+  tls?: TlsOptions;
+  /** WebSocket sub-protocol (default `mqtt`). */
+  wsProtocol?: string;
+  /** Extra HTTP headers of the WebSocket upgrade (Node only). */
+  wsHeaders?: Record<string, string>;
+}
+
+/** Options after defaults are applied. */
+export interface ResolvedOptions {
+  url: URL;
+  protocolVersion: ProtocolVersion;
+  protocolFallback: boolean;
+  clientId: string;
+  clean: boolean;
+  keepAlive: number;
+  username: string | undefined;
+  password: Buffer | undefined;
+  will: WillOptions | undefined;
+  properties: ConnectProperties;
+  connectTimeout: number;
+  reconnect: BackoffOptions | false;
+  resubscribe: boolean;
+  maxQueuedMessages: number;
+  maxQueuedBytes: number;
+  offlineTimeout: number;
+  disconnectTimeout: number;
+  autoTopicAlias: boolean;
+  highWaterMark: number;
+  responseTopicPrefix: string | undefined;
+  onAuth: ClientOptions['onAuth'];
+  tls: TlsOptions;
+  wsProtocol: string;
+  wsHeaders: Record<string, string> | undefined;
+}
+
+const defaultPorts: Record<string, number> = {
+  'mqtt:': 1883,
+  'tcp:': 1883,
+  'mqtts:': 8883,
+  'ssl:': 8883,
+  'tls:': 8883,
+  'ws:': 80,
+  'wss:': 443,
+};
+
+/** Scheme and port of a broker URL, with the defaults filled in. */
+export function parseBrokerUrl(url: string): URL {
+  const u = new URL(url);
+  if (!(u.protocol in defaultPorts)) {
+    throw new TypeError(`unsupported URL scheme '${u.protocol}' (mqtt, mqtts, ws, wss)`);
+  }
+  return u;
+}
+
+/** Default port of a URL scheme. */
+export function defaultPort(protocol: string): number {
+  return defaultPorts[protocol] ?? 1883;
+}
+
+function randomClientId(): string {
+  return `petrel-${Math.random().toString(16).slice(2, 10)}`;
+}
+
+function toBuffer(v: string | Buffer | undefined): Buffer | undefined {
+  if (v === undefined) return undefined;
+  return typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
+}
+
+/** Applies defaults; `url` argument wins over `options.url`. */
+export function resolveOptions(url: string | undefined, options: ClientOptions): ResolvedOptions {
+  const u = parseBrokerUrl(url ?? options.url ?? 'mqtt://localhost:1883');
+  const protocolVersion = options.protocolVersion ?? 5;
+  if (protocolVersion !== 3 && protocolVersion !== 4 && protocolVersion !== 5) {
+    throw new TypeError(`unsupported protocol version ${String(protocolVersion)} (3, 4 or 5)`);
+  }
+  const clean = options.clean ?? true;
+  // 3.1 requires 1-23 characters; 3.1.1 allows '' only with clean session; v5 always allows ''
+  // and the broker assigns one.
+  let clientId = options.clientId;
+  if (clientId === undefined || (clientId === '' && (protocolVersion === 3 || !clean))) {
+    clientId = protocolVersion === 5 && clientId === '' ? '' : randomClientId();
+  }
+  const reconnect =
+    options.reconnect === false ? false : options.reconnect === true ? {} : (options.reconnect ?? {});
+  const username = options.username ?? (u.username ? decodeURIComponent(u.username) : undefined);
+  const password =
+    toBuffer(options.password) ??
+    (u.password ? Buffer.from(decodeURIComponent(u.password), 'utf8') : undefined);
+  return {
+    url: u,
+    protocolVersion,
+    protocolFallback: options.protocolFallback ?? false,
+    clientId,
+    clean,
+    keepAlive: options.keepAlive ?? 60,
+    username,
+    password,
+    will: options.will,
+    properties: { ...options.properties },
+    connectTimeout: options.connectTimeout ?? 10_000,
+    reconnect,
+    resubscribe: options.resubscribe ?? true,
+    maxQueuedMessages: options.offlineQueue?.maxMessages ?? 1000,
+    maxQueuedBytes: options.offlineQueue?.maxBytes ?? 16 * 1024 * 1024,
+    offlineTimeout: options.offlineTimeout ?? 30_000,
+    disconnectTimeout: options.disconnectTimeout ?? 5000,
+    autoTopicAlias: options.autoTopicAlias ?? true,
+    highWaterMark: Math.max(1, options.highWaterMark ?? 1000),
+    responseTopicPrefix: options.responseTopicPrefix,
+    onAuth: options.onAuth,
+    tls: { ...options.tls },
+    wsProtocol: options.wsProtocol ?? 'mqtt',
+    wsHeaders: options.wsHeaders,
+  };
+}
+
+/** v5 CONNECT properties on the wire from the application's options. */
+export function connectProperties(p: ConnectProperties): Properties {
+  const out: Properties = {};
+  if (p.sessionExpiryInterval !== undefined) out.sessionExpiryInterval = p.sessionExpiryInterval;
+  if (p.receiveMaximum !== undefined) out.receiveMaximum = p.receiveMaximum;
+  if (p.maximumPacketSize !== undefined) out.maximumPacketSize = p.maximumPacketSize;
+  if (p.topicAliasMaximum !== undefined) out.topicAliasMaximum = p.topicAliasMaximum;
+  if (p.requestResponseInformation !== undefined) {
+    out.requestResponseInformation = p.requestResponseInformation ? 1 : 0;
+  }
+  if (p.requestProblemInformation !== undefined) {
+    out.requestProblemInformation = p.requestProblemInformation ? 1 : 0;
+  }
+  if (p.userProperties !== undefined) out.userProperties = p.userProperties;
+  if (p.authenticationMethod !== undefined) out.authenticationMethod = p.authenticationMethod;
+  if (p.authenticationData !== undefined) out.authenticationData = p.authenticationData;
+  return out;
+}

@@ -1,0 +1,201 @@
+import type { ResolvedOptions } from './options.js';
+import { defaultPort } from './options.js';
+
+/** A byte stream to the broker: TCP, TLS or WebSocket. */
+export interface Transport {
+  /** Queues bytes; false when the transport's buffer is above its high-water mark. */
+  write(data: Buffer): boolean;
+  /** Closes after flushing what was written. */
+  end(): void;
+  /** Closes at once. */
+  destroy(): void;
+  /** Stops delivering data (back-pressure towards the broker). */
+  pause(): void;
+  resume(): void;
+}
+
+/** Callbacks of an open transport. `onClose` is called exactly once. */
+export interface TransportEvents {
+  onData(chunk: Buffer): void;
+  onDrain(): void;
+  onClose(error: Error | undefined): void;
+}
+
+/** Opens the transport named by the URL scheme; resolves once bytes can flow. */
+export async function openTransport(
+  options: ResolvedOptions,
+  events: TransportEvents,
+): Promise<Transport> {
+  const url = options.url;
+  switch (url.protocol) {
+    case 'ws:':
+    case 'wss:':
+      return openWebSocket(options, events);
+    default:
+      return openSocket(options, events);
+  }
+}
+
+function hostOf(url: URL): string {
+  // IPv6 literals come bracketed from URL.hostname.
+  const h = url.hostname;
+  return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h || 'localhost';
+}
+
+async function openSocket(options: ResolvedOptions, events: TransportEvents): Promise<Transport> {
+  const url = options.url;
+  const secure = url.protocol === 'mqtts:' || url.protocol === 'ssl:' || url.protocol === 'tls:';
+  const host = hostOf(url);
+  const port = url.port ? Number(url.port) : defaultPort(url.protocol);
+  const net = await import('node:net');
+  const socket = secure
+    ? (await import('node:tls')).connect({
+        host,
+        port,
+        ca: options.tls.ca,
+        cert: options.tls.cert,
+        key: options.tls.key,
+        servername: options.tls.servername ?? (net.isIP(host) ? undefined : host),
+        rejectUnauthorized: options.tls.rejectUnauthorized ?? true,
+      })
+    : net.connect({ host, port });
+  socket.setNoDelay(true);
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error): void => {
+      socket.destroy();
+      reject(err);
+    };
+    socket.once('error', onError);
+    socket.once(secure ? 'secureConnect' : 'connect', () => {
+      socket.off('error', onError);
+      resolve();
+    });
+  });
+  let closed = false;
+  let failure: Error | undefined;
+  socket.on('data', (chunk: Buffer) => events.onData(chunk));
+  socket.on('drain', () => events.onDrain());
+  socket.on('error', (err) => {
+    failure ??= err;
+  });
+  socket.on('close', () => {
+    if (closed) return;
+    closed = true;
+    events.onClose(failure);
+  });
+  return {
+    write: (data) => socket.write(data),
+    end: () => {
+      socket.end();
+    },
+    destroy: () => socket.destroy(),
+    pause: () => socket.pause(),
+    resume: () => socket.resume(),
+  };
+}
+
+interface BrowserSocket {
+  binaryType: string;
+  readyState: number;
+  bufferedAmount: number;
+  send(data: Uint8Array): void;
+  close(): void;
+  onopen: (() => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onclose: (() => void) | null;
+  onmessage: ((ev: { data: ArrayBuffer }) => void) | null;
+}
+
+async function openWebSocket(options: ResolvedOptions, events: TransportEvents): Promise<Transport> {
+  const href = options.url.href;
+  const Native = (globalThis as { WebSocket?: new (url: string, p: string) => BrowserSocket })
+    .WebSocket;
+  if (typeof process === 'undefined' && Native !== undefined) {
+    return openBrowserWebSocket(new Native(href, options.wsProtocol), events);
+  }
+  const { WebSocket } = await import('ws');
+  const wsOptions: import('ws').ClientOptions & { servername?: string } = {
+    ca: options.tls.ca,
+    cert: options.tls.cert,
+    key: options.tls.key,
+    rejectUnauthorized: options.tls.rejectUnauthorized ?? true,
+    headers: options.wsHeaders,
+    perMessageDeflate: false,
+  };
+  if (options.tls.servername !== undefined) wsOptions.servername = options.tls.servername;
+  const ws = new WebSocket(href, options.wsProtocol, wsOptions);
+  ws.binaryType = 'nodebuffer';
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error): void => {
+      ws.terminate();
+      reject(err);
+    };
+    ws.once('error', onError);
+    ws.once('open', () => {
+      ws.off('error', onError);
+      resolve();
+    });
+  });
+  let closed = false;
+  let failure: Error | undefined;
+  ws.on('message', (data: Buffer) => events.onData(data));
+  ws.on('error', (err) => {
+    failure ??= err;
+  });
+  ws.on('close', () => {
+    if (closed) return;
+    closed = true;
+    events.onClose(failure);
+  });
+  return {
+    write: (data) => {
+      ws.send(data);
+      return true;
+    },
+    end: () => ws.close(),
+    destroy: () => ws.terminate(),
+    pause: () => ws.pause(),
+    resume: () => ws.resume(),
+  };
+}
+
+async function openBrowserWebSocket(
+  ws: BrowserSocket,
+  events: TransportEvents,
+): Promise<Transport> {
+  ws.binaryType = 'arraybuffer';
+  await new Promise<void>((resolve, reject) => {
+    ws.onopen = () => resolve();
+    ws.onerror = () => reject(new Error('WebSocket connection failed'));
+  });
+  let paused: Buffer[] | undefined;
+  let closed = false;
+  ws.onerror = null;
+  ws.onmessage = (ev) => {
+    const chunk = Buffer.from(ev.data);
+    if (paused !== undefined) paused.push(chunk);
+    else events.onData(chunk);
+  };
+  ws.onclose = () => {
+    if (closed) return;
+    closed = true;
+    events.onClose(undefined);
+  };
+  return {
+    write: (data) => {
+      ws.send(data);
+      return true;
+    },
+    end: () => ws.close(),
+    destroy: () => ws.close(),
+    // Browsers cannot stop a WebSocket from reading: hold the data instead.
+    pause: () => {
+      paused ??= [];
+    },
+    resume: () => {
+      const held = paused;
+      paused = undefined;
+      if (held !== undefined) for (const c of held) events.onData(c);
+    },
+  };
+}

@@ -1,0 +1,159 @@
+// Starts Debian's Mosquitto on a free loopback port with a config written to a temp dir; the
+// handle can kill, pause and restart it on the same port (reconnect tests).
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect as netConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
+
+/** True when the Mosquitto binary is installed. */
+export function hasMosquitto(): boolean {
+  return existsSync(MOSQUITTO_BIN);
+}
+
+export interface MosquittoOptions {
+  /** Extra config lines (e.g. `max_packet_size 1000`). */
+  config?: string[];
+  /** Also open a WebSocket listener; its port is in `wsPort`. */
+  websockets?: boolean;
+  /** Keep sessions across restarts (persistence file in the temp dir). */
+  persistence?: boolean;
+}
+
+export interface MosquittoHandle {
+  readonly port: number;
+  readonly wsPort: number | undefined;
+  /** `mqtt://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly pid: number | undefined;
+  /** SIGKILL: no goodbye to clients, no persistence written. */
+  kill(): Promise<void>;
+  /** SIGTERM: graceful stop (persistence written). */
+  stop(): Promise<void>;
+  /** Starts again on the same port(s) with the same config. */
+  restart(): Promise<void>;
+  /** SIGSTOP / SIGCONT: the broker stops answering but keeps its sockets. */
+  pause(): void;
+  resume(): void;
+  /** Stops and removes the temp dir. */
+  close(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, deadline: number): Promise<void> {
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`mosquitto exited early (code ${child.exitCode})`);
+    }
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = netConnect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${port}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function waitExit(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** Starts Mosquitto; resolves once it accepts connections. */
+export async function startMosquitto(options: MosquittoOptions = {}): Promise<MosquittoHandle> {
+  const dir = mkdtempSync(join(tmpdir(), 'petrel-mosq-'));
+  const port = await freePort();
+  const wsPort = options.websockets ? await freePort() : undefined;
+  const lines = [
+    'per_listener_settings false',
+    'allow_anonymous true',
+    `listener ${port} 127.0.0.1`,
+  ];
+  if (wsPort !== undefined) lines.push(`listener ${wsPort} 127.0.0.1`, 'protocol websockets');
+  if (options.persistence) {
+    lines.push('persistence true', `persistence_location ${dir}/`, 'autosave_interval 0');
+  }
+  lines.push(...(options.config ?? []));
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(conf, `${lines.join('\n')}\n`);
+  let child: ChildProcess;
+  let stderr = '';
+
+  const launch = async (): Promise<void> => {
+    stderr = '';
+    child = spawn(MOSQUITTO_BIN, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    try {
+      await waitForPort(port, child, Date.now() + 5000);
+      if (wsPort !== undefined) await waitForPort(wsPort, child, Date.now() + 5000);
+    } catch (err) {
+      child.kill('SIGKILL');
+      throw new Error(`${(err as Error).message}\n${stderr}`);
+    }
+  };
+  await launch();
+
+  const signal = async (sig: NodeJS.Signals): Promise<void> => {
+    const c = child;
+    if (c.exitCode !== null || c.signalCode !== null) return;
+    if (c.signalCode === null) c.kill('SIGCONT');
+    c.kill(sig);
+    await waitExit(c);
+  };
+
+  return {
+    port,
+    wsPort,
+    url: `mqtt://127.0.0.1:${port}`,
+    get pid() {
+      return child.pid;
+    },
+    kill: () => signal('SIGKILL'),
+    stop: () => signal('SIGTERM'),
+    restart: async () => {
+      await signal('SIGTERM');
+      // The port may linger briefly after exit; retry the launch a few times.
+      for (let i = 0; ; i++) {
+        try {
+          await launch();
+          return;
+        } catch (err) {
+          if (i >= 20) throw err;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    },
+    pause: () => {
+      child.kill('SIGSTOP');
+    },
+    resume: () => {
+      child.kill('SIGCONT');
+    },
+    close: async () => {
+      await signal('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
