@@ -80,10 +80,18 @@ function parseArgs(argv: string[]): Options | 'help' {
   return o;
 }
 
+function hasControlCharacter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
 function checkUsername(user: string): void {
   if (user === '') throw new CliError('the user name is empty', 2);
   if (user.includes(':')) throw new CliError("a user name cannot contain ':'", 2);
-  if (/[\u0000-\u001f\u007f]/.test(user)) {
+  if (hasControlCharacter(user)) {
     throw new CliError('a user name cannot contain control characters', 2);
   }
   if (user.trim() !== user) throw new CliError('a user name cannot start or end with spaces', 2);

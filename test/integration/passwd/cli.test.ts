@@ -182,6 +182,7 @@ test('errors: missing file, bad user names, usage errors (exit 2)', async () => 
   const cases: [string[], RegExp][] = [
     [['-c', '-b', join(dir, 'x'), 'a:b', 'p'], /cannot contain ':'/],
     [['-c', '-b', join(dir, 'x'), '#a', 'p'], /cannot start with '#'/],
+    [['-c', '-b', join(dir, 'x'), 'a\tb', 'p'], /cannot contain control characters/],
     [['-b', join(dir, 'x'), 'u'], /missing arguments/],
     [['-D', join(dir, 'x'), 'u', 'extra'], /too many arguments/],
     [['-c', '-D', join(dir, 'x'), 'u'], /-c cannot be used with -D or -U/],
