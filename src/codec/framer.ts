@@ -1,0 +1,169 @@
+import { MAX_PACKET_SIZE } from './constants.js';
+import { malformed, MqttError } from './errors.js';
+import { ReasonCode } from './reason-codes.js';
+
+/** Receives one complete frame: the fixed header's first byte and the Remaining Length bytes. */
+export type FrameHandler = (header: number, body: Buffer) => void;
+
+const EMPTY = Buffer.alloc(0);
+
+function tooLarge(size: number, max: number): MqttError {
+  return new MqttError(
+    'PACKET_TOO_LARGE',
+    `packet of ${size} bytes exceeds the maximum of ${max}`,
+    ReasonCode.PacketTooLarge,
+    'MQTT-3.2.2-15',
+  );
+}
+
+function nonMinimal(): MqttError {
+  return malformed('NON_MINIMAL_VARINT', 'remaining length not minimally encoded', 'MQTT-1.5.5-1');
+}
+
+function tooLong(): MqttError {
+  return malformed('MALFORMED_VARINT', 'remaining length longer than 4 bytes', 'MQTT-1.5.5-1');
+}
+
+/**
+ * Streaming splitter of an MQTT byte stream into frames. Accepts arbitrary chunks (one byte at a
+ * time included); a frame lying inside one chunk is passed on as a zero-copy view, a frame split
+ * across chunks is joined with a single concat once complete. The size limit is checked as soon
+ * as the Remaining Length is known, before any of the body is buffered.
+ *
+ * Bodies handed to the handler may be views into the pushed chunks: copy what you keep beyond
+ * the current tick, and do not modify a chunk after pushing it.
+ */
+export class Framer {
+  /** Largest accepted packet, fixed header included. Mutable: lower it until CONNECT is done. */
+  maxPacketSize: number;
+  private readonly onFrame: FrameHandler;
+  /** Fixed-header bytes of an incomplete header (first byte + up to 4 length bytes). */
+  private readonly hdr = Buffer.alloc(5);
+  private hdrLen = 0;
+  /** Remaining Length of the frame being assembled, or -1 while the header is incomplete. */
+  private need = -1;
+  private header = 0;
+  private parts: Buffer[] = [];
+  private have = 0;
+
+  constructor(onFrame: FrameHandler, maxPacketSize: number = MAX_PACKET_SIZE) {
+    this.onFrame = onFrame;
+    this.maxPacketSize = maxPacketSize;
+  }
+
+  /** Bytes held for an incomplete frame. */
+  get buffered(): number {
+    return this.need >= 0 ? 1 + this.lenBytes() + this.have : this.hdrLen;
+  }
+
+  private lenBytes(): number {
+    const n = this.need;
+    return n < 128 ? 1 : n < 16_384 ? 2 : n < 2_097_152 ? 3 : 4;
+  }
+
+  /** Feeds bytes; calls the handler for each complete frame. Throws MqttError on a bad header. */
+  push(chunk: Buffer): void {
+    const n = chunk.length;
+    let pos = 0;
+    if (this.hdrLen > 0 || this.need >= 0) {
+      pos = this.resume(chunk);
+      if (pos < 0) return;
+    }
+    const onFrame = this.onFrame;
+    while (pos < n) {
+      const header = chunk[pos] as number;
+      let i = pos + 1;
+      let len = 0;
+      let mul = 1;
+      let complete = false;
+      for (let k = 0; k < 4 && i < n; k++) {
+        const b = chunk[i++] as number;
+        len += (b & 0x7f) * mul;
+        if (b < 0x80) {
+          if (b === 0 && k > 0) throw nonMinimal();
+          complete = true;
+          break;
+        }
+        mul *= 128;
+      }
+      if (!complete) {
+        if (i - pos >= 5) throw tooLong();
+        chunk.copy(this.hdr, 0, pos, n);
+        this.hdrLen = n - pos;
+        return;
+      }
+      const total = i - pos + len;
+      if (total > this.maxPacketSize) throw tooLarge(total, this.maxPacketSize);
+      const end = i + len;
+      if (end <= n) {
+        onFrame(header, len === 0 ? EMPTY : chunk.subarray(i, end));
+        pos = end;
+      } else {
+        this.header = header;
+        this.need = len;
+        this.parts.push(chunk.subarray(i));
+        this.have = n - i;
+        return;
+      }
+    }
+  }
+
+  /**
+   * Continues an incomplete frame with `chunk`. Returns the position in `chunk` after the frame
+   * once it was delivered, or -1 when the whole chunk was absorbed.
+   */
+  private resume(chunk: Buffer): number {
+    const n = chunk.length;
+    let pos = 0;
+    if (this.need < 0) {
+      const hdr = this.hdr;
+      while (pos < n) {
+        const b = chunk[pos++] as number;
+        hdr[this.hdrLen++] = b;
+        if (this.hdrLen === 1) continue;
+        if (b < 0x80) {
+          if (b === 0 && this.hdrLen > 2) throw nonMinimal();
+          let len = 0;
+          let mul = 1;
+          for (let k = 1; k < this.hdrLen; k++) {
+            len += ((hdr[k] as number) & 0x7f) * mul;
+            mul *= 128;
+          }
+          const total = this.hdrLen + len;
+          if (total > this.maxPacketSize) throw tooLarge(total, this.maxPacketSize);
+          this.header = hdr[0] as number;
+          this.hdrLen = 0;
+          this.need = len;
+          this.have = 0;
+          break;
+        }
+        if (this.hdrLen === 5) throw tooLong();
+      }
+      if (this.need < 0) return -1;
+    }
+    const missing = this.need - this.have;
+    const avail = n - pos;
+    if (avail < missing) {
+      if (avail > 0) {
+        this.parts.push(pos === 0 ? chunk : chunk.subarray(pos));
+        this.have += avail;
+      }
+      return -1;
+    }
+    const end = pos + missing;
+    let body: Buffer;
+    const parts = this.parts;
+    if (parts.length === 0) {
+      body = this.need === 0 ? EMPTY : chunk.subarray(pos, end);
+    } else {
+      parts.push(chunk.subarray(pos, end));
+      body = Buffer.concat(parts, this.need);
+    }
+    const header = this.header;
+    this.parts = [];
+    this.have = 0;
+    this.need = -1;
+    this.onFrame(header, body);
+    return end;
+  }
+}

@@ -1,0 +1,190 @@
+import { PacketType, type ProtocolVersion, type QoS } from '../constants.js';
+import { malformed, MqttError, protocolError } from '../errors.js';
+import { decodeProperties, propertiesLength, writeProperties } from '../property-codec.js';
+import { Reader } from '../reader.js';
+import { ReasonCode } from '../reason-codes.js';
+import type { PublishPacket } from '../types.js';
+import { asciiSlice, utf8Length, utf8Slice, validateUtf8, writeUtf8 } from '../utf8.js';
+import { varintLength, writeVarint } from '../varint.js';
+import { writeBytes } from '../writer.js';
+import { checkPacketId } from './common.js';
+
+const reader = new Reader();
+
+function truncated(): never {
+  throw malformed('TRUNCATED', 'PUBLISH shorter than its contents');
+}
+
+function wildcard(): never {
+  throw new MqttError(
+    'TOPIC_NAME_INVALID',
+    'wildcard character in a PUBLISH topic name',
+    ReasonCode.TopicNameInvalid,
+    'MQTT-3.3.2-2',
+  );
+}
+
+/**
+ * Decodes a PUBLISH body. Hand-inlined rather than built on the Reader because it is the hot
+ * path: the topic is scanned once for ASCII, wildcards and U+0000.
+ */
+export function decodePublish(header: number, body: Buffer, version: ProtocolVersion): PublishPacket {
+  const qos = (header >> 1) & 3;
+  if (qos === 3) throw malformed('INVALID_QOS', 'PUBLISH with QoS 3', 'MQTT-3.3.1-4');
+  const dup = (header & 8) !== 0;
+  if (dup && qos === 0) throw malformed('DUP_ON_QOS0', 'DUP flag set on QoS 0', 'MQTT-3.3.1-2');
+  const end = body.length;
+  if (end < 2) truncated();
+  const tlen = ((body[0] as number) << 8) | (body[1] as number);
+  let pos = 2 + tlen;
+  if (pos > end) truncated();
+  let ascii = true;
+  for (let i = 2; i < pos; i++) {
+    const c = body[i] as number;
+    if (c <= 0x2b) {
+      if (c === 0x23 || c === 0x2b) wildcard();
+      if (c === 0) {
+        throw malformed('INVALID_UTF8', 'U+0000 in topic name', 'MQTT-1.5.4-2');
+      }
+    } else if (c >= 0x80) {
+      ascii = false;
+    }
+  }
+  let topic: string;
+  if (ascii) {
+    topic = asciiSlice(body, 2, pos);
+  } else {
+    validateUtf8(body, 2, pos);
+    topic = utf8Slice(body, 2, pos);
+  }
+  let packetId = 0;
+  if (qos > 0) {
+    if (pos + 2 > end) truncated();
+    packetId = ((body[pos] as number) << 8) | (body[pos + 1] as number);
+    if (packetId === 0) {
+      throw protocolError('PACKET_ID_ZERO', 'PUBLISH with packet identifier 0', 'MQTT-2.2.1-3');
+    }
+    pos += 2;
+  }
+  let properties;
+  if (version === 5) {
+    if (pos < end && body[pos] === 0) {
+      pos++;
+    } else {
+      const r = reader.reset(body, pos, end);
+      properties = decodeProperties(r, PacketType.PUBLISH);
+      pos = r.pos;
+    }
+    if (tlen === 0 && properties?.topicAlias === undefined) {
+      throw protocolError(
+        'TOPIC_NAME_INVALID',
+        'empty topic name without a topic alias',
+        'MQTT-3.3.2-1',
+      );
+    }
+  } else if (tlen === 0) {
+    throw new MqttError(
+      'TOPIC_NAME_INVALID',
+      'empty topic name',
+      ReasonCode.TopicNameInvalid,
+      'MQTT-4.7.3-1',
+    );
+  }
+  return {
+    type: PacketType.PUBLISH,
+    topic,
+    payload: body.subarray(pos, end),
+    qos: qos as QoS,
+    retain: (header & 1) !== 0,
+    dup,
+    packetId,
+    properties,
+  };
+}
+
+/** Byte length of a topic name to encode, validating it [MQTT-3.3.2-2] [MQTT-4.7.3-1]. */
+function topicLength(topic: string, version: ProtocolVersion, hasAlias: boolean): number {
+  const n = topic.length;
+  if (n === 0) {
+    if (version === 5 && hasAlias) return 0;
+    throw new MqttError(
+      'TOPIC_NAME_INVALID',
+      'empty topic name',
+      ReasonCode.TopicNameInvalid,
+      'MQTT-4.7.3-1',
+    );
+  }
+  for (let i = 0; i < n; i++) {
+    const c = topic.charCodeAt(i);
+    if (c <= 0x2b) {
+      if (c === 0x23 || c === 0x2b) wildcard();
+      if (c === 0) throw malformed('INVALID_UTF8', 'U+0000 in topic name', 'MQTT-1.5.4-2');
+    } else if (c >= 0x80) {
+      return utf8Length(topic);
+    }
+  }
+  if (n > 0xffff) throw malformed('STRING_TOO_LONG', 'topic name longer than 65535 bytes');
+  return n;
+}
+
+/** Encodes a PUBLISH into one exactly-sized Buffer. */
+export function encodePublish(packet: PublishPacket, version: ProtocolVersion): Buffer {
+  const qos = packet.qos;
+  if (!(qos === 0 || qos === 1 || qos === 2)) {
+    throw malformed('INVALID_QOS', `invalid QoS ${String(qos)}`, 'MQTT-3.3.1-4');
+  }
+  const dup = packet.dup;
+  if (dup && qos === 0) throw malformed('DUP_ON_QOS0', 'DUP flag set on QoS 0', 'MQTT-3.3.1-2');
+  const props = version === 5 ? packet.properties : undefined;
+  const topic = packet.topic;
+  const tlen = topicLength(topic, version, props?.topicAlias !== undefined);
+  const payload = packet.payload;
+  let remaining = 2 + tlen + payload.length;
+  if (qos > 0) {
+    checkPacketId(packet.packetId);
+    remaining += 2;
+  }
+  let plen = 0;
+  if (version === 5) {
+    plen = propertiesLength(props, PacketType.PUBLISH);
+    remaining += varintLength(plen) + plen;
+  }
+  const buf = Buffer.allocUnsafe(1 + varintLength(remaining) + remaining);
+  buf[0] = 0x30 | (dup ? 8 : 0) | (qos << 1) | (packet.retain ? 1 : 0);
+  let pos = remaining < 128 ? ((buf[1] = remaining), 2) : writeVarint(buf, 1, remaining);
+  pos = writeUtf8(buf, pos, topic, tlen);
+  if (qos > 0) {
+    const id = packet.packetId;
+    buf[pos] = id >>> 8;
+    buf[pos + 1] = id & 0xff;
+    pos += 2;
+  }
+  if (version === 5) {
+    if (plen === 0) buf[pos++] = 0;
+    else pos = writeProperties(buf, pos, props, plen);
+  }
+  writeBytes(buf, pos, payload);
+  return buf;
+}
+
+/**
+ * Offset of the 2-byte packet identifier inside an encoded QoS > 0 PUBLISH, so a cached encoding
+ * can be copied and re-stamped per subscriber with {@link writePacketId}.
+ */
+export function publishPacketIdOffset(encoded: Buffer): number {
+  const h = encoded[0];
+  if (h === undefined || h >> 4 !== PacketType.PUBLISH || (h & 6) === 0) {
+    throw malformed('INVALID_PACKET', 'not an encoded PUBLISH with QoS > 0');
+  }
+  let pos = 1;
+  while (((encoded[pos] as number) & 0x80) !== 0) pos++;
+  pos++;
+  const tlen = ((encoded[pos] as number) << 8) | (encoded[pos + 1] as number);
+  return pos + 2 + tlen;
+}
+
+/** Writes `packetId` (1..65535) big-endian at `offset` (from {@link publishPacketIdOffset}). */
+export function writePacketId(encoded: Buffer, offset: number, packetId: number): void {
+  encoded[offset] = packetId >>> 8;
+  encoded[offset + 1] = packetId & 0xff;
+}
