@@ -13,6 +13,8 @@ export {
   parseHash,
   verifyHash,
 } from './hash.js';
+export type { AuthClient, AuthHooks, AuthHooksOptions, AuthRequest } from './hooks.js';
+export { createAuthHooks } from './hooks.js';
 export type {
   Authenticator,
   PasswordAuthenticatorOptions,
