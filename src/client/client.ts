@@ -851,7 +851,7 @@ export class MqttClient extends Emitter<ClientEvents> {
           0x9a,
         );
       }
-      // [MQTT-3.1.2-24] never send a packet larger than the broker's Maximum Packet Size.
+      // [MQTT-3.2.2-15] never send a packet larger than the broker's Maximum Packet Size.
       if (Number.isFinite(this.brokerMaxPacketSize)) {
         const size = encodePacket({ ...packet, packetId: packet.qos > 0 ? 1 : 0 }, this.version)
           .length;

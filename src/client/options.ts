@@ -51,7 +51,7 @@ export interface ClientOptions {
   protocolVersion?: ProtocolVersion;
   /** When a v5 CONNECT is refused as unsupported, retry with 3.1.1 (default false). */
   protocolFallback?: boolean;
-  /** Client identifier; default: empty for v5/3.1.1 with a clean start, random otherwise. */
+  /** Client identifier (default: random `petrel-xxxxxxxx`; '' lets a v5 broker assign one). */
   clientId?: string;
   /** Clean Session (3.x) / Clean Start (5.0), default true. */
   clean?: boolean;
@@ -161,12 +161,8 @@ export function resolveOptions(url: string | undefined, options: ClientOptions):
     throw new TypeError(`unsupported protocol version ${String(protocolVersion)} (3, 4 or 5)`);
   }
   const clean = options.clean ?? true;
-  // 3.1 requires 1-23 characters; 3.1.1 allows '' only with clean session; v5 always allows ''
-  // and the broker assigns one.
-  let clientId = options.clientId;
-  if (clientId === undefined || (clientId === '' && (protocolVersion === 3 || !clean))) {
-    clientId = protocolVersion === 5 && clientId === '' ? '' : randomClientId();
-  }
+  // An explicit '' is sent as is (v5 and 3.1.1 with clean start let the broker assign one).
+  const clientId = options.clientId ?? randomClientId();
   const reconnect =
     options.reconnect === false ? false : options.reconnect === true ? {} : (options.reconnect ?? {});
   const username = options.username ?? (u.username ? decodeURIComponent(u.username) : undefined);

@@ -21,6 +21,8 @@ export interface MosquittoOptions {
   websockets?: boolean;
   /** Keep sessions across restarts (persistence file in the temp dir). */
   persistence?: boolean;
+  /** Allow clients without user name (default true). */
+  anonymous?: boolean;
 }
 
 export interface MosquittoHandle {
@@ -86,7 +88,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   const wsPort = options.websockets ? await freePort() : undefined;
   const lines = [
     'per_listener_settings false',
-    'allow_anonymous true',
+    `allow_anonymous ${options.anonymous === false ? 'false' : 'true'}`,
     `listener ${port} 127.0.0.1`,
   ];
   if (wsPort !== undefined) lines.push(`listener ${wsPort} 127.0.0.1`, 'protocol websockets');
