@@ -1,0 +1,28 @@
+/**
+ * `petrel/broker`: the embeddable MQTT broker.
+ *
+ * @packageDocumentation
+ */
+export { Broker, createBroker } from './broker/broker.js';
+export type {
+  BrokerAddress,
+  BrokerEvents,
+  ClientConnectedEvent,
+  ClientDisconnectedEvent,
+  PublishEvent,
+  ServerPublishOptions,
+  SubscribeEvent,
+  UnsubscribeEvent,
+} from './broker/broker.js';
+export type {
+  AuthenticateRequest,
+  AuthenticateResult,
+  BrokerHooks,
+  ClientInfo,
+  EnhancedAuthRequest,
+  EnhancedAuthResult,
+  MaybePromise,
+  PublishInfo,
+} from './broker/hooks.js';
+export type { BrokerOptions, Durability, ListenerOptions } from './broker/options.js';
+export { OPTION_SPECS, validateOptions } from './broker/options.js';

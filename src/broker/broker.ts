@@ -1,0 +1,409 @@
+import { EventEmitter } from 'node:events';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ProtocolVersion, QoS } from '../codec/constants.js';
+import { ReasonCode } from '../codec/reason-codes.js';
+import type { Properties } from '../codec/types.js';
+import { silentLogger } from '../observability/logger.js';
+import type { Logger } from '../observability/logger.js';
+import { MemoryStore } from '../persistence/memory.js';
+import type { StoredSubscription } from '../persistence/types.js';
+import { Clock } from '../shared/clock.js';
+import { TimingWheel } from '../shared/timing-wheel.js';
+import { listenTcp } from '../transport/tcp.js';
+import { listenWebSocket } from '../transport/websocket.js';
+import type { WebSocketListener } from '../transport/websocket.js';
+import { Connection, ConnState, ConnTimer } from './connection.js';
+import { pump } from './delivery.js';
+import { dispatchFrame, fail, rejectWith } from './dispatch.js';
+import type { BrokerHooks } from './hooks.js';
+import { Message } from './message.js';
+import type { BrokerOptions, ListenerOptions, ResolvedOptions } from './options.js';
+import { resolveOptions } from './options.js';
+import { Persister } from './persist.js';
+import { Router } from './routing/router.js';
+import { SubEntry } from './routing/subscription.js';
+import { detachSession, onSessionTimer } from './session/registry.js';
+import type { Session, SessionOwner } from './session/session.js';
+import { BrokerStats, SysPublisher } from './sys.js';
+
+/** Payload of the `clientConnected` event. */
+export interface ClientConnectedEvent {
+  clientId: string;
+  username: string | undefined;
+  protocolVersion: ProtocolVersion;
+  sessionPresent: boolean;
+}
+/** Payload of the `clientDisconnected` event. */
+export interface ClientDisconnectedEvent {
+  clientId: string;
+  reason: string;
+}
+/** Payload of the `subscribe` event. */
+export interface SubscribeEvent {
+  clientId: string;
+  subscriptions: Array<{ topicFilter: string; code: number }>;
+}
+/** Payload of the `unsubscribe` event. */
+export interface UnsubscribeEvent {
+  clientId: string;
+  topicFilters: string[];
+}
+/** Payload of the `publish` event (emitted only while someone listens). */
+export interface PublishEvent {
+  clientId: string;
+  topic: string;
+  payload: Buffer;
+  qos: QoS;
+  retain: boolean;
+}
+
+/** The broker's typed events. */
+export interface BrokerEvents {
+  clientConnected: [ClientConnectedEvent];
+  clientDisconnected: [ClientDisconnectedEvent];
+  subscribe: [SubscribeEvent];
+  unsubscribe: [UnsubscribeEvent];
+  publish: [PublishEvent];
+  listening: [BrokerAddress[]];
+  error: [Error];
+}
+
+/** A bound listener. */
+export interface BrokerAddress {
+  type: 'tcp' | 'ws';
+  host: string;
+  port: number;
+  path?: string;
+}
+
+/** Options of {@link Broker.publish}. */
+export interface ServerPublishOptions {
+  qos?: QoS;
+  retain?: boolean;
+  properties?: Properties;
+}
+
+type Listener = { kind: 'tcp'; server: Server; spec: ListenerOptions } | { kind: 'ws'; ws: WebSocketListener; spec: ListenerOptions };
+
+/**
+ * An MQTT 3.1 / 3.1.1 / 5.0 broker. Create it with {@link createBroker}, then `await listen()`;
+ * `await close()` stops it. Protocol work is spread over `dispatch.ts`, `handlers/`, `session/`
+ * and `routing/`; this class owns the shared state and the lifecycle.
+ */
+export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
+  readonly options: ResolvedOptions;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly wheel: TimingWheel;
+  readonly stats = new BrokerStats();
+  readonly router: Router;
+  /** Sessions by client id, connected or not. */
+  readonly sessions = new Map<string, Session>();
+  /** Open network connections (connected or not yet). */
+  readonly connections = new Set<Connection>();
+  readonly persist: Persister;
+  readonly hooks: BrokerHooks;
+  readonly sys: SysPublisher;
+  private servers: Listener[] = [];
+  private state: 'new' | 'listening' | 'closing' | 'closed' = 'new';
+  private opened = false;
+
+  constructor(options: BrokerOptions = {}) {
+    super();
+    this.options = resolveOptions(options);
+    this.log = this.options.logger ?? silentLogger;
+    this.hooks = this.options.hooks;
+    this.clock = new Clock();
+    this.wheel = new TimingWheel(100, 1024, this.clock);
+    this.router = new Router(this);
+    const store =
+      this.options.store ??
+      new MemoryStore({ durability: this.options.durability, intervalMs: this.options.batchIntervalMs });
+    this.persist = new Persister(this, store);
+    this.sys = new SysPublisher(this);
+  }
+
+  /** Whether someone listens to `publish` (checked per message, so the event costs nothing otherwise). */
+  get publishListeners(): boolean {
+    return this.listenerCount('publish') > 0;
+  }
+
+  /** Whether someone listens to `subscribe`/`unsubscribe`. */
+  get subscribeListeners(): boolean {
+    return this.listenerCount('subscribe') > 0 || this.listenerCount('unsubscribe') > 0;
+  }
+
+  /** Emits an event; a throwing listener is logged, never allowed to break a connection. */
+  emitEvent<K extends keyof BrokerEvents>(name: K, ...args: BrokerEvents[K]): void {
+    try {
+      (this.emit as (n: K, ...a: BrokerEvents[K]) => boolean)(name, ...args);
+    } catch (err) {
+      this.log.error({ err, event: name }, 'event listener threw');
+    }
+  }
+
+  /**
+   * Opens the store, restores persisted state, and binds every listener. Rejects when a port
+   * cannot be bound (the listeners already bound are closed again).
+   */
+  async listen(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`broker is ${this.state}`);
+    this.state = 'listening';
+    if (!this.opened) {
+      this.opened = true;
+      const store = this.persist.store;
+      await store.open();
+      this.persist.restore(await store.load());
+    }
+    this.wheel.start();
+    try {
+      for (const spec of this.options.listeners) {
+        const host = spec.host ?? this.options.host;
+        if (spec.type === 'tcp') {
+          const server = await listenTcp(spec.port, host, (s: Socket) => this.accept(s, s.remoteAddress, 'tcp'));
+          this.servers.push({ kind: 'tcp', server, spec });
+        } else {
+          const ws = await listenWebSocket(spec.port, host, spec.path ?? this.options.wsPath, this.options.maxPacketSize + 8, (stream, remote) =>
+            this.accept(stream, remote, 'ws'),
+          );
+          this.servers.push({ kind: 'ws', ws, spec });
+        }
+      }
+    } catch (err) {
+      await this.closeListeners();
+      this.state = 'new';
+      throw err;
+    }
+    this.sys.start();
+    this.log.info({ listeners: this.addresses() }, 'broker listening');
+    this.emitEvent('listening', this.addresses());
+  }
+
+  /** Bound listeners (actual ports when 0 was asked for). */
+  addresses(): BrokerAddress[] {
+    const out: BrokerAddress[] = [];
+    for (const l of this.servers) {
+      const server = l.kind === 'tcp' ? l.server : l.ws.http;
+      const a = server.address() as AddressInfo | null;
+      if (a === null) continue;
+      const entry: BrokerAddress = { type: l.kind, host: a.address, port: a.port };
+      if (l.kind === 'ws') entry.path = l.spec.path ?? this.options.wsPath;
+      out.push(entry);
+    }
+    return out;
+  }
+
+  /** The first listener's address (the TCP one by default). */
+  address(): BrokerAddress | undefined {
+    return this.addresses()[0];
+  }
+
+  /** Port of the first listener. */
+  get port(): number {
+    return this.address()?.port ?? 0;
+  }
+
+  /**
+   * Hands a connected byte stream to the broker (used by the listeners; also for custom
+   * transports and tests).
+   */
+  accept(socket: Duplex, remoteAddress: string | undefined, transport: 'tcp' | 'ws' = 'tcp'): void {
+    if (this.state !== 'listening' || this.connections.size >= this.options.maxConnections) {
+      this.stats.connectionsRefused++;
+      socket.on('error', () => {});
+      socket.destroy();
+      return;
+    }
+    const conn = new Connection(this, socket, remoteAddress, transport);
+    this.connections.add(conn);
+    this.wheel.schedule(conn.connectTimer, this.options.connectTimeoutMs);
+  }
+
+  /** Publishes a message from the server side (no client, no hooks). */
+  publish(topic: string, payload: Buffer | string, options: ServerPublishOptions = {}): void {
+    const m = new Message(
+      topic,
+      typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(payload),
+      options.qos ?? 0,
+      options.retain ?? false,
+      options.properties,
+      '',
+      this.clock.now,
+    );
+    m.owned = true;
+    this.router.publish(m);
+  }
+
+  /** @internal Frame handler of every connection. */
+  onFrame(conn: Connection, header: number, body: Buffer): void {
+    dispatchFrame(conn, header, body);
+  }
+
+  /** @internal */
+  fail(conn: Connection, err: unknown): void {
+    fail(conn, err);
+  }
+
+  /** @internal */
+  onDrain(conn: Connection): void {
+    const s = conn.session;
+    if (s !== undefined) pump(this, s);
+  }
+
+  /** @internal */
+  onSocketError(conn: Connection, err: Error): void {
+    this.log.debug({ clientId: conn.clientId, err: err.message }, 'socket error');
+  }
+
+  /** @internal The socket is gone: an unannounced close fires the will. */
+  onSocketClose(conn: Connection): void {
+    this.connections.delete(conn);
+    this.wheel.cancel(conn.forceCloseTimer);
+    this.persist.forget(conn);
+    if (conn.state !== ConnState.Closed) this.closeConnection(conn, 'connection lost', true);
+  }
+
+  /**
+   * @internal Closes a connection once: cancels its timers, ends the socket after pending writes,
+   * detaches its session (will published when `publishWill`).
+   */
+  closeConnection(conn: Connection, reason: string, publishWill: boolean): void {
+    if (conn.state === ConnState.Closed) return;
+    const wasConnected = conn.state === ConnState.Connected;
+    conn.state = ConnState.Closed;
+    conn.closeReason = reason;
+    this.wheel.cancel(conn.connectTimer);
+    this.wheel.cancel(conn.keepAliveTimer);
+    conn.end();
+    if (wasConnected) {
+      detachSession(this, conn, publishWill);
+      this.log.debug({ clientId: conn.clientId, reason }, 'client disconnected');
+      this.emitEvent('clientDisconnected', { clientId: conn.clientId, reason });
+    }
+  }
+
+  /** @internal */
+  onConnectionTimer(conn: Connection, kind: number): void {
+    switch (kind) {
+      case ConnTimer.ConnectTimeout:
+        if (conn.state === ConnState.AwaitConnect || conn.state === ConnState.Authenticating) {
+          this.log.info({ remoteAddress: conn.remoteAddress }, 'connect timeout');
+          this.closeConnection(conn, 'connect timeout', false);
+        }
+        return;
+      case ConnTimer.KeepAlive: {
+        if (conn.state !== ConnState.Connected || conn.keepAliveGraceMs === 0) return;
+        const due = conn.lastActivity + conn.keepAliveGraceMs;
+        if (this.clock.now >= due) {
+          // [MQTT-3.1.2-24] nothing received for 1.5x the keep-alive.
+          this.log.info({ clientId: conn.clientId }, 'keep-alive timeout');
+          rejectWith(conn, ReasonCode.KeepAliveTimeout, undefined, true);
+        } else this.wheel.scheduleAt(conn.keepAliveTimer, due);
+        return;
+      }
+      case ConnTimer.ForceClose:
+        conn.socket.destroy();
+        return;
+    }
+  }
+
+  /** @internal */
+  onSessionTimer(session: Session, kind: number): void {
+    onSessionTimer(this, session, kind);
+  }
+
+  /** @internal Re-creates a stored subscription. */
+  restoreSubscription(session: Session, sub: StoredSubscription): void {
+    let group: string | undefined;
+    let topicFilter = sub.filter;
+    if (sub.filter.startsWith('$share/')) {
+      const slash = sub.filter.indexOf('/', 7);
+      group = sub.filter.slice(7, slash);
+      topicFilter = sub.filter.slice(slash + 1);
+    }
+    const e = new SubEntry(
+      session,
+      sub.filter,
+      topicFilter,
+      sub.qos,
+      sub.noLocal,
+      sub.retainAsPublished,
+      sub.retainHandling,
+      sub.subscriptionId ?? 0,
+      group,
+    );
+    session.subscriptions.set(sub.filter, e);
+    this.router.trie.add(e);
+  }
+
+  /**
+   * Stops the broker: stops accepting, sends v5 clients DISCONNECT 0x8B (Server shutting down),
+   * closes every connection, records persistent sessions as disconnected, flushes and closes the
+   * store.
+   */
+  async close(): Promise<void> {
+    if (this.state === 'closed' || this.state === 'closing') return;
+    this.state = 'closing';
+    this.sys.stop();
+    const listenersClosed = this.closeListeners();
+    for (const conn of [...this.connections]) {
+      if (conn.state === ConnState.Connected) {
+        rejectWith(conn, ReasonCode.ServerShuttingDown, undefined, false);
+      } else this.closeConnection(conn, 'server shutting down', false);
+    }
+    await this.waitForSockets();
+    try {
+      await this.persist.store.flush();
+      await this.persist.store.close();
+    } catch (err) {
+      this.log.error({ err }, 'store close failed');
+    }
+    await listenersClosed;
+    this.wheel.stop();
+    this.state = 'closed';
+  }
+
+  private async waitForSockets(): Promise<void> {
+    const deadline = Date.now() + this.options.closeTimeoutMs;
+    while (this.connections.size > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    for (const conn of this.connections) conn.socket.destroy();
+    this.connections.clear();
+  }
+
+  private async closeListeners(): Promise<void> {
+    const ls = this.servers;
+    this.servers = [];
+    await Promise.all(
+      ls.map(
+        (l) =>
+          new Promise<void>((resolve) => {
+            if (l.kind === 'tcp') l.server.close(() => resolve());
+            else {
+              l.ws.wss.close();
+              closeHttp(l.ws.http, resolve);
+            }
+          }),
+      ),
+    );
+  }
+}
+
+function closeHttp(server: HttpServer, done: () => void): void {
+  server.close(() => done());
+  server.closeAllConnections();
+}
+
+/** Internal name used by the protocol modules. */
+export type BrokerCore = Broker;
+
+/**
+ * Creates a broker (not yet listening): `const broker = createBroker({ port: 0 });
+ * await broker.listen();`.
+ */
+export function createBroker(options: BrokerOptions = {}): Broker {
+  return new Broker(options);
+}

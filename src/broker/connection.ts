@@ -1,0 +1,215 @@
+import type { Duplex } from 'node:stream';
+import type { ProtocolVersion } from '../codec/constants.js';
+import { Framer } from '../codec/framer.js';
+import { FixedQueue } from '../shared/fixed-queue.js';
+import { Timer } from '../shared/timing-wheel.js';
+import type { TimerTarget } from '../shared/timing-wheel.js';
+import type { BrokerCore } from './broker.js';
+import type { ClientInfo } from './hooks.js';
+import type { Session } from './session/session.js';
+
+/** Lifecycle of a connection. */
+export const ConnState = {
+  /** Accepted, waiting for CONNECT. */
+  AwaitConnect: 0,
+  /** CONNECT received, authentication (maybe asynchronous) in progress. */
+  Authenticating: 1,
+  /** CONNACK sent. */
+  Connected: 2,
+  Closed: 3,
+} as const;
+
+/** Timer kinds of a connection. */
+export const ConnTimer = { ConnectTimeout: 1, KeepAlive: 2, ForceClose: 3 } as const;
+
+/** A frame read while the connection waits for an asynchronous hook or store commit. */
+interface PendingFrame {
+  header: number;
+  body: Buffer;
+}
+
+/** An acknowledgement held back until the store commit numbered `seq` is durable. */
+interface HeldAck {
+  seq: number;
+  bytes: Buffer;
+}
+
+/**
+ * One network connection (TCP socket or WebSocket stream): framing, coalesced writes with
+ * backpressure, timers and per-connection protocol state. Protocol decisions live in
+ * `dispatch.ts` and `handlers/`; this class only moves bytes.
+ */
+export class Connection implements TimerTarget, ClientInfo {
+  readonly framer: Framer;
+  state: number = ConnState.AwaitConnect;
+  /** A CONNECT frame arrived (refusals are then sent as CONNACK). */
+  sawConnect = false;
+  protocolVersion: ProtocolVersion = 4;
+  clientId = '';
+  username: string | undefined = undefined;
+  session: Session | undefined = undefined;
+
+  /** Keep-alive grace (1.5x the keep-alive) in ms; 0 = no keep-alive. */
+  keepAliveGraceMs = 0;
+  /** Clock time of the last bytes read. */
+  lastActivity: number;
+
+  /** Writes are corked until the end of the current microtask. */
+  private corked = false;
+  /** `write()` returned false: stop pulling from the session queue until `drain`. */
+  backpressured = false;
+
+  /** Outbound QoS>0 messages allowed in flight: min(client Receive Maximum, maxInflight). */
+  sendQuota = 65535;
+  /** Client's Maximum Packet Size (0 = protocol maximum). */
+  maxOutPacketSize = 0;
+  /** Inbound topic aliases (v5), index = alias. */
+  inAliases: Array<string | undefined> | undefined = undefined;
+  /** Outbound topic aliases (v5): topic → alias. */
+  outAliases: Map<string, number> | undefined = undefined;
+  outAliasMax = 0;
+
+  /** Reading is paused while a hook promise or store commit is pending. */
+  blocked = false;
+  private readonly backlog = new FixedQueue<PendingFrame>(4);
+  private readonly heldAcks = new FixedQueue<HeldAck>(4);
+
+  /** v5 enhanced authentication in progress: the method, and the step count. */
+  authMethod: string | undefined = undefined;
+  authStep = 0;
+  /** Data kept between CONNECT and the end of asynchronous authentication. */
+  pendingConnect: unknown = undefined;
+  /** Whether the will must be published when this connection closes. */
+  publishWillOnClose = true;
+  /** Why the connection closed (for logs and events). */
+  closeReason = '';
+
+  readonly connectTimer: Timer;
+  readonly keepAliveTimer: Timer;
+  readonly forceCloseTimer: Timer;
+  private readonly flushFn: () => void;
+
+  constructor(
+    readonly broker: BrokerCore,
+    readonly socket: Duplex,
+    readonly remoteAddress: string | undefined,
+    readonly transport: 'tcp' | 'ws',
+  ) {
+    this.framer = new Framer(
+      (header, body) => broker.onFrame(this, header, body),
+      broker.options.maxConnectPacketSize,
+    );
+    this.lastActivity = broker.clock.now;
+    this.connectTimer = new Timer(this, ConnTimer.ConnectTimeout);
+    this.keepAliveTimer = new Timer(this, ConnTimer.KeepAlive);
+    this.forceCloseTimer = new Timer(this, ConnTimer.ForceClose);
+    this.flushFn = () => this.flush();
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', (err: Error) => broker.onSocketError(this, err));
+    socket.on('close', () => broker.onSocketClose(this));
+  }
+
+  /** The client's protocol version (for hooks). */
+  get version(): ProtocolVersion {
+    return this.protocolVersion;
+  }
+
+  /** Whether the socket can still be written to. */
+  get writable(): boolean {
+    return this.state !== ConnState.Closed && !this.socket.destroyed;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.state === ConnState.Closed) return;
+    this.lastActivity = this.broker.clock.now;
+    this.broker.stats.bytesReceived += chunk.length;
+    try {
+      this.framer.push(chunk);
+    } catch (err) {
+      this.broker.fail(this, err);
+    }
+  }
+
+  /**
+   * Queues `bytes` for sending. Writes are corked and flushed once per microtask, so a burst of
+   * packets to one client becomes one syscall. Sets {@link backpressured} when the socket buffer
+   * is full.
+   */
+  write(bytes: Buffer): void {
+    if (this.state === ConnState.Closed || this.socket.destroyed) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      queueMicrotask(this.flushFn);
+    }
+    this.broker.stats.bytesSent += bytes.length;
+    if (!this.socket.write(bytes)) this.backpressured = true;
+  }
+
+  /** Sends buffered writes now. */
+  flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
+  }
+
+  private onDrain(): void {
+    this.backpressured = false;
+    if (this.state === ConnState.Connected) this.broker.onDrain(this);
+  }
+
+  /** Stops processing frames until {@link unblock}; frames read meanwhile are kept in order. */
+  block(): void {
+    this.blocked = true;
+    this.socket.pause();
+  }
+
+  /** Keeps a frame read while blocked (copied: the read chunk is not ours to keep). */
+  hold(header: number, body: Buffer): void {
+    this.backlog.push({ header, body: Buffer.from(body) });
+  }
+
+  /** Resumes processing: replays held frames until empty or blocked again. */
+  unblock(): void {
+    this.blocked = false;
+    while (!this.blocked && this.state !== ConnState.Closed) {
+      const f = this.backlog.shift();
+      if (f === undefined) break;
+      this.broker.onFrame(this, f.header, f.body);
+    }
+    if (!this.blocked && this.state !== ConnState.Closed) this.socket.resume();
+  }
+
+  /** Holds an ack until store commit `seq` is durable (sync durability). */
+  holdAck(seq: number, bytes: Buffer): void {
+    this.heldAcks.push({ seq, bytes });
+  }
+
+  /** Whether acks are waiting for a commit. */
+  get hasHeldAcks(): boolean {
+    return this.heldAcks.length > 0;
+  }
+
+  /** Writes every held ack whose commit (≤ `committed`) is durable. */
+  releaseAcks(committed: number): void {
+    for (;;) {
+      const a = this.heldAcks.peek();
+      if (a === undefined || a.seq > committed) return;
+      this.heldAcks.shift();
+      this.write(a.bytes);
+    }
+  }
+
+  /** Closes the socket gracefully (after pending writes), destroying it if that takes over 1 s. */
+  end(): void {
+    this.flush();
+    if (this.socket.destroyed) return;
+    this.socket.end();
+    this.broker.wheel.schedule(this.forceCloseTimer, 1000);
+  }
+
+  onTimer(kind: number): void {
+    this.broker.onConnectionTimer(this, kind);
+  }
+}

@@ -1,0 +1,309 @@
+import type { QoS } from '../codec/constants.js';
+import { PacketType } from '../codec/constants.js';
+import { encodePacket, encodePublish, publishPacketIdOffset, writePacketId } from '../codec/encode.js';
+import type { Properties, PublishPacket } from '../codec/types.js';
+import type { BrokerCore } from './broker.js';
+import type { Connection } from './connection.js';
+import { ConnState } from './connection.js';
+import { Delivery, DeliveryState } from './message.js';
+import type { Message } from './message.js';
+import type { SharedGroup } from './routing/shared.js';
+import type { Session } from './session/session.js';
+
+/**
+ * Encodings of one message shared by every subscriber of one fan-out: one slot per
+ * (protocol family, QoS, retain). QoS>0 encodings are templates whose packet id is patched
+ * into a copy per subscriber.
+ */
+export class FanoutCache {
+  readonly bufs: Array<Buffer | undefined> = new Array<Buffer | undefined>(12).fill(undefined);
+  readonly offsets: number[] = new Array<number>(12).fill(0);
+  message: Message | undefined = undefined;
+
+  reset(message: Message | undefined): void {
+    if (this.message !== undefined) this.bufs.fill(undefined);
+    this.message = message;
+  }
+}
+
+// One scratch packet object for every encode: encodePublish reads it synchronously.
+const scratch: PublishPacket = {
+  type: PacketType.PUBLISH,
+  topic: '',
+  payload: Buffer.alloc(0),
+  qos: 0,
+  retain: false,
+  dup: false,
+  packetId: 0,
+  properties: undefined,
+};
+
+/**
+ * Encodes `d`'s message for `conn`. With `cache` and nothing subscriber-specific (no
+ * subscription ids, no topic alias, not a resend), the encoding is shared across the fan-out.
+ * QoS>0 results are templates: copy then patch the packet id.
+ */
+function encodeFor(
+  broker: BrokerCore,
+  conn: Connection,
+  msg: Message,
+  qos: QoS,
+  retain: boolean,
+  subIds: number[] | undefined,
+  dup: boolean,
+  cache: FanoutCache | undefined,
+): { buf: Buffer; offset: number } {
+  const v5 = conn.protocolVersion === 5;
+  let aliasTopic = false;
+  let alias = 0;
+  if (v5 && conn.outAliasMax > 0 && !dup) {
+    const aliases = conn.outAliases as Map<string, number>;
+    const a = aliases.get(msg.topic);
+    if (a !== undefined) {
+      alias = a;
+      aliasTopic = true;
+    } else if (aliases.size < conn.outAliasMax) {
+      alias = aliases.size + 1;
+      aliases.set(msg.topic, alias);
+    }
+  }
+  const shared = cache !== undefined && !dup && alias === 0 && (!v5 || subIds === undefined);
+  const key = (v5 ? 6 : 0) + qos * 2 + (retain ? 1 : 0);
+  if (shared) {
+    const hit = cache.bufs[key];
+    if (hit !== undefined) return { buf: hit, offset: cache.offsets[key] as number };
+  }
+  let props: Properties | undefined;
+  if (v5) {
+    props = msg.properties;
+    const remaining = msg.remainingExpiry(broker.clock.now);
+    if (remaining !== undefined || subIds !== undefined || alias !== 0) {
+      props = { ...props };
+      if (remaining !== undefined) props.messageExpiryInterval = remaining;
+      if (subIds !== undefined) props.subscriptionIdentifiers = subIds;
+      if (alias !== 0) props.topicAlias = alias;
+    }
+  }
+  scratch.topic = aliasTopic ? '' : msg.topic;
+  scratch.payload = msg.payload;
+  scratch.qos = qos;
+  scratch.retain = retain;
+  scratch.dup = dup;
+  scratch.packetId = qos > 0 ? 1 : 0;
+  scratch.properties = props;
+  const buf = encodePublish(scratch, conn.protocolVersion);
+  scratch.payload = EMPTY;
+  scratch.properties = undefined;
+  const offset = qos > 0 ? publishPacketIdOffset(buf) : 0;
+  if (shared) {
+    cache.bufs[key] = buf;
+    cache.offsets[key] = offset;
+  }
+  return { buf, offset };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Whether an encoded packet fits the client's Maximum Packet Size. */
+function fits(conn: Connection, size: number): boolean {
+  return conn.maxOutPacketSize === 0 || size <= conn.maxOutPacketSize;
+}
+
+/**
+ * Routes one message to one session at the granted QoS: written at once when the client is
+ * connected and nothing is queued ahead of it, otherwise queued (bounded; see enqueue).
+ */
+export function deliver(
+  broker: BrokerCore,
+  session: Session,
+  msg: Message,
+  qos: QoS,
+  retain: boolean,
+  subIds: number[] | undefined,
+  group: SharedGroup | undefined,
+  cache: FanoutCache | undefined,
+): void {
+  const conn = session.connection;
+  if (conn === undefined || conn.state !== ConnState.Connected) {
+    // QoS 0 messages are not kept for offline sessions.
+    if (qos === 0 || !session.persistent) return;
+    enqueue(broker, session, new Delivery(msg, qos, retain, subIds, group));
+    return;
+  }
+  if (session.queue.length === 0 && !conn.backpressured) {
+    if (qos === 0) {
+      const { buf } = encodeFor(broker, conn, msg, 0, retain, subIds, false, cache);
+      if (!fits(conn, buf.length)) return;
+      conn.write(buf);
+      broker.stats.publishSent++;
+      return;
+    }
+    if (session.inflight.size < conn.sendQuota) {
+      sendNew(broker, session, conn, new Delivery(msg, qos, retain, subIds, group), cache);
+      return;
+    }
+  }
+  enqueue(broker, session, new Delivery(msg, qos, retain, subIds, group));
+}
+
+/** Sends a QoS>0 delivery for the first time: allocates a packet id and records it in flight. */
+function sendNew(
+  broker: BrokerCore,
+  session: Session,
+  conn: Connection,
+  d: Delivery,
+  cache: FanoutCache | undefined,
+): boolean {
+  const msg = d.message;
+  const { buf: template, offset } = encodeFor(
+    broker,
+    conn,
+    msg,
+    d.qos,
+    d.retain,
+    d.subscriptionIds,
+    false,
+    cache,
+  );
+  if (!fits(conn, template.length)) {
+    // [MQTT-3.1.2-25] too big for this client: dropped for it alone.
+    broker.stats.dropped++;
+    broker.persist.queueDelete(session, d);
+    return false;
+  }
+  // Cannot fail while sendQuota <= 65535 ids are in flight; counted as a drop if it ever does.
+  const id = session.packetIds.allocate();
+  if (id === 0) {
+    broker.stats.dropped++;
+    broker.persist.queueDelete(session, d);
+    return false;
+  }
+  msg.own();
+  d.packetId = id;
+  d.state = d.qos === 1 ? DeliveryState.AwaitingPuback : DeliveryState.AwaitingPubrec;
+  d.sent = true;
+  session.inflight.set(id, d);
+  broker.persist.inflightPut(session, d);
+  const buf = Buffer.allocUnsafe(template.length);
+  template.copy(buf);
+  writePacketId(buf, offset, id);
+  conn.write(buf);
+  broker.stats.publishSent++;
+  return true;
+}
+
+/**
+ * Queues a delivery within the session limits. When full: a QoS 0 message is dropped; a QoS>0
+ * one evicts the oldest queued QoS 0 message, or is dropped when there is none. Drops are counted
+ * and start the slow-consumer clock of a connected session.
+ */
+export function enqueue(broker: BrokerCore, session: Session, d: Delivery): void {
+  const o = broker.options;
+  const size = d.message.payload.length;
+  const q = session.queue;
+  if (q.length >= o.maxQueuedMessages || session.queuedBytes + size > o.maxQueuedBytes) {
+    let evicted = false;
+    if (d.qos > 0 && session.queuedQos0 > 0) {
+      for (let i = 0; i < q.length; i++) {
+        const e = q.at(i) as Delivery;
+        if (e.qos === 0) {
+          q.removeAt(i);
+          session.queuedQos0--;
+          session.queuedBytes -= e.message.payload.length;
+          evicted = session.queuedBytes + size <= o.maxQueuedBytes;
+          break;
+        }
+      }
+    }
+    broker.stats.dropped++;
+    congested(broker, session);
+    if (!evicted) return;
+  }
+  d.message.own();
+  q.push(d);
+  session.queuedBytes += size;
+  if (d.qos === 0) session.queuedQos0++;
+  else broker.persist.queuePut(session, d);
+}
+
+function congested(broker: BrokerCore, session: Session): void {
+  if (session.connection === undefined || session.congestedSince !== 0) return;
+  session.congestedSince = broker.clock.now;
+  broker.wheel.schedule(session.slowTimer, broker.options.slowConsumerTimeoutMs);
+}
+
+/**
+ * Moves queued deliveries to the client while the socket accepts writes and the in-flight window
+ * has room. Called on CONNACK, on drain, and when an ack frees a slot.
+ */
+export function pump(broker: BrokerCore, session: Session): void {
+  const conn = session.connection;
+  if (conn === undefined || conn.state !== ConnState.Connected) return;
+  const q = session.queue;
+  const now = broker.clock.now;
+  while (!conn.backpressured) {
+    const d = q.peek();
+    if (d === undefined) break;
+    if (d.qos > 0 && session.inflight.size >= conn.sendQuota) break;
+    q.shift();
+    session.queuedBytes -= d.message.payload.length;
+    if (d.qos === 0) session.queuedQos0--;
+    if (d.message.expired(now)) {
+      if (d.qos > 0) broker.persist.queueDelete(session, d);
+      continue;
+    }
+    if (d.qos === 0) {
+      const { buf } = encodeFor(broker, conn, d.message, 0, d.retain, d.subscriptionIds, false, undefined);
+      if (fits(conn, buf.length)) {
+        conn.write(buf);
+        broker.stats.publishSent++;
+      }
+      continue;
+    }
+    sendNew(broker, session, conn, d, undefined);
+  }
+  if (session.congestedSince !== 0 && q.length < broker.options.maxQueuedMessages) {
+    session.congestedSince = 0;
+    broker.wheel.cancel(session.slowTimer);
+  }
+}
+
+/**
+ * Re-sends everything in flight after a session resumes: PUBLISH with DUP for messages not yet
+ * acknowledged, PUBREL for QoS 2 messages already PUBREC'd ([MQTT-4.4.0-1]).
+ */
+export function resendInflight(broker: BrokerCore, session: Session, conn: Connection): void {
+  for (const d of session.inflight.values()) {
+    if (d.state === DeliveryState.AwaitingPubcomp) {
+      conn.write(
+        encodePacket(
+          { type: PacketType.PUBREL, packetId: d.packetId, reasonCode: 0, properties: undefined },
+          conn.protocolVersion,
+        ),
+      );
+      continue;
+    }
+    const { buf: template, offset } = encodeFor(
+      broker,
+      conn,
+      d.message,
+      d.qos,
+      d.retain,
+      d.subscriptionIds,
+      true,
+      undefined,
+    );
+    const buf = Buffer.from(template);
+    writePacketId(buf, offset, d.packetId);
+    conn.write(buf);
+    broker.stats.publishSent++;
+  }
+}
+
+/** Frees an in-flight delivery after its final ack and refills the window. */
+export function completeInflight(broker: BrokerCore, session: Session, d: Delivery): void {
+  session.inflight.delete(d.packetId);
+  session.packetIds.release(d.packetId);
+  broker.persist.inflightDelete(session, d);
+  if (session.queue.length > 0) pump(broker, session);
+}

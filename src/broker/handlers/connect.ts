@@ -1,0 +1,217 @@
+import { randomBytes } from 'node:crypto';
+import { PacketType } from '../../codec/constants.js';
+import { encodePacket } from '../../codec/encode.js';
+import { MqttError, protocolError } from '../../codec/errors.js';
+import { ReasonCode } from '../../codec/reason-codes.js';
+import type { ConnectPacket, Properties } from '../../codec/types.js';
+import type { Connection } from '../connection.js';
+import { ConnState } from '../connection.js';
+import { fail, rejectWith } from '../dispatch.js';
+import type { AuthenticateResult, EnhancedAuthResult } from '../hooks.js';
+import { isPromise } from '../hooks.js';
+import { checkTopicLimits } from '../limits.js';
+import { attachSession } from '../session/registry.js';
+
+/** What is kept between CONNECT and the end of (possibly asynchronous) authentication. */
+export interface PendingConnect {
+  packet: ConnectPacket;
+  assignedId: string | undefined;
+}
+
+/**
+ * CONNECT: validates identity, limits and will, runs authentication (basic hook, or v5 enhanced
+ * authentication), then attaches the session and sends CONNACK.
+ */
+export function handleConnect(conn: Connection, p: ConnectPacket): void {
+  const broker = conn.broker;
+  const o = broker.options;
+  conn.protocolVersion = p.protocolVersion;
+  conn.state = ConnState.Authenticating;
+  broker.wheel.cancel(conn.connectTimer);
+  const v5 = p.protocolVersion === 5;
+
+  let clientId = p.clientId;
+  let assignedId: string | undefined;
+  if (clientId.length > o.maxClientIdLength && Buffer.byteLength(clientId) > o.maxClientIdLength) {
+    throw new MqttError('CLIENT_ID_TOO_LONG', 'client identifier too long', ReasonCode.ClientIdentifierNotValid);
+  }
+  if (clientId === '') {
+    // 3.1 requires an id; 3.1.1 only with Clean Session ([MQTT-3.1.3-8]); v5 always assigns one.
+    if (!o.allowEmptyClientId || p.protocolVersion === 3 || (p.protocolVersion === 4 && !p.clean)) {
+      throw new MqttError(
+        'CLIENT_ID_REJECTED',
+        'empty client identifier not allowed',
+        ReasonCode.ClientIdentifierNotValid,
+        'MQTT-3.1.3-8',
+      );
+    }
+    clientId = `petrel-${randomBytes(8).toString('hex')}`;
+    if (v5) assignedId = clientId;
+  }
+  conn.clientId = clientId;
+  conn.username = p.username;
+
+  const will = p.will;
+  if (will !== undefined) {
+    checkTopicLimits(will.topic, o);
+    if (will.qos > o.maximumQoS) {
+      throw new MqttError('WILL_QOS_NOT_SUPPORTED', 'will QoS not supported', ReasonCode.QoSNotSupported, 'MQTT-3.2.2-12');
+    }
+    if (will.retain && !o.retainAvailable) {
+      throw new MqttError('WILL_RETAIN_NOT_SUPPORTED', 'retain not supported', ReasonCode.RetainNotSupported, 'MQTT-3.2.2-13');
+    }
+    if (will.topic.startsWith('$SYS')) {
+      throw new MqttError('WILL_TOPIC_FORBIDDEN', 'will topic in $SYS', ReasonCode.NotAuthorized);
+    }
+  }
+
+  if (v5 && o.serverReference !== undefined) {
+    const reason = o.serverMoved ? ReasonCode.ServerMoved : ReasonCode.UseAnotherServer;
+    rejectWith(conn, reason, undefined, false, o.serverReference);
+    return;
+  }
+
+  const pending: PendingConnect = { packet: p, assignedId };
+  conn.pendingConnect = pending;
+
+  const method = v5 ? p.properties?.authenticationMethod : undefined;
+  if (method !== undefined) {
+    const hook = broker.hooks.enhancedAuth;
+    if (hook === undefined) {
+      throw new MqttError('BAD_AUTH_METHOD', `authentication method ${method} not supported`, ReasonCode.BadAuthenticationMethod);
+    }
+    conn.authMethod = method;
+    conn.authStep = 0;
+    runEnhancedAuth(conn, p.properties?.authenticationData, false);
+    return;
+  }
+
+  const auth = broker.hooks.authenticate;
+  if (auth === undefined) {
+    completeConnect(conn, pending, undefined);
+    return;
+  }
+  let result: AuthenticateResult | Promise<AuthenticateResult>;
+  try {
+    result = auth({
+      clientId,
+      username: p.username,
+      password: p.password,
+      protocolVersion: p.protocolVersion,
+      remoteAddress: conn.remoteAddress,
+      properties: p.properties,
+    });
+  } catch (err) {
+    broker.log.warn({ clientId, err }, 'authenticate hook threw');
+    result = false;
+  }
+  if (!isPromise(result)) {
+    finishAuthenticate(conn, pending, result);
+    return;
+  }
+  conn.block();
+  result.then(
+    (r) => {
+      finishAuthenticate(conn, pending, r);
+      conn.unblock();
+    },
+    (err: unknown) => {
+      broker.log.warn({ clientId, err }, 'authenticate hook rejected');
+      finishAuthenticate(conn, pending, false);
+      conn.unblock();
+    },
+  );
+}
+
+function finishAuthenticate(conn: Connection, pending: PendingConnect, r: AuthenticateResult): void {
+  if (conn.state === ConnState.Closed) return;
+  if (r === true) {
+    completeConnect(conn, pending, undefined);
+    return;
+  }
+  if (r === false) {
+    rejectWith(conn, ReasonCode.BadUserNameOrPassword, undefined, false);
+    return;
+  }
+  if (r.reasonCode < 0x80) {
+    completeConnect(conn, pending, undefined);
+    return;
+  }
+  rejectWith(conn, r.reasonCode, r.reasonString, false, r.serverReference);
+}
+
+/**
+ * Runs one step of v5 enhanced authentication (on CONNECT or on each AUTH from the client).
+ * `reauth` is true for re-authentication on a connected session (AUTH 0x19).
+ */
+export function runEnhancedAuth(conn: Connection, data: Buffer | undefined, reauth: boolean): void {
+  const broker = conn.broker;
+  const hook = broker.hooks.enhancedAuth;
+  if (hook === undefined || conn.authMethod === undefined) {
+    throw protocolError('AUTH_UNEXPECTED', 'no authentication in progress');
+  }
+  let result: EnhancedAuthResult | Promise<EnhancedAuthResult>;
+  try {
+    result = hook({
+      clientId: conn.clientId,
+      username: conn.username,
+      protocolVersion: conn.protocolVersion,
+      remoteAddress: conn.remoteAddress,
+      method: conn.authMethod,
+      data,
+      step: conn.authStep++,
+      reauthenticate: reauth,
+    });
+  } catch (err) {
+    broker.log.warn({ clientId: conn.clientId, err }, 'enhancedAuth hook threw');
+    result = { outcome: 'fail' };
+  }
+  if (!isPromise(result)) {
+    finishEnhancedAuth(conn, result, reauth);
+    return;
+  }
+  conn.block();
+  result.then(
+    (r) => {
+      finishEnhancedAuth(conn, r, reauth);
+      conn.unblock();
+    },
+    () => {
+      finishEnhancedAuth(conn, { outcome: 'fail' }, reauth);
+      conn.unblock();
+    },
+  );
+}
+
+function finishEnhancedAuth(conn: Connection, r: EnhancedAuthResult, reauth: boolean): void {
+  if (conn.state === ConnState.Closed) return;
+  const method = conn.authMethod as string;
+  if (r.outcome === 'continue') {
+    const properties: Properties = { authenticationMethod: method };
+    if (r.data !== undefined) properties.authenticationData = r.data;
+    conn.write(
+      encodePacket({ type: PacketType.AUTH, reasonCode: ReasonCode.ContinueAuthentication, properties }, 5),
+    );
+    return;
+  }
+  if (r.outcome === 'fail') {
+    rejectWith(conn, r.reasonCode ?? ReasonCode.NotAuthorized, r.reasonString, false);
+    return;
+  }
+  const extra: Properties = { authenticationMethod: method };
+  if (r.data !== undefined) extra.authenticationData = r.data;
+  if (reauth) {
+    conn.write(encodePacket({ type: PacketType.AUTH, reasonCode: ReasonCode.Success, properties: extra }, 5));
+    return;
+  }
+  completeConnect(conn, conn.pendingConnect as PendingConnect, extra);
+}
+
+/** Attaches the session, sends CONNACK, then resends in-flight messages and drains the queue. */
+function completeConnect(conn: Connection, pending: PendingConnect, authProps: Properties | undefined): void {
+  try {
+    attachSession(conn, pending.packet, pending.assignedId, authProps);
+  } catch (err) {
+    fail(conn, err);
+  }
+}

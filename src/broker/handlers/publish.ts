@@ -1,0 +1,156 @@
+import { isUtf8 } from 'node:buffer';
+import { PacketType } from '../../codec/constants.js';
+import type { QoS } from '../../codec/constants.js';
+import { MqttError, protocolError } from '../../codec/errors.js';
+import { ReasonCode } from '../../codec/reason-codes.js';
+import type { Properties, PublishPacket } from '../../codec/types.js';
+import type { Connection } from '../connection.js';
+import { ConnState } from '../connection.js';
+import { fail } from '../dispatch.js';
+import { isPromise } from '../hooks.js';
+import { checkTopicLimits } from '../limits.js';
+import { Message } from '../message.js';
+import { sendAck } from './ack.js';
+
+/**
+ * Inbound PUBLISH: resolves topic aliases, applies limits and authorisation, routes, and
+ * acknowledges (QoS 1 PUBACK; QoS 2 PUBREC, routing only the first copy of a packet id until its
+ * PUBREL: exactly once).
+ */
+export function handlePublish(conn: Connection, p: PublishPacket): void {
+  const broker = conn.broker;
+  const o = broker.options;
+  const session = conn.session;
+  if (session === undefined) return;
+  broker.stats.publishReceived++;
+  const v5 = conn.protocolVersion === 5;
+
+  let topic = p.topic;
+  let props = p.properties;
+  if (v5 && props !== undefined) {
+    const alias = props.topicAlias;
+    if (alias !== undefined) {
+      if (alias === 0 || alias > o.topicAliasMaximum) {
+        throw new MqttError('TOPIC_ALIAS_INVALID', `topic alias ${alias} out of range`, ReasonCode.TopicAliasInvalid, 'MQTT-3.3.2-9');
+      }
+      if (topic === '') {
+        const known = conn.inAliases?.[alias];
+        if (known === undefined) {
+          throw protocolError('TOPIC_ALIAS_UNKNOWN', `topic alias ${alias} not set`);
+        }
+        topic = known;
+      } else {
+        if (conn.inAliases === undefined) conn.inAliases = [];
+        conn.inAliases[alias] = topic;
+      }
+      const { topicAlias: _a, ...rest } = props;
+      props = Object.keys(rest).length === 0 ? undefined : rest;
+    }
+    if (props?.subscriptionIdentifiers !== undefined) {
+      throw protocolError('SUBSCRIPTION_ID_IN_PUBLISH', 'PUBLISH from a client carries a subscription identifier', 'MQTT-3.3.4-6');
+    }
+    if (props?.payloadFormatIndicator === 1 && !isUtf8(p.payload)) {
+      throw new MqttError('PAYLOAD_FORMAT_INVALID', 'payload is not UTF-8', ReasonCode.PayloadFormatInvalid, 'MQTT-3.3.2-4');
+    }
+  }
+  if (topic === '') throw protocolError('EMPTY_TOPIC', 'PUBLISH without topic', 'MQTT-3.3.2-1');
+  if (p.qos > o.maximumQoS) {
+    throw new MqttError('QOS_NOT_SUPPORTED', `QoS ${p.qos} not supported`, ReasonCode.QoSNotSupported, 'MQTT-3.2.2-11');
+  }
+  if (p.retain && !o.retainAvailable) {
+    throw new MqttError('RETAIN_NOT_SUPPORTED', 'retain not supported', ReasonCode.RetainNotSupported, 'MQTT-3.2.2-14');
+  }
+  checkTopicLimits(topic, o);
+
+  if (p.qos === 2) {
+    if (session.inboundQos2.has(p.packetId)) {
+      // [MQTT-4.3.3-9] a resend before PUBREL: acknowledge again, do not deliver again.
+      sendAck(conn, PacketType.PUBREC, p.packetId, 0);
+      return;
+    }
+    if (session.inboundQos2.size >= o.receiveMaximum) {
+      throw new MqttError('RECEIVE_MAXIMUM_EXCEEDED', 'too many QoS 2 messages awaiting PUBREL', ReasonCode.ReceiveMaximumExceeded, 'MQTT-3.3.4-9');
+    }
+  }
+
+  if (topic.charCodeAt(0) === 36 && topic.startsWith('$SYS')) {
+    finishPublish(conn, p, topic, props, ReasonCode.NotAuthorized);
+    return;
+  }
+  const hook = broker.hooks.authorizePublish;
+  if (hook === undefined) {
+    finishPublish(conn, p, topic, props, 0);
+    return;
+  }
+  let verdict: boolean | number | Promise<boolean | number>;
+  try {
+    verdict = hook(conn, { topic, payload: p.payload, qos: p.qos, retain: p.retain });
+  } catch (err) {
+    broker.log.warn({ clientId: conn.clientId, err }, 'authorizePublish hook threw');
+    verdict = false;
+  }
+  if (!isPromise(verdict)) {
+    finishPublish(conn, p, topic, props, reasonOf(verdict));
+    return;
+  }
+  // The payload view must outlive this read: copy it while waiting.
+  const held: PublishPacket = { ...p, payload: Buffer.from(p.payload) };
+  conn.block();
+  verdict.then(
+    (v) => resume(conn, held, topic, props, reasonOf(v)),
+    () => resume(conn, held, topic, props, ReasonCode.NotAuthorized),
+  );
+}
+
+function resume(
+  conn: Connection,
+  p: PublishPacket,
+  topic: string,
+  props: Properties | undefined,
+  reason: number,
+): void {
+  if (conn.state === ConnState.Closed) return;
+  try {
+    finishPublish(conn, p, topic, props, reason);
+  } catch (err) {
+    fail(conn, err);
+    return;
+  }
+  conn.unblock();
+}
+
+function reasonOf(v: boolean | number): number {
+  if (v === true) return 0;
+  if (v === false) return ReasonCode.NotAuthorized;
+  return v;
+}
+
+function finishPublish(
+  conn: Connection,
+  p: PublishPacket,
+  topic: string,
+  props: Properties | undefined,
+  reason: number,
+): void {
+  const broker = conn.broker;
+  let code = reason;
+  if (reason < 0x80) {
+    const msg = new Message(topic, p.payload, p.qos, p.retain, props, conn.clientId, broker.clock.now);
+    const reached = broker.router.publish(msg);
+    if (reached === 0 && conn.protocolVersion === 5) code = ReasonCode.NoMatchingSubscribers;
+    if (broker.publishListeners) {
+      broker.emitEvent('publish', { clientId: conn.clientId, topic, payload: p.payload, qos: p.qos as QoS, retain: p.retain });
+    }
+  } else {
+    broker.log.debug({ clientId: conn.clientId, topic, reason }, 'publish refused');
+  }
+  if (p.qos === 1) sendAck(conn, PacketType.PUBACK, p.packetId, code);
+  else if (p.qos === 2) {
+    const session = conn.session;
+    if (code < 0x80 && session !== undefined) {
+      session.inboundQos2.add(p.packetId);
+      broker.persist.incomingPut(session, p.packetId);
+    }
+    sendAck(conn, PacketType.PUBREC, p.packetId, code);
+  }
+}

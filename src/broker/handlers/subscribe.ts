@@ -1,0 +1,152 @@
+import { PacketType } from '../../codec/constants.js';
+import type { QoS } from '../../codec/constants.js';
+import { encodePacket } from '../../codec/encode.js';
+import { MqttError, protocolError } from '../../codec/errors.js';
+import { ReasonCode } from '../../codec/reason-codes.js';
+import { parseSharedSubscription } from '../../codec/topic.js';
+import type { SubscribePacket, Subscription } from '../../codec/types.js';
+import type { Connection } from '../connection.js';
+import { ConnState } from '../connection.js';
+import { fail } from '../dispatch.js';
+import { isPromise } from '../hooks.js';
+import { topicWithinLimits } from '../limits.js';
+import { SubEntry } from '../routing/subscription.js';
+
+/** A subscription after the checks: granted QoS, or a failure reason (>= 0x80). */
+interface Verdict {
+  sub: Subscription;
+  group: string | undefined;
+  topicFilter: string;
+  code: number;
+}
+
+/**
+ * SUBSCRIBE: checks every filter (limits, shared-subscription rules, features, authorisation),
+ * stores the granted ones, answers SUBACK with one code per filter, then sends matching retained
+ * messages.
+ */
+export function handleSubscribe(conn: Connection, p: SubscribePacket): void {
+  const broker = conn.broker;
+  const o = broker.options;
+  const subId = p.properties?.subscriptionIdentifiers?.[0] ?? 0;
+  if (subId !== 0 && !o.subscriptionIdentifiersAvailable) {
+    throw new MqttError('SUBSCRIPTION_IDS_NOT_SUPPORTED', 'subscription identifiers not supported', ReasonCode.SubscriptionIdentifiersNotSupported);
+  }
+  const verdicts: Verdict[] = [];
+  let asyncs: Array<Promise<void>> | undefined;
+  for (const sub of p.subscriptions) {
+    const shared = parseSharedSubscription(sub.topicFilter);
+    const topicFilter = shared?.filter ?? sub.topicFilter;
+    const v: Verdict = { sub, group: shared?.group, topicFilter, code: Math.min(sub.qos, o.maximumQoS) };
+    verdicts.push(v);
+    if (shared !== undefined) {
+      if (sub.noLocal) {
+        throw protocolError('NO_LOCAL_ON_SHARED', 'No Local set on a shared subscription', 'MQTT-3.8.3-4');
+      }
+      if (!o.sharedSubscriptionAvailable) {
+        v.code = ReasonCode.SharedSubscriptionsNotSupported;
+        continue;
+      }
+    }
+    if (!o.wildcardSubscriptionAvailable && /[+#]/.test(topicFilter)) {
+      v.code = ReasonCode.WildcardSubscriptionsNotSupported;
+      continue;
+    }
+    if (!topicWithinLimits(topicFilter, o)) {
+      v.code = ReasonCode.TopicFilterInvalid;
+      continue;
+    }
+    const hook = broker.hooks.authorizeSubscribe;
+    if (hook === undefined) continue;
+    let r: boolean | number | Promise<boolean | number>;
+    try {
+      r = hook(conn, sub);
+    } catch (err) {
+      broker.log.warn({ clientId: conn.clientId, err }, 'authorizeSubscribe hook threw');
+      r = false;
+    }
+    if (isPromise(r)) {
+      (asyncs ??= []).push(
+        r.then(
+          (x) => applyVerdict(v, x),
+          () => applyVerdict(v, false),
+        ),
+      );
+    } else applyVerdict(v, r);
+  }
+  if (asyncs === undefined) {
+    finishSubscribe(conn, p, verdicts, subId);
+    return;
+  }
+  conn.block();
+  void Promise.all(asyncs).then(() => {
+    if (conn.state === ConnState.Closed) return;
+    try {
+      finishSubscribe(conn, p, verdicts, subId);
+    } catch (err) {
+      fail(conn, err);
+      return;
+    }
+    conn.unblock();
+  });
+}
+
+function applyVerdict(v: Verdict, r: boolean | number): void {
+  if (r === true) return;
+  if (r === false) v.code = ReasonCode.NotAuthorized;
+  else if (r >= 0x80) v.code = r;
+  else v.code = Math.min(v.code, r);
+}
+
+function finishSubscribe(conn: Connection, p: SubscribePacket, verdicts: Verdict[], subId: number): void {
+  const broker = conn.broker;
+  const session = conn.session;
+  if (session === undefined) return;
+  const codes: number[] = [];
+  const added: Array<{ entry: SubEntry; isNew: boolean }> = [];
+  for (const v of verdicts) {
+    if (v.code >= 0x80) {
+      // 3.x has a single failure code.
+      codes.push(conn.protocolVersion === 5 ? v.code : 0x80);
+      continue;
+    }
+    const qos = v.code as QoS;
+    const s = v.sub;
+    const entry = new SubEntry(
+      session,
+      s.topicFilter,
+      v.topicFilter,
+      qos,
+      s.noLocal,
+      s.retainAsPublished,
+      s.retainHandling,
+      subId,
+      v.group,
+    );
+    const old = session.subscriptions.get(s.topicFilter);
+    // [MQTT-3.8.4-3] an identical filter replaces the existing subscription.
+    if (old !== undefined) broker.router.trie.remove(old);
+    broker.router.trie.add(entry);
+    session.subscriptions.set(s.topicFilter, entry);
+    if (session.persistent) broker.persist.subPut(session, entry);
+    added.push({ entry, isNew: old === undefined });
+    codes.push(qos);
+  }
+  const ack = encodePacket(
+    { type: PacketType.SUBACK, packetId: p.packetId, reasonCodes: codes, properties: undefined },
+    conn.protocolVersion,
+  );
+  const persist = broker.persist;
+  if (persist.holdsAcks && (persist.dirty || conn.hasHeldAcks)) {
+    conn.holdAck(persist.seq, ack);
+    persist.awaitCommit(conn);
+  } else conn.write(ack);
+  // [MQTT-3.3.1-6] retained messages follow the SUBACK.
+  for (const a of added) broker.router.sendRetained(session, a.entry, a.isNew);
+  if (broker.subscribeListeners) {
+    broker.emitEvent('subscribe', {
+      clientId: conn.clientId,
+      subscriptions: verdicts.map((v, i) => ({ topicFilter: v.sub.topicFilter, code: codes[i] as number })),
+    });
+  }
+}

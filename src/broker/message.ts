@@ -1,0 +1,94 @@
+import type { QoS } from '../codec/constants.js';
+import type { Properties } from '../codec/types.js';
+import type { SharedGroup } from './routing/shared.js';
+
+/**
+ * One application message inside the broker: built once per inbound PUBLISH (or will, or $SYS
+ * update) and shared by every subscriber it is routed to. Per-subscriber state (granted QoS,
+ * packet id) lives in {@link Delivery}.
+ */
+export class Message {
+  /** Topic levels, split once. */
+  readonly levels: string[];
+  /** Absolute expiry time (ms since the epoch), 0 = never. */
+  expiresAt: number;
+  /** Whether `payload` and buffer properties are private copies (safe to keep). */
+  owned: boolean;
+  /** Store id once persisted, 0 otherwise. */
+  storeId: number;
+  /** Queues and inflight windows of persistent sessions holding this message. */
+  refs: number;
+
+  constructor(
+    readonly topic: string,
+    public payload: Buffer,
+    readonly qos: QoS,
+    readonly retain: boolean,
+    /** Forwardable v5 properties (no topic alias or subscription identifiers). */
+    public properties: Properties | undefined,
+    /** Client id of the publisher ('' for wills and broker messages); used by No Local. */
+    readonly origin: string,
+    now: number,
+    levels?: string[],
+  ) {
+    this.levels = levels ?? topic.split('/');
+    const expiry = properties?.messageExpiryInterval;
+    this.expiresAt = expiry === undefined ? 0 : now + expiry * 1000;
+    this.owned = false;
+    this.storeId = 0;
+    this.refs = 0;
+  }
+
+  /** Copies the payload (and correlation data) so that the message can outlive the read chunk. */
+  own(): void {
+    if (this.owned) return;
+    this.owned = true;
+    this.payload = Buffer.from(this.payload);
+    const cd = this.properties?.correlationData;
+    if (cd !== undefined && this.properties !== undefined) {
+      this.properties = { ...this.properties, correlationData: Buffer.from(cd) };
+    }
+  }
+
+  /** Whether the message has expired at `now`. */
+  expired(now: number): boolean {
+    return this.expiresAt !== 0 && this.expiresAt <= now;
+  }
+
+  /** Remaining expiry in whole seconds (at least 1), or undefined when the message never expires. */
+  remainingExpiry(now: number): number | undefined {
+    if (this.expiresAt === 0) return undefined;
+    return Math.max(1, Math.ceil((this.expiresAt - now) / 1000));
+  }
+}
+
+/**
+ * One message on its way to one session: queued, or in flight awaiting an acknowledgement.
+ */
+export class Delivery {
+  /** 0 until sent with a QoS > 0. */
+  packetId = 0;
+  /** See {@link DeliveryState}. */
+  state: number = DeliveryState.Queued;
+  /** Sent at least once (resends carry DUP). */
+  sent = false;
+  /** Position in the session's stored queue, 0 when not stored. */
+  storeSeq = 0;
+
+  constructor(
+    readonly message: Message,
+    readonly qos: QoS,
+    readonly retain: boolean,
+    readonly subscriptionIds: number[] | undefined,
+    /** The shared subscription that chose this session, if any (re-routed if it disconnects). */
+    readonly group: SharedGroup | undefined,
+  ) {}
+}
+
+/** Lifecycle of a {@link Delivery}. */
+export const DeliveryState = {
+  Queued: 0,
+  AwaitingPuback: 1,
+  AwaitingPubrec: 2,
+  AwaitingPubcomp: 3,
+} as const;

@@ -1,0 +1,280 @@
+import type { Logger } from 'pino';
+import type { Store } from '../persistence/types.js';
+import type { BrokerHooks } from './hooks.js';
+
+/** A listener the broker opens on {@link Broker.listen}. */
+export interface ListenerOptions {
+  /** `tcp` (plain MQTT) or `ws` (MQTT over WebSocket). */
+  type: 'tcp' | 'ws';
+  /** Port; 0 picks a free one (see {@link Broker.addresses}). */
+  port: number;
+  /** Interface to bind; default `127.0.0.1`. */
+  host?: string;
+  /** WebSocket path; default `/mqtt`. */
+  path?: string;
+}
+
+/** Store durability: see docs/config.md. */
+export type Durability = 'sync' | 'batched' | 'none';
+
+/**
+ * Every broker option. All are optional; {@link resolveOptions} fills in the defaults listed in
+ * docs/config.md. The plain-data ones can come from a JSON config file (`petrel broker -c`).
+ */
+export interface BrokerOptions {
+  /** TCP port of the default listener (default 1883). Ignored when `listeners` is given. */
+  port?: number;
+  /** Interface of the default listeners (default `127.0.0.1`). */
+  host?: string;
+  /** WebSocket port of an extra default listener; unset = no WebSocket listener. */
+  wsPort?: number;
+  /** WebSocket path (default `/mqtt`). */
+  wsPath?: string;
+  /** Explicit listeners; replaces `port`/`wsPort`. */
+  listeners?: ListenerOptions[];
+  /** Store for sessions, queues and retained messages (default: in-memory). */
+  store?: Store;
+  /**
+   * Durability of the default (in-memory) store: `sync` holds acks until the store commit,
+   * `batched` commits every `batchIntervalMs`, `none` (default) keeps memory only. An injected
+   * store brings its own mode.
+   */
+  durability?: Durability;
+  /** Flush interval of `batched` durability in ms (default 10). */
+  batchIntervalMs?: number;
+  /** A pino logger; default silent. */
+  logger?: Logger;
+  /** Authentication and authorisation hooks. */
+  hooks?: BrokerHooks;
+
+  /** Largest packet accepted from a client, bytes (default 1 MiB). */
+  maxPacketSize?: number;
+  /** Largest CONNECT accepted before authentication, bytes (default 64 KiB). */
+  maxConnectPacketSize?: number;
+  /** Concurrent network connections (default 10000); more are closed on accept. */
+  maxConnections?: number;
+  /** Outbound QoS 1/2 messages unacknowledged per client (default 100). */
+  maxInflight?: number;
+  /** Inbound QoS 2 messages awaiting PUBREL per client; also the v5 Receive Maximum (default 100). */
+  receiveMaximum?: number;
+  /** Messages queued per session (default 1000). */
+  maxQueuedMessages?: number;
+  /** Bytes of payload queued per session (default 16 MiB). */
+  maxQueuedBytes?: number;
+  /** Topic levels in a topic name or filter (default 128). */
+  maxTopicLevels?: number;
+  /** Topic name / filter length in bytes (default 65535). */
+  maxTopicLength?: number;
+  /** Client identifier length (default 256). */
+  maxClientIdLength?: number;
+  /** Largest keep-alive granted, seconds (default 65535; v5 clients asking more get Server Keep Alive). */
+  maxKeepAlive?: number;
+  /** Largest session expiry granted, seconds (default 0xFFFFFFFF = never expires). */
+  maxSessionExpiryInterval?: number;
+  /** Time allowed between accept and CONNECT, ms (default 10000). */
+  connectTimeoutMs?: number;
+  /** Topic aliases a v5 client may use towards the broker (default 32; 0 disables). */
+  topicAliasMaximum?: number;
+  /** Whether the broker assigns v5 topic aliases to its own PUBLISHes (default true). */
+  outboundTopicAliases?: boolean;
+  /** A subscriber whose queue stays full this long is disconnected, ms (default 30000). */
+  slowConsumerTimeoutMs?: number;
+  /** Whether an empty client id is accepted (with clean start) and assigned one (default true). */
+  allowEmptyClientId?: boolean;
+  /** Retained messages supported (default true). */
+  retainAvailable?: boolean;
+  /** Highest QoS supported (default 2). */
+  maximumQoS?: 0 | 1 | 2;
+  /** Wildcard subscriptions supported (default true). */
+  wildcardSubscriptionAvailable?: boolean;
+  /** Subscription identifiers supported (default true). */
+  subscriptionIdentifiersAvailable?: boolean;
+  /** Shared subscriptions supported (default true). */
+  sharedSubscriptionAvailable?: boolean;
+  /** Interval of `$SYS/broker/...` updates in seconds (default 10; 0 disables). */
+  sysInterval?: number;
+  /** Redirects every v5 client to this server reference (CONNACK 0x9C or 0x9D). */
+  serverReference?: string;
+  /** With `serverReference`: the move is permanent (0x9D Server moved) rather than 0x9C. */
+  serverMoved?: boolean;
+  /** Shutdown grace for `close()`, ms (default 2000). */
+  closeTimeoutMs?: number;
+}
+
+/** Options after defaults are applied. */
+export type ResolvedOptions = Required<
+  Omit<BrokerOptions, 'store' | 'logger' | 'hooks' | 'wsPort' | 'serverReference' | 'listeners'>
+> & {
+  store: Store | undefined;
+  logger: Logger | undefined;
+  hooks: BrokerHooks;
+  wsPort: number | undefined;
+  serverReference: string | undefined;
+  listeners: ListenerOptions[];
+};
+
+interface NumberSpec {
+  kind: 'int';
+  min: number;
+  max: number;
+  def: number | undefined;
+  doc: string;
+}
+interface BoolSpec {
+  kind: 'bool';
+  def: boolean;
+  doc: string;
+}
+interface StringSpec {
+  kind: 'string';
+  def: string | undefined;
+  values?: readonly string[];
+  doc: string;
+}
+interface ListenersSpec {
+  kind: 'listeners';
+  def: undefined;
+  doc: string;
+}
+type OptionSpec = NumberSpec | BoolSpec | StringSpec | ListenersSpec;
+
+const U32 = 0xffffffff;
+const int = (min: number, max: number, def: number | undefined, doc: string): NumberSpec => ({
+  kind: 'int',
+  min,
+  max,
+  def,
+  doc,
+});
+const bool = (def: boolean, doc: string): BoolSpec => ({ kind: 'bool', def, doc });
+const str = (def: string | undefined, doc: string, values?: readonly string[]): StringSpec =>
+  values === undefined ? { kind: 'string', def, doc } : { kind: 'string', def, doc, values };
+
+/**
+ * The data options: type, range and default of each. Drives defaults, config-file validation and
+ * the table in docs/config.md.
+ */
+export const OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
+  port: int(0, 65535, 1883, 'TCP listener port'),
+  host: str('127.0.0.1', 'interface of the default listeners'),
+  wsPort: int(0, 65535, undefined, 'WebSocket listener port (unset: none)'),
+  wsPath: str('/mqtt', 'WebSocket path'),
+  listeners: { kind: 'listeners', def: undefined, doc: 'explicit listeners' },
+  durability: str('none', 'durability of the default in-memory store', ['sync', 'batched', 'none']),
+  batchIntervalMs: int(0, 60_000, 10, 'batched flush interval, ms'),
+  maxPacketSize: int(64, 268_435_460, 1_048_576, 'largest inbound packet, bytes'),
+  maxConnectPacketSize: int(64, 268_435_460, 65_536, 'largest CONNECT before authentication'),
+  maxConnections: int(1, 10_000_000, 10_000, 'concurrent connections'),
+  maxInflight: int(1, 65535, 100, 'outbound unacknowledged QoS>0 messages per client'),
+  receiveMaximum: int(1, 65535, 100, 'inbound QoS 2 awaiting PUBREL per client'),
+  maxQueuedMessages: int(0, 100_000_000, 1000, 'queued messages per session'),
+  maxQueuedBytes: int(0, Number.MAX_SAFE_INTEGER, 16_777_216, 'queued payload bytes per session'),
+  maxTopicLevels: int(1, 65535, 128, 'topic levels'),
+  maxTopicLength: int(1, 65535, 65535, 'topic length, bytes'),
+  maxClientIdLength: int(23, 65535, 256, 'client identifier length'),
+  maxKeepAlive: int(0, 65535, 65535, 'largest keep-alive granted, s'),
+  maxSessionExpiryInterval: int(0, U32, U32, 'largest session expiry granted, s'),
+  connectTimeoutMs: int(100, 3_600_000, 10_000, 'time to send CONNECT, ms'),
+  topicAliasMaximum: int(0, 65535, 32, 'inbound topic aliases per v5 client'),
+  outboundTopicAliases: bool(true, 'assign topic aliases on outbound PUBLISH'),
+  slowConsumerTimeoutMs: int(100, 3_600_000, 30_000, 'full-queue time before disconnect, ms'),
+  allowEmptyClientId: bool(true, 'assign ids to clients that send an empty one'),
+  retainAvailable: bool(true, 'retained messages supported'),
+  maximumQoS: int(0, 2, 2, 'highest QoS supported'),
+  wildcardSubscriptionAvailable: bool(true, 'wildcard subscriptions supported'),
+  subscriptionIdentifiersAvailable: bool(true, 'subscription identifiers supported'),
+  sharedSubscriptionAvailable: bool(true, 'shared subscriptions supported'),
+  sysInterval: int(0, 86_400, 10, '$SYS update interval, s (0: off)'),
+  serverReference: str(undefined, 'redirect v5 clients to this server'),
+  serverMoved: bool(false, 'redirect is permanent (0x9D)'),
+  closeTimeoutMs: int(0, 600_000, 2000, 'shutdown grace, ms'),
+};
+
+/** Keys accepted from code but not from a config file. */
+const CODE_ONLY = new Set(['store', 'logger', 'hooks']);
+
+/**
+ * Checks plain-data options (as read from a config file). Returns one message per problem,
+ * each naming the key, e.g. `maxInflight: must be an integer between 1 and 65535`.
+ */
+export function validateOptions(input: unknown, fromFile = false): string[] {
+  const errors: string[] = [];
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return ['config: must be a JSON object'];
+  }
+  for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
+    if (key === '$schema') continue;
+    if (CODE_ONLY.has(key)) {
+      if (fromFile) errors.push(`${key}: can only be set from code, not from a config file`);
+      continue;
+    }
+    const spec = OPTION_SPECS[key];
+    if (spec === undefined) {
+      errors.push(`${key}: unknown option`);
+      continue;
+    }
+    if (value === undefined) continue;
+    const problem = checkValue(spec, value);
+    if (problem !== undefined) errors.push(`${key}: ${problem}`);
+  }
+  return errors;
+}
+
+function checkValue(spec: OptionSpec, value: unknown): string | undefined {
+  switch (spec.kind) {
+    case 'int':
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < spec.min || value > spec.max) {
+        return `must be an integer between ${spec.min} and ${spec.max}`;
+      }
+      return undefined;
+    case 'bool':
+      return typeof value === 'boolean' ? undefined : 'must be true or false';
+    case 'string':
+      if (typeof value !== 'string') return 'must be a string';
+      if (spec.values !== undefined && !spec.values.includes(value)) {
+        return `must be one of ${spec.values.join(', ')}`;
+      }
+      return undefined;
+    case 'listeners':
+      return checkListeners(value);
+  }
+}
+
+function checkListeners(value: unknown): string | undefined {
+  if (!Array.isArray(value)) return 'must be an array of {type, port, host?, path?}';
+  for (let i = 0; i < value.length; i++) {
+    const l = value[i] as Record<string, unknown> | null;
+    if (typeof l !== 'object' || l === null) return `[${i}] must be an object`;
+    if (l.type !== 'tcp' && l.type !== 'ws') return `[${i}].type must be "tcp" or "ws"`;
+    const p = l.port;
+    if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > 65535) {
+      return `[${i}].port must be an integer between 0 and 65535`;
+    }
+    if (l.host !== undefined && typeof l.host !== 'string') return `[${i}].host must be a string`;
+    if (l.path !== undefined && typeof l.path !== 'string') return `[${i}].path must be a string`;
+  }
+  return undefined;
+}
+
+/** Applies defaults; throws a TypeError naming the first invalid key. */
+export function resolveOptions(options: BrokerOptions = {}): ResolvedOptions {
+  const errors = validateOptions(options);
+  if (errors.length > 0) throw new TypeError(`invalid broker option ${errors[0]}`);
+  const out: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(OPTION_SPECS)) {
+    const v = (options as Record<string, unknown>)[key];
+    out[key] = v === undefined ? spec.def : v;
+  }
+  const host = out.host as string;
+  if (options.listeners === undefined) {
+    const listeners: ListenerOptions[] = [{ type: 'tcp', port: out.port as number, host }];
+    if (options.wsPort !== undefined) {
+      listeners.push({ type: 'ws', port: options.wsPort, host, path: out.wsPath as string });
+    }
+    out.listeners = listeners;
+  }
+  out.store = options.store;
+  out.logger = options.logger;
+  out.hooks = options.hooks ?? {};
+  return out as unknown as ResolvedOptions;
+}

@@ -1,0 +1,251 @@
+import { PacketType } from '../../codec/constants.js';
+import { encodePacket } from '../../codec/encode.js';
+import { ReasonCode } from '../../codec/reason-codes.js';
+import type { ConnectPacket, Properties } from '../../codec/types.js';
+import type { BrokerCore } from '../broker.js';
+import type { Connection } from '../connection.js';
+import { ConnState } from '../connection.js';
+import { deliver, pump, resendInflight } from '../delivery.js';
+import { rejectWith } from '../dispatch.js';
+import type { Delivery } from '../message.js';
+import { DeliveryState } from '../message.js';
+import { ownWill, publishWill, willDelay } from '../will.js';
+import { NEVER_EXPIRES, Session, SessionTimer } from './session.js';
+
+const MAX_PACKET = 268_435_460;
+
+/**
+ * Binds an authenticated connection to its session (taking over a live connection with the same
+ * client id, resuming or discarding the stored session), sends CONNACK, then resends what was
+ * in flight and drains the queue.
+ */
+export function attachSession(
+  conn: Connection,
+  p: ConnectPacket,
+  assignedId: string | undefined,
+  authProps: Properties | undefined,
+): void {
+  const broker = conn.broker;
+  const o = broker.options;
+  const clientId = conn.clientId;
+  const v5 = p.protocolVersion === 5;
+
+  let existing = broker.sessions.get(clientId);
+  if (existing?.connection !== undefined) {
+    // [MQTT-3.1.4-3] Take-over: the old connection is closed (v5 reason 0x8E), its will fires.
+    rejectWith(existing.connection, ReasonCode.SessionTakenOver, undefined, true);
+    existing = broker.sessions.get(clientId);
+  }
+
+  let session: Session;
+  let present = false;
+  if (existing !== undefined && !p.clean) {
+    session = existing;
+    present = true;
+    broker.wheel.cancel(session.expiryTimer);
+    if (session.willTimer.armed) {
+      // [MQTT-3.1.3-9] reconnected within the will delay: the will is not sent.
+      broker.wheel.cancel(session.willTimer);
+      session.will = undefined;
+    }
+  } else {
+    if (existing !== undefined) endSession(broker, existing);
+    session = new Session(clientId, p.protocolVersion, broker);
+    broker.sessions.set(clientId, session);
+  }
+  session.protocolVersion = p.protocolVersion;
+  session.username = p.username;
+
+  const requested = v5 ? (p.properties?.sessionExpiryInterval ?? 0) : p.clean ? 0 : NEVER_EXPIRES;
+  const granted = Math.min(requested, o.maxSessionExpiryInterval);
+  session.expiryInterval = granted;
+  session.will = ownWill(p.will);
+
+  conn.session = session;
+  session.connection = conn;
+  conn.framer.maxPacketSize = o.maxPacketSize;
+
+  let keepAlive = p.keepAlive;
+  let serverKeepAlive: number | undefined;
+  if (v5 && o.maxKeepAlive < 65535 && (keepAlive > o.maxKeepAlive || keepAlive === 0)) {
+    keepAlive = o.maxKeepAlive;
+    serverKeepAlive = keepAlive;
+  }
+  conn.keepAliveGraceMs = keepAlive * 1500;
+  if (keepAlive > 0) broker.wheel.schedule(conn.keepAliveTimer, conn.keepAliveGraceMs);
+
+  const cp = v5 ? p.properties : undefined;
+  conn.sendQuota = Math.min(cp?.receiveMaximum ?? 65535, o.maxInflight);
+  conn.maxOutPacketSize = cp?.maximumPacketSize ?? 0;
+  const aliasMax = cp?.topicAliasMaximum ?? 0;
+  if (o.outboundTopicAliases && aliasMax > 0) {
+    conn.outAliasMax = aliasMax;
+    conn.outAliases = new Map();
+  }
+
+  let properties: Properties | undefined;
+  if (v5) {
+    properties = { ...authProps };
+    if (granted !== requested) properties.sessionExpiryInterval = granted;
+    if (o.receiveMaximum < 65535) properties.receiveMaximum = o.receiveMaximum;
+    if (o.maximumQoS < 2) properties.maximumQoS = o.maximumQoS;
+    if (!o.retainAvailable) properties.retainAvailable = 0;
+    if (o.maxPacketSize < MAX_PACKET) properties.maximumPacketSize = o.maxPacketSize;
+    if (assignedId !== undefined) properties.assignedClientIdentifier = assignedId;
+    if (o.topicAliasMaximum > 0) properties.topicAliasMaximum = o.topicAliasMaximum;
+    if (!o.wildcardSubscriptionAvailable) properties.wildcardSubscriptionAvailable = 0;
+    if (!o.subscriptionIdentifiersAvailable) properties.subscriptionIdentifiersAvailable = 0;
+    if (!o.sharedSubscriptionAvailable) properties.sharedSubscriptionAvailable = 0;
+    if (serverKeepAlive !== undefined) properties.serverKeepAlive = serverKeepAlive;
+  }
+  conn.state = ConnState.Connected;
+  conn.pendingConnect = undefined;
+  conn.write(
+    encodePacket(
+      { type: PacketType.CONNACK, sessionPresent: present, reasonCode: 0, properties },
+      p.protocolVersion,
+    ),
+  );
+  broker.stats.connected++;
+  if (broker.stats.connected > broker.stats.maxConnected) broker.stats.maxConnected = broker.stats.connected;
+  broker.stats.clientsTotal++;
+  if (session.persistent) broker.persist.sessionPut(session);
+  broker.log.debug({ clientId, version: p.protocolVersion, present }, 'client connected');
+  broker.emitEvent('clientConnected', { clientId, username: conn.username, protocolVersion: p.protocolVersion, sessionPresent: present });
+  if (present) resendInflight(broker, session, conn);
+  pump(broker, session);
+}
+
+/**
+ * Unbinds a closing connection from its session: re-routes shared-subscription messages it held,
+ * publishes or schedules the will, and ends the session when it does not outlive the connection.
+ */
+export function detachSession(broker: BrokerCore, conn: Connection, publish: boolean): void {
+  const session = conn.session;
+  if (session === undefined || session.connection !== conn) return;
+  session.connection = undefined;
+  broker.stats.connected--;
+  session.congestedSince = 0;
+  broker.wheel.cancel(session.slowTimer);
+  rerouteShared(broker, session);
+
+  const will = session.will;
+  if (will !== undefined) {
+    if (!publish) session.will = undefined;
+    else {
+      const delay = willDelay(will);
+      if (delay > 0 && session.expiryInterval > 0) {
+        broker.wheel.schedule(session.willTimer, Math.min(delay, session.expiryInterval) * 1000);
+      } else {
+        session.will = undefined;
+        publishWill(broker, session.clientId, will);
+      }
+    }
+  }
+  if (session.expiryInterval === 0) {
+    endSession(broker, session);
+    return;
+  }
+  if (session.expiryInterval !== NEVER_EXPIRES) {
+    broker.wheel.schedule(session.expiryTimer, session.expiryInterval * 1000);
+  }
+  broker.persist.sessionPut(session);
+}
+
+/**
+ * Ends a session: publishes a will still waiting for its delay, removes its subscriptions and
+ * drops what it queued.
+ */
+export function endSession(broker: BrokerCore, session: Session): void {
+  broker.wheel.cancel(session.expiryTimer);
+  broker.wheel.cancel(session.slowTimer);
+  if (session.willTimer.armed) {
+    broker.wheel.cancel(session.willTimer);
+    const will = session.will;
+    session.will = undefined;
+    if (will !== undefined) publishWill(broker, session.clientId, will);
+  }
+  for (const entry of session.subscriptions.values()) broker.router.trie.remove(entry);
+  session.subscriptions.clear();
+  session.queue.clear();
+  session.queuedBytes = 0;
+  session.queuedQos0 = 0;
+  session.inflight.clear();
+  session.packetIds.clear();
+  session.inboundQos2.clear();
+  if (broker.sessions.get(session.clientId) === session) broker.sessions.delete(session.clientId);
+  broker.persist.sessionDelete(session);
+}
+
+/** Session timers: expiry, delayed will, slow consumer. */
+export function onSessionTimer(broker: BrokerCore, session: Session, kind: number): void {
+  switch (kind) {
+    case SessionTimer.Expiry:
+      if (session.connection === undefined) {
+        broker.log.debug({ clientId: session.clientId }, 'session expired');
+        endSession(broker, session);
+      }
+      return;
+    case SessionTimer.WillDelay: {
+      const will = session.will;
+      if (session.connection === undefined && will !== undefined) {
+        session.will = undefined;
+        publishWill(broker, session.clientId, will);
+      }
+      return;
+    }
+    case SessionTimer.SlowConsumer: {
+      const conn = session.connection;
+      if (conn !== undefined && session.congestedSince !== 0) {
+        broker.log.info({ clientId: session.clientId }, 'disconnecting slow consumer');
+        rejectWith(conn, ReasonCode.QuotaExceeded, 'slow consumer', true);
+      }
+      return;
+    }
+  }
+}
+
+/**
+ * [MQTT-4.8.2] A shared-subscription member that goes away with messages it has not acknowledged:
+ * they go to another connected member of the same group instead.
+ */
+function rerouteShared(broker: BrokerCore, session: Session): void {
+  let moved: Delivery[] | undefined;
+  for (const d of session.inflight.values()) {
+    if (d.group === undefined) continue;
+    if (d.state !== DeliveryState.AwaitingPuback && d.state !== DeliveryState.AwaitingPubrec) continue;
+    (moved ??= []).push(d);
+  }
+  if (moved === undefined && session.queue.length === 0) return;
+  if (moved !== undefined) {
+    for (const d of moved) {
+      const g = d.group;
+      if (g === undefined) continue;
+      const target = g.pick(g.memberOf(session.clientId));
+      if (target === undefined) continue;
+      session.inflight.delete(d.packetId);
+      session.packetIds.release(d.packetId);
+      broker.persist.inflightDelete(session, d);
+      const qos = target.qos < d.qos ? target.qos : d.qos;
+      const ids = target.subscriptionId !== 0 ? [target.subscriptionId] : undefined;
+      deliver(broker, target.session, d.message, qos, d.retain, ids, g, undefined);
+    }
+  }
+  const q = session.queue;
+  for (let i = 0; i < q.length; ) {
+    const d = q.at(i) as Delivery;
+    const g = d.group;
+    const target = g?.pick(g.memberOf(session.clientId));
+    if (g === undefined || target === undefined) {
+      i++;
+      continue;
+    }
+    q.removeAt(i);
+    session.queuedBytes -= d.message.payload.length;
+    if (d.qos === 0) session.queuedQos0--;
+    else broker.persist.queueDelete(session, d);
+    const qos = target.qos < d.qos ? target.qos : d.qos;
+    const ids = target.subscriptionId !== 0 ? [target.subscriptionId] : undefined;
+    deliver(broker, target.session, d.message, qos, d.retain, ids, g, undefined);
+  }
+}

@@ -1,0 +1,44 @@
+import type { Properties, Will } from '../codec/types.js';
+import type { BrokerCore } from './broker.js';
+import { Message } from './message.js';
+
+/** Copies a will out of the CONNECT packet (its payload is a view into the read chunk). */
+export function ownWill(will: Will | undefined): Will | undefined {
+  if (will === undefined) return undefined;
+  return {
+    topic: will.topic,
+    payload: Buffer.from(will.payload),
+    qos: will.qos,
+    retain: will.retain,
+    properties: will.properties,
+  };
+}
+
+/** The will's properties that travel with the message (everything but the Will Delay). */
+function forwardable(p: Properties | undefined): Properties | undefined {
+  if (p === undefined) return undefined;
+  const { willDelayInterval: _delay, ...rest } = p;
+  if (rest.correlationData !== undefined) rest.correlationData = Buffer.from(rest.correlationData);
+  return Object.keys(rest).length === 0 ? undefined : rest;
+}
+
+/** Publishes a client's will message ([MQTT-3.1.2-8]). */
+export function publishWill(broker: BrokerCore, clientId: string, will: Will): void {
+  const msg = new Message(
+    will.topic,
+    will.payload,
+    will.qos,
+    will.retain,
+    forwardable(will.properties),
+    clientId,
+    broker.clock.now,
+  );
+  msg.owned = true;
+  broker.log.debug({ clientId, topic: will.topic }, 'publishing will');
+  broker.router.publish(msg);
+}
+
+/** Will Delay Interval in seconds (v5), 0 otherwise. */
+export function willDelay(will: Will): number {
+  return will.properties?.willDelayInterval ?? 0;
+}
