@@ -14,6 +14,7 @@ export type {
   TlsOptions,
   WillOptions,
 } from './client/options.js';
+export type { MessageStream } from './client/message-stream.js';
 export type { RequestOptions } from './client/request.js';
 export type {
   AuthChallenge,

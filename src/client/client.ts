@@ -389,7 +389,7 @@ export class MqttClient extends Emitter<ClientEvents> {
    * An async iterator over received messages, optionally only those matching `filter` (it does
    * not subscribe). Reading from the broker pauses while the consumer lags behind.
    */
-  messages(filter?: string): AsyncIterableIterator<Message> {
+  messages(filter?: string): MessageStream {
     if (filter !== undefined) validateTopicFilter(filter);
     const stream = new MessageStream(
       filter,

@@ -12,6 +12,12 @@ export interface BrokerSettings {
   receiveMaximum?: number;
   /** Largest keep-alive accepted; a larger one comes back as Server Keep Alive. */
   maxKeepAlive?: number;
+  /** v5 Maximum QoS announced in CONNACK. */
+  maxQoS?: 0 | 1;
+  /** v5 Retain Available = 0 when false. */
+  retainAvailable?: boolean;
+  /** v5 Topic Alias Maximum announced in CONNACK. */
+  topicAliasMaximum?: number;
   /** Refuse clients without credentials. */
   anonymous?: boolean;
   /** Keep sessions across restarts. */
@@ -50,6 +56,11 @@ function mosquittoKind(): BrokerKind {
         config.push(`max_inflight_messages ${settings.receiveMaximum}`);
       }
       if (settings.maxKeepAlive !== undefined) config.push(`max_keepalive ${settings.maxKeepAlive}`);
+      if (settings.maxQoS !== undefined) config.push(`max_qos ${settings.maxQoS}`);
+      if (settings.retainAvailable === false) config.push('retain_available false');
+      if (settings.topicAliasMaximum !== undefined) {
+        config.push(`max_topic_alias ${settings.topicAliasMaximum}`);
+      }
       const m = await startMosquitto({
         config,
         persistence: settings.persistence ?? false,

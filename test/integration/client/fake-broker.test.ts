@@ -1,0 +1,258 @@
+// Client behaviour that needs a broker to misbehave or to do something rare on cue: inbound
+// topic aliases, duplicate QoS 2 deliveries, AUTH challenges, protocol fallback, silence.
+import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
+import { MqttClient } from '../../../src/client/client.js';
+import type { ClientError } from '../../../src/client/errors.js';
+import { ConnectionRefusedError } from '../../../src/client/errors.js';
+import type { ProtocolVersion } from '../../../src/codec/constants.js';
+import { PacketType } from '../../../src/codec/constants.js';
+import type { Packet, Properties } from '../../../src/codec/types.js';
+import type { FakeBroker, FakeConnection } from './fake-broker.js';
+import { connack, startFakeBroker } from './fake-broker.js';
+import { Clients, nextMessages, once, sleep } from './util.js';
+
+function publish(
+  topic: string,
+  payload: string,
+  qos: 0 | 1 | 2,
+  packetId: number,
+  properties: Properties | undefined,
+  dup = false,
+): Packet {
+  return {
+    type: PacketType.PUBLISH,
+    topic,
+    payload: Buffer.from(payload),
+    qos,
+    retain: false,
+    dup,
+    packetId,
+    properties,
+  };
+}
+
+/** Resolves once the fake broker has received a packet matching `pred`. */
+async function received(
+  conn: () => FakeConnection | undefined,
+  pred: (p: Packet) => boolean,
+  ms = 2000,
+): Promise<Packet> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const found = conn()?.received.find(pred);
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error('expected packet not received');
+    await sleep(5);
+  }
+}
+
+describe('client against a scripted broker', () => {
+  const clients = new Clients();
+  let fake: FakeBroker | undefined;
+  afterEach(async () => {
+    clients.closeAll();
+    await fake?.close();
+    fake = undefined;
+  });
+
+  test('inbound topic aliases are resolved within our Topic Alias Maximum [MQTT-3.3.2-10]', async () => {
+    fake = await startFakeBroker((conn, p) => {
+      if (p.type === PacketType.CONNECT) {
+        conn.send(connack());
+        conn.send(publish('a/b', 'first', 0, 0, { topicAlias: 3 }));
+        conn.send(publish('', 'second', 0, 0, { topicAlias: 3 }));
+      }
+    });
+    const c = clients.track(
+      new MqttClient(fake.url, { reconnect: false, properties: { topicAliasMaximum: 5 } }),
+    );
+    const got = nextMessages(c, 2);
+    await c.connect();
+    const msgs = await got;
+    assert.deepEqual(
+      msgs.map((m) => [m.topic, m.payload.toString(), m.properties?.topicAlias]),
+      [
+        ['a/b', 'first', undefined],
+        ['a/b', 'second', undefined],
+      ],
+    );
+  });
+
+  test('an inbound topic alias above our maximum is a protocol error: DISCONNECT 0x94 [MQTT-3.3.2-10]', async () => {
+    fake = await startFakeBroker((conn, p) => {
+      if (p.type === PacketType.CONNECT) {
+        conn.send(connack());
+        conn.send(publish('a/b', 'x', 0, 0, { topicAlias: 9 }));
+      }
+    });
+    const c = clients.track(
+      new MqttClient(fake.url, { reconnect: false, properties: { topicAliasMaximum: 5 } }),
+    );
+    let delivered = 0;
+    c.on('message', () => delivered++);
+    const closed = once(c, 'close');
+    await c.connect();
+    const d = await received(
+      () => fake?.connections[0],
+      (p) => p.type === PacketType.DISCONNECT,
+    );
+    assert.equal(d.type === PacketType.DISCONNECT && d.reasonCode, 0x94);
+    await closed;
+    assert.equal(delivered, 0);
+  });
+
+  for (const version of [4, 5] as ProtocolVersion[]) {
+    test(`v${version}: a QoS 2 PUBLISH repeated before PUBREL is acknowledged but delivered once [MQTT-4.3.3-2]`, async () => {
+      fake = await startFakeBroker((conn, p) => {
+        if (p.type === PacketType.CONNECT) {
+          conn.send(connack(version === 5 ? {} : undefined));
+          conn.send(publish('q2', 'exactly', 2, 7, version === 5 ? {} : undefined));
+          conn.send(publish('q2', 'exactly', 2, 7, version === 5 ? {} : undefined, true));
+        }
+        if (p.type === PacketType.PUBREC && conn.received.filter((r) => r.type === PacketType.PUBREC).length === 2) {
+          conn.send({ type: PacketType.PUBREL, packetId: 7, reasonCode: 0, properties: undefined });
+          // After the release the same id starts a new message.
+          conn.send(publish('q2', 'next', 2, 7, version === 5 ? {} : undefined));
+        }
+      });
+      const c = clients.track(new MqttClient(fake.url, { reconnect: false, protocolVersion: version }));
+      const seen: string[] = [];
+      c.on('message', (m) => seen.push(m.payload.toString()));
+      await c.connect();
+      await received(
+        () => fake?.connections[0],
+        (p) => p.type === PacketType.PUBCOMP && p.packetId === 7,
+      );
+      const conn = fake.connections[0]!;
+      await received(
+        () => conn,
+        () => conn.received.filter((r) => r.type === PacketType.PUBREC).length === 3,
+      );
+      assert.deepEqual(seen, ['exactly', 'next']);
+    });
+  }
+
+  test('enhanced authentication: the onAuth hook answers AUTH challenges before CONNACK', async () => {
+    const challenges: string[] = [];
+    fake = await startFakeBroker((conn, p) => {
+      if (p.type === PacketType.CONNECT) {
+        assert.equal(p.properties?.authenticationMethod, 'TOKEN');
+        conn.send({
+          type: PacketType.AUTH,
+          reasonCode: 0x18,
+          properties: { authenticationMethod: 'TOKEN', authenticationData: Buffer.from('nonce') },
+        });
+      } else if (p.type === PacketType.AUTH) {
+        const data = p.properties?.authenticationData?.toString();
+        if (data === 'signed:nonce') {
+          conn.send(connack({ authenticationMethod: 'TOKEN' }));
+        } else conn.send({ type: PacketType.CONNACK, sessionPresent: false, reasonCode: 0x86, properties: {} });
+      }
+    });
+    const c = clients.track(
+      new MqttClient(fake.url, {
+        reconnect: false,
+        properties: { authenticationMethod: 'TOKEN', authenticationData: Buffer.from('hello') },
+        onAuth: (ch) => {
+          challenges.push(ch.authenticationData?.toString() ?? '');
+          return { authenticationData: Buffer.from(`signed:${ch.authenticationData?.toString()}`) };
+        },
+      }),
+    );
+    const info = await c.connect();
+    assert.equal(info.reasonCode, 0);
+    assert.deepEqual(challenges, ['nonce']);
+    const auth = fake.connections[0]?.received.find((p) => p.type === PacketType.AUTH);
+    assert.equal(auth?.type === PacketType.AUTH && auth.reasonCode, 0x18);
+  });
+
+  test('protocolFallback: a v5 CONNECT refused as unsupported is retried with 3.1.1', async () => {
+    fake = await startFakeBroker((conn, p) => {
+      if (p.type !== PacketType.CONNECT) return;
+      if (p.protocolVersion === 5) {
+        conn.send({ type: PacketType.CONNACK, sessionPresent: false, reasonCode: 0x84, properties: {} });
+        conn.close();
+      } else conn.send(connack(undefined));
+    });
+    const c = clients.track(new MqttClient(fake.url, { reconnect: false, protocolFallback: true }));
+    const info = await c.connect();
+    assert.equal(info.protocolVersion, 4);
+    assert.equal(c.protocolVersion, 4);
+
+    const strict = new MqttClient(fake.url, { reconnect: false });
+    const err = await strict.connect().catch((e: unknown) => e);
+    assert.ok(err instanceof ConnectionRefusedError);
+    assert.equal(err.reasonCode, 0x84);
+  });
+
+  test('no CONNACK within connectTimeout rejects with CONNECT_TIMEOUT', async () => {
+    fake = await startFakeBroker(() => undefined);
+    const c = new MqttClient(fake.url, { reconnect: false, connectTimeout: 150 });
+    await assert.rejects(c.connect(), (e: ClientError) => e.code === 'CONNECT_TIMEOUT');
+    assert.equal(c.state, 'closed');
+  });
+
+  test('Server Keep Alive from CONNACK sets the PINGREQ interval [MQTT-3.2.2-21]', async () => {
+    fake = await startFakeBroker((conn, p) => {
+      if (p.type === PacketType.CONNECT) conn.send(connack({ serverKeepAlive: 1 }));
+      if (p.type === PacketType.PINGREQ) conn.send({ type: PacketType.PINGRESP });
+    });
+    const c = clients.track(new MqttClient(fake.url, { reconnect: false, keepAlive: 60 }));
+    await c.connect();
+    await received(
+      () => fake?.connections[0],
+      (p) => p.type === PacketType.PINGREQ,
+      1500,
+    );
+    assert.equal(c.connected, true);
+  });
+
+  test('a broker DISCONNECT is reported with its reason code and the client reconnects', async () => {
+    let n = 0;
+    fake = await startFakeBroker((conn, p) => {
+      if (p.type !== PacketType.CONNECT) return;
+      conn.send(connack());
+      if (n++ === 0) {
+        conn.send({
+          type: PacketType.DISCONNECT,
+          reasonCode: 0x8b,
+          properties: { reasonString: 'going down' },
+        });
+        conn.close();
+      }
+    });
+    const c = clients.track(
+      new MqttClient(fake.url, { reconnect: { initialDelay: 10, maxDelay: 20 } }),
+    );
+    const reasons: number[] = [];
+    const errors: string[] = [];
+    c.on('disconnect', (code) => reasons.push(code));
+    c.on('error', (e) => errors.push(e.message));
+    await c.connect();
+    await once(c, 'connect');
+    assert.deepEqual(reasons, [0x8b]);
+    assert.match(errors[0] ?? '', /server shutting down \(going down\)/);
+  });
+
+  test('a QoS 1 PUBACK with a failure reason rejects the publish with PUBLISH_FAILED', async () => {
+    fake = await startFakeBroker((conn, p) => {
+      if (p.type === PacketType.CONNECT) conn.send(connack());
+      if (p.type === PacketType.PUBLISH) {
+        conn.send({
+          type: PacketType.PUBACK,
+          packetId: p.packetId,
+          reasonCode: 0x87,
+          properties: undefined,
+        });
+      }
+    });
+    const c = clients.track(new MqttClient(fake.url, { reconnect: false }));
+    await c.connect();
+    await assert.rejects(
+      c.publish('denied', 'x', { qos: 1 }),
+      (e: ClientError) => e.code === 'PUBLISH_FAILED' && e.reasonCode === 0x87,
+    );
+    assert.equal(c.inflightMessages, 0);
+  });
+});
