@@ -14,6 +14,8 @@ export interface AuthClient {
 /** The fields of the broker's `AuthenticateRequest` that the password check needs. */
 export interface AuthRequest extends AuthClient {
   readonly password: Buffer | undefined;
+  /** Peer address, for anonymous-access rules (the broker's request carries it). */
+  readonly remoteAddress?: string | undefined;
 }
 
 /** Options for {@link createAuthHooks}. */
@@ -23,10 +25,11 @@ export interface AuthHooksOptions {
   /** ACL; without it everything is allowed except publishing to `$SYS`. */
   acl?: Acl;
   /**
-   * What `authenticate` answers for a CONNECT without a user name. The broker decides this per
-   * listener (loopback or `allowAnonymous`); default false.
+   * What `authenticate` answers for a CONNECT without a user name: a constant, or a function of
+   * the request (the broker's per-listener rule: loopback-only listeners, `allowAnonymous`).
+   * Default false.
    */
-  allowAnonymous?: boolean;
+  allowAnonymous?: boolean | ((request: AuthRequest) => boolean);
 }
 
 /** Hook functions for the broker, plus the delivery check and ACL reload. */
@@ -76,7 +79,9 @@ export function createAuthHooks(options: AuthHooksOptions = {}): AuthHooks {
 
   return {
     authenticate(request) {
-      if (request.username === undefined) return allowAnonymous;
+      if (request.username === undefined) {
+        return typeof allowAnonymous === 'function' ? allowAnonymous(request) : allowAnonymous;
+      }
       if (passwords === undefined) return true;
       return passwords.authenticate(request.username, request.password);
     },

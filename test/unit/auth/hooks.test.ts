@@ -35,6 +35,13 @@ test('authenticate checks the password file; anonymous follows allowAnonymous', 
     true,
   );
   assert.equal(await open.authenticate({ ...base, username: 'alice', password: undefined }), false);
+  const perListener = createAuthHooks({
+    passwords,
+    allowAnonymous: (r) => r.clientId.startsWith('local-'),
+  });
+  const anon = { username: undefined, password: undefined };
+  assert.equal(await perListener.authenticate({ ...anon, clientId: 'local-1' }), true);
+  assert.equal(await perListener.authenticate({ ...anon, clientId: 'remote-1' }), false);
 });
 
 test('authorize hooks apply the ACL per client and reuse its checker', () => {
