@@ -11,6 +11,7 @@ import {
   readPacketId,
   reasonSet,
 } from './common.js';
+import { allocBuffer } from '../writer.js';
 
 /** PUBACK / PUBREC reason codes (sections 3.4.2.1, 3.5.2.1). */
 const PUB_CODES = reasonSet(0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99);
@@ -61,7 +62,7 @@ export function encodeAck(p: AckPacket, version: ProtocolVersion): Buffer {
       return buf;
     }
   }
-  const buf = Buffer.allocUnsafe(4);
+  const buf = allocBuffer(4);
   buf[0] = header;
   buf[1] = 2;
   buf[2] = p.packetId >>> 8;

@@ -1,10 +1,11 @@
 import { malformed, protocolError } from '../errors.js';
 import type { Reader } from '../reader.js';
 import { varintLength, writeVarint } from '../varint.js';
+import { allocBuffer } from '../writer.js';
 
 /** Allocates an exactly-sized packet buffer and writes its fixed header; returns the buffer. */
 export function allocPacket(header: number, remaining: number): Buffer {
-  const buf = Buffer.allocUnsafe(1 + varintLength(remaining) + remaining);
+  const buf = allocBuffer(1 + varintLength(remaining) + remaining);
   buf[0] = header;
   writeVarint(buf, 1, remaining);
   return buf;

@@ -6,7 +6,7 @@ import { ReasonCode } from '../reason-codes.js';
 import type { PublishPacket } from '../types.js';
 import { asciiSlice, utf8Length, utf8Slice, validateUtf8, writeUtf8 } from '../utf8.js';
 import { varintLength, writeVarint } from '../varint.js';
-import { writeBytes } from '../writer.js';
+import { allocBuffer, writeBytes } from '../writer.js';
 import { checkPacketId } from './common.js';
 
 const reader = new Reader();
@@ -127,33 +127,65 @@ function topicLength(topic: string, version: ProtocolVersion, hasAlias: boolean)
   return n;
 }
 
-/** Encodes a PUBLISH into one exactly-sized Buffer. */
-export function encodePublish(packet: PublishPacket, version: ProtocolVersion): Buffer {
+function checkHeader(packet: PublishPacket): void {
   const qos = packet.qos;
   if (!(qos === 0 || qos === 1 || qos === 2)) {
     throw malformed('INVALID_QOS', `invalid QoS ${String(qos)}`, 'MQTT-3.3.1-4');
   }
-  const dup = packet.dup;
-  if (dup && qos === 0) throw malformed('DUP_ON_QOS0', 'DUP flag set on QoS 0', 'MQTT-3.3.1-2');
+  if (packet.dup && qos === 0) {
+    throw malformed('DUP_ON_QOS0', 'DUP flag set on QoS 0', 'MQTT-3.3.1-2');
+  }
+  if (qos > 0) checkPacketId(packet.packetId);
+}
+
+/**
+ * Encodes a PUBLISH into one exactly-sized Buffer. Optimistic single pass over the topic: it is
+ * assumed ASCII (byte length = string length) and copied while being validated; a non-ASCII
+ * character switches to {@link encodePublishGeneral}.
+ */
+export function encodePublish(packet: PublishPacket, version: ProtocolVersion): Buffer {
+  checkHeader(packet);
+  const qos = packet.qos;
   const props = version === 5 ? packet.properties : undefined;
   const topic = packet.topic;
-  const tlen = topicLength(topic, version, props?.topicAlias !== undefined);
+  const tlen = topic.length;
+  if (tlen === 0 || tlen > 0xffff) return encodePublishGeneral(packet, version);
   const payload = packet.payload;
-  let remaining = 2 + tlen + payload.length;
-  if (qos > 0) {
-    checkPacketId(packet.packetId);
-    remaining += 2;
-  }
+  let remaining = 2 + tlen + payload.length + (qos > 0 ? 2 : 0);
   let plen = 0;
   if (version === 5) {
-    plen = propertiesLength(props, PacketType.PUBLISH);
+    plen = props === undefined ? 0 : propertiesLength(props, PacketType.PUBLISH);
     remaining += varintLength(plen) + plen;
   }
-  const buf = Buffer.allocUnsafe(1 + varintLength(remaining) + remaining);
-  buf[0] = 0x30 | (dup ? 8 : 0) | (qos << 1) | (packet.retain ? 1 : 0);
+  const buf = allocBuffer(1 + varintLength(remaining) + remaining);
+  buf[0] = 0x30 | (packet.dup ? 8 : 0) | (qos << 1) | (packet.retain ? 1 : 0);
   let pos = remaining < 128 ? ((buf[1] = remaining), 2) : writeVarint(buf, 1, remaining);
-  pos = writeUtf8(buf, pos, topic, tlen);
-  if (qos > 0) {
+  buf[pos] = tlen >>> 8;
+  buf[pos + 1] = tlen & 0xff;
+  pos += 2;
+  for (let i = 0; i < tlen; i++) {
+    const c = topic.charCodeAt(i);
+    if (c <= 0x2b) {
+      if (c === 0x23 || c === 0x2b) wildcard();
+      if (c === 0) throw malformed('INVALID_UTF8', 'U+0000 in topic name', 'MQTT-1.5.4-2');
+    } else if (c >= 0x80) {
+      return encodePublishGeneral(packet, version);
+    }
+    buf[pos + i] = c;
+  }
+  pos += tlen;
+  return finishPublish(buf, pos, packet, version, props, plen);
+}
+
+function finishPublish(
+  buf: Buffer,
+  pos: number,
+  packet: PublishPacket,
+  version: ProtocolVersion,
+  props: PublishPacket['properties'],
+  plen: number,
+): Buffer {
+  if (packet.qos > 0) {
     const id = packet.packetId;
     buf[pos] = id >>> 8;
     buf[pos + 1] = id & 0xff;
@@ -163,8 +195,27 @@ export function encodePublish(packet: PublishPacket, version: ProtocolVersion): 
     if (plen === 0) buf[pos++] = 0;
     else pos = writeProperties(buf, pos, props, plen);
   }
-  writeBytes(buf, pos, payload);
+  writeBytes(buf, pos, packet.payload);
   return buf;
+}
+
+/** The general PUBLISH encoder: any topic (non-ASCII, empty with a v5 Topic Alias). */
+function encodePublishGeneral(packet: PublishPacket, version: ProtocolVersion): Buffer {
+  const qos = packet.qos;
+  const props = version === 5 ? packet.properties : undefined;
+  const topic = packet.topic;
+  const tlen = topicLength(topic, version, props?.topicAlias !== undefined);
+  let remaining = 2 + tlen + packet.payload.length + (qos > 0 ? 2 : 0);
+  let plen = 0;
+  if (version === 5) {
+    plen = propertiesLength(props, PacketType.PUBLISH);
+    remaining += varintLength(plen) + plen;
+  }
+  const buf = allocBuffer(1 + varintLength(remaining) + remaining);
+  buf[0] = 0x30 | (packet.dup ? 8 : 0) | (qos << 1) | (packet.retain ? 1 : 0);
+  let pos = writeVarint(buf, 1, remaining);
+  pos = writeUtf8(buf, pos, topic, tlen);
+  return finishPublish(buf, pos, packet, version, props, plen);
 }
 
 /**
