@@ -23,6 +23,7 @@ export type {
   EnhancedAuthResult,
   MaybePromise,
   PublishInfo,
+  SubscriberInfo,
 } from './broker/hooks.js';
 export type { BrokerOptions, Durability, ListenerOptions } from './broker/options.js';
 export { OPTION_SPECS, validateOptions } from './broker/options.js';

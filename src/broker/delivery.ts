@@ -123,6 +123,8 @@ export function deliver(
   group: SharedGroup | undefined,
   cache: FanoutCache | undefined,
 ): void {
+  const read = broker.hooks.authorizeRead;
+  if (read !== undefined && !safeRead(broker, read, session, msg.topic)) return;
   const conn = session.connection;
   if (conn === undefined || conn.state !== ConnState.Connected) {
     // QoS 0 messages are not kept for offline sessions.
@@ -144,6 +146,20 @@ export function deliver(
     }
   }
   enqueue(broker, session, new Delivery(msg, qos, retain, subIds, group));
+}
+
+function safeRead(
+  broker: BrokerCore,
+  read: (s: Session, topic: string) => boolean,
+  session: Session,
+  topic: string,
+): boolean {
+  try {
+    return read(session, topic);
+  } catch (err) {
+    broker.log.warn({ clientId: session.clientId, err }, 'authorizeRead hook threw');
+    return false;
+  }
 }
 
 /** Sends a QoS>0 delivery for the first time: allocates a packet id and records it in flight. */

@@ -160,6 +160,11 @@ export function fail(conn: Connection, err: unknown, reasonString?: string): voi
     reason = ReasonCode.ImplementationSpecificError;
     broker.log.error({ clientId: conn.clientId, err }, 'internal error, closing connection');
   }
+  if (err instanceof MqttError && err.code === 'BAD_PROTOCOL_NAME' && conn.protocolVersion !== 5) {
+    // [MQTT-3.1.2-1] 3.x: an unknown protocol name just closes the connection.
+    broker.closeConnection(conn, 'bad protocol name', false);
+    return;
+  }
   rejectWith(conn, reason, reasonString, true);
 }
 
@@ -192,7 +197,7 @@ export function rejectWith(
         );
       }
     } else if (conn.sawConnect) {
-      if (v5 && reason !== ReasonCode.UnsupportedProtocolVersion) {
+      if (v5) {
         const code = CONNACK_CODES.has(reason) ? reason : ReasonCode.UnspecifiedError;
         conn.write(
           encodePacket(

@@ -78,6 +78,17 @@ export interface BrokerHooks {
    * refuses (0x87 / 0x80), a number 0-2 grants that QoS, a number >= 0x80 refuses with it.
    */
   authorizeSubscribe?(client: ClientInfo, subscription: Subscription): MaybePromise<boolean | number>;
+  /**
+   * Synchronous check before each delivery (retained messages included); `false` silently skips
+   * that subscriber. Keep it cheap: it runs once per message per subscriber.
+   */
+  authorizeRead?(subscriber: SubscriberInfo, topic: string): boolean;
+}
+
+/** The subscriber as seen by {@link BrokerHooks.authorizeRead} (the session: stable across reconnects). */
+export interface SubscriberInfo {
+  readonly clientId: string;
+  readonly username: string | undefined;
 }
 
 /** Whether a hook answer is a promise (thenable). */

@@ -35,6 +35,10 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
   if (clientId.length > o.maxClientIdLength && Buffer.byteLength(clientId) > o.maxClientIdLength) {
     throw new MqttError('CLIENT_ID_TOO_LONG', 'client identifier too long', ReasonCode.ClientIdentifierNotValid);
   }
+  if (p.protocolVersion === 3 && clientId.length > 23) {
+    // MQTT 3.1 limits client ids to 23 characters (return code 2).
+    throw new MqttError('CLIENT_ID_TOO_LONG', 'MQTT 3.1 client identifier longer than 23 characters', ReasonCode.ClientIdentifierNotValid, 'MQTT-3.1.3-9');
+  }
   if (clientId === '') {
     // 3.1 requires an id; 3.1.1 only with Clean Session ([MQTT-3.1.3-8]); v5 always assigns one.
     if (!o.allowEmptyClientId || p.protocolVersion === 3 || (p.protocolVersion === 4 && !p.clean)) {

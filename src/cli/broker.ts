@@ -1,0 +1,201 @@
+// `petrel broker`: runs a broker until SIGINT/SIGTERM.
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { Acl } from '../auth/acl.js';
+import { createAuthHooks } from '../auth/hooks.js';
+import { PasswordAuthenticator } from '../auth/password-file.js';
+import { createBroker } from '../broker/broker.js';
+import type { BrokerHooks } from '../broker/hooks.js';
+import type { BrokerOptions } from '../broker/options.js';
+import type { BrokerConfig } from './config.js';
+import { ConfigError, loadConfig, parseConfig } from './config.js';
+
+const HELP = `Usage: petrel broker [options]
+
+Runs an MQTT 3.1/3.1.1/5.0 broker.
+
+Options:
+  -p, --port PORT       TCP port (default 1883)
+  -H, --host HOST       interface to bind (default 127.0.0.1)
+      --ws-port PORT    also listen for MQTT over WebSocket on PORT (path /mqtt)
+  -c, --config FILE     JSON config file (see docs/config.md)
+  -v, --verbose         debug logging
+  -h, --help            show this help
+`;
+
+interface Args {
+  port?: number;
+  host?: string;
+  wsPort?: number;
+  config?: string;
+  verbose: boolean;
+  help: boolean;
+}
+
+function parsePort(flag: string, v: string | undefined): number {
+  const n = Number(v);
+  if (v === undefined || !/^\d+$/.test(v) || n > 65535) {
+    throw new ConfigError(`${flag}: expected a port number 0-65535, got ${v ?? 'nothing'}`);
+  }
+  return n;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { verbose: false, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i] as string;
+    const next = () => argv[++i];
+    switch (flag) {
+      case '-p':
+      case '--port':
+        a.port = parsePort(flag, next());
+        break;
+      case '-H':
+      case '--host': {
+        const h = next();
+        if (h === undefined || h === '') throw new ConfigError(`${flag}: expected a host`);
+        a.host = h;
+        break;
+      }
+      case '--ws-port':
+        a.wsPort = parsePort(flag, next());
+        break;
+      case '-c':
+      case '--config': {
+        const c = next();
+        if (c === undefined) throw new ConfigError(`${flag}: expected a file`);
+        a.config = c;
+        break;
+      }
+      case '-v':
+      case '--verbose':
+        a.verbose = true;
+        break;
+      case '-h':
+      case '--help':
+        a.help = true;
+        break;
+      default:
+        throw new ConfigError(`unknown option '${flag}' (see petrel broker --help)`);
+    }
+  }
+  return a;
+}
+
+const LEVEL_NAMES: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO',
+  40: 'WARN',
+  50: 'ERROR',
+  60: 'FATAL',
+};
+
+/** A compact human format for terminals: `12:00:01 INFO  message key=value`. */
+function prettyStream(): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      try {
+        const o = JSON.parse(chunk.toString()) as Record<string, unknown>;
+        const { time, level, msg, pid: _p, hostname: _h, name: _n, ...rest } = o;
+        const t = new Date(time as number).toISOString().slice(11, 19);
+        const extras = Object.entries(rest)
+          .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+          .join(' ');
+        process.stderr.write(
+          `${t} ${(LEVEL_NAMES[level as number] ?? String(level)).padEnd(5)} ${String(msg ?? '')}${extras ? ` ${extras}` : ''}\n`,
+        );
+      } catch {
+        process.stderr.write(chunk);
+      }
+      cb();
+    },
+  });
+}
+
+function makeLogger(level: string): Logger {
+  if (process.stderr.isTTY) return pino({ level, base: undefined }, prettyStream());
+  return pino({ level, name: 'petrel' }, pino.destination(2));
+}
+
+async function makeHooks(cfg: BrokerConfig): Promise<BrokerHooks | undefined> {
+  if (cfg.passwordFile === undefined && cfg.aclFile === undefined) return undefined;
+  const passwords =
+    cfg.passwordFile !== undefined ? await PasswordAuthenticator.load(cfg.passwordFile) : undefined;
+  const acl = cfg.aclFile !== undefined ? await Acl.load(cfg.aclFile) : undefined;
+  const opts: Parameters<typeof createAuthHooks>[0] = {
+    allowAnonymous: cfg.allowAnonymous ?? passwords === undefined,
+  };
+  if (passwords !== undefined) opts.passwords = passwords;
+  if (acl !== undefined) opts.acl = acl;
+  const h = createAuthHooks(opts);
+  return {
+    authenticate: (r) => h.authenticate(r),
+    authorizePublish: (c, m) => h.authorizePublish(c, m),
+    authorizeSubscribe: (c, s) => h.authorizeSubscribe(c, s),
+    authorizeRead: (c, t) => h.authorizeRead(c, t),
+  };
+}
+
+/** Entry point of `petrel broker`; resolves with the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  let args: Args;
+  let cfg: BrokerConfig = {};
+  try {
+    args = parseArgs(argv);
+    if (args.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    if (args.config !== undefined) cfg = loadConfig(args.config);
+    const overrides: Record<string, unknown> = {};
+    if (args.port !== undefined) overrides.port = args.port;
+    if (args.host !== undefined) overrides.host = args.host;
+    if (args.wsPort !== undefined) overrides.wsPort = args.wsPort;
+    cfg = parseConfig({ ...cfg, ...overrides }, args.config ?? 'command line');
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`petrel broker: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  const log = makeLogger(args.verbose ? 'debug' : (cfg.logLevel ?? 'info'));
+  const { passwordFile: _pf, aclFile: _af, allowAnonymous: _aa, logLevel: _ll, ...brokerCfg } = cfg;
+  let hooks: BrokerHooks | undefined;
+  try {
+    hooks = await makeHooks(cfg);
+  } catch (err) {
+    process.stderr.write(`petrel broker: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const options: BrokerOptions = { ...brokerCfg, logger: log };
+  if (hooks !== undefined) options.hooks = hooks;
+  let broker: ReturnType<typeof createBroker>;
+  try {
+    broker = createBroker(options);
+    await broker.listen();
+  } catch (err) {
+    process.stderr.write(`petrel broker: ${(err as Error).message}\n`);
+    return 1;
+  }
+  for (const a of broker.addresses()) {
+    log.info(`listening on ${a.type === 'ws' ? `ws://${a.host}:${a.port}${a.path ?? ''}` : `mqtt://${a.host}:${a.port}`}`);
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'shutting down');
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve();
+    };
+    const onInt = () => stop('SIGINT');
+    const onTerm = () => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+  await broker.close();
+  log.info('stopped');
+  return 0;
+}

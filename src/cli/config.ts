@@ -1,0 +1,76 @@
+// Broker configuration file: JSON, every broker option (docs/config.md), plus the CLI-only keys
+// that wire the password file and ACL. Only the CLI reads files.
+import { readFileSync } from 'node:fs';
+import type { BrokerOptions } from '../broker/options.js';
+import { validateOptions } from '../broker/options.js';
+
+/** Keys only the command line understands (files wired into hooks). */
+export interface CliOnlyConfig {
+  /** Password file (Mosquitto format; see docs/security.md). */
+  passwordFile?: string;
+  /** ACL file (Mosquitto format). */
+  aclFile?: string;
+  /** Accept CONNECTs without a user name when a password file is set (default false). */
+  allowAnonymous?: boolean;
+  /** Log level: fatal, error, warn, info (default), debug, trace, silent. */
+  logLevel?: string;
+}
+
+/** A config file's contents after validation. */
+export type BrokerConfig = Omit<BrokerOptions, 'store' | 'logger' | 'hooks'> & CliOnlyConfig;
+
+/** A bad config file; the message names the file, the key and the problem. */
+export class ConfigError extends Error {}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Validates parsed config data; throws ConfigError for the first problem. */
+export function parseConfig(data: unknown, source = 'config'): BrokerConfig {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new ConfigError(`${source}: must be a JSON object`);
+  }
+  const rest: Record<string, unknown> = { ...(data as Record<string, unknown>) };
+  const cli: CliOnlyConfig = {};
+  for (const key of ['passwordFile', 'aclFile'] as const) {
+    const v = rest[key];
+    delete rest[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || v === '') throw new ConfigError(`${source}: ${key}: must be a file path`);
+    cli[key] = v;
+  }
+  if (rest.allowAnonymous !== undefined) {
+    if (typeof rest.allowAnonymous !== 'boolean') {
+      throw new ConfigError(`${source}: allowAnonymous: must be true or false`);
+    }
+    cli.allowAnonymous = rest.allowAnonymous;
+  }
+  delete rest.allowAnonymous;
+  if (rest.logLevel !== undefined) {
+    if (typeof rest.logLevel !== 'string' || !LEVELS.includes(rest.logLevel)) {
+      throw new ConfigError(`${source}: logLevel: must be one of ${LEVELS.join(', ')}`);
+    }
+    cli.logLevel = rest.logLevel;
+  }
+  delete rest.logLevel;
+  const errors = validateOptions(rest, true);
+  if (errors.length > 0) throw new ConfigError(`${source}: ${errors[0]}`);
+  delete rest.$schema;
+  return { ...(rest as BrokerOptions), ...cli };
+}
+
+/** Reads and validates a JSON config file. */
+export function loadConfig(path: string): BrokerConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${path}: cannot read: ${(err as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${path}: invalid JSON: ${(err as Error).message}`);
+  }
+  return parseConfig(data, path);
+}
