@@ -1,3 +1,4 @@
+import { createBroker } from '../../../src/broker.js';
 import { startMosquitto } from '../../helpers/mosquitto-conf.js';
 import type { Target } from './runner.js';
 
@@ -23,5 +24,12 @@ export async function startTarget(): Promise<RunningTarget> {
 }
 
 async function startPetrel(): Promise<RunningTarget> {
-  throw new Error('Petrel target not wired yet');
+  const broker = createBroker({ port: 0, host: '127.0.0.1' });
+  await broker.listen();
+  const addr = broker.address();
+  if (addr === undefined) throw new Error('Petrel did not report a listening address');
+  return {
+    target: { name: 'petrel', host: '127.0.0.1', port: addr.port, requireV5Reason: true },
+    stop: () => broker.close(),
+  };
 }

@@ -1,5 +1,5 @@
 import type { ConformanceCase } from '../types.js';
-import { CONNACK_OK, V34, V45, V5, connect, expect, roundTrip, send } from './packets.js';
+import { CONNACK_OK, connect, expect, roundTrip, send, V5, V34, V45 } from './packets.js';
 
 /** CONNECT / CONNACK: the first packet, flags, identifiers, will fields, credentials, v5 props. */
 export const connectCases: ConformanceCase[] = [
@@ -46,10 +46,15 @@ export const connectCases: ConformanceCase[] = [
     statements: ['MQTT-3.1.2-1'],
     versions: V45,
     raw: true,
+    petrel: {
+      note: 'answers a v5 CONNECT with a 3.1.1-format CONNACK 20 02 00 01 instead of a v5 CONNACK 0x84 (or a bare close)',
+      v: V5,
+    },
     steps: [
       { send: '10 ~ 0004 4d515458 04 02 003c 0008 {cid}', v: [4] },
       { send: '10 ~ 0004 4d515458 05 02 003c 00 0008 {cid}', v: [5] },
-      { close: true, reason: [0x84] },
+      { close: true, reason: [0x84], allow: ['20 02 00 01'], v: [4] },
+      { close: true, reason: [0x84], v: [5] },
     ],
   },
   {
@@ -58,10 +63,15 @@ export const connectCases: ConformanceCase[] = [
     statements: ['MQTT-3.1.2-1'],
     versions: V45,
     raw: true,
+    petrel: {
+      note: 'answers a v5 CONNECT with a 3.1.1-format CONNACK 20 02 00 01 instead of a v5 CONNACK 0x84 (or a bare close)',
+      v: V5,
+    },
     steps: [
       { send: '10 ~ 0004 6d717474 04 02 003c 0008 {cid}', v: [4] },
       { send: '10 ~ 0004 6d717474 05 02 003c 00 0008 {cid}', v: [5] },
-      { close: true, reason: [0x84] },
+      { close: true, reason: [0x84], allow: ['20 02 00 01'], v: [4] },
+      { close: true, reason: [0x84], v: [5] },
     ],
   },
   {
@@ -70,7 +80,10 @@ export const connectCases: ConformanceCase[] = [
     statements: ['MQTT-3.1.2-1'],
     versions: [3],
     raw: true,
-    steps: [{ send: '10 ~ 0006 4d5149736478 03 02 003c 0008 {cid}' }, { close: true }],
+    steps: [
+      { send: '10 ~ 0006 4d5149736478 03 02 003c 0008 {cid}' },
+      { close: true, allow: ['20 02 00 01'] },
+    ],
   },
   {
     id: 'connect.empty-protocol-name',
@@ -78,7 +91,7 @@ export const connectCases: ConformanceCase[] = [
     statements: ['MQTT-3.1.2-1'],
     versions: [4],
     raw: true,
-    steps: [{ send: '10 ~ 0000 04 02 003c 0008 {cid}' }, { close: true }],
+    steps: [{ send: '10 ~ 0000 04 02 003c 0008 {cid}' }, { close: true, allow: ['20 02 00 01'] }],
   },
   ...([0x00, 0x02, 0x06, 0xff] as const).map(
     (level): ConformanceCase => ({
@@ -149,14 +162,20 @@ export const connectCases: ConformanceCase[] = [
     title: 'Will Flag 1 with a will topic but no will payload is malformed',
     statements: ['MQTT-3.1.2-9'],
     raw: true,
-    steps: [...connect('06', { rest: '000a 772f{cid}', will5: '00' }), { close: true, reason: [0x81] }],
+    steps: [
+      ...connect('06', { rest: '000a 772f{cid}', will5: '00' }),
+      { close: true, reason: [0x81] },
+    ],
   },
   {
     id: 'connect.will-accepted',
     title: 'a CONNECT with a QoS 1 retained will is accepted',
     statements: ['MQTT-3.1.2-8', 'MQTT-3.1.2-12', 'MQTT-3.1.4-4'],
     raw: true,
-    steps: [...connect('2e', { rest: '000a 772f{cid} 0002 6279', will5: '00' }), ...expect(CONNACK_OK)],
+    steps: [
+      ...connect('2e', { rest: '000a 772f{cid} 0002 6279', will5: '00' }),
+      ...expect(CONNACK_OK),
+    ],
   },
   {
     id: 'connect.will-topic-wildcard',
@@ -256,10 +275,7 @@ export const connectCases: ConformanceCase[] = [
     title: 'a 23-character alphanumeric client id is accepted',
     statements: ['MQTT-3.1.3-5', 'MQTT-3.1.3-3'],
     raw: true,
-    steps: [
-      ...connect('02', { id: '0017 {cid}{cid2} 30313233343536' }),
-      ...expect(CONNACK_OK),
-    ],
+    steps: [...connect('02', { id: '0017 {cid}{cid2} 30313233343536' }), ...expect(CONNACK_OK)],
   },
   {
     id: 'connect.clientid-24-chars-v31',
@@ -268,6 +284,7 @@ export const connectCases: ConformanceCase[] = [
     versions: [3],
     raw: true,
     mosquitto: { note: 'accepts 24-character client ids in MQTT 3.1' },
+    petrel: { note: 'accepts a 24-character client id at protocol level 3 (MQTT 3.1 allows 1-23)' },
     steps: [
       ...connect('02', { id: '0018 {cid}{cid2}{cid3}' }),
       { expect: '20 02 00 02' },
@@ -385,7 +402,12 @@ export const connectCases: ConformanceCase[] = [
     title: 'a second connection with the same client id closes the first one',
     statements: ['MQTT-3.1.4-2'],
     statements5: ['MQTT-3.1.4-3'],
-    steps: [{ c: 1, open: true, id: 'cid' }, { c: 0, close: true, reason: [0x8e] }, { c: 1, send: 'c0 00' }, { c: 1, expect: 'd0 00' }],
+    steps: [
+      { c: 1, open: true, id: 'cid' },
+      { c: 0, close: true, reason: [0x8e] },
+      { c: 1, send: 'c0 00' },
+      { c: 1, expect: 'd0 00' },
+    ],
   },
   {
     id: 'connect.session-present-on-resume',
@@ -433,7 +455,12 @@ export const connectCases: ConformanceCase[] = [
     statements5: ['MQTT-3.1.2-22'],
     raw: true,
     mosquitto: { note: 'closes a keep-alive-1 client only after about 5.8 s' },
-    steps: [...connect('02', { ka: '0001' }), ...expect(CONNACK_OK), { silent: 1000 }, { close: true, within: 2600 }],
+    steps: [
+      ...connect('02', { ka: '0001' }),
+      ...expect(CONNACK_OK),
+      { silent: 1000 },
+      { close: true, within: 2600 },
+    ],
   },
   {
     id: 'connect.keepalive-pings',
@@ -462,7 +489,11 @@ export const connectCases: ConformanceCase[] = [
     statements5: ['MQTT-3.1.2-22'],
     versions: [4, 5],
     raw: true,
-    steps: [...connect('02', { ka: '0000' }), { expect: ['20 02 00 00', '20 .. 00 00 *'] }, { silent: 1600 }],
+    steps: [
+      ...connect('02', { ka: '0000' }),
+      { expect: ['20 02 00 00', '20 .. 00 00 *'] },
+      { silent: 1600 },
+    ],
   },
   // --- v5 CONNECT properties --------------------------------------------------------------
   {
@@ -481,7 +512,10 @@ export const connectCases: ConformanceCase[] = [
     statements5: ['MQTT-2.2.2-2'],
     versions: V5,
     raw: true,
-    steps: [...connect('02', { props5: '0a 11 0000000a 11 0000000a' }), { close: true, reason: [0x81, 0x82] }],
+    steps: [
+      ...connect('02', { props5: '0a 11 0000000a 11 0000000a' }),
+      { close: true, reason: [0x81, 0x82] },
+    ],
   },
   {
     id: 'connect.v5-receive-maximum-zero',
@@ -527,7 +561,11 @@ export const connectCases: ConformanceCase[] = [
     statements5: ['MQTT-4.12.0-1'],
     versions: V5,
     raw: true,
-    steps: [...connect('02', { props5: '07 15 0004 58595a31' }), { expect: '20 .. 00 8c *' }, { close: true }],
+    steps: [
+      ...connect('02', { props5: '07 15 0004 58595a31' }),
+      { expect: '20 .. 00 8c *' },
+      { close: true },
+    ],
   },
   {
     id: 'connect.v5-will-properties',
@@ -537,7 +575,10 @@ export const connectCases: ConformanceCase[] = [
     versions: V5,
     raw: true,
     steps: [
-      ...connect('06', { rest: '000a 772f{cid} 0002 6279', will5: '0b 18 0000000a 03 0003 747874' }),
+      ...connect('06', {
+        rest: '000a 772f{cid} 0002 6279',
+        will5: '0b 18 0000000a 03 0003 747874',
+      }),
       ...expect(CONNACK_OK),
     ],
   },

@@ -1,5 +1,5 @@
 import type { ConformanceCase } from '../types.js';
-import { P, V34, V45, V5, expect, roundTrip, send } from './packets.js';
+import { expect, P, roundTrip, send, V5, V34, V45 } from './packets.js';
 
 /** Fixed-header flags that the specification reserves, by packet. */
 const badFlags: Array<[string, string, string, string | undefined]> = [
@@ -41,7 +41,12 @@ export const controlCases: ConformanceCase[] = [
     id: 'ping.several',
     title: 'three PINGREQ in one write get three PINGRESP',
     statements: ['MQTT-3.12.4-1'],
-    steps: [{ send: 'c0 00 c0 00 c0 00' }, { expect: 'd0 00' }, { expect: 'd0 00' }, { expect: 'd0 00' }],
+    steps: [
+      { send: 'c0 00 c0 00 c0 00' },
+      { expect: 'd0 00' },
+      { expect: 'd0 00' },
+      { expect: 'd0 00' },
+    ],
   },
   {
     id: 'ping.split-bytes',
@@ -146,7 +151,9 @@ export const controlCases: ConformanceCase[] = [
       id: `frame.client-sends-${name}`,
       title: `a ${type} from a client is a protocol error`,
       versions: V45,
-      ...(name === 'connack' ? {} : { mosquitto: { note: 'ignores it', v: name === 'pingresp' ? V45 : [4] } }),
+      ...(name === 'connack'
+        ? {}
+        : { mosquitto: { note: 'ignores it', v: name === 'pingresp' ? V45 : [4] } }),
       statements: ['MQTT-4.8.0-1'],
       statements5: ['MQTT-4.13.1-1'],
       steps: [{ send: hex }, { close: true, reason: [0x81, 0x82] }],

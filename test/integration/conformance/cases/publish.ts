@@ -1,5 +1,5 @@
 import type { ConformanceCase } from '../types.js';
-import { P, V34, V45, V5, expect, roundTrip, send } from './packets.js';
+import { expect, P, roundTrip, send, V5, V34, V45 } from './packets.js';
 
 /** A subscriber on connection 1 (client id {cid2}) subscribed to topic A at the given QoS. */
 function subscriberA(qos: 0 | 1 | 2) {
@@ -15,13 +15,19 @@ export const publishCases: ConformanceCase[] = [
     id: 'publish.qos-3',
     title: 'a PUBLISH with both QoS bits set is malformed',
     statements: ['MQTT-3.3.1-4'],
-    steps: [...send(['36 10 000a 612f{cid} 0001 6869', '36 11 000a 612f{cid} 0001 00 6869']), { close: true, reason: [0x81] }],
+    steps: [
+      ...send(['36 10 000a 612f{cid} 0001 6869', '36 11 000a 612f{cid} 0001 00 6869']),
+      { close: true, reason: [0x81] },
+    ],
   },
   {
     id: 'publish.qos-3-retained',
     title: 'a retained PUBLISH with QoS 3 is malformed',
     statements: ['MQTT-3.3.1-4'],
-    steps: [...send(['37 10 000a 612f{cid} 0001 6869', '37 11 000a 612f{cid} 0001 00 6869']), { close: true, reason: [0x81] }],
+    steps: [
+      ...send(['37 10 000a 612f{cid} 0001 6869', '37 11 000a 612f{cid} 0001 00 6869']),
+      { close: true, reason: [0x81] },
+    ],
   },
   {
     id: 'publish.dup-on-qos0',
@@ -29,75 +35,108 @@ export const publishCases: ConformanceCase[] = [
     statements: ['MQTT-3.3.1-2'],
     versions: V45,
     mosquitto: { note: 'accepts the PUBLISH' },
-    steps: [...send(['38 0e 000a 612f{cid} 6869', '38 0f 000a 612f{cid} 00 6869']), { close: true, reason: [0x81] }],
+    steps: [
+      ...send(['38 0e 000a 612f{cid} 6869', '38 0f 000a 612f{cid} 00 6869']),
+      { close: true, reason: [0x81] },
+    ],
   },
   {
     id: 'publish.topic-plus',
     title: 'a topic name containing "+" is refused',
     statements: ['MQTT-3.3.2-2', 'MQTT-4.7.1-1'],
     statements5: ['MQTT-3.3.2-2'],
-    steps: [...send(['30 07 0003 612f2b 6869', '30 08 0003 612f2b 00 6869']), { close: true, reason: [0x90, 0x82] }],
+    steps: [
+      ...send(['30 07 0003 612f2b 6869', '30 08 0003 612f2b 00 6869']),
+      { close: true, reason: [0x90, 0x82] },
+    ],
   },
   {
     id: 'publish.topic-hash',
     title: 'a topic name containing "#" is refused',
     statements: ['MQTT-3.3.2-2', 'MQTT-4.7.1-1'],
     statements5: ['MQTT-3.3.2-2'],
-    steps: [...send(['30 07 0003 612f23 6869', '30 08 0003 612f23 00 6869']), { close: true, reason: [0x90, 0x82] }],
+    steps: [
+      ...send(['30 07 0003 612f23 6869', '30 08 0003 612f23 00 6869']),
+      { close: true, reason: [0x90, 0x82] },
+    ],
   },
   {
     id: 'publish.topic-hash-only',
     title: 'the topic name "#" is refused',
     statements: ['MQTT-3.3.2-2'],
-    steps: [...send(['30 05 0001 23 6869', '30 06 0001 23 00 6869']), { close: true, reason: [0x90, 0x82] }],
+    steps: [
+      ...send(['30 05 0001 23 6869', '30 06 0001 23 00 6869']),
+      { close: true, reason: [0x90, 0x82] },
+    ],
   },
   {
     id: 'publish.topic-plus-inside-level',
     title: 'a topic name with "+" inside a level ("a+b") is refused',
     statements: ['MQTT-3.3.2-2'],
-    steps: [...send(['30 07 0003 612b62 6869', '30 08 0003 612b62 00 6869']), { close: true, reason: [0x90, 0x82] }],
+    steps: [
+      ...send(['30 07 0003 612b62 6869', '30 08 0003 612b62 00 6869']),
+      { close: true, reason: [0x90, 0x82] },
+    ],
   },
   {
     id: 'publish.topic-empty',
     title: 'an empty topic name is refused (v5: without a Topic Alias)',
     statements: ['MQTT-4.7.3-1'],
     statements5: ['MQTT-3.3.2-1', 'MQTT-4.7.3-1'],
-    steps: [...send(['30 04 0000 6869', '30 05 0000 00 6869']), { close: true, reason: [0x82, 0x90] }],
+    steps: [
+      ...send(['30 04 0000 6869', '30 05 0000 00 6869']),
+      { close: true, reason: [0x82, 0x90] },
+    ],
   },
   {
     id: 'publish.topic-null-char',
     title: 'a topic name containing U+0000 closes the connection',
     statements: ['MQTT-4.7.3-2', 'MQTT-1.5.3-2'],
     statements5: ['MQTT-4.7.3-2', 'MQTT-1.5.4-2'],
-    steps: [...send(['30 07 0003 610062 6869', '30 08 0003 610062 00 6869']), { close: true, reason: [0x81, 0x90] }],
+    steps: [
+      ...send(['30 07 0003 610062 6869', '30 08 0003 610062 00 6869']),
+      { close: true, reason: [0x81, 0x90] },
+    ],
   },
   {
     id: 'publish.topic-invalid-utf8',
     title: 'a topic name that is not UTF-8 closes the connection',
     statements: ['MQTT-1.5.3-1', 'MQTT-3.3.2-1'],
     statements5: ['MQTT-1.5.4-1', 'MQTT-3.3.2-1'],
-    steps: [...send(['30 07 0003 61c328 6869', '30 08 0003 61c328 00 6869']), { close: true, reason: [0x81, 0x90] }],
+    steps: [
+      ...send(['30 07 0003 61c328 6869', '30 08 0003 61c328 00 6869']),
+      { close: true, reason: [0x81, 0x90] },
+    ],
   },
   {
     id: 'publish.topic-overlong-utf8',
     title: 'a topic name with an overlong UTF-8 encoding closes the connection',
     statements: ['MQTT-1.5.3-1'],
     statements5: ['MQTT-1.5.4-1'],
-    steps: [...send(['30 07 0003 61c0af 6869', '30 08 0003 61c0af 00 6869']), { close: true, reason: [0x81, 0x90] }],
+    steps: [
+      ...send(['30 07 0003 61c0af 6869', '30 08 0003 61c0af 00 6869']),
+      { close: true, reason: [0x81, 0x90] },
+    ],
   },
   {
     id: 'publish.qos1-packet-id-0',
     title: 'a QoS 1 PUBLISH with packet id 0 is refused',
     statements: ['MQTT-2.3.1-1'],
     statements5: ['MQTT-2.2.1-3'],
-    steps: [...send(['32 10 000a 612f{cid} 0000 6869', '32 11 000a 612f{cid} 0000 00 6869']), { close: true, reason: [0x81, 0x82] }],
+    steps: [
+      ...send(['32 10 000a 612f{cid} 0000 6869', '32 11 000a 612f{cid} 0000 00 6869']),
+      { close: true, reason: [0x81, 0x82] },
+    ],
   },
   {
     id: 'publish.qos2-packet-id-0',
     title: 'a QoS 2 PUBLISH with packet id 0 is refused',
     statements: ['MQTT-2.3.1-1'],
     statements5: ['MQTT-2.2.1-3'],
-    steps: [...send(['34 10 000a 612f{cid} 0000 6869', '34 11 000a 612f{cid} 0000 00 6869']), { close: true, reason: [0x81, 0x82] }],
+    steps: [
+      ...send(['34 10 000a 612f{cid} 0000 6869', '34 11 000a 612f{cid} 0000 00 6869']),
+      { close: true, reason: [0x81, 0x82] },
+    ],
   },
   {
     id: 'publish.topic-length-overrun',
@@ -218,7 +257,12 @@ export const publishCases: ConformanceCase[] = [
     title: 'a QoS 1 message to a QoS 0 subscription is delivered at QoS 0',
     statements: ['MQTT-3.8.4-6'],
     statements5: ['MQTT-3.8.4-8'],
-    steps: [...subscriberA(0), ...send(P.pubA1), { expect: ['40 02 0001', '40 03 0001 00'] }, ...expect(P.pubA0, 1)],
+    steps: [
+      ...subscriberA(0),
+      ...send(P.pubA1),
+      { expect: ['40 02 0001', '40 03 0001 00'] },
+      ...expect(P.pubA0, 1),
+    ],
   },
   {
     id: 'publish.qos1-outbound',
@@ -266,9 +310,17 @@ export const publishCases: ConformanceCase[] = [
     statements: ['MQTT-4.7.2-1'],
     steps: [
       { c: 1, open: true },
-      ...roundTrip(['82 0f 0001 000a 2b2f{cid} 00', '82 10 0001 00 000a 2b2f{cid} 00'], P.suback0, 1),
+      ...roundTrip(
+        ['82 0f 0001 000a 2b2f{cid} 00', '82 10 0001 00 000a 2b2f{cid} 00'],
+        P.suback0,
+        1,
+      ),
       { c: 2, open: true },
-      ...roundTrip(['82 0f 0001 000a 242f{cid} 00', '82 10 0001 00 000a 242f{cid} 00'], P.suback0, 2),
+      ...roundTrip(
+        ['82 0f 0001 000a 242f{cid} 00', '82 10 0001 00 000a 242f{cid} 00'],
+        P.suback0,
+        2,
+      ),
       ...send(['30 0e 000a 242f{cid} 6869', '30 0f 000a 242f{cid} 00 6869']),
       ...expect(['30 0e 000a 242f{cid} 6869', '30 0f 000a 242f{cid} 00 6869'], 2),
       { c: 1, silent: 300 },
@@ -288,7 +340,10 @@ export const publishCases: ConformanceCase[] = [
     statements5: ['MQTT-3.3.4-2'],
     steps: [
       ...roundTrip(P.subB0, P.suback0),
-      ...roundTrip(['82 0f 0002 000a {cid}2f2b 01', '82 10 0002 00 000a {cid}2f2b 01'], ['90 03 0002 01', '90 04 0002 00 01']),
+      ...roundTrip(
+        ['82 0f 0002 000a {cid}2f2b 01', '82 10 0002 00 000a {cid}2f2b 01'],
+        ['90 03 0002 01', '90 04 0002 00 01'],
+      ),
       { c: 1, open: true },
       ...send(['32 10 000a {cid}2f78 0005 6869', '32 11 000a {cid}2f78 0005 00 6869'], 1),
       { c: 1, expect: ['40 02 0005', '40 03 0005 00'] },
@@ -412,7 +467,11 @@ export const publishCases: ConformanceCase[] = [
       ...send(P.pubB0r),
       { wait: 100 },
       { c: 1, open: true },
-      ...roundTrip(['82 0f 0001 000a {cid}2f79 00', '82 10 0001 00 000a {cid}2f79 00'], P.suback0, 1),
+      ...roundTrip(
+        ['82 0f 0001 000a {cid}2f79 00', '82 10 0001 00 000a {cid}2f79 00'],
+        P.suback0,
+        1,
+      ),
       { c: 1, silent: 300 },
       ...send(P.clearB),
     ],

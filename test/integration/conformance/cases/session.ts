@@ -1,5 +1,5 @@
 import type { ConformanceCase } from '../types.js';
-import { CONNACK_OK, P, V45, V5, connect, expect, roundTrip, send } from './packets.js';
+import { CONNACK_OK, connect, expect, P, roundTrip, send, V5, V45 } from './packets.js';
 
 /** A will CONNECT on connection `c`: topic "w/{cid}", payload "by", with the given flags. */
 function willConnect(flags: string, c?: number, will5 = '00', ka?: string) {
@@ -67,10 +67,7 @@ export const sessionCases: ConformanceCase[] = [
       { c: 1, drop: true },
       { wait: 150 },
       { c: 2, open: true, id: 'cid2', clean: false, present: true },
-      ...expect(
-        [`3a 10 000a 612f{cid} {pid} 6869`, `3a 11 000a 612f{cid} {pid} 00 6869`],
-        2,
-      ),
+      ...expect([`3a 10 000a 612f{cid} {pid} 6869`, `3a 11 000a 612f{cid} {pid} 00 6869`], 2),
       { c: 2, send: '40 02 {pid}' },
       { c: 2, silent: 200 },
     ],
@@ -143,7 +140,13 @@ export const sessionCases: ConformanceCase[] = [
     statements: ['MQTT-3.1.2-8'],
     statements5: ['MQTT-3.1.2-8'],
     raw: true,
-    steps: [...willWatcher, ...willConnect('06'), ...expect(CONNACK_OK), { drop: true }, ...expect(P.gotW0, 1)],
+    steps: [
+      ...willWatcher,
+      ...willConnect('06'),
+      ...expect(CONNACK_OK),
+      { drop: true },
+      ...expect(P.gotW0, 1),
+    ],
   },
   {
     id: 'will.not-published-on-disconnect',
@@ -232,7 +235,11 @@ export const sessionCases: ConformanceCase[] = [
     raw: true,
     steps: [
       { c: 1, open: true },
-      ...roundTrip(['82 0f 0001 000a 772f{cid} 01', '82 10 0001 00 000a 772f{cid} 01'], P.suback1, 1),
+      ...roundTrip(
+        ['82 0f 0001 000a 772f{cid} 01', '82 10 0001 00 000a 772f{cid} 01'],
+        P.suback1,
+        1,
+      ),
       ...willConnect('0e'),
       ...expect(CONNACK_OK),
       { drop: true },
@@ -281,7 +288,11 @@ export const sessionCases: ConformanceCase[] = [
     raw: true,
     steps: [
       ...willWatcher,
-      ...connect('04', { rest: '000a 772f{cid} 0002 6279', will5: '05 18 00000001', props5: '07 1700 11 0000000a' }),
+      ...connect('04', {
+        rest: '000a 772f{cid} 0002 6279',
+        will5: '05 18 00000001',
+        props5: '07 1700 11 0000000a',
+      }),
       ...expect(CONNACK_OK),
       { drop: true },
       { c: 1, silent: 500 },
@@ -297,7 +308,11 @@ export const sessionCases: ConformanceCase[] = [
     raw: true,
     steps: [
       ...willWatcher,
-      ...connect('04', { rest: '000a 772f{cid} 0002 6279', will5: '05 18 00000001', props5: '07 1700 11 0000000a' }),
+      ...connect('04', {
+        rest: '000a 772f{cid} 0002 6279',
+        will5: '05 18 00000001',
+        props5: '07 1700 11 0000000a',
+      }),
       ...expect(CONNACK_OK),
       { drop: true },
       { wait: 200 },
@@ -321,5 +336,3 @@ export const sessionCases: ConformanceCase[] = [
     ],
   },
 ];
-
-

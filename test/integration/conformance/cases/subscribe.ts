@@ -1,5 +1,5 @@
 import type { ConformanceCase } from '../types.js';
-import { P, V34, V45, V5, expect, roundTrip, send } from './packets.js';
+import { expect, P, roundTrip, send, V5, V34, V45 } from './packets.js';
 
 /** A SUBSCRIBE (packet id 1) of one filter given as hex "length + bytes" with an options byte. */
 function sub(filter: string, options: string): readonly [string, string] {
@@ -29,7 +29,10 @@ export const subscribeCases: ConformanceCase[] = [
     statements: ['MQTT-3.8.1-1', 'MQTT-2.2.2-2'],
     statements5: ['MQTT-3.8.1-1'],
     versions: V45,
-    steps: [...send(['80 0f 0001 000a 612f{cid} 00', '80 10 0001 00 000a 612f{cid} 00']), { close: true, reason: [0x81] }],
+    steps: [
+      ...send(['80 0f 0001 000a 612f{cid} 00', '80 10 0001 00 000a 612f{cid} 00']),
+      { close: true, reason: [0x81] },
+    ],
   },
   {
     id: 'subscribe.flags-0011',
@@ -37,7 +40,10 @@ export const subscribeCases: ConformanceCase[] = [
     statements: ['MQTT-3.8.1-1', 'MQTT-2.2.2-2'],
     statements5: ['MQTT-3.8.1-1'],
     versions: V45,
-    steps: [...send(['83 0f 0001 000a 612f{cid} 00', '83 10 0001 00 000a 612f{cid} 00']), { close: true, reason: [0x81] }],
+    steps: [
+      ...send(['83 0f 0001 000a 612f{cid} 00', '83 10 0001 00 000a 612f{cid} 00']),
+      { close: true, reason: [0x81] },
+    ],
   },
   {
     id: 'subscribe.flags-1010',
@@ -45,7 +51,10 @@ export const subscribeCases: ConformanceCase[] = [
     statements: ['MQTT-3.8.1-1', 'MQTT-2.2.2-2'],
     statements5: ['MQTT-3.8.1-1'],
     versions: V45,
-    steps: [...send(['8a 0f 0001 000a 612f{cid} 00', '8a 10 0001 00 000a 612f{cid} 00']), { close: true, reason: [0x81] }],
+    steps: [
+      ...send(['8a 0f 0001 000a 612f{cid} 00', '8a 10 0001 00 000a 612f{cid} 00']),
+      { close: true, reason: [0x81] },
+    ],
   },
   {
     id: 'subscribe.no-topics',
@@ -60,7 +69,10 @@ export const subscribeCases: ConformanceCase[] = [
     title: 'a SUBSCRIBE with packet id 0 is refused',
     statements: ['MQTT-2.3.1-1'],
     statements5: ['MQTT-2.2.1-3'],
-    steps: [...send(['82 0f 0000 000a 612f{cid} 00', '82 10 0000 00 000a 612f{cid} 00']), { close: true, reason: [0x81, 0x82] }],
+    steps: [
+      ...send(['82 0f 0000 000a 612f{cid} 00', '82 10 0000 00 000a 612f{cid} 00']),
+      { close: true, reason: [0x81, 0x82] },
+    ],
   },
   {
     id: 'subscribe.qos-3',
@@ -96,20 +108,48 @@ export const subscribeCases: ConformanceCase[] = [
     title: 'a topic filter length running past the packet end is malformed',
     statements: ['MQTT-3.8.3-1'],
     statements5: ['MQTT-3.8.3-1'],
-    steps: [...send(['82 07 0001 0020 612f 00', '82 08 0001 00 0020 612f 00']), { close: true, reason: [0x81] }],
+    steps: [
+      ...send(['82 07 0001 0020 612f 00', '82 08 0001 00 0020 612f 00']),
+      { close: true, reason: [0x81] },
+    ],
   },
   {
     id: 'subscribe.missing-options-byte',
     title: 'a topic filter without its options byte is malformed',
     statements: ['MQTT-3.8.3-1'],
     statements5: ['MQTT-3.8.3-1'],
-    steps: [...send(['82 0e 0001 000a 612f{cid}', '82 0f 0001 00 000a 612f{cid}']), { close: true, reason: [0x81] }],
+    steps: [
+      ...send(['82 0e 0001 000a 612f{cid}', '82 0f 0001 00 000a 612f{cid}']),
+      { close: true, reason: [0x81] },
+    ],
   },
-  invalidFilter('subscribe.filter-hash-not-last', 'a filter with "#" not last ("a/#/b") is invalid', '0005 612f232f62', ['MQTT-4.7.1-2']),
-  invalidFilter('subscribe.filter-hash-inside-level', 'a filter with "#" inside a level ("a/b#") is invalid', '0004 612f6223', ['MQTT-4.7.1-2']),
-  invalidFilter('subscribe.filter-plus-inside-level', 'a filter with "+" inside a level ("a/b+") is invalid', '0004 612f622b', ['MQTT-4.7.1-3']),
-  invalidFilter('subscribe.filter-plus-prefix', 'a filter with "+" followed by text ("+a") is invalid', '0002 2b61', ['MQTT-4.7.1-3']),
-  invalidFilter('subscribe.filter-empty', 'an empty topic filter is invalid', '0000', ['MQTT-4.7.3-1']),
+  invalidFilter(
+    'subscribe.filter-hash-not-last',
+    'a filter with "#" not last ("a/#/b") is invalid',
+    '0005 612f232f62',
+    ['MQTT-4.7.1-2'],
+  ),
+  invalidFilter(
+    'subscribe.filter-hash-inside-level',
+    'a filter with "#" inside a level ("a/b#") is invalid',
+    '0004 612f6223',
+    ['MQTT-4.7.1-2'],
+  ),
+  invalidFilter(
+    'subscribe.filter-plus-inside-level',
+    'a filter with "+" inside a level ("a/b+") is invalid',
+    '0004 612f622b',
+    ['MQTT-4.7.1-3'],
+  ),
+  invalidFilter(
+    'subscribe.filter-plus-prefix',
+    'a filter with "+" followed by text ("+a") is invalid',
+    '0002 2b61',
+    ['MQTT-4.7.1-3'],
+  ),
+  invalidFilter('subscribe.filter-empty', 'an empty topic filter is invalid', '0000', [
+    'MQTT-4.7.3-1',
+  ]),
   {
     id: 'subscribe.filter-null-char',
     title: 'a topic filter containing U+0000 closes the connection',
@@ -233,7 +273,12 @@ export const subscribeCases: ConformanceCase[] = [
     statements: [],
     statements5: ['MQTT-3.8.3-3'],
     versions: V5,
-    steps: [{ send: '82 10 0001 00 000a 612f{cid} 04' }, { expect: '90 04 0001 00 00' }, ...send(P.pubA0), { silent: 300 }],
+    steps: [
+      { send: '82 10 0001 00 000a 612f{cid} 04' },
+      { expect: '90 04 0001 00 00' },
+      ...send(P.pubA0),
+      { silent: 300 },
+    ],
   },
   {
     id: 'subscribe.v5-shared-no-local',
@@ -313,7 +358,10 @@ export const subscribeCases: ConformanceCase[] = [
     statements: [],
     statements5: ['MQTT-3.8.2-1'],
     versions: V5,
-    steps: [{ send: '82 12 0001 02 0b00 000a 612f{cid} 00' }, { close: true, reason: [0x81, 0x82] }],
+    steps: [
+      { send: '82 12 0001 02 0b00 000a 612f{cid} 00' },
+      { close: true, reason: [0x81, 0x82] },
+    ],
   },
   {
     id: 'subscribe.v5-shared-delivery',
@@ -352,7 +400,10 @@ export const subscribeCases: ConformanceCase[] = [
     statements5: ['MQTT-4.8.2-2'],
     versions: V5,
     mosquitto: { note: 'grants "$share/g" as a plain subscription' },
-    steps: [{ send: '82 ~ 0001 00 0008 2473686172652f67 00' }, { close: true, reason: [0x8f, 0x81, 0x82], or: '90 04 0001 00 8f' }],
+    steps: [
+      { send: '82 ~ 0001 00 0008 2473686172652f67 00' },
+      { close: true, reason: [0x8f, 0x81, 0x82], or: '90 04 0001 00 8f' },
+    ],
   },
   {
     id: 'subscribe.v5-shared-wildcard-group',
@@ -361,6 +412,9 @@ export const subscribeCases: ConformanceCase[] = [
     statements5: ['MQTT-4.8.2-2'],
     versions: V5,
     mosquitto: { note: 'grants a share name containing "+"' },
-    steps: [{ send: '82 ~ 0001 00 000a 2473686172652f2b2f61 00' }, { close: true, reason: [0x8f, 0x81, 0x82], or: '90 04 0001 00 8f' }],
+    steps: [
+      { send: '82 ~ 0001 00 000a 2473686172652f2b2f61 00' },
+      { close: true, reason: [0x8f, 0x81, 0x82], or: '90 04 0001 00 8f' },
+    ],
   },
 ];

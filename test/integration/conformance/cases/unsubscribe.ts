@@ -1,5 +1,5 @@
 import type { ConformanceCase } from '../types.js';
-import { P, V34, V45, V5, expect, roundTrip, send } from './packets.js';
+import { expect, P, roundTrip, send, V5, V34, V45 } from './packets.js';
 
 /** UNSUBSCRIBE / UNSUBACK. */
 export const unsubscribeCases: ConformanceCase[] = [
@@ -9,7 +9,10 @@ export const unsubscribeCases: ConformanceCase[] = [
     statements: ['MQTT-3.10.1-1', 'MQTT-2.2.2-2'],
     statements5: ['MQTT-3.10.1-1'],
     versions: V45,
-    steps: [...send(['a0 0e 0001 000a 612f{cid}', 'a0 0f 0001 00 000a 612f{cid}']), { close: true, reason: [0x81] }],
+    steps: [
+      ...send(['a0 0e 0001 000a 612f{cid}', 'a0 0f 0001 00 000a 612f{cid}']),
+      { close: true, reason: [0x81] },
+    ],
   },
   {
     id: 'unsubscribe.flags-0110',
@@ -17,7 +20,10 @@ export const unsubscribeCases: ConformanceCase[] = [
     statements: ['MQTT-3.10.1-1', 'MQTT-2.2.2-2'],
     statements5: ['MQTT-3.10.1-1'],
     versions: V45,
-    steps: [...send(['a6 0e 0001 000a 612f{cid}', 'a6 0f 0001 00 000a 612f{cid}']), { close: true, reason: [0x81] }],
+    steps: [
+      ...send(['a6 0e 0001 000a 612f{cid}', 'a6 0f 0001 00 000a 612f{cid}']),
+      { close: true, reason: [0x81] },
+    ],
   },
   {
     id: 'unsubscribe.no-topics',
@@ -32,21 +38,30 @@ export const unsubscribeCases: ConformanceCase[] = [
     title: 'an UNSUBSCRIBE with packet id 0 is refused',
     statements: ['MQTT-2.3.1-1'],
     statements5: ['MQTT-2.2.1-3'],
-    steps: [...send(['a2 0e 0000 000a 612f{cid}', 'a2 0f 0000 00 000a 612f{cid}']), { close: true, reason: [0x81, 0x82] }],
+    steps: [
+      ...send(['a2 0e 0000 000a 612f{cid}', 'a2 0f 0000 00 000a 612f{cid}']),
+      { close: true, reason: [0x81, 0x82] },
+    ],
   },
   {
     id: 'unsubscribe.filter-invalid-utf8',
     title: 'an UNSUBSCRIBE filter that is not UTF-8 closes the connection',
     statements: ['MQTT-3.10.3-1', 'MQTT-1.5.3-1'],
     statements5: ['MQTT-3.10.3-1', 'MQTT-1.5.4-1'],
-    steps: [...send(['a2 07 0001 0003 61c328', 'a2 08 0001 00 0003 61c328']), { close: true, reason: [0x81] }],
+    steps: [
+      ...send(['a2 07 0001 0003 61c328', 'a2 08 0001 00 0003 61c328']),
+      { close: true, reason: [0x81] },
+    ],
   },
   {
     id: 'unsubscribe.filter-length-overrun',
     title: 'a filter length running past the packet end is malformed',
     statements: ['MQTT-3.10.3-1'],
     statements5: ['MQTT-3.10.3-1'],
-    steps: [...send(['a2 06 0001 0040 612f', 'a2 07 0001 00 0040 612f']), { close: true, reason: [0x81] }],
+    steps: [
+      ...send(['a2 06 0001 0040 612f', 'a2 07 0001 00 0040 612f']),
+      { close: true, reason: [0x81] },
+    ],
   },
   {
     id: 'unsubscribe.unsuback',

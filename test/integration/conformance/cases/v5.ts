@@ -1,5 +1,5 @@
 import type { ConformanceCase } from '../types.js';
-import { P, V5, connect, expect, roundTrip, send } from './packets.js';
+import { connect, expect, P, roundTrip, send, V5 } from './packets.js';
 
 /** A v5 subscriber on connection 1 to topic A at QoS 0. */
 const watcher = [{ c: 1, open: true as const }, ...roundTrip(P.subA0, P.suback0, 1)];
@@ -16,7 +16,12 @@ const forwarded: Array<[string, string, string, string]> = [
   ['response-topic', 'Response Topic', '06 08 0003 722f31', 'MQTT-3.3.2-15'],
   ['correlation-data', 'Correlation Data', '06 09 0003 010203', 'MQTT-3.3.2-16'],
   ['user-property', 'a User Property', '07 26 0001 6b 0001 76', 'MQTT-3.3.2-17'],
-  ['user-properties-order', 'User Properties in order', '0e 26 0001 61 0001 31 26 0001 61 0001 32', 'MQTT-3.3.2-18'],
+  [
+    'user-properties-order',
+    'User Properties in order',
+    '0e 26 0001 61 0001 31 26 0001 61 0001 32',
+    'MQTT-3.3.2-18',
+  ],
 ];
 
 /** MQTT 5.0 only: topic aliases, property forwarding, packet size limits, flow control. */
@@ -37,7 +42,11 @@ export const v5Cases: ConformanceCase[] = [
     statements: [],
     statements5: ['MQTT-3.3.2-6'],
     versions: V5,
-    steps: [...watcher, { send: pubWith('05 02 0000003c') }, { c: 1, expect: '30 14 000a 612f{cid} 05 02 000000.. 6869' }],
+    steps: [
+      ...watcher,
+      { send: pubWith('05 02 0000003c') },
+      { c: 1, expect: '30 14 000a 612f{cid} 05 02 000000.. 6869' },
+    ],
   },
   {
     id: 'v5.topic-alias-zero',
@@ -66,7 +75,8 @@ export const v5Cases: ConformanceCase[] = [
   },
   {
     id: 'v5.topic-alias-used',
-    title: 'a topic alias set by one PUBLISH names the topic of the next (subscriber sees the topic)',
+    title:
+      'a topic alias set by one PUBLISH names the topic of the next (subscriber sees the topic)',
     statements: [],
     statements5: ['MQTT-3.3.2-10', 'MQTT-3.3.2-12'],
     versions: V5,
@@ -84,7 +94,13 @@ export const v5Cases: ConformanceCase[] = [
     statements: [],
     statements5: ['MQTT-3.2.2-17', 'MQTT-3.3.2-11'],
     versions: V5,
-    steps: [...watcher, ...send(P.pubA0), ...send(P.pubA0), ...expect(P.pubA0, 1), ...expect(P.pubA0, 1)],
+    steps: [
+      ...watcher,
+      ...send(P.pubA0),
+      ...send(P.pubA0),
+      ...expect(P.pubA0, 1),
+      ...expect(P.pubA0, 1),
+    ],
   },
   {
     id: 'v5.subscription-identifier-from-client',
