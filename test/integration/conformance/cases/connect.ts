@@ -284,7 +284,6 @@ export const connectCases: ConformanceCase[] = [
     versions: [3],
     raw: true,
     mosquitto: { note: 'accepts 24-character client ids in MQTT 3.1' },
-    petrel: { note: 'accepts a 24-character client id at protocol level 3 (MQTT 3.1 allows 1-23)' },
     steps: [
       ...connect('02', { id: '0018 {cid}{cid2}{cid3}' }),
       { expect: '20 02 00 02' },
