@@ -295,7 +295,8 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
         return;
       case ConnTimer.KeepAlive: {
         if (conn.state !== ConnState.Connected || conn.keepAliveGraceMs === 0) return;
-        const due = conn.lastActivity + conn.keepAliveGraceMs;
+        // lastActivity comes from the coarse clock (up to one tick old): add a tick of slack.
+        const due = conn.lastActivity + conn.keepAliveGraceMs + 100;
         if (this.clock.now >= due) {
           // [MQTT-3.1.2-24] nothing received for 1.5x the keep-alive.
           this.log.info({ clientId: conn.clientId }, 'keep-alive timeout');
