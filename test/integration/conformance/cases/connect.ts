@@ -46,10 +46,6 @@ export const connectCases: ConformanceCase[] = [
     statements: ['MQTT-3.1.2-1'],
     versions: V45,
     raw: true,
-    petrel: {
-      note: 'answers a v5 CONNECT with a 3.1.1-format CONNACK 20 02 00 01 instead of a v5 CONNACK 0x84 (or a bare close)',
-      v: V5,
-    },
     steps: [
       { send: '10 ~ 0004 4d515458 04 02 003c 0008 {cid}', v: [4] },
       { send: '10 ~ 0004 4d515458 05 02 003c 00 0008 {cid}', v: [5] },
@@ -63,10 +59,6 @@ export const connectCases: ConformanceCase[] = [
     statements: ['MQTT-3.1.2-1'],
     versions: V45,
     raw: true,
-    petrel: {
-      note: 'answers a v5 CONNECT with a 3.1.1-format CONNACK 20 02 00 01 instead of a v5 CONNACK 0x84 (or a bare close)',
-      v: V5,
-    },
     steps: [
       { send: '10 ~ 0004 6d717474 04 02 003c 0008 {cid}', v: [4] },
       { send: '10 ~ 0004 6d717474 05 02 003c 00 0008 {cid}', v: [5] },
