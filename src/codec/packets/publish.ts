@@ -114,15 +114,17 @@ function topicLength(topic: string, version: ProtocolVersion, hasAlias: boolean)
       'MQTT-4.7.3-1',
     );
   }
+  let ascii = true;
   for (let i = 0; i < n; i++) {
     const c = topic.charCodeAt(i);
     if (c <= 0x2b) {
       if (c === 0x23 || c === 0x2b) wildcard();
       if (c === 0) throw malformed('INVALID_UTF8', 'U+0000 in topic name', 'MQTT-1.5.4-2');
     } else if (c >= 0x80) {
-      return utf8Length(topic);
+      ascii = false;
     }
   }
+  if (!ascii) return utf8Length(topic);
   if (n > 0xffff) throw malformed('STRING_TOO_LONG', 'topic name longer than 65535 bytes');
   return n;
 }

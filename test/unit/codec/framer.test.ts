@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { encodePacket } from '../../../src/codec/encode.js';
+import { MqttError } from '../../../src/codec/errors.js';
+import { Framer } from '../../../src/codec/framer.js';
+import { packet } from './arbitraries.js';
+import { bytes, hex, pkt } from './helpers.js';
+
+type Frame = [number, string];
+
+function frameAll(chunks: Buffer[], max?: number): Frame[] {
+  const out: Frame[] = [];
+  const f = new Framer((h, b) => out.push([h, b.toString('hex')]), max);
+  for (const c of chunks) f.push(c);
+  assert.equal(f.buffered, 0);
+  return out;
+}
+
+function cut(buf: Buffer, points: number[]): Buffer[] {
+  const ps = [...new Set(points.map((p) => p % (buf.length + 1)))].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let prev = 0;
+  for (const p of ps) {
+    out.push(buf.subarray(prev, p));
+    prev = p;
+  }
+  out.push(buf.subarray(prev));
+  return out;
+}
+
+describe('Framer', () => {
+  test('splits a stream of several packets in one chunk', () => {
+    const s = Buffer.concat([hex('c000'), hex('3005 0003 612f62'), hex('e000')]);
+    assert.deepEqual(frameAll([s]), [
+      [0xc0, ''],
+      [0x30, '0003612f62'],
+      [0xe0, ''],
+    ]);
+  });
+
+  test('split-chunk invariance: any cut points give the same frames (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(3, 4, 5).chain((v) =>
+          fc.array(packet(v as 3 | 4 | 5), { minLength: 1, maxLength: 6 }).map((ps) => ps.map((p) => encodePacket(p, v as 3 | 4 | 5))),
+        ),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        (encoded, points) => {
+          const stream = Buffer.concat(encoded);
+          const expected = frameAll([stream]);
+          assert.equal(expected.length, encoded.length);
+          assert.deepEqual(frameAll(cut(stream, points)), expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test('one byte at a time yields the same frames, including a 3-byte Remaining Length', () => {
+    const big = pkt(0x30, bytes([0, 1, 0x61], Buffer.alloc(20_000, 9)));
+    const stream = Buffer.concat([hex('c000'), big, hex('4002 0001'), hex('d000')]);
+    const oneByOne = [...stream].map((b) => Buffer.from([b]));
+    assert.deepEqual(frameAll(oneByOne), frameAll([stream]));
+  });
+
+  test('a frame inside one chunk is a zero-copy view of the chunk', () => {
+    const chunk = hex('3005 0003 612f62');
+    let body: Buffer | undefined;
+    new Framer((_h, b) => {
+      body = b;
+    }).push(chunk);
+    assert.ok(body !== undefined);
+    assert.equal(body.buffer, chunk.buffer);
+    assert.equal(body.byteOffset, chunk.byteOffset + 2);
+  });
+
+  test('buffered reports the bytes held for an incomplete frame', () => {
+    const f = new Framer(() => {});
+    f.push(hex('30'));
+    assert.equal(f.buffered, 1);
+    f.push(hex('0a 0001'));
+    assert.equal(f.buffered, 4);
+    f.push(hex('61 00000000 000000'));
+    assert.equal(f.buffered, 0);
+  });
+
+  test('[MQTT-3.2.2-15] a packet larger than maxPacketSize is rejected from its header, before its body', () => {
+    const f = new Framer(() => assert.fail('no frame expected'), 100);
+    // 0x30, Remaining Length 1000: only the header is pushed.
+    assert.throws(
+      () => f.push(hex('30 e807')),
+      (e: unknown) => e instanceof MqttError && e.code === 'PACKET_TOO_LARGE' && e.reasonCode === 0x95,
+    );
+    // Same when the header arrives one byte at a time.
+    const g = new Framer(() => assert.fail('no frame expected'), 100);
+    g.push(hex('30'));
+    g.push(hex('e8'));
+    assert.throws(() => g.push(hex('07')), (e: unknown) => e instanceof MqttError && e.code === 'PACKET_TOO_LARGE');
+  });
+
+  test('maxPacketSize counts the whole packet (fixed header included) and is mutable', () => {
+    const ok = frameAll([pkt(0x30, str3(), Buffer.alloc(5))], 10);
+    assert.equal(ok.length, 1);
+    assert.throws(() => frameAll([pkt(0x30, str3(), Buffer.alloc(6))], 10), /exceeds/);
+    const out: number[] = [];
+    const f = new Framer((h) => out.push(h), 10);
+    f.maxPacketSize = 1000;
+    f.push(pkt(0x30, str3(), Buffer.alloc(100)));
+    assert.deepEqual(out, [0x30]);
+  });
+
+  test('[MQTT-1.5.5-1] a fifth Remaining Length byte is malformed, whole or byte by byte', () => {
+    const bad = hex('30 ffffffff01');
+    assert.throws(() => new Framer(() => {}).push(bad), (e: unknown) => e instanceof MqttError && e.code === 'MALFORMED_VARINT');
+    const f = new Framer(() => {});
+    assert.throws(() => {
+      for (const b of bad) f.push(Buffer.from([b]));
+    }, (e: unknown) => e instanceof MqttError && e.code === 'MALFORMED_VARINT');
+  });
+
+  test('[MQTT-1.5.5-1] a non-minimal Remaining Length is malformed, whole or byte by byte', () => {
+    const bad = hex('c0 8000');
+    assert.throws(() => new Framer(() => {}).push(bad), (e: unknown) => e instanceof MqttError && e.code === 'NON_MINIMAL_VARINT');
+    const f = new Framer(() => {});
+    assert.throws(() => {
+      for (const b of bad) f.push(Buffer.from([b]));
+    }, (e: unknown) => e instanceof MqttError && e.code === 'NON_MINIMAL_VARINT');
+  });
+});
+
+function str3(): Buffer {
+  return hex('0001 61');
+}
