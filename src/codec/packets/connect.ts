@@ -108,6 +108,9 @@ export function encodeConnect(p: ConnectPacket): Buffer {
   if (!v5 && p.password !== undefined && p.username === undefined) {
     throw malformed('PASSWORD_WITHOUT_USERNAME', 'password without user name', 'MQTT-3.1.2-22');
   }
+  if (version === 4 && p.clientId === '' && !p.clean) {
+    throw malformed('CLIENT_ID_REQUIRED', 'an empty client id needs clean session', 'MQTT-3.1.3-7');
+  }
   const will = p.will;
   let remaining = 2 + name.length + 1 + 1 + 2;
   let plen = 0;

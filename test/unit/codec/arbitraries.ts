@@ -199,6 +199,8 @@ export function packet(v: ProtocolVersion): fc.Arbitrary<Packet> {
       protocolName: v === 3 ? 'MQIsdp' : 'MQTT',
       protocolVersion: v,
       ...c,
+      // 3.1.1: a zero-byte client id needs Clean Session [MQTT-3.1.3-7].
+      clean: v === 4 && c.clientId === '' ? true : c.clean,
       // 3.1/3.1.1 forbid a password without a user name [MQTT-3.1.2-22].
       password: v5 || c.username !== undefined ? c.password : undefined,
     }));
