@@ -1,0 +1,436 @@
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { type Database, open as openLmdb, type RootDatabase } from 'lmdb';
+import { Batcher } from '../batcher.js';
+import {
+  type ChangeRecord,
+  type DurabilityMode,
+  type DurableListener,
+  type Snapshot,
+  type Store,
+  StoreError,
+  type StoreErrorListener,
+  type StoreLogger,
+  type StoreOptions,
+} from '../types.js';
+import { FORMAT_KEY, FORMAT_VERSION, MIGRATIONS } from './format.js';
+import { probe, quickCheck } from './integrity.js';
+import { clientRange, keyPart } from './keys.js';
+import { acquireLock, type LockResult, releaseLock } from './lock.js';
+import { VALIDATORS } from './validate.js';
+
+/** Options of {@link LmdbStore}. */
+export interface LmdbStoreOptions extends StoreOptions {
+  /** The data directory (created with mode 0700; files inside are 0600). */
+  dir: string;
+  /**
+   * What to do with a database that cannot be read: `refuse` (default) fails `open()` with a
+   * `CORRUPT` error naming the problem; `reset` moves the damaged files into
+   * `damaged-<time>/` inside the data directory, logs what was lost, and starts empty.
+   */
+  onCorrupt?: 'refuse' | 'reset';
+  /**
+   * When to read the whole database in a child process before opening it: `auto` (default)
+   * after an unclean shutdown (a stale lock) or a failed header check, `always`, or `never`.
+   */
+  verify?: 'auto' | 'always' | 'never';
+}
+
+/** Table names (LMDB named databases). */
+const TABLES = ['sessions', 'subs', 'msgs', 'queue', 'incoming', 'retained', 'wills'] as const;
+type Table = (typeof TABLES)[number];
+
+const DATA_FILE = 'data.mdb';
+const LMDB_LOCK_FILE = 'lock.mdb';
+/** Written once the directory holds a database, so a vanished data file is noticed. */
+const MARKER_FILE = 'petrel-store.json';
+const LAST_COMMIT_KEY = 'lastCommitAt';
+
+// abortable | synchronous commit | return before fsync: the fsync is awaited via `flushed`,
+// off the main thread, while the next batch collects.
+const TXN_FLAGS = 0x1 | 0x2 | 0x10000;
+
+/**
+ * The embedded durable store: LMDB through the `lmdb` package. One transaction per batch
+ * (group commit); in `sync` mode a batch is durable once LMDB reports it flushed to disk.
+ */
+export class LmdbStore implements Store {
+  readonly durability: DurabilityMode;
+  /** The data directory. */
+  readonly dir: string;
+  private readonly options: LmdbStoreOptions;
+  private readonly log: StoreLogger | undefined;
+  private readonly batcher: Batcher;
+  private root: RootDatabase | undefined;
+  private meta: Database | undefined;
+  private readonly tables = new Map<Table, Database>();
+  private lock: LockResult | undefined;
+  private state: 'new' | 'opening' | 'open' | 'closed' = 'new';
+
+  constructor(options: LmdbStoreOptions) {
+    this.options = options;
+    this.dir = options.dir;
+    this.durability = options.durability ?? 'sync';
+    this.log = options.log;
+    this.batcher = new Batcher(this.commit, {
+      durability: this.durability,
+      intervalMs: options.intervalMs ?? 10,
+      log: options.log,
+    });
+  }
+
+  get durableSeq(): number {
+    return this.batcher.durableSeq;
+  }
+
+  get healthy(): boolean {
+    return this.batcher.healthy;
+  }
+
+  async open(): Promise<void> {
+    if (this.state !== 'new') throw new StoreError('CLOSED', 'store already opened');
+    this.state = 'opening';
+    const dir = this.dir;
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+    } catch (err) {
+      this.state = 'closed';
+      throw new StoreError('OPEN', `cannot create data directory ${dir}: ${msg(err)}`, {
+        cause: err,
+      });
+    }
+    this.lock = acquireLock(dir);
+    try {
+      await this.checkIntegrity(this.lock.stale);
+      this.openEnv();
+      this.checkFormat();
+      if (!existsSync(join(dir, MARKER_FILE))) {
+        writeFileSync(join(dir, MARKER_FILE), JSON.stringify({ format: FORMAT_VERSION }), {
+          mode: 0o600,
+        });
+      }
+      this.state = 'open';
+    } catch (err) {
+      this.closeEnv();
+      releaseLock(this.lock.path);
+      this.state = 'closed';
+      throw err;
+    }
+  }
+
+  async load(): Promise<Snapshot> {
+    if (this.state !== 'open') throw new StoreError('CLOSED', 'store is not open');
+    const snap: Snapshot = {
+      sessions: [],
+      subscriptions: [],
+      messages: [],
+      queue: [],
+      incoming: [],
+      retained: [],
+      wills: [],
+      lastCommitAt: undefined,
+    };
+    const dropped: Record<string, number> = {};
+    const read = <T>(table: Table, into: T[]): void => {
+      const valid = VALIDATORS[table];
+      let bad = 0;
+      for (const { value } of this.table(table).getRange({})) {
+        const v = valid(value);
+        if (v === undefined) bad++;
+        else into.push(v as T);
+      }
+      if (bad > 0) dropped[table] = bad;
+    };
+    try {
+      read('sessions', snap.sessions);
+      read('subs', snap.subscriptions);
+      read('msgs', snap.messages);
+      read('queue', snap.queue);
+      read('incoming', snap.incoming);
+      read('retained', snap.retained);
+      read('wills', snap.wills);
+      const last: unknown = this.metaDb().get(LAST_COMMIT_KEY);
+      snap.lastCommitAt = typeof last === 'number' ? last : undefined;
+    } catch (err) {
+      throw new StoreError('CORRUPT', `cannot read the database in ${this.dir}: ${msg(err)}`, {
+        cause: err,
+      });
+    }
+    if (Object.keys(dropped).length > 0) {
+      this.log?.error({ dropped, dir: this.dir }, 'dropped unreadable records from the store');
+    }
+    this.sweep(snap);
+    return snap;
+  }
+
+  write(record: ChangeRecord): number {
+    if (this.state === 'closed') throw new StoreError('CLOSED', 'store is closed');
+    return this.batcher.write(record);
+  }
+
+  onDurable(listener: DurableListener): void {
+    this.batcher.onDurable(listener);
+  }
+
+  onError(listener: StoreErrorListener): void {
+    this.batcher.onError(listener);
+  }
+
+  whenDurable(seq: number): Promise<void> {
+    return this.batcher.whenDurable(seq);
+  }
+
+  flush(): Promise<void> {
+    return this.batcher.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.state === 'closed' || this.state === 'new') {
+      this.state = 'closed';
+      return;
+    }
+    try {
+      await this.batcher.close();
+    } finally {
+      this.state = 'closed';
+      const root = this.root;
+      this.root = undefined;
+      if (root !== undefined) await root.close();
+      if (this.lock !== undefined) releaseLock(this.lock.path);
+    }
+  }
+
+  // --- opening -------------------------------------------------------------------------------
+
+  private async checkIntegrity(stale: boolean): Promise<void> {
+    const dataFile = join(this.dir, DATA_FILE);
+    const hadDatabase = existsSync(join(this.dir, MARKER_FILE));
+    const quick = quickCheck(dataFile);
+    let reason: string | undefined;
+    if (!quick.ok) reason = quick.reason;
+    else if (quick.empty && hadDatabase) reason = `${DATA_FILE} is missing or empty`;
+    const verify = this.options.verify ?? 'auto';
+    if (
+      reason === undefined &&
+      quick.ok &&
+      !quick.empty &&
+      (verify === 'always' || (verify === 'auto' && stale))
+    ) {
+      const result = await probe(this.dir, TABLES);
+      if (!result.ok) reason = result.reason;
+    }
+    if (reason === undefined) return;
+    if ((this.options.onCorrupt ?? 'refuse') === 'refuse') {
+      throw new StoreError(
+        'CORRUPT',
+        `the database in ${this.dir} is damaged (${reason}); refusing to start. Move ${DATA_FILE} ` +
+          "away to start empty, or set the store's onCorrupt option to 'reset'",
+      );
+    }
+    const aside = join(this.dir, `damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    mkdirSync(aside, { mode: 0o700 });
+    for (const f of [DATA_FILE, LMDB_LOCK_FILE, MARKER_FILE]) {
+      if (existsSync(join(this.dir, f))) renameSync(join(this.dir, f), join(aside, f));
+    }
+    this.log?.error(
+      { dir: this.dir, movedTo: aside, reason },
+      'store database damaged: all stored sessions, queued messages and retained messages ' +
+        'were lost; the damaged files were moved aside and the broker starts empty',
+    );
+  }
+
+  private openEnv(): void {
+    for (const f of [DATA_FILE, LMDB_LOCK_FILE]) {
+      const p = join(this.dir, f);
+      // Create the files ourselves so that LMDB never creates them with a wider mode.
+      closeSync(openSync(p, 'a', 0o600));
+      chmodSync(p, 0o600);
+    }
+    try {
+      this.root = openLmdb({
+        path: this.dir,
+        maxDbs: 16,
+        noSync: this.durability === 'none',
+      });
+      this.meta = this.root.openDB('meta', {});
+      for (const t of TABLES) this.tables.set(t, this.root.openDB(t, {}));
+    } catch (err) {
+      throw new StoreError('CORRUPT', `cannot open the database in ${this.dir}: ${msg(err)}`, {
+        cause: err,
+      });
+    }
+  }
+
+  private checkFormat(): void {
+    const root = this.rootDb();
+    const meta = this.metaDb();
+    const found: unknown = meta.get(FORMAT_KEY);
+    if (found === undefined) {
+      const empty = TABLES.every((t) => this.table(t).getKeysCount({ limit: 1 }) === 0);
+      if (!empty) {
+        throw new StoreError(
+          'FORMAT',
+          `the database in ${this.dir} has data but no format version; refusing to guess`,
+        );
+      }
+      root.transactionSync(() => {
+        void meta.put(FORMAT_KEY, FORMAT_VERSION);
+      });
+      return;
+    }
+    if (typeof found !== 'number' || !Number.isInteger(found) || found < 1) {
+      throw new StoreError('FORMAT', `the database in ${this.dir} has an invalid format version`);
+    }
+    if (found > FORMAT_VERSION) {
+      throw new StoreError(
+        'FORMAT',
+        `the database in ${this.dir} has format ${found}, newer than this build's ` +
+          `${FORMAT_VERSION}; upgrade Petrel`,
+      );
+    }
+    for (let v = found; v < FORMAT_VERSION; v++) {
+      const step = MIGRATIONS[v];
+      if (step === undefined) {
+        throw new StoreError('FORMAT', `no migration from store format ${v} to ${v + 1}`);
+      }
+      root.transactionSync(() => {
+        step(root);
+        void meta.put(FORMAT_KEY, v + 1);
+      });
+      this.log?.info({ dir: this.dir, from: v, to: v + 1 }, 'migrated the store format');
+    }
+  }
+
+  private closeEnv(): void {
+    const root = this.root;
+    this.root = undefined;
+    if (root !== undefined) void root.close().catch(() => undefined);
+  }
+
+  // --- writing -------------------------------------------------------------------------------
+
+  private readonly commit = async (records: ChangeRecord[]): Promise<void> => {
+    const root = this.rootDb();
+    root.transactionSync(() => {
+      for (const r of records) this.apply(r);
+      void this.metaDb().put(LAST_COMMIT_KEY, Date.now());
+    }, TXN_FLAGS);
+    if (this.durability !== 'none') await root.flushed;
+  };
+
+  /** Applies one record inside the current write transaction. */
+  private apply(r: ChangeRecord): void {
+    switch (r.kind) {
+      case 'session.put':
+        void this.table('sessions').put(keyPart(r.session.clientId), r.session);
+        break;
+      case 'session.delete': {
+        const range = clientRange(r.clientId);
+        for (const t of ['subs', 'queue', 'incoming'] as const) {
+          const db = this.table(t);
+          for (const k of [...db.getKeys(range)]) void db.remove(k);
+        }
+        void this.table('wills').remove(keyPart(r.clientId));
+        void this.table('sessions').remove(keyPart(r.clientId));
+        break;
+      }
+      case 'sub.put':
+        void this.table('subs').put([keyPart(r.sub.clientId), keyPart(r.sub.filter)], r.sub);
+        break;
+      case 'sub.delete':
+        void this.table('subs').remove([keyPart(r.clientId), keyPart(r.filter)]);
+        break;
+      case 'msg.put':
+        void this.table('msgs').put(r.msg.id, r.msg);
+        break;
+      case 'msg.delete':
+        void this.table('msgs').remove(r.id);
+        break;
+      case 'queue.put':
+        void this.table('queue').put([keyPart(r.entry.clientId), r.entry.seq], r.entry);
+        break;
+      case 'queue.update': {
+        const db = this.table('queue');
+        const key = [keyPart(r.clientId), r.seq];
+        const e: unknown = db.get(key);
+        if (typeof e === 'object' && e !== null) {
+          void db.put(key, { ...e, state: r.state, packetId: r.packetId });
+        }
+        break;
+      }
+      case 'queue.delete':
+        void this.table('queue').remove([keyPart(r.clientId), r.seq]);
+        break;
+      case 'incoming.put':
+        void this.table('incoming').put(
+          [keyPart(r.incoming.clientId), r.incoming.packetId],
+          r.incoming,
+        );
+        break;
+      case 'incoming.delete':
+        void this.table('incoming').remove([keyPart(r.clientId), r.packetId]);
+        break;
+      case 'retain.put':
+        void this.table('retained').put(keyPart(r.retained.topic), r.retained);
+        break;
+      case 'retain.delete':
+        void this.table('retained').remove(keyPart(r.topic));
+        break;
+      case 'will.put':
+        void this.table('wills').put(keyPart(r.will.clientId), r.will);
+        break;
+      case 'will.delete':
+        void this.table('wills').remove(keyPart(r.clientId));
+        break;
+    }
+  }
+
+  /** Removes messages no queue entry or incoming record references (leaks of a crash). */
+  private sweep(snap: Snapshot): void {
+    const live = new Set<number>();
+    for (const e of snap.queue) live.add(e.messageId);
+    for (const i of snap.incoming) if (i.messageId !== undefined) live.add(i.messageId);
+    const dead = snap.messages.filter((m) => !live.has(m.id));
+    if (dead.length === 0) return;
+    snap.messages = snap.messages.filter((m) => live.has(m.id));
+    const msgs = this.table('msgs');
+    try {
+      this.rootDb().transactionSync(() => {
+        for (const m of dead) void msgs.remove(m.id);
+      });
+    } catch (err) {
+      // Harmless to keep them: the next start sweeps again.
+      this.log?.warn({ err }, 'could not remove unreferenced messages');
+    }
+  }
+
+  private rootDb(): RootDatabase {
+    if (this.root === undefined) throw new StoreError('CLOSED', 'store is not open');
+    return this.root;
+  }
+
+  private metaDb(): Database {
+    if (this.meta === undefined) throw new StoreError('CLOSED', 'store is not open');
+    return this.meta;
+  }
+
+  private table(t: Table): Database {
+    const db = this.tables.get(t);
+    if (db === undefined) throw new StoreError('CLOSED', 'store is not open');
+    return db;
+  }
+}
+
+function msg(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
