@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { PacketIdAllocator } from '../../../src/broker/session/packet-id.js';
+import { validateOptions, resolveOptions } from '../../../src/broker/options.js';
+import { Clock } from '../../../src/shared/clock.js';
+import { FixedQueue } from '../../../src/shared/fixed-queue.js';
+import { Timer, TimingWheel } from '../../../src/shared/timing-wheel.js';
+
+describe('FixedQueue', () => {
+  test('FIFO across growth, unshift, removeAt', () => {
+    const q = new FixedQueue<number>(4);
+    for (let i = 0; i < 100; i++) q.push(i);
+    for (let i = 0; i < 50; i++) assert.equal(q.shift(), i);
+    for (let i = 100; i < 130; i++) q.push(i);
+    q.unshift(49);
+    assert.equal(q.length, 81);
+    assert.equal(q.removeAt(1), 50);
+    assert.equal(q.at(1), 51);
+    const all = [...q];
+    assert.equal(all[0], 49);
+    assert.equal(all.at(-1), 129);
+    q.clear();
+    assert.equal(q.shift(), undefined);
+  });
+});
+
+describe('PacketIdAllocator', () => {
+  test('[MQTT-2.2.1-3] never hands out an id in use, wraps, and reports exhaustion', () => {
+    const a = new PacketIdAllocator();
+    const seen = new Set<number>();
+    for (let i = 0; i < 65535; i++) {
+      const id = a.allocate();
+      assert.ok(id >= 1 && id <= 65535 && !seen.has(id));
+      seen.add(id);
+    }
+    assert.equal(a.allocate(), 0);
+    a.release(300);
+    assert.equal(a.allocate(), 300);
+    a.release(7);
+    assert.equal(a.has(7), false);
+    assert.equal(a.take(7), true);
+    assert.equal(a.take(7), false);
+  });
+});
+
+describe('TimingWheel', () => {
+  test('fires due timers once, in the right tick; cancel and re-arm work', () => {
+    const clock = new Clock();
+    const base = clock.now;
+    let now = base;
+    clock.update = () => {
+      clock.now = now;
+      return now;
+    };
+    clock.now = base;
+    const wheel = new TimingWheel(100, 8, clock);
+    const fired: number[] = [];
+    const target = { onTimer: (k: number) => fired.push(k) };
+    const t1 = new Timer(target, 1);
+    const t2 = new Timer(target, 2);
+    const t3 = new Timer(target, 3);
+    wheel.schedule(t1, 250);
+    wheel.schedule(t2, 5000); // beyond one rotation (800 ms)
+    wheel.schedule(t3, 100);
+    wheel.cancel(t3);
+    now = base + 200;
+    wheel.tick();
+    assert.deepEqual(fired, []);
+    now = base + 400;
+    wheel.tick();
+    assert.deepEqual(fired, [1]);
+    now = base + 4900;
+    wheel.tick();
+    assert.deepEqual(fired, [1]);
+    wheel.schedule(t1, 50);
+    now = base + 5200;
+    wheel.tick();
+    assert.deepEqual(fired.sort(), [1, 1, 2]);
+    assert.equal(wheel.armedCount, 0);
+  });
+});
+
+describe('broker options', () => {
+  test('defaults are applied and documented limits hold', () => {
+    const o = resolveOptions({});
+    assert.equal(o.maxPacketSize, 1_048_576);
+    assert.equal(o.connectTimeoutMs, 10_000);
+    assert.equal(o.host, '127.0.0.1');
+    assert.deepEqual(o.listeners, [{ type: 'tcp', port: 1883, host: '127.0.0.1' }]);
+  });
+
+  test('validation names the key and the problem', () => {
+    assert.deepEqual(validateOptions({ maxInflight: 0 }), ['maxInflight: must be an integer between 1 and 65535']);
+    assert.deepEqual(validateOptions({ bogus: 1 }), ['bogus: unknown option']);
+    assert.deepEqual(validateOptions({ durability: 'fast' }), ['durability: must be one of sync, batched, none']);
+    assert.deepEqual(validateOptions({ hooks: {} }, true), ['hooks: can only be set from code, not from a config file']);
+    assert.throws(() => resolveOptions({ port: -1 }), /port: must be an integer/);
+  });
+});
