@@ -3,29 +3,34 @@
  * @packageDocumentation
  */
 export * from './codec/constants.js';
-export * from './codec/errors.js';
-export * from './codec/reason-codes.js';
-export type * from './codec/types.js';
+export { decodePacket } from './codec/decode.js';
 export {
-  PropertyId,
-  PropertyType,
+  encodePacket,
+  encodePublish,
+  publishPacketIdOffset,
+  writePacketId,
+} from './codec/encode.js';
+export * from './codec/errors.js';
+export { type FrameHandler, Framer } from './codec/framer.js';
+export {
+  isPropertyAllowed,
   PROPERTIES,
   PROPERTY_BY_ID,
   PROPERTY_BY_NAME,
-  WILL_PROPERTIES,
-  isPropertyAllowed,
+  PropertyId,
   type PropertyInfo,
+  PropertyType,
+  WILL_PROPERTIES,
 } from './codec/properties.js';
-export { Framer, type FrameHandler } from './codec/framer.js';
-export { decodePacket } from './codec/decode.js';
-export { encodePacket, encodePublish, publishPacketIdOffset, writePacketId } from './codec/encode.js';
+export * from './codec/reason-codes.js';
 export {
-  validateTopicName,
-  validateTopicFilter,
-  isValidTopicName,
   isValidTopicFilter,
+  isValidTopicName,
   parseSharedSubscription,
   topicMatches,
+  validateTopicFilter,
+  validateTopicName,
 } from './codec/topic.js';
+export type * from './codec/types.js';
 export { validateUtf8 } from './codec/utf8.js';
 export { varintLength } from './codec/varint.js';

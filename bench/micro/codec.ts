@@ -149,16 +149,17 @@ for (const c of selected) {
   const p = c.petrel;
   const v = c.version;
   const opts = { protocolVersion: v };
-  const enc = compare(
-    p.type === 3 ? () => encodePublish(p, v) : () => encodePacket(p, v),
-    () => mqttPacket.generate(c.other, opts),
+  const enc = compare(p.type === 3 ? () => encodePublish(p, v) : () => encodePacket(p, v), () =>
+    mqttPacket.generate(c.other, opts),
   );
   rows.push({ op: 'encode', name: c.name, petrel: enc.a, other: enc.b, ratio: enc.ratio });
 }
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 console.log(`Codec micro-benchmark — Node ${process.version}, ${cpu}, ${os.cpus().length} cores`);
-console.log(`mqtt-packet ${(await import('mqtt-packet/package.json', { with: { type: 'json' } })).default.version}\n`);
+console.log(
+  `mqtt-packet ${(await import('mqtt-packet/package.json', { with: { type: 'json' } })).default.version}\n`,
+);
 const header = ['op', 'case', 'petrel ops/s', 'mqtt-packet ops/s', 'ratio'];
 const table = rows.map((r) => [
   r.op,
@@ -167,17 +168,23 @@ const table = rows.map((r) => [
   fmtOps(r.other),
   `${r.ratio.toFixed(2)}x`,
 ]);
-const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => (t[i] as string).length)));
+const widths = header.map((h, i) =>
+  Math.max(h.length, ...table.map((t) => (t[i] as string).length)),
+);
 const line = (cols: string[]): string =>
   `| ${cols.map((c, i) => (i >= 2 ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join(' | ')} |`;
 console.log(line(header));
-console.log(`|${widths.map((w, i) => (i >= 2 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`);
+console.log(
+  `|${widths.map((w, i) => (i >= 2 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`,
+);
 for (const t of table) console.log(line(t));
 const pub = rows.filter((r) => r.name.startsWith('PUBLISH'));
 const geo = (xs: number[]): number => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
 for (const op of ['decode', 'encode']) {
   const rs = pub.filter((r) => r.op === op).map((r) => r.ratio);
   if (rs.length === 0) continue;
-  console.log(`\nPUBLISH ${op}: geometric mean ratio ${geo(rs).toFixed(2)}x (min ${Math.min(...rs).toFixed(2)}x)`);
+  console.log(
+    `\nPUBLISH ${op}: geometric mean ratio ${geo(rs).toFixed(2)}x (min ${Math.min(...rs).toFixed(2)}x)`,
+  );
 }
 if (consumeSink() < 0) console.log('');

@@ -31,7 +31,11 @@ function reservedFlags(type: number, flags: number): never {
  * the DUP bit is tolerated there.
  */
 function checkFlags(type: number, flags: number, version: ProtocolVersion): void {
-  if (type === PacketType.PUBREL || type === PacketType.SUBSCRIBE || type === PacketType.UNSUBSCRIBE) {
+  if (
+    type === PacketType.PUBREL ||
+    type === PacketType.SUBSCRIBE ||
+    type === PacketType.UNSUBSCRIBE
+  ) {
     if (flags !== 2 && !(version === 3 && flags === 0x0a)) reservedFlags(type, flags);
   } else if (flags !== 0) {
     reservedFlags(type, flags);

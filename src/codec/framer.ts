@@ -1,5 +1,5 @@
 import { MAX_PACKET_SIZE } from './constants.js';
-import { malformed, MqttError } from './errors.js';
+import { MqttError, malformed } from './errors.js';
 import { ReasonCode } from './reason-codes.js';
 
 /** Receives one complete frame: the fixed header's first byte and the Remaining Length bytes. */

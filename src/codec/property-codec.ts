@@ -1,4 +1,4 @@
-import { malformed, MqttError, protocolError } from './errors.js';
+import { MqttError, malformed, protocolError } from './errors.js';
 import { PROPERTY_BY_ID, PROPERTY_BY_NAME, PropertyType } from './properties.js';
 import type { Reader } from './reader.js';
 import { ReasonCode } from './reason-codes.js';

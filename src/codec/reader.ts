@@ -87,7 +87,10 @@ export class Reader {
   /** Throws 'TRAILING_BYTES' unless the whole body was consumed. */
   done(): void {
     if (this.pos !== this.end) {
-      throw malformed('TRAILING_BYTES', `${this.end - this.pos} unexpected byte(s) at end of packet`);
+      throw malformed(
+        'TRAILING_BYTES',
+        `${this.end - this.pos} unexpected byte(s) at end of packet`,
+      );
     }
   }
 }

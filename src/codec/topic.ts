@@ -34,7 +34,10 @@ function plainFilterProblem(filter: string, from: number): MqttError | undefined
   for (let i = from; i < n; i++) {
     const c = filter.charCodeAt(i);
     if (c === PLUS) {
-      if ((i > from && filter.charCodeAt(i - 1) !== SLASH) || (i + 1 < n && filter.charCodeAt(i + 1) !== SLASH)) {
+      if (
+        (i > from && filter.charCodeAt(i - 1) !== SLASH) ||
+        (i + 1 < n && filter.charCodeAt(i + 1) !== SLASH)
+      ) {
         return filterError("'+' must occupy an entire level", 'MQTT-4.7.1-2');
       }
     } else if (c === HASH) {

@@ -1,8 +1,9 @@
 import { PacketType, type ProtocolVersion } from '../constants.js';
 import { decodeProperties, propertiesLength, writeProperties } from '../property-codec.js';
 import type { Reader } from '../reader.js';
-import type { AckPacket } from '../types.js';
+import type { AckPacket, Properties } from '../types.js';
 import { varintLength } from '../varint.js';
+import { allocBuffer } from '../writer.js';
 import {
   allocPacket,
   checkByte,
@@ -11,7 +12,6 @@ import {
   readPacketId,
   reasonSet,
 } from './common.js';
-import { allocBuffer } from '../writer.js';
 
 /** PUBACK / PUBREC reason codes (sections 3.4.2.1, 3.5.2.1). */
 const PUB_CODES = reasonSet(0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99);
@@ -32,7 +32,7 @@ function validCodes(type: AckType): Uint8Array {
 export function decodeAck(type: AckType, r: Reader, version: ProtocolVersion): AckPacket {
   const packetId = readPacketId(r);
   let reasonCode = 0;
-  let properties;
+  let properties: Properties | undefined;
   if (version === 5 && r.remaining > 0) {
     reasonCode = r.u8();
     if (validCodes(type)[reasonCode] !== 1) invalidReasonCode(reasonCode, NAMES[type] as string);

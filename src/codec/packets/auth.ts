@@ -2,7 +2,7 @@ import { PacketType } from '../constants.js';
 import { protocolError } from '../errors.js';
 import { decodeProperties, propertiesLength, writeProperties } from '../property-codec.js';
 import type { Reader } from '../reader.js';
-import type { AuthPacket } from '../types.js';
+import type { AuthPacket, Properties } from '../types.js';
 import { varintLength } from '../varint.js';
 import { allocPacket, checkByte, invalidReasonCode, reasonSet } from './common.js';
 
@@ -11,7 +11,7 @@ const CODES = reasonSet(0x00, 0x18, 0x19);
 /** Decodes AUTH (v5 only); Remaining Length 0 means Success with no properties. */
 export function decodeAuth(r: Reader): AuthPacket {
   let reasonCode = 0;
-  let properties;
+  let properties: Properties | undefined;
   if (r.remaining > 0) {
     reasonCode = r.u8();
     if (CODES[reasonCode] !== 1) invalidReasonCode(reasonCode, 'AUTH');

@@ -1,5 +1,5 @@
 import { PacketType, type ProtocolVersion, type QoS } from '../constants.js';
-import { malformed, MqttError, protocolError } from '../errors.js';
+import { MqttError, malformed, protocolError } from '../errors.js';
 import { WILL_PROPERTIES } from '../properties.js';
 import { decodeProperties, propertiesLength, writeProperties } from '../property-codec.js';
 import type { Reader } from '../reader.js';
@@ -16,7 +16,11 @@ function unsupported(message: string, code = 'UNSUPPORTED_PROTOCOL_VERSION'): Mq
 }
 
 function checkAuth(p: Properties | undefined): void {
-  if (p !== undefined && p.authenticationData !== undefined && p.authenticationMethod === undefined) {
+  if (
+    p !== undefined &&
+    p.authenticationData !== undefined &&
+    p.authenticationMethod === undefined
+  ) {
     throw protocolError('INVALID_PROPERTY_VALUE', 'authentication data without a method');
   }
 }
@@ -53,7 +57,11 @@ export function decodeConnect(r: Reader): ConnectPacket {
     throw malformed('WILL_FLAGS_INCONSISTENT', 'will retain without will flag', 'MQTT-3.1.2-13');
   }
   if (version !== 5 && hasPassword && !hasUsername) {
-    throw malformed('PASSWORD_WITHOUT_USERNAME', 'password flag without user name flag', 'MQTT-3.1.2-22');
+    throw malformed(
+      'PASSWORD_WITHOUT_USERNAME',
+      'password flag without user name flag',
+      'MQTT-3.1.2-22',
+    );
   }
   const keepAlive = r.u16();
   let properties: Properties | undefined;

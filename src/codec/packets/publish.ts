@@ -1,9 +1,9 @@
 import { PacketType, type ProtocolVersion, type QoS } from '../constants.js';
-import { malformed, MqttError, protocolError } from '../errors.js';
+import { MqttError, malformed, protocolError } from '../errors.js';
 import { decodeProperties, propertiesLength, writeProperties } from '../property-codec.js';
 import { Reader } from '../reader.js';
 import { ReasonCode } from '../reason-codes.js';
-import type { PublishPacket } from '../types.js';
+import type { Properties, PublishPacket } from '../types.js';
 import { asciiSlice, utf8Length, utf8Slice, validateUtf8, writeUtf8 } from '../utf8.js';
 import { varintLength, writeVarint } from '../varint.js';
 import { allocBuffer, writeBytes } from '../writer.js';
@@ -28,7 +28,11 @@ function wildcard(): never {
  * Decodes a PUBLISH body. Hand-inlined rather than built on the Reader because it is the hot
  * path: the topic is scanned once for ASCII, wildcards and U+0000.
  */
-export function decodePublish(header: number, body: Buffer, version: ProtocolVersion): PublishPacket {
+export function decodePublish(
+  header: number,
+  body: Buffer,
+  version: ProtocolVersion,
+): PublishPacket {
   const qos = (header >> 1) & 3;
   if (qos === 3) throw malformed('INVALID_QOS', 'PUBLISH with QoS 3', 'MQTT-3.3.1-4');
   const dup = (header & 8) !== 0;
@@ -66,7 +70,7 @@ export function decodePublish(header: number, body: Buffer, version: ProtocolVer
     }
     pos += 2;
   }
-  let properties;
+  let properties: Properties | undefined;
   if (version === 5) {
     if (pos < end && body[pos] === 0) {
       pos++;
@@ -161,7 +165,9 @@ export function encodePublish(packet: PublishPacket, version: ProtocolVersion): 
   }
   const buf = allocBuffer(1 + varintLength(remaining) + remaining);
   buf[0] = 0x30 | (packet.dup ? 8 : 0) | (qos << 1) | (packet.retain ? 1 : 0);
-  let pos = remaining < 128 ? ((buf[1] = remaining), 2) : writeVarint(buf, 1, remaining);
+  let pos = 2;
+  if (remaining < 128) buf[1] = remaining;
+  else pos = writeVarint(buf, 1, remaining);
   buf[pos] = tlen >>> 8;
   buf[pos + 1] = tlen & 0xff;
   pos += 2;

@@ -4,7 +4,13 @@ import { decodeProperties, propertiesLength, writeProperties } from '../property
 import type { Reader } from '../reader.js';
 import type { SubackPacket } from '../types.js';
 import { varintLength } from '../varint.js';
-import { allocPacket, checkPacketId, invalidReasonCode, readPacketId, reasonSet } from './common.js';
+import {
+  allocPacket,
+  checkPacketId,
+  invalidReasonCode,
+  readPacketId,
+  reasonSet,
+} from './common.js';
 
 const V5_CODES = reasonSet(0x00, 0x01, 0x02, 0x80, 0x83, 0x87, 0x8f, 0x91, 0x97, 0x9e, 0xa1, 0xa2);
 /** [MQTT-3.9.3-2]: 0x00, 0x01, 0x02 and 0x80 only. */
@@ -20,7 +26,8 @@ export function decodeSuback(r: Reader, version: ProtocolVersion): SubackPacket 
     if (valid[c] !== 1) invalidReasonCode(c, 'SUBACK');
     reasonCodes.push(c);
   }
-  if (reasonCodes.length === 0) throw protocolError('NO_REASON_CODES', 'SUBACK without return codes');
+  if (reasonCodes.length === 0)
+    throw protocolError('NO_REASON_CODES', 'SUBACK without return codes');
   return { type: PacketType.SUBACK, packetId, reasonCodes, properties };
 }
 

@@ -28,7 +28,11 @@ export function decodeSubscribe(r: Reader, version: ProtocolVersion): SubscribeP
       }
       const noLocal = (o & 4) !== 0;
       if (noLocal && topicFilter.startsWith('$share/')) {
-        throw protocolError('NO_LOCAL_ON_SHARED', 'No Local on a shared subscription', 'MQTT-3.8.3-4');
+        throw protocolError(
+          'NO_LOCAL_ON_SHARED',
+          'No Local on a shared subscription',
+          'MQTT-3.8.3-4',
+        );
       }
       subscriptions.push({
         topicFilter,

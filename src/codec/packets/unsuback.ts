@@ -2,16 +2,22 @@ import { PacketType, type ProtocolVersion } from '../constants.js';
 import { protocolError } from '../errors.js';
 import { decodeProperties, propertiesLength, writeProperties } from '../property-codec.js';
 import type { Reader } from '../reader.js';
-import type { UnsubackPacket } from '../types.js';
+import type { Properties, UnsubackPacket } from '../types.js';
 import { varintLength } from '../varint.js';
-import { allocPacket, checkPacketId, invalidReasonCode, readPacketId, reasonSet } from './common.js';
+import {
+  allocPacket,
+  checkPacketId,
+  invalidReasonCode,
+  readPacketId,
+  reasonSet,
+} from './common.js';
 
 const V5_CODES = reasonSet(0x00, 0x11, 0x80, 0x83, 0x87, 0x8f, 0x91);
 
 export function decodeUnsuback(r: Reader, version: ProtocolVersion): UnsubackPacket {
   const packetId = readPacketId(r);
   const reasonCodes: number[] = [];
-  let properties;
+  let properties: Properties | undefined;
   if (version === 5) {
     properties = decodeProperties(r, PacketType.UNSUBACK);
     while (r.remaining > 0) {

@@ -11,11 +11,19 @@ import type {
 /** Any Unicode text allowed in an MQTT string: no U+0000 (fast-check never emits lone surrogates). */
 export const text = (maxLength = 12): fc.Arbitrary<string> =>
   fc
-    .string({ unit: fc.oneof(fc.constantFrom('a', 'b', '/', ' ', '$'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength })
-    .map((s) => s.replace(/\u0000/g, ''));
+    .string({
+      unit: fc.oneof(
+        fc.constantFrom('a', 'b', '/', ' ', '$'),
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+      ),
+      maxLength,
+    })
+    .map((s) => s.split('\u0000').join(''));
 
-const level = fc
-  .string({ unit: fc.constantFrom('a', 'b', 'c', 'x', '-', 'é', '€', '😀', ' ', '$'), maxLength: 4 });
+const level = fc.string({
+  unit: fc.constantFrom('a', 'b', 'c', 'x', '-', 'é', '€', '😀', ' ', '$'),
+  maxLength: 4,
+});
 
 /** Valid topic names: levels without wildcards, at least one character. */
 export const topicName: fc.Arbitrary<string> = fc
@@ -25,10 +33,7 @@ export const topicName: fc.Arbitrary<string> = fc
 
 /** Valid (non-shared) topic filters. */
 export const topicFilter: fc.Arbitrary<string> = fc
-  .tuple(
-    fc.array(fc.oneof(level, fc.constant('+')), { minLength: 1, maxLength: 4 }),
-    fc.boolean(),
-  )
+  .tuple(fc.array(fc.oneof(level, fc.constant('+')), { minLength: 1, maxLength: 4 }), fc.boolean())
   .map(([levels, hash]) => (hash ? [...levels, '#'] : levels).join('/'))
   .filter((f) => f.length > 0);
 
@@ -208,7 +213,29 @@ export function packet(v: ProtocolVersion): fc.Arbitrary<Packet> {
     type: fc.constant(2 as const),
     sessionPresent: v === 3 ? fc.constant(false) : fc.boolean(),
     reasonCode: v5
-      ? fc.constantFrom(0x00, 0x80, 0x81, 0x82, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8c, 0x90, 0x95, 0x97, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9f)
+      ? fc.constantFrom(
+          0x00,
+          0x80,
+          0x81,
+          0x82,
+          0x84,
+          0x85,
+          0x86,
+          0x87,
+          0x88,
+          0x89,
+          0x8a,
+          0x8c,
+          0x90,
+          0x95,
+          0x97,
+          0x99,
+          0x9a,
+          0x9b,
+          0x9c,
+          0x9d,
+          0x9f,
+        )
       : fc.integer({ min: 0, max: 5 }),
     properties: v5 ? connackProps : fc.constant(undefined),
   });
@@ -229,7 +256,9 @@ export function packet(v: ProtocolVersion): fc.Arbitrary<Packet> {
     type: fc.constant(9 as const),
     packetId: u16nz,
     reasonCodes: fc.array(
-      v5 ? fc.constantFrom(0, 1, 2, 0x80, 0x83, 0x87, 0x8f, 0x91, 0x97, 0x9e, 0xa1, 0xa2) : fc.constantFrom(0, 1, 2, 0x80),
+      v5
+        ? fc.constantFrom(0, 1, 2, 0x80, 0x83, 0x87, 0x8f, 0x91, 0x97, 0x9e, 0xa1, 0xa2)
+        : fc.constantFrom(0, 1, 2, 0x80),
       { minLength: 1, maxLength: 4 },
     ),
     properties: v5 ? reasonProps : fc.constant(undefined),
@@ -246,7 +275,10 @@ export function packet(v: ProtocolVersion): fc.Arbitrary<Packet> {
     type: fc.constant(11 as const),
     packetId: u16nz,
     reasonCodes: v5
-      ? fc.array(fc.constantFrom<number>(0, 0x11, 0x80, 0x83, 0x87, 0x8f, 0x91), { minLength: 1, maxLength: 4 })
+      ? fc.array(fc.constantFrom<number>(0, 0x11, 0x80, 0x83, 0x87, 0x8f, 0x91), {
+          minLength: 1,
+          maxLength: 4,
+        })
       : fc.constant<number[]>([]),
     properties: v5 ? reasonProps : fc.constant(undefined),
   });
@@ -274,7 +306,9 @@ export function packet(v: ProtocolVersion): fc.Arbitrary<Packet> {
         reasonString: opt(text()),
         userProperties: opt(userProps),
       })
-      .map((p) => clean(p.authenticationMethod === undefined ? { ...p, authenticationData: undefined } : p)),
+      .map((p) =>
+        clean(p.authenticationMethod === undefined ? { ...p, authenticationData: undefined } : p),
+      ),
   });
   const arbs: Array<fc.Arbitrary<Packet>> = [
     connect,

@@ -88,7 +88,24 @@ function propsIn(o: unknown): Properties | undefined {
   return Object.keys(p).length === 0 ? undefined : (p as Properties);
 }
 
-const CMD = ['', 'connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel', 'pubcomp', 'subscribe', 'suback', 'unsubscribe', 'unsuback', 'pingreq', 'pingresp', 'disconnect', 'auth'];
+const CMD = [
+  '',
+  'connect',
+  'connack',
+  'publish',
+  'puback',
+  'pubrec',
+  'pubrel',
+  'pubcomp',
+  'subscribe',
+  'suback',
+  'unsubscribe',
+  'unsuback',
+  'pingreq',
+  'pingresp',
+  'disconnect',
+  'auth',
+];
 
 /** Petrel packet -> mqtt-packet object. */
 function toTheirs(p: Packet, v: ProtocolVersion): Obj {
@@ -113,7 +130,12 @@ function toTheirs(p: Packet, v: ProtocolVersion): Obj {
           ...(p.will !== undefined
             ? {
                 will: withProps(
-                  { topic: p.will.topic, payload: p.will.payload, qos: p.will.qos, retain: p.will.retain },
+                  {
+                    topic: p.will.topic,
+                    payload: p.will.payload,
+                    qos: p.will.qos,
+                    retain: p.will.retain,
+                  },
                   p.will.properties,
                 ),
               }
@@ -123,7 +145,11 @@ function toTheirs(p: Packet, v: ProtocolVersion): Obj {
       );
     case 2:
       return withProps(
-        { ...base, sessionPresent: p.sessionPresent, [v5 ? 'reasonCode' : 'returnCode']: p.reasonCode },
+        {
+          ...base,
+          sessionPresent: p.sessionPresent,
+          [v5 ? 'reasonCode' : 'returnCode']: p.reasonCode,
+        },
         p.properties,
       );
     case 3:
@@ -143,7 +169,10 @@ function toTheirs(p: Packet, v: ProtocolVersion): Obj {
     case 5:
     case 6:
     case 7:
-      return withProps({ ...base, messageId: p.packetId, ...(v5 ? { reasonCode: p.reasonCode } : {}) }, p.properties);
+      return withProps(
+        { ...base, messageId: p.packetId, ...(v5 ? { reasonCode: p.reasonCode } : {}) },
+        p.properties,
+      );
     case 8:
       return withProps(
         {
@@ -160,9 +189,15 @@ function toTheirs(p: Packet, v: ProtocolVersion): Obj {
     case 9:
       return withProps({ ...base, messageId: p.packetId, granted: p.reasonCodes }, p.properties);
     case 10:
-      return withProps({ ...base, messageId: p.packetId, unsubscriptions: p.topicFilters }, p.properties);
+      return withProps(
+        { ...base, messageId: p.packetId, unsubscriptions: p.topicFilters },
+        p.properties,
+      );
     case 11:
-      return withProps({ ...base, messageId: p.packetId, ...(v5 ? { granted: p.reasonCodes } : {}) }, p.properties);
+      return withProps(
+        { ...base, messageId: p.packetId, ...(v5 ? { granted: p.reasonCodes } : {}) },
+        p.properties,
+      );
     case 12:
     case 13:
       return base;
@@ -225,7 +260,12 @@ function fromTheirs(o: Obj, v: ProtocolVersion): Packet {
     case 5:
     case 6:
     case 7:
-      return { type, packetId: o.messageId as number, reasonCode: (o.reasonCode as number | undefined) ?? 0, properties: props };
+      return {
+        type,
+        packetId: o.messageId as number,
+        reasonCode: (o.reasonCode as number | undefined) ?? 0,
+        properties: props,
+      };
     case 8:
       return {
         type: 8,
@@ -240,11 +280,26 @@ function fromTheirs(o: Obj, v: ProtocolVersion): Packet {
         properties: props,
       };
     case 9:
-      return { type: 9, packetId: o.messageId as number, reasonCodes: o.granted as number[], properties: props };
+      return {
+        type: 9,
+        packetId: o.messageId as number,
+        reasonCodes: o.granted as number[],
+        properties: props,
+      };
     case 10:
-      return { type: 10, packetId: o.messageId as number, topicFilters: o.unsubscriptions as string[], properties: props };
+      return {
+        type: 10,
+        packetId: o.messageId as number,
+        topicFilters: o.unsubscriptions as string[],
+        properties: props,
+      };
     case 11:
-      return { type: 11, packetId: o.messageId as number, reasonCodes: (o.granted as number[] | undefined) ?? [], properties: props };
+      return {
+        type: 11,
+        packetId: o.messageId as number,
+        reasonCodes: (o.granted as number[] | undefined) ?? [],
+        properties: props,
+      };
     case 12:
       return { type: 12 };
     case 13:
@@ -264,14 +319,19 @@ function canon(p: Packet): unknown {
     if (props === undefined) return undefined;
     const o = { ...(props as Obj) };
     if (Array.isArray(o.userProperties)) {
-      o.userProperties = propsOut({ userProperties: o.userProperties as Array<[string, string]> })?.userProperties;
-      o.userProperties = Object.entries(o.userProperties as Obj).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      o.userProperties = propsOut({
+        userProperties: o.userProperties as Array<[string, string]>,
+      })?.userProperties;
+      o.userProperties = Object.entries(o.userProperties as Obj).sort(([a], [b]) =>
+        a < b ? -1 : a > b ? 1 : 0,
+      );
     }
     return o;
   };
   const q = { ...(p as unknown as Obj) };
   if ('properties' in q) q.properties = group(q.properties);
-  if (q.will !== undefined && q.will !== null) q.will = { ...(q.will as Obj), properties: group((q.will as Obj).properties) };
+  if (q.will !== undefined && q.will !== null)
+    q.will = { ...(q.will as Obj), properties: group((q.will as Obj).properties) };
   return plain(q);
 }
 
@@ -339,7 +399,9 @@ for (const v of [4, 5] as const) {
           // Deviation: mqtt-packet refuses a password without a user name even in 5.0, which
           // allows it (section 3.1.2.9); [MQTT-3.1.2-22] is a 3.1.1 rule.
           fc.pre(!(p.type === 1 && p.password !== undefined && p.username === undefined));
-          const bytes = mqttPacket.generate(toTheirs(p, v) as unknown as mqttPacket.Packet, { protocolVersion: v });
+          const bytes = mqttPacket.generate(toTheirs(p, v) as unknown as mqttPacket.Packet, {
+            protocolVersion: v,
+          });
           const decoded = ourDecode(bytes, v);
           assert.equal(decoded.length, 1);
           assert.deepEqual(canon(decoded[0] as Packet), canon(p));

@@ -113,7 +113,12 @@ const fixtures: Fixture[] = [
     name: 'v5 CONNACK 0x84 with Reason String "no"',
     version: 5,
     hex: '20 08 00 84 05 1f 0002 6e6f',
-    packet: { type: 2, sessionPresent: false, reasonCode: 0x84, properties: { reasonString: 'no' } },
+    packet: {
+      type: 2,
+      sessionPresent: false,
+      reasonCode: 0x84,
+      properties: { reasonString: 'no' },
+    },
   },
   {
     name: '3.1.1 PUBLISH QoS 0 retain: topic "a/b", payload "hi"',
@@ -284,7 +289,10 @@ describe('hand-written fixtures', () => {
     test(f.name, () => {
       const bytes = hex(f.hex);
       assert.deepEqual(plain(decodeWhole(bytes, f.version)), plain(f.packet));
-      assert.equal(encodePacket(f.packet, f.version).toString('hex'), hex(f.reencoded ?? f.hex).toString('hex'));
+      assert.equal(
+        encodePacket(f.packet, f.version).toString('hex'),
+        hex(f.reencoded ?? f.hex).toString('hex'),
+      );
     });
   }
 });

@@ -42,9 +42,13 @@ describe('Framer', () => {
   test('split-chunk invariance: any cut points give the same frames (fast-check)', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom(3, 4, 5).chain((v) =>
-          fc.array(packet(v as 3 | 4 | 5), { minLength: 1, maxLength: 6 }).map((ps) => ps.map((p) => encodePacket(p, v as 3 | 4 | 5))),
-        ),
+        fc
+          .constantFrom(3, 4, 5)
+          .chain((v) =>
+            fc
+              .array(packet(v as 3 | 4 | 5), { minLength: 1, maxLength: 6 })
+              .map((ps) => ps.map((p) => encodePacket(p, v as 3 | 4 | 5))),
+          ),
         fc.array(fc.nat(), { maxLength: 12 }),
         (encoded, points) => {
           const stream = Buffer.concat(encoded);
@@ -90,13 +94,17 @@ describe('Framer', () => {
     // 0x30, Remaining Length 1000: only the header is pushed.
     assert.throws(
       () => f.push(hex('30 e807')),
-      (e: unknown) => e instanceof MqttError && e.code === 'PACKET_TOO_LARGE' && e.reasonCode === 0x95,
+      (e: unknown) =>
+        e instanceof MqttError && e.code === 'PACKET_TOO_LARGE' && e.reasonCode === 0x95,
     );
     // Same when the header arrives one byte at a time.
     const g = new Framer(() => assert.fail('no frame expected'), 100);
     g.push(hex('30'));
     g.push(hex('e8'));
-    assert.throws(() => g.push(hex('07')), (e: unknown) => e instanceof MqttError && e.code === 'PACKET_TOO_LARGE');
+    assert.throws(
+      () => g.push(hex('07')),
+      (e: unknown) => e instanceof MqttError && e.code === 'PACKET_TOO_LARGE',
+    );
   });
 
   test('maxPacketSize counts the whole packet (fixed header included) and is mutable', () => {
@@ -112,20 +120,32 @@ describe('Framer', () => {
 
   test('[MQTT-1.5.5-1] a fifth Remaining Length byte is malformed, whole or byte by byte', () => {
     const bad = hex('30 ffffffff01');
-    assert.throws(() => new Framer(() => {}).push(bad), (e: unknown) => e instanceof MqttError && e.code === 'MALFORMED_VARINT');
+    assert.throws(
+      () => new Framer(() => {}).push(bad),
+      (e: unknown) => e instanceof MqttError && e.code === 'MALFORMED_VARINT',
+    );
     const f = new Framer(() => {});
-    assert.throws(() => {
-      for (const b of bad) f.push(Buffer.from([b]));
-    }, (e: unknown) => e instanceof MqttError && e.code === 'MALFORMED_VARINT');
+    assert.throws(
+      () => {
+        for (const b of bad) f.push(Buffer.from([b]));
+      },
+      (e: unknown) => e instanceof MqttError && e.code === 'MALFORMED_VARINT',
+    );
   });
 
   test('[MQTT-1.5.5-1] a non-minimal Remaining Length is malformed, whole or byte by byte', () => {
     const bad = hex('c0 8000');
-    assert.throws(() => new Framer(() => {}).push(bad), (e: unknown) => e instanceof MqttError && e.code === 'NON_MINIMAL_VARINT');
+    assert.throws(
+      () => new Framer(() => {}).push(bad),
+      (e: unknown) => e instanceof MqttError && e.code === 'NON_MINIMAL_VARINT',
+    );
     const f = new Framer(() => {});
-    assert.throws(() => {
-      for (const b of bad) f.push(Buffer.from([b]));
-    }, (e: unknown) => e instanceof MqttError && e.code === 'NON_MINIMAL_VARINT');
+    assert.throws(
+      () => {
+        for (const b of bad) f.push(Buffer.from([b]));
+      },
+      (e: unknown) => e instanceof MqttError && e.code === 'NON_MINIMAL_VARINT',
+    );
   });
 });
 

@@ -39,22 +39,29 @@ describe('robustness', () => {
   for (const v of [3, 4, 5] as const) {
     test(`random bytes at level ${v} throw nothing but MqttError and never buffer beyond the limit`, () => {
       fc.assert(
-        fc.property(fc.array(fc.uint8Array({ minLength: 0, maxLength: 64 }), { maxLength: 12 }), (chunks) => {
-          onlyMqttErrors(feed(chunks, v));
-        }),
+        fc.property(
+          fc.array(fc.uint8Array({ minLength: 0, maxLength: 64 }), { maxLength: 12 }),
+          (chunks) => {
+            onlyMqttErrors(feed(chunks, v));
+          },
+        ),
         { numRuns: 1500 },
       );
     });
 
     test(`random bodies behind every header byte at level ${v} throw nothing but MqttError`, () => {
       fc.assert(
-        fc.property(fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 80 }), (h, body) => {
-          try {
-            decodePacket(h, Buffer.from(body), v);
-          } catch (e) {
-            onlyMqttErrors(e);
-          }
-        }),
+        fc.property(
+          fc.integer({ min: 0, max: 255 }),
+          fc.uint8Array({ maxLength: 80 }),
+          (h, body) => {
+            try {
+              decodePacket(h, Buffer.from(body), v);
+            } catch (e) {
+              onlyMqttErrors(e);
+            }
+          },
+        ),
         { numRuns: 3000 },
       );
     });
@@ -63,7 +70,10 @@ describe('robustness', () => {
       fc.assert(
         fc.property(
           packet(v),
-          fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+          fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), {
+            minLength: 1,
+            maxLength: 4,
+          }),
           (p, edits) => {
             const b = Buffer.from(encodePacket(p, v));
             for (const [i, x] of edits) b[i % b.length] = x;

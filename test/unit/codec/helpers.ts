@@ -1,6 +1,6 @@
-import { Framer } from '../../../src/codec/framer.js';
-import { decodePacket } from '../../../src/codec/decode.js';
 import type { ProtocolVersion } from '../../../src/codec/constants.js';
+import { decodePacket } from '../../../src/codec/decode.js';
+import { Framer } from '../../../src/codec/framer.js';
 import type { Packet } from '../../../src/codec/types.js';
 
 /** Decodes one complete encoded packet (fixed header included). */
@@ -21,7 +21,8 @@ export function hex(s: string): Buffer {
 
 /** Converts Buffers to plain arrays so deepEqual compares content, not views. */
 export function plain(v: unknown): unknown {
-  if (Buffer.isBuffer(v) || v instanceof Uint8Array) return { bytes: Buffer.from(v).toString('hex') };
+  if (Buffer.isBuffer(v) || v instanceof Uint8Array)
+    return { bytes: Buffer.from(v).toString('hex') };
   if (Array.isArray(v)) return v.map(plain);
   if (v !== null && typeof v === 'object') {
     const o: Record<string, unknown> = {};

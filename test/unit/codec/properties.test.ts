@@ -3,7 +3,12 @@ import { describe, test } from 'node:test';
 import { PacketType } from '../../../src/codec/constants.js';
 import { decodePacket } from '../../../src/codec/decode.js';
 import { MqttError } from '../../../src/codec/errors.js';
-import { isPropertyAllowed, PROPERTIES, PropertyType, WILL_PROPERTIES } from '../../../src/codec/properties.js';
+import {
+  isPropertyAllowed,
+  PROPERTIES,
+  PropertyType,
+  WILL_PROPERTIES,
+} from '../../../src/codec/properties.js';
 import { bytes, props, str, vbi } from './helpers.js';
 
 /** A valid encoding of a value of each property type. */
@@ -73,11 +78,15 @@ describe('property table (MQTT 5.0 section 2.2.2.2)', () => {
         if (info.id === 0x16 && isPropertyAllowed(0x15, type)) pr = bytes(pr, 0x15, str('m'));
         const { header, body } = bodyWith(type, props(pr));
         if (isPropertyAllowed(info.id, type)) {
-          assert.doesNotThrow(() => decodePacket(header, body, 5), `${info.name} in ${NAMES[type]}`);
+          assert.doesNotThrow(
+            () => decodePacket(header, body, 5),
+            `${info.name} in ${NAMES[type]}`,
+          );
         } else {
           assert.throws(
             () => decodePacket(header, body, 5),
-            (e: unknown) => e instanceof MqttError && e.code === 'PROPERTY_NOT_ALLOWED' && e.reasonCode === 0x81,
+            (e: unknown) =>
+              e instanceof MqttError && e.code === 'PROPERTY_NOT_ALLOWED' && e.reasonCode === 0x81,
             `${info.name} in ${NAMES[type]}`,
           );
         }

@@ -41,7 +41,16 @@ describe('cached PUBLISH encoding', () => {
 
   test('publishPacketIdOffset refuses a QoS 0 PUBLISH', () => {
     const b = encodePacket(
-      { type: 3, topic: 't', payload: Buffer.alloc(0), qos: 0, retain: false, dup: false, packetId: 0, properties: undefined },
+      {
+        type: 3,
+        topic: 't',
+        payload: Buffer.alloc(0),
+        qos: 0,
+        retain: false,
+        dup: false,
+        packetId: 0,
+        properties: undefined,
+      },
       4,
     );
     assert.throws(() => publishPacketIdOffset(b), /QoS > 0/);

@@ -25,7 +25,11 @@ function samples(v: ProtocolVersion): Packet[] {
         payload: b('gone'),
         qos: 1,
         retain: true,
-        properties: pp({ willDelayInterval: 10, contentType: 'text/plain', payloadFormatIndicator: 1 }),
+        properties: pp({
+          willDelayInterval: 10,
+          contentType: 'text/plain',
+          payloadFormatIndicator: 1,
+        }),
       },
       properties: pp({
         sessionExpiryInterval: 3600,
@@ -34,7 +38,10 @@ function samples(v: ProtocolVersion): Packet[] {
         topicAliasMaximum: 5,
         requestProblemInformation: 0,
         requestResponseInformation: 1,
-        userProperties: [['k', 'v'], ['k', 'v2']],
+        userProperties: [
+          ['k', 'v'],
+          ['k', 'v2'],
+        ],
         authenticationMethod: 'SCRAM',
         authenticationData: b('abc'),
       }),
@@ -114,7 +121,11 @@ function samples(v: ProtocolVersion): Packet[] {
           {
             type,
             packetId: 513,
-            reasonCode: v5 ? (type === PacketType.PUBREL || type === PacketType.PUBCOMP ? 0x92 : 0x10) : 0,
+            reasonCode: v5
+              ? type === PacketType.PUBREL || type === PacketType.PUBCOMP
+                ? 0x92
+                : 0x10
+              : 0,
             properties: undefined,
           },
           {
@@ -129,9 +140,21 @@ function samples(v: ProtocolVersion): Packet[] {
       type: PacketType.SUBSCRIBE,
       packetId: 10,
       subscriptions: [
-        { topicFilter: 'a/+/c', qos: 1, noLocal: v5, retainAsPublished: v5, retainHandling: v5 ? 2 : 0 },
+        {
+          topicFilter: 'a/+/c',
+          qos: 1,
+          noLocal: v5,
+          retainAsPublished: v5,
+          retainHandling: v5 ? 2 : 0,
+        },
         { topicFilter: '#', qos: 2, noLocal: false, retainAsPublished: false, retainHandling: 0 },
-        { topicFilter: '$share/g/x/#', qos: 0, noLocal: false, retainAsPublished: false, retainHandling: v5 ? 1 : 0 },
+        {
+          topicFilter: '$share/g/x/#',
+          qos: 0,
+          noLocal: false,
+          retainAsPublished: false,
+          retainHandling: v5 ? 1 : 0,
+        },
       ],
       properties: pp({ subscriptionIdentifiers: [42], userProperties: [['u', 'p']] }),
     },
@@ -168,7 +191,11 @@ function samples(v: ProtocolVersion): Packet[] {
           {
             type: PacketType.AUTH,
             reasonCode: 0x18,
-            properties: { authenticationMethod: 'SCRAM', authenticationData: b('xyz'), reasonString: 'r' },
+            properties: {
+              authenticationMethod: 'SCRAM',
+              authenticationData: b('xyz'),
+              reasonString: 'r',
+            },
           },
         ] as Packet[])
       : []),

@@ -29,23 +29,35 @@ describe('topic names and filters', () => {
   test('[MQTT-4.7.3-1] topic names and filters must be at least one character long', () => {
     assert.equal(isValidTopicName(''), false);
     assert.equal(isValidTopicFilter(''), false);
-    assert.throws(() => validateTopicName(''), (e: unknown) => e instanceof MqttError && e.reasonCode === 0x90);
-    assert.throws(() => validateTopicFilter(''), (e: unknown) => e instanceof MqttError && e.reasonCode === 0x8f);
+    assert.throws(
+      () => validateTopicName(''),
+      (e: unknown) => e instanceof MqttError && e.reasonCode === 0x90,
+    );
+    assert.throws(
+      () => validateTopicFilter(''),
+      (e: unknown) => e instanceof MqttError && e.reasonCode === 0x8f,
+    );
   });
 
   test('[MQTT-4.7.0-1] [MQTT-4.7.1-1] wildcards are not allowed in topic names', () => {
-    for (const t of ['+', '#', 'a/+', 'a/#', 'a+', 'sport/tennis/#']) assert.equal(isValidTopicName(t), false, t);
-    for (const t of ['/', 'a', 'a/b', '/a/', '$SYS/x', 'a b', 'é/€']) assert.equal(isValidTopicName(t), true, t);
+    for (const t of ['+', '#', 'a/+', 'a/#', 'a+', 'sport/tennis/#'])
+      assert.equal(isValidTopicName(t), false, t);
+    for (const t of ['/', 'a', 'a/b', '/a/', '$SYS/x', 'a b', 'é/€'])
+      assert.equal(isValidTopicName(t), true, t);
   });
 
   test('[MQTT-4.7.1-1] [MQTT-4.7.1-2] the multi-level wildcard must be last and occupy a whole level', () => {
-    for (const f of ['#', 'a/#', '/#', '+/#', 'sport/tennis/player1/#']) assert.equal(isValidTopicFilter(f), true, f);
-    for (const f of ['a/#/b', 'a#', '#a', '#/', 'sport/tennis#', 'a/##']) assert.equal(isValidTopicFilter(f), false, f);
+    for (const f of ['#', 'a/#', '/#', '+/#', 'sport/tennis/player1/#'])
+      assert.equal(isValidTopicFilter(f), true, f);
+    for (const f of ['a/#/b', 'a#', '#a', '#/', 'sport/tennis#', 'a/##'])
+      assert.equal(isValidTopicFilter(f), false, f);
   });
 
   test('[MQTT-4.7.1-2] [MQTT-4.7.1-3] the single-level wildcard must occupy a whole level', () => {
-    for (const f of ['+', '+/+', '/+', '+/', 'a/+/b', '+/tennis/#']) assert.equal(isValidTopicFilter(f), true, f);
-    for (const f of ['a+', '+a', 'a/b+/c', 'sport+', '++']) assert.equal(isValidTopicFilter(f), false, f);
+    for (const f of ['+', '+/+', '/+', '+/', 'a/+/b', '+/tennis/#'])
+      assert.equal(isValidTopicFilter(f), true, f);
+    for (const f of ['a+', '+a', 'a/b+/c', 'sport+', '++'])
+      assert.equal(isValidTopicFilter(f), false, f);
   });
 
   test('U+0000 is refused in names and filters', () => {
@@ -55,27 +67,30 @@ describe('topic names and filters', () => {
 
   test('validate* agree with isValid* on generated strings', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 8, unit: fc.constantFrom('a', '/', '+', '#', '$', 's', '\u0000') }), (s) => {
-        let nameOk = true;
-        let filterOk = true;
-        try {
-          validateTopicName(s);
-        } catch {
-          nameOk = false;
-        }
-        try {
-          validateTopicFilter(s);
-        } catch {
-          filterOk = false;
-        }
-        assert.equal(isValidTopicName(s), nameOk);
-        assert.equal(isValidTopicFilter(s), filterOk);
-        // Every valid topic name is also a valid filter matching exactly itself.
-        if (nameOk) {
-          assert.ok(filterOk);
-          assert.ok(topicMatches(s, s));
-        }
-      }),
+      fc.property(
+        fc.string({ maxLength: 8, unit: fc.constantFrom('a', '/', '+', '#', '$', 's', '\u0000') }),
+        (s) => {
+          let nameOk = true;
+          let filterOk = true;
+          try {
+            validateTopicName(s);
+          } catch {
+            nameOk = false;
+          }
+          try {
+            validateTopicFilter(s);
+          } catch {
+            filterOk = false;
+          }
+          assert.equal(isValidTopicName(s), nameOk);
+          assert.equal(isValidTopicFilter(s), filterOk);
+          // Every valid topic name is also a valid filter matching exactly itself.
+          if (nameOk) {
+            assert.ok(filterOk);
+            assert.ok(topicMatches(s, s));
+          }
+        },
+      ),
       { numRuns: 1500 },
     );
   });
@@ -84,7 +99,10 @@ describe('topic names and filters', () => {
 describe('shared subscriptions', () => {
   test("[MQTT-4.8.2-1] '$share/{group}/{filter}' is split into group and filter", () => {
     assert.deepEqual(parseSharedSubscription('$share/g/a/+'), { group: 'g', filter: 'a/+' });
-    assert.deepEqual(parseSharedSubscription('$share/consumers/#'), { group: 'consumers', filter: '#' });
+    assert.deepEqual(parseSharedSubscription('$share/consumers/#'), {
+      group: 'consumers',
+      filter: '#',
+    });
     assert.deepEqual(parseSharedSubscription('$share/g//'), { group: 'g', filter: '/' });
   });
 
@@ -95,10 +113,19 @@ describe('shared subscriptions', () => {
   });
 
   test('[MQTT-4.8.2-1] [MQTT-4.8.2-2] a malformed shared subscription throws 0x8F', () => {
-    for (const f of ['$share/', '$share//a', '$share/g', '$share/g/', '$share/a+/x', '$share/#/x', '$share/g/a/#/b']) {
+    for (const f of [
+      '$share/',
+      '$share//a',
+      '$share/g',
+      '$share/g/',
+      '$share/a+/x',
+      '$share/#/x',
+      '$share/g/a/#/b',
+    ]) {
       assert.throws(
         () => parseSharedSubscription(f),
-        (e: unknown) => e instanceof MqttError && e.code === 'TOPIC_FILTER_INVALID' && e.reasonCode === 0x8f,
+        (e: unknown) =>
+          e instanceof MqttError && e.code === 'TOPIC_FILTER_INVALID' && e.reasonCode === 0x8f,
         f,
       );
       assert.equal(isValidTopicFilter(f), false, f);

@@ -7,7 +7,12 @@ import type { Packet, PublishPacket } from '../../../src/codec/types.js';
 import { bytes, decodeWhole, pkt, props, str } from './helpers.js';
 
 /** Asserts that decoding `packet` at `version` throws an MqttError with `code` (and reason). */
-function rejects(packet: Buffer, version: ProtocolVersion, code: string, reasonCode?: number): void {
+function rejects(
+  packet: Buffer,
+  version: ProtocolVersion,
+  code: string,
+  reasonCode?: number,
+): void {
   assert.throws(
     () => decodeWhole(packet, version),
     (e: unknown) => {
@@ -105,7 +110,8 @@ describe('fixed header', () => {
 
 describe('PUBLISH', () => {
   test('[MQTT-3.3.1-4] QoS 3 is malformed', () => {
-    for (const v of BOTH) rejects(pkt(0x36, str('a'), 0, 1, v === 5 ? [0] : []), v, 'INVALID_QOS', MALFORMED);
+    for (const v of BOTH)
+      rejects(pkt(0x36, str('a'), 0, 1, v === 5 ? [0] : []), v, 'INVALID_QOS', MALFORMED);
   });
 
   test('[MQTT-3.3.1-2] DUP on QoS 0 is rejected', () => {
@@ -229,9 +235,19 @@ describe('CONNECT', () => {
 
   test('[MQTT-3.1.2-2] an unsupported protocol level is rejected with 0x84', () => {
     for (const level of [0, 2, 3, 6, 255]) {
-      rejects(pkt(0x10, str('MQTT'), level, 2, 0, 60, str('c')), V311, 'UNSUPPORTED_PROTOCOL_VERSION', 0x84);
+      rejects(
+        pkt(0x10, str('MQTT'), level, 2, 0, 60, str('c')),
+        V311,
+        'UNSUPPORTED_PROTOCOL_VERSION',
+        0x84,
+      );
     }
-    rejects(pkt(0x10, str('MQIsdp'), 4, 2, 0, 60, str('c')), V311, 'UNSUPPORTED_PROTOCOL_VERSION', 0x84);
+    rejects(
+      pkt(0x10, str('MQIsdp'), 4, 2, 0, 60, str('c')),
+      V311,
+      'UNSUPPORTED_PROTOCOL_VERSION',
+      0x84,
+    );
   });
 
   test('CONNECT carries its own level whatever the connection version says', () => {
@@ -250,26 +266,39 @@ describe('CONNECT', () => {
   });
 
   test('[MQTT-3.1.2-3] the reserved connect flag must be 0', () => {
-    for (const v of [3, 4, 5] as const) rejects(connectV(v, 3, str('c')), v, 'RESERVED_FLAGS', MALFORMED);
+    for (const v of [3, 4, 5] as const)
+      rejects(connectV(v, 3, str('c')), v, 'RESERVED_FLAGS', MALFORMED);
   });
 
   test('[MQTT-3.1.2-13] [MQTT-3.1.2-11] Will QoS must be 0 when the Will Flag is 0', () => {
-    for (const v of BOTH) rejects(connectV(v, 0x02 | 0x08, str('c')), v, 'WILL_FLAGS_INCONSISTENT', MALFORMED);
+    for (const v of BOTH)
+      rejects(connectV(v, 0x02 | 0x08, str('c')), v, 'WILL_FLAGS_INCONSISTENT', MALFORMED);
   });
 
   test('[MQTT-3.1.2-15] [MQTT-3.1.2-13] Will Retain must be 0 when the Will Flag is 0', () => {
-    for (const v of BOTH) rejects(connectV(v, 0x02 | 0x20, str('c')), v, 'WILL_FLAGS_INCONSISTENT', MALFORMED);
+    for (const v of BOTH)
+      rejects(connectV(v, 0x02 | 0x20, str('c')), v, 'WILL_FLAGS_INCONSISTENT', MALFORMED);
   });
 
   test('[MQTT-3.1.2-14] [MQTT-3.1.2-12] Will QoS 3 is malformed', () => {
     for (const v of BOTH) {
       const wp = v === 5 ? [props()] : [];
-      rejects(connectV(v, 0x04 | 0x18, str('c'), ...wp, str('w'), str('x')), v, 'INVALID_QOS', MALFORMED);
+      rejects(
+        connectV(v, 0x04 | 0x18, str('c'), ...wp, str('w'), str('x')),
+        v,
+        'INVALID_QOS',
+        MALFORMED,
+      );
     }
   });
 
   test('[MQTT-3.1.2-22] 3.1.1: a password without a user name is malformed; v5 allows it', () => {
-    rejects(connectV(V311, 0x42, str('c'), str('pw')), V311, 'PASSWORD_WITHOUT_USERNAME', MALFORMED);
+    rejects(
+      connectV(V311, 0x42, str('c'), str('pw')),
+      V311,
+      'PASSWORD_WITHOUT_USERNAME',
+      MALFORMED,
+    );
     rejects(connectV(3, 0x42, str('c'), str('pw')), 3, 'PASSWORD_WITHOUT_USERNAME', MALFORMED);
     const c = decodeWhole(connectV(V5, 0x42, str('c'), str('pw')), V5);
     assert.ok(c.type === 1 && c.username === undefined && c.password?.toString() === 'pw');
@@ -285,7 +314,8 @@ describe('CONNECT', () => {
   });
 
   test('bytes after the last CONNECT field are malformed', () => {
-    for (const v of BOTH) rejects(connectV(v, 2, str('c'), Buffer.from([0])), v, 'TRAILING_BYTES', MALFORMED);
+    for (const v of BOTH)
+      rejects(connectV(v, 2, str('c'), Buffer.from([0])), v, 'TRAILING_BYTES', MALFORMED);
   });
 
   test('v5: Authentication Data without an Authentication Method is a Protocol Error', () => {
@@ -294,8 +324,20 @@ describe('CONNECT', () => {
   });
 
   test('v5: a property allowed only in Will Properties is malformed in CONNECT properties and vice versa', () => {
-    rejects(pkt(0x10, str('MQTT'), 5, 2, 0, 60, props(0x18, 0, 0, 0, 1), str('c')), V5, 'PROPERTY_NOT_ALLOWED', MALFORMED);
-    const willWithSession = connectV(V5, 0x06, str('c'), props(0x11, 0, 0, 0, 1), str('w'), str('x'));
+    rejects(
+      pkt(0x10, str('MQTT'), 5, 2, 0, 60, props(0x18, 0, 0, 0, 1), str('c')),
+      V5,
+      'PROPERTY_NOT_ALLOWED',
+      MALFORMED,
+    );
+    const willWithSession = connectV(
+      V5,
+      0x06,
+      str('c'),
+      props(0x11, 0, 0, 0, 1),
+      str('w'),
+      str('x'),
+    );
     rejects(willWithSession, V5, 'PROPERTY_NOT_ALLOWED', MALFORMED);
   });
 });
@@ -323,13 +365,15 @@ describe('CONNACK', () => {
 describe('acknowledgements', () => {
   test('[MQTT-2.3.1-1] [MQTT-2.2.1-3] a packet identifier of 0 is rejected in acks, SUBACK and UNSUBACK', () => {
     for (const v of BOTH) {
-      for (const h of [0x40, 0x50, 0x62, 0x70]) rejects(pkt(h, 0, 0), v, 'PACKET_ID_ZERO', PROTOCOL);
+      for (const h of [0x40, 0x50, 0x62, 0x70])
+        rejects(pkt(h, 0, 0), v, 'PACKET_ID_ZERO', PROTOCOL);
       rejects(pkt(0x90, 0, 0, v === 5 ? [0] : [], 0), v, 'PACKET_ID_ZERO');
     }
   });
 
   test('3.1.1: bytes after the packet identifier of an ack are malformed', () => {
-    for (const h of [0x40, 0x50, 0x62, 0x70, 0xb0]) rejects(pkt(h, 0, 1, 0), V311, 'TRAILING_BYTES', MALFORMED);
+    for (const h of [0x40, 0x50, 0x62, 0x70, 0xb0])
+      rejects(pkt(h, 0, 1, 0), V311, 'TRAILING_BYTES', MALFORMED);
   });
 
   test('v5: PUBACK/PUBREC/PUBREL/PUBCOMP accept only their own reason codes', () => {
@@ -371,7 +415,14 @@ describe('SUBSCRIBE and UNSUBSCRIBE', () => {
   }
 
   test('[MQTT-4.8.2-1] [MQTT-4.8.2-2] malformed shared subscriptions are rejected with 0x8F', () => {
-    for (const f of ['$share/', '$share//a', '$share/g', '$share/g/', '$share/g+/a', '$share/#/a']) {
+    for (const f of [
+      '$share/',
+      '$share//a',
+      '$share/g',
+      '$share/g/',
+      '$share/g+/a',
+      '$share/#/a',
+    ]) {
       rejects(sub(V5, f), V5, 'TOPIC_FILTER_INVALID', 0x8f);
     }
   });
@@ -412,7 +463,12 @@ describe('SUBSCRIBE and UNSUBSCRIBE', () => {
   });
 
   test('v5: only one Subscription Identifier is allowed in SUBSCRIBE, and 0 is invalid', () => {
-    rejects(pkt(0x82, 0, 1, props(0x0b, 1, 0x0b, 2), str('a'), 0), V5, 'DUPLICATE_PROPERTY', PROTOCOL);
+    rejects(
+      pkt(0x82, 0, 1, props(0x0b, 1, 0x0b, 2), str('a'), 0),
+      V5,
+      'DUPLICATE_PROPERTY',
+      PROTOCOL,
+    );
     rejects(pkt(0x82, 0, 1, props(0x0b, 0), str('a'), 0), V5, 'INVALID_PROPERTY_VALUE', PROTOCOL);
   });
 });
@@ -421,12 +477,21 @@ describe('properties (v5)', () => {
   test('a duplicated property is a Protocol Error', () => {
     const dup = props(0x02, 0, 0, 0, 1, 0x02, 0, 0, 0, 2);
     rejects(pkt(0x30, str('a'), dup), V5, 'DUPLICATE_PROPERTY', PROTOCOL);
-    rejects(pkt(0x20, 0, 0, props(0x1f, str('a'), 0x1f, str('b'))), V5, 'DUPLICATE_PROPERTY', PROTOCOL);
+    rejects(
+      pkt(0x20, 0, 0, props(0x1f, str('a'), 0x1f, str('b'))),
+      V5,
+      'DUPLICATE_PROPERTY',
+      PROTOCOL,
+    );
   });
 
   test('User Property may repeat (order kept), Subscription Identifier may repeat in PUBLISH', () => {
     const p = decodeWhole(
-      pkt(0x30, str('a'), props(0x26, str('k'), str('1'), 0x26, str('k'), str('2'), 0x0b, 1, 0x0b, 0x80, 1)),
+      pkt(
+        0x30,
+        str('a'),
+        props(0x26, str('k'), str('1'), 0x26, str('k'), str('2'), 0x0b, 1, 0x0b, 0x80, 1),
+      ),
       V5,
     ) as PublishPacket;
     assert.deepEqual(p.properties?.userProperties, [
@@ -515,9 +580,27 @@ describe('encoder refuses packets that must not be sent', () => {
   });
 
   test('invalid topic filters and empty SUBSCRIBE', () => {
-    const s = { topicFilter: 'a/#/b', qos: 0, noLocal: false, retainAsPublished: false, retainHandling: 0 } as const;
-    encodeRejects({ type: 8, packetId: 1, subscriptions: [s], properties: undefined }, V311, 'TOPIC_FILTER_INVALID');
-    encodeRejects({ type: 8, packetId: 1, subscriptions: [], properties: undefined }, V311, 'NO_SUBSCRIPTIONS');
-    encodeRejects({ type: 10, packetId: 1, topicFilters: [], properties: undefined }, V311, 'NO_TOPIC_FILTERS');
+    const s = {
+      topicFilter: 'a/#/b',
+      qos: 0,
+      noLocal: false,
+      retainAsPublished: false,
+      retainHandling: 0,
+    } as const;
+    encodeRejects(
+      { type: 8, packetId: 1, subscriptions: [s], properties: undefined },
+      V311,
+      'TOPIC_FILTER_INVALID',
+    );
+    encodeRejects(
+      { type: 8, packetId: 1, subscriptions: [], properties: undefined },
+      V311,
+      'NO_SUBSCRIPTIONS',
+    );
+    encodeRejects(
+      { type: 10, packetId: 1, topicFilters: [], properties: undefined },
+      V311,
+      'NO_TOPIC_FILTERS',
+    );
   });
 });
