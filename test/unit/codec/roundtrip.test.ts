@@ -52,7 +52,7 @@ function samples(v: ProtocolVersion): Packet[] {
       protocolVersion: v,
       clean: false,
       keepAlive: 0,
-      clientId: v === 3 ? 'c' : '',
+      clientId: v === 5 ? '' : 'c',
       username: undefined,
       password: undefined,
       will: undefined,
