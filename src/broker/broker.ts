@@ -236,6 +236,17 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
     this.router.publish(m);
   }
 
+  /**
+   * Disconnects a client from the server side: v5 clients get DISCONNECT with `reasonCode`
+   * (default 0x98 Administrative action) and `reasonString`. Returns false when not connected.
+   */
+  disconnect(clientId: string, reasonCode: number = ReasonCode.AdministrativeAction, reasonString?: string): boolean {
+    const conn = this.sessions.get(clientId)?.connection;
+    if (conn === undefined) return false;
+    rejectWith(conn, reasonCode, reasonString, true);
+    return true;
+  }
+
   /** @internal Frame handler of every connection. */
   onFrame(conn: Connection, header: number, body: Buffer): void {
     dispatchFrame(conn, header, body);

@@ -61,6 +61,8 @@ export class Connection implements TimerTarget, ClientInfo {
 
   /** Outbound QoS>0 messages allowed in flight: min(client Receive Maximum, maxInflight). */
   sendQuota = 65535;
+  /** v5 Request Problem Information: reason strings allowed on acks (default true). */
+  problemInformation = true;
   /** Client's Maximum Packet Size (0 = protocol maximum). */
   maxOutPacketSize = 0;
   /** Inbound topic aliases (v5), index = alias. */

@@ -278,3 +278,66 @@ export function resolveOptions(options: BrokerOptions = {}): ResolvedOptions {
   out.hooks = options.hooks ?? {};
   return out as unknown as ResolvedOptions;
 }
+
+/**
+ * A JSON Schema (draft 2020-12) of the config file, derived from {@link OPTION_SPECS}, plus the
+ * command-line-only keys (`passwordFile`, `aclFile`, `allowAnonymous`, `logLevel`).
+ */
+export function optionsJsonSchema(): Record<string, unknown> {
+  const properties: Record<string, unknown> = { $schema: { type: 'string' } };
+  for (const [key, spec] of Object.entries(OPTION_SPECS)) {
+    switch (spec.kind) {
+      case 'int':
+        properties[key] = {
+          type: 'integer',
+          minimum: spec.min,
+          maximum: spec.max,
+          description: spec.doc,
+          ...(spec.def === undefined ? {} : { default: spec.def }),
+        };
+        break;
+      case 'bool':
+        properties[key] = { type: 'boolean', default: spec.def, description: spec.doc };
+        break;
+      case 'string':
+        properties[key] = {
+          type: 'string',
+          description: spec.doc,
+          ...(spec.values === undefined ? {} : { enum: spec.values }),
+          ...(spec.def === undefined ? {} : { default: spec.def }),
+        };
+        break;
+      case 'listeners':
+        properties[key] = {
+          type: 'array',
+          description: spec.doc,
+          items: {
+            type: 'object',
+            required: ['type', 'port'],
+            additionalProperties: false,
+            properties: {
+              type: { enum: ['tcp', 'ws'] },
+              port: { type: 'integer', minimum: 0, maximum: 65535 },
+              host: { type: 'string' },
+              path: { type: 'string' },
+            },
+          },
+        };
+        break;
+    }
+  }
+  properties.passwordFile = { type: 'string', description: 'password file (Mosquitto format)' };
+  properties.aclFile = { type: 'string', description: 'ACL file (Mosquitto format)' };
+  properties.allowAnonymous = { type: 'boolean', description: 'accept CONNECT without user name' };
+  properties.logLevel = {
+    enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    default: 'info',
+  };
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'petrel broker configuration',
+    type: 'object',
+    additionalProperties: false,
+    properties,
+  };
+}

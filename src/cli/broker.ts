@@ -8,6 +8,7 @@ import { PasswordAuthenticator } from '../auth/password-file.js';
 import { createBroker } from '../broker/broker.js';
 import type { BrokerHooks } from '../broker/hooks.js';
 import type { BrokerOptions } from '../broker/options.js';
+import { optionsJsonSchema } from '../broker/options.js';
 import type { BrokerConfig } from './config.js';
 import { ConfigError, loadConfig, parseConfig } from './config.js';
 
@@ -21,6 +22,7 @@ Options:
       --ws-port PORT    also listen for MQTT over WebSocket on PORT (path /mqtt)
   -c, --config FILE     JSON config file (see docs/config.md)
   -v, --verbose         debug logging
+      --schema          print the JSON schema of the config file and exit
   -h, --help            show this help
 `;
 
@@ -31,6 +33,7 @@ interface Args {
   config?: string;
   verbose: boolean;
   help: boolean;
+  schema: boolean;
 }
 
 function parsePort(flag: string, v: string | undefined): number {
@@ -42,7 +45,7 @@ function parsePort(flag: string, v: string | undefined): number {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { verbose: false, help: false };
+  const a: Args = { verbose: false, help: false, schema: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
     const next = () => argv[++i];
@@ -75,6 +78,9 @@ function parseArgs(argv: string[]): Args {
       case '-h':
       case '--help':
         a.help = true;
+        break;
+      case '--schema':
+        a.schema = true;
         break;
       default:
         throw new ConfigError(`unknown option '${flag}' (see petrel broker --help)`);
@@ -146,6 +152,10 @@ export async function run(argv: string[]): Promise<number> {
     args = parseArgs(argv);
     if (args.help) {
       process.stdout.write(HELP);
+      return 0;
+    }
+    if (args.schema) {
+      process.stdout.write(`${JSON.stringify(optionsJsonSchema(), null, 2)}\n`);
       return 0;
     }
     if (args.config !== undefined) cfg = loadConfig(args.config);

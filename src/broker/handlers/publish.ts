@@ -73,6 +73,12 @@ export function handlePublish(conn: Connection, p: PublishPacket): void {
     }
   }
 
+  if (p.qos > 0 && !broker.persist.store.healthy) {
+    // Never acknowledge what the store cannot keep: v5 refuses, 3.x has no way but to close.
+    if (!v5) throw new MqttError('STORE_UNAVAILABLE', 'store unavailable', ReasonCode.ServerUnavailable);
+    finishPublish(conn, p, topic, props, ReasonCode.QuotaExceeded);
+    return;
+  }
   if (topic.charCodeAt(0) === 36 && topic.startsWith('$SYS')) {
     finishPublish(conn, p, topic, props, ReasonCode.NotAuthorized);
     return;
@@ -144,13 +150,25 @@ function finishPublish(
   } else {
     broker.log.debug({ clientId: conn.clientId, topic, reason }, 'publish refused');
   }
-  if (p.qos === 1) sendAck(conn, PacketType.PUBACK, p.packetId, code);
+  const why = code >= 0x80 && conn.problemInformation ? reasonProps(code) : undefined;
+  if (p.qos === 1) sendAck(conn, PacketType.PUBACK, p.packetId, code, why);
   else if (p.qos === 2) {
     const session = conn.session;
     if (code < 0x80 && session !== undefined) {
       session.inboundQos2.add(p.packetId);
       broker.persist.incomingPut(session, p.packetId);
     }
-    sendAck(conn, PacketType.PUBREC, p.packetId, code);
+    sendAck(conn, PacketType.PUBREC, p.packetId, code, why);
+  }
+}
+
+function reasonProps(code: number): Properties {
+  switch (code) {
+    case ReasonCode.NotAuthorized:
+      return { reasonString: 'not authorized' };
+    case ReasonCode.QuotaExceeded:
+      return { reasonString: 'store unavailable' };
+    default:
+      return { reasonString: `refused (0x${code.toString(16)})` };
   }
 }

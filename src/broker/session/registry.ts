@@ -77,6 +77,7 @@ export function attachSession(
   const cp = v5 ? p.properties : undefined;
   conn.sendQuota = Math.min(cp?.receiveMaximum ?? 65535, o.maxInflight);
   conn.maxOutPacketSize = cp?.maximumPacketSize ?? 0;
+  conn.problemInformation = cp?.requestProblemInformation !== 0;
   const aliasMax = cp?.topicAliasMaximum ?? 0;
   if (o.outboundTopicAliases && aliasMax > 0) {
     conn.outAliasMax = aliasMax;
