@@ -24,7 +24,7 @@ import {
 } from '../types.js';
 import { FORMAT_KEY, FORMAT_VERSION, MIGRATIONS } from './format.js';
 import { probe, quickCheck } from './integrity.js';
-import { clientRange, keyPart } from './keys.js';
+import { keyPart, numKey, numRange, subKey, subRange } from './keys.js';
 import { acquireLock, type LockResult, releaseLock } from './lock.js';
 import { VALIDATORS } from './validate.js';
 
@@ -39,8 +39,9 @@ export interface LmdbStoreOptions extends StoreOptions {
    */
   onCorrupt?: 'refuse' | 'reset';
   /**
-   * When to read the whole database in a child process before opening it: `auto` (default)
-   * after an unclean shutdown (a stale lock) or a failed header check, `always`, or `never`.
+   * When to read the whole database in a child process before opening it (a damaged LMDB file
+   * can abort the reading process instead of throwing): `always` (default; costs one short-lived
+   * process at start), `auto` only after an unclean shutdown (a stale lock), or `never`.
    */
   verify?: 'auto' | 'always' | 'never';
 }
@@ -219,7 +220,7 @@ export class LmdbStore implements Store {
     let reason: string | undefined;
     if (!quick.ok) reason = quick.reason;
     else if (quick.empty && hadDatabase) reason = `${DATA_FILE} is missing or empty`;
-    const verify = this.options.verify ?? 'auto';
+    const verify = this.options.verify ?? 'always';
     if (
       reason === undefined &&
       quick.ok &&
@@ -335,20 +336,21 @@ export class LmdbStore implements Store {
         void this.table('sessions').put(keyPart(r.session.clientId), r.session);
         break;
       case 'session.delete': {
-        const range = clientRange(r.clientId);
-        for (const t of ['subs', 'queue', 'incoming'] as const) {
+        const subs = this.table('subs');
+        for (const k of [...subs.getKeys(subRange(r.clientId))]) void subs.remove(k);
+        for (const t of ['queue', 'incoming'] as const) {
           const db = this.table(t);
-          for (const k of [...db.getKeys(range)]) void db.remove(k);
+          for (const k of [...db.getKeys(numRange(r.clientId))]) void db.remove(k);
         }
         void this.table('wills').remove(keyPart(r.clientId));
         void this.table('sessions').remove(keyPart(r.clientId));
         break;
       }
       case 'sub.put':
-        void this.table('subs').put([keyPart(r.sub.clientId), keyPart(r.sub.filter)], r.sub);
+        void this.table('subs').put(subKey(r.sub.clientId, r.sub.filter), r.sub);
         break;
       case 'sub.delete':
-        void this.table('subs').remove([keyPart(r.clientId), keyPart(r.filter)]);
+        void this.table('subs').remove(subKey(r.clientId, r.filter));
         break;
       case 'msg.put':
         void this.table('msgs').put(r.msg.id, r.msg);
@@ -357,11 +359,11 @@ export class LmdbStore implements Store {
         void this.table('msgs').remove(r.id);
         break;
       case 'queue.put':
-        void this.table('queue').put([keyPart(r.entry.clientId), r.entry.seq], r.entry);
+        void this.table('queue').put(numKey(r.entry.clientId, r.entry.seq), r.entry);
         break;
       case 'queue.update': {
         const db = this.table('queue');
-        const key = [keyPart(r.clientId), r.seq];
+        const key = numKey(r.clientId, r.seq);
         const e: unknown = db.get(key);
         if (typeof e === 'object' && e !== null) {
           void db.put(key, { ...e, state: r.state, packetId: r.packetId });
@@ -369,16 +371,13 @@ export class LmdbStore implements Store {
         break;
       }
       case 'queue.delete':
-        void this.table('queue').remove([keyPart(r.clientId), r.seq]);
+        void this.table('queue').remove(numKey(r.clientId, r.seq));
         break;
       case 'incoming.put':
-        void this.table('incoming').put(
-          [keyPart(r.incoming.clientId), r.incoming.packetId],
-          r.incoming,
-        );
+        void this.table('incoming').put(numKey(r.incoming.clientId, r.incoming.packetId), r.incoming);
         break;
       case 'incoming.delete':
-        void this.table('incoming').remove([keyPart(r.clientId), r.packetId]);
+        void this.table('incoming').remove(numKey(r.clientId, r.packetId));
         break;
       case 'retain.put':
         void this.table('retained').put(keyPart(r.retained.topic), r.retained);
