@@ -52,7 +52,7 @@ function encodeFor(
   subIds: number[] | undefined,
   dup: boolean,
   cache: FanoutCache | undefined,
-): { buf: Buffer; offset: number } {
+): Buffer {
   const v5 = conn.protocolVersion === 5;
   let aliasTopic = false;
   let alias = 0;
@@ -71,7 +71,10 @@ function encodeFor(
   const key = (v5 ? 6 : 0) + qos * 2 + (retain ? 1 : 0);
   if (shared) {
     const hit = cache.bufs[key];
-    if (hit !== undefined) return { buf: hit, offset: cache.offsets[key] as number };
+    if (hit !== undefined) {
+      lastOffset = cache.offsets[key] as number;
+      return hit;
+    }
   }
   let props: Properties | undefined;
   if (v5) {
@@ -99,8 +102,12 @@ function encodeFor(
     cache.bufs[key] = buf;
     cache.offsets[key] = offset;
   }
-  return { buf, offset };
+  lastOffset = offset;
+  return buf;
 }
+
+/** Packet id offset of the last {@link encodeFor} result (a field, not a per-call object). */
+let lastOffset = 0;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -134,7 +141,7 @@ export function deliver(
   }
   if (session.queue.length === 0 && !conn.backpressured) {
     if (qos === 0) {
-      const { buf } = encodeFor(broker, conn, msg, 0, retain, subIds, false, cache);
+      const buf = encodeFor(broker, conn, msg, 0, retain, subIds, false, cache);
       if (!fits(conn, buf.length)) return;
       conn.write(buf);
       broker.stats.publishSent++;
@@ -171,16 +178,8 @@ function sendNew(
   cache: FanoutCache | undefined,
 ): boolean {
   const msg = d.message;
-  const { buf: template, offset } = encodeFor(
-    broker,
-    conn,
-    msg,
-    d.qos,
-    d.retain,
-    d.subscriptionIds,
-    false,
-    cache,
-  );
+  const template = encodeFor(broker, conn, msg, d.qos, d.retain, d.subscriptionIds, false, cache);
+  const offset = lastOffset;
   if (!fits(conn, template.length)) {
     // [MQTT-3.1.2-25] too big for this client: dropped for it alone.
     broker.stats.dropped++;
@@ -269,7 +268,7 @@ export function pump(broker: BrokerCore, session: Session): void {
       continue;
     }
     if (d.qos === 0) {
-      const { buf } = encodeFor(broker, conn, d.message, 0, d.retain, d.subscriptionIds, false, undefined);
+      const buf = encodeFor(broker, conn, d.message, 0, d.retain, d.subscriptionIds, false, undefined);
       if (fits(conn, buf.length)) {
         conn.write(buf);
         broker.stats.publishSent++;
@@ -299,16 +298,8 @@ export function resendInflight(broker: BrokerCore, session: Session, conn: Conne
       );
       continue;
     }
-    const { buf: template, offset } = encodeFor(
-      broker,
-      conn,
-      d.message,
-      d.qos,
-      d.retain,
-      d.subscriptionIds,
-      true,
-      undefined,
-    );
+    const template = encodeFor(broker, conn, d.message, d.qos, d.retain, d.subscriptionIds, true, undefined);
+    const offset = lastOffset;
     const buf = Buffer.from(template);
     writePacketId(buf, offset, d.packetId);
     conn.write(buf);

@@ -43,7 +43,10 @@ export class Router {
   private route(msg: Message): number {
     const broker = this.broker;
     if (msg.retain) this.retain(msg);
-    const { sessions, shared } = this.trie.match(msg.levels, msg.origin);
+    const trie = this.trie;
+    trie.matchInto(msg.levels, msg.origin);
+    const sessions = trie.outSessions;
+    const shared = trie.outShared;
     const cache = this.cache;
     cache.reset(msg);
     const mq = msg.qos;

@@ -35,8 +35,10 @@ export class TopicTrie {
   private readonly root = new TrieNode(undefined, '');
   private epoch = 0;
   private origin = '';
-  private outSessions: Session[] = [];
-  private outShared: SharedGroup[] = [];
+  /** Sessions reached by the last {@link match} (reused: consume before matching again). */
+  readonly outSessions: Session[] = [];
+  /** Shared groups reached by the last {@link match}. */
+  readonly outShared: SharedGroup[] = [];
   /** Number of stored subscriptions (shared members included). */
   count = 0;
 
@@ -97,16 +99,21 @@ export class TopicTrie {
   }
 
   /**
-   * Finds the sessions and shared groups a topic reaches. The returned arrays are reused by the
-   * next call: consume them before matching again.
+   * Finds the sessions and shared groups a topic reaches, into {@link outSessions} and
+   * {@link outShared} (reused by the next call: consume them before matching again).
    */
-  match(levels: string[], origin: string): { sessions: Session[]; shared: SharedGroup[] } {
+  matchInto(levels: string[], origin: string): void {
     this.epoch = (this.epoch + 1) | 0;
     this.origin = origin;
     this.outSessions.length = 0;
     this.outShared.length = 0;
     const dollar = (levels[0] as string).charCodeAt(0) === 36; // '$'
     this.walk(this.root, levels, 0, dollar);
+  }
+
+  /** {@link matchInto}, returning the result arrays (tests and rare paths). */
+  match(levels: string[], origin: string): { sessions: Session[]; shared: SharedGroup[] } {
+    this.matchInto(levels, origin);
     return { sessions: this.outSessions, shared: this.outShared };
   }
 
