@@ -13,7 +13,7 @@ export interface BenchOptions {
   roundMs: number;
 }
 
-export const defaultOptions: BenchOptions = { warmupMs: 150, rounds: 7, roundMs: 120 };
+export const defaultOptions: BenchOptions = { warmupMs: 100, rounds: 15, roundMs: 40 };
 
 let sink = 0;
 
