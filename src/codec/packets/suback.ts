@@ -34,7 +34,11 @@ export function decodeSuback(r: Reader, version: ProtocolVersion): SubackPacket 
 export function encodeSuback(p: SubackPacket, version: ProtocolVersion): Buffer {
   checkPacketId(p.packetId);
   const valid = version === 5 ? V5_CODES : V3_CODES;
-  for (const c of p.reasonCodes) if (valid[c] !== 1) invalidReasonCode(c, 'SUBACK');
+  const v5 = version === 5;
+  for (const c of p.reasonCodes) {
+    // Before v5 every failure is 0x80: v5 failure reasons are mapped rather than refused.
+    if (valid[v5 || c < 0x80 ? c : 0x80] !== 1) invalidReasonCode(c, 'SUBACK');
+  }
   let remaining = 2 + p.reasonCodes.length;
   let plen = 0;
   if (version === 5) {
@@ -47,6 +51,6 @@ export function encodeSuback(p: SubackPacket, version: ProtocolVersion): Buffer 
   buf[pos + 1] = p.packetId & 0xff;
   pos += 2;
   if (version === 5) pos = writeProperties(buf, pos, p.properties, plen);
-  for (const c of p.reasonCodes) buf[pos++] = c;
+  for (const c of p.reasonCodes) buf[pos++] = v5 || c < 0x80 ? c : 0x80;
   return buf;
 }

@@ -579,6 +579,21 @@ describe('encoder refuses packets that must not be sent', () => {
     );
   });
 
+  test('SUBACK reason codes: undefined ones are refused; v5 failures become 0x80 before v5', () => {
+    const suback = (reasonCodes: number[]): Packet => ({
+      type: 9,
+      packetId: 1,
+      reasonCodes,
+      properties: undefined,
+    });
+    encodeRejects(suback([3]), V311, 'INVALID_REASON_CODE');
+    encodeRejects(suback([0x81]), V5, 'INVALID_REASON_CODE');
+    assert.equal(
+      encodePacket(suback([0, 0x97, 0x87]), V311).toString('hex'),
+      '9005000100' + '8080',
+    );
+  });
+
   test('invalid topic filters and empty SUBSCRIBE', () => {
     const s = {
       topicFilter: 'a/#/b',
