@@ -116,7 +116,11 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): CommonArgs {
         if (u.password) a.password = decodeURIComponent(u.password);
         const isWs = u.protocol === 'ws:' || u.protocol === 'wss:';
         // For mqtt(s) URLs the path is the topic (mosquitto's -L); for WebSocket it is the path.
-        if (!isWs && u.pathname.length > 1) a.urlTopic = decodeURIComponent(u.pathname.slice(1));
+        // Taken from the raw text: a '#' wildcard would otherwise parse as the URL fragment.
+        const rest = v.slice(v.indexOf('//') + 2);
+        const slash = rest.indexOf('/');
+        const path = slash >= 0 ? rest.slice(slash + 1) : '';
+        if (!isWs && path.length > 0) a.urlTopic = decodeURIComponent(path);
       },
     },
     { names: ['-i', '--id'], arity: 1, apply: (v) => void (a.clientId = v) },

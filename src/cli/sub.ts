@@ -110,6 +110,7 @@ export async function run(argv: string[]): Promise<number> {
   const client = new MqttClient(clientOptions(args, 'petrel_sub'));
   if (args.debug) attachDebug(client);
   let received = 0;
+  const cleared = new Set<string>();
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => {
     finish = resolve;
@@ -129,8 +130,13 @@ export async function run(argv: string[]): Promise<number> {
       return;
     }
     if (noRetained && msg.retain) return;
-    if (removeRetained && msg.retain && msg.payload.length > 0) {
-      client.publish(msg.topic, '', { retain: true, qos: 0 }).catch(() => undefined);
+    if (removeRetained) {
+      // Our own clearing message comes back to us; like mosquitto_sub, do not print it.
+      if (!msg.retain && msg.payload.length === 0 && cleared.delete(msg.topic)) return;
+      if (msg.retain && msg.payload.length > 0) {
+        cleared.add(msg.topic);
+        client.publish(msg.topic, '', { retain: true, qos: 0 }).catch(() => undefined);
+      }
     }
     let out: string | Buffer;
     if (json) out = `${jsonMessage(msg)}\n`;
