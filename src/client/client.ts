@@ -215,6 +215,11 @@ export class MqttClient extends Emitter<ClientEvents> {
     if (this._state !== 'new') {
       throw new ClientError(ClientErrorCode.InvalidArgument, `connect() called in state ${this._state}`);
     }
+    if (this.version !== 5 && this._clientId === '' && !this.opts.clean) {
+      // [MQTT-3.1.3-7] a zero-byte client id needs Clean Session 1 before MQTT 5.
+      this.shutdown(closedError());
+      throw invalid('an empty client id needs clean: true before MQTT 5');
+    }
     this._state = 'connecting';
     try {
       return await this.attempt();

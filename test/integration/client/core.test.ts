@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { MqttClient } from '../../../src/client/client.js';
 import { connect } from '../../../src/client/connect.js';
-import { ClientError, ConnectionRefusedError } from '../../../src/client/errors.js';
+import type { ClientError } from '../../../src/client/errors.js';
+import { ConnectionRefusedError } from '../../../src/client/errors.js';
 import type { ProtocolVersion } from '../../../src/codec/constants.js';
 import type { TestBroker } from './brokers.js';
 import { brokerKinds } from './brokers.js';
@@ -146,16 +147,18 @@ for (const kind of kinds) {
       assert.equal(c.connected, true);
     });
 
-    test('MQTT 3.1.1: an empty client id with clean session 0 is refused with return code 2 [MQTT-3.1.3-8]', async () => {
-      const err = await connect(broker.url, {
+    test('MQTT 3.1.1: an empty client id with clean session 0 is refused locally [MQTT-3.1.3-7]', async () => {
+      const c = new MqttClient(broker.url, {
         protocolVersion: 4,
         clientId: '',
         clean: false,
         reconnect: false,
-      }).catch((e: unknown) => e);
-      assert.ok(err instanceof ConnectionRefusedError, String(err));
-      assert.equal(err.code, 'CONNECTION_REFUSED');
-      assert.equal(err.reasonCode, 2);
+      });
+      const sent: number[] = [];
+      c.on('packetsend', (p) => sent.push(p.type));
+      await assert.rejects(c.connect(), (e: ClientError) => e.code === 'INVALID_ARGUMENT');
+      assert.deepEqual(sent, []);
+      assert.equal(c.state, 'closed');
     });
 
     test('MQTT 5.0: an empty client id gets an Assigned Client Identifier [MQTT-3.1.3-7]', async () => {
