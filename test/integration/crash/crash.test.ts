@@ -1,0 +1,262 @@
+// Crash tests (issue 5): the real broker in a child process with the LMDB store in `sync` mode,
+// killed with SIGKILL right after an acknowledgement, restarted on the same data directory.
+import assert from 'node:assert/strict';
+import { stat, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { delay, nextPublishOf, publishOf, RawClient, subOf, subscribeRaw } from '../../helpers/broker.js';
+import {
+  connectPersistent,
+  drain,
+  kill,
+  killAll,
+  mustStart,
+  startChild,
+  tempDataDir,
+} from './harness.js';
+
+const dirs: Array<() => Promise<void>> = [];
+async function dataDir(): Promise<string> {
+  const d = await tempDataDir();
+  dirs.push(d.remove);
+  return d.dir;
+}
+
+after(async () => {
+  await killAll();
+  for (const remove of dirs) await remove();
+});
+
+/** Publishes QoS 1 messages one by one, each awaiting a success PUBACK (0x00, or 0x10 no subscribers). */
+async function publishAcked(c: RawClient, topic: string, payloads: string[], firstId = 1): Promise<void> {
+  let id = firstId;
+  for (const text of payloads) {
+    c.send(publishOf(topic, text, 1, id));
+    const ack = await c.next();
+    assert.equal(ack.type, 4, 'PUBACK');
+    assert.ok(ack.type === 4 && ack.packetId === id && ack.reasonCode < 0x80);
+    id++;
+  }
+}
+
+describe('crash tests: SIGKILL after acknowledgement, restart on the same LMDB data directory', () => {
+  it('every PUBACKed QoS 1 message to an offline persistent session is delivered after restart', async () => {
+    const dir = await dataDir();
+    let b = await mustStart(dir);
+    const s = await connectPersistent(b.port, 'sub-q1');
+    assert.deepEqual(await subscribeRaw(s.client, [subOf('crash/q1', 1)]), [1]);
+    s.client.send({ type: 14, reasonCode: 0, properties: undefined });
+    await s.client.closedPromise;
+
+    const { client: pub } = await RawClient.connect(b.port, 5, { clientId: 'pub-q1' });
+    const payloads = Array.from({ length: 20 }, (_, i) => `m${i}`);
+    await publishAcked(pub, 'crash/q1', payloads);
+    await kill(b.child); // right after the last PUBACK
+    pub.destroy();
+
+    b = await mustStart(dir);
+    const again = await connectPersistent(b.port, 'sub-q1');
+    assert.equal(again.sessionPresent, true, 'the session survived the crash');
+    const got = await drain(again.client);
+    for (const p of payloads) assert.ok(got.includes(p), `PUBACKed ${p} was delivered after restart`);
+    again.client.destroy();
+    await kill(b.child);
+  });
+
+  it('a subscription SUBACKed for a persistent session still routes after restart', async () => {
+    const dir = await dataDir();
+    let b = await mustStart(dir);
+    const s = await connectPersistent(b.port, 'sub-route');
+    assert.deepEqual(await subscribeRaw(s.client, [subOf('route/+', 1)]), [1]);
+    await kill(b.child); // right after SUBACK, client still connected
+    s.client.destroy();
+
+    b = await mustStart(dir);
+    const again = await connectPersistent(b.port, 'sub-route');
+    assert.equal(again.sessionPresent, true);
+    const { client: pub } = await RawClient.connect(b.port, 5, { clientId: 'pub-route' });
+    await publishAcked(pub, 'route/x', ['after-restart']);
+    const p = await nextPublishOf(again.client);
+    assert.equal(p.topic, 'route/x');
+    assert.equal(p.payload.toString(), 'after-restart');
+    pub.destroy();
+    again.client.destroy();
+    await kill(b.child);
+  });
+
+  it('a QoS 2 message PUBRECed before the kill is delivered exactly once after PUBREL on the new process', async () => {
+    const dir = await dataDir();
+    let b = await mustStart(dir);
+    const s = await connectPersistent(b.port, 'sub-q2');
+    assert.deepEqual(await subscribeRaw(s.client, [subOf('crash/q2', 2)]), [2]);
+    s.client.send({ type: 14, reasonCode: 0, properties: undefined });
+    await s.client.closedPromise;
+
+    const pub = await connectPersistent(b.port, 'pub-q2');
+    pub.client.send(publishOf('crash/q2', 'exactly-once', 2, 7));
+    const rec = await pub.client.next();
+    assert.ok(rec.type === 5 && rec.packetId === 7 && rec.reasonCode === 0, 'PUBREC');
+    await kill(b.child);
+    pub.client.destroy();
+
+    b = await mustStart(dir);
+    const pub2 = await connectPersistent(b.port, 'pub-q2');
+    assert.equal(pub2.sessionPresent, true);
+    // A publisher that missed the PUBREC re-sends the PUBLISH with DUP: it must not be
+    // delivered a second time [MQTT-4.3.3-10].
+    pub2.client.send(publishOf('crash/q2', 'exactly-once', 2, 7, { dup: true }));
+    const rec2 = await pub2.client.next();
+    assert.ok(rec2.type === 5 && rec2.packetId === 7, 'PUBREC for the re-sent PUBLISH');
+    pub2.client.send({ type: 6, packetId: 7, reasonCode: 0, properties: undefined });
+    const comp = await pub2.client.next();
+    assert.ok(comp.type === 7 && comp.packetId === 7 && comp.reasonCode === 0, 'PUBCOMP');
+
+    const sub = await connectPersistent(b.port, 'sub-q2');
+    assert.equal(sub.sessionPresent, true);
+    const got = await drain(sub.client, 600);
+    assert.deepEqual(got, ['exactly-once']);
+    pub2.client.destroy();
+    sub.client.destroy();
+    await kill(b.child);
+  });
+
+  it('a retained message PUBACKed before the kill is still retained', async () => {
+    const dir = await dataDir();
+    let b = await mustStart(dir);
+    const { client: pub } = await RawClient.connect(b.port, 5, { clientId: 'pub-ret' });
+    pub.send(publishOf('crash/retained', 'kept', 1, 1, { retain: true }));
+    const ack = await pub.next();
+    assert.ok(ack.type === 4 && ack.reasonCode < 0x80);
+    await kill(b.child);
+    pub.destroy();
+
+    b = await mustStart(dir);
+    const { client: sub } = await RawClient.connect(b.port, 5, { clientId: 'sub-ret' });
+    await subscribeRaw(sub, [subOf('crash/#', 1)]);
+    const p = await nextPublishOf(sub);
+    assert.equal(p.topic, 'crash/retained');
+    assert.equal(p.payload.toString(), 'kept');
+    assert.equal(p.retain, true);
+    sub.destroy();
+    await kill(b.child);
+  });
+
+  it('sessions expire on schedule across the restart', async () => {
+    const dir = await dataDir();
+    let b = await mustStart(dir);
+    const short = await connectPersistent(b.port, 'short-lived', 1);
+    await subscribeRaw(short.client, [subOf('exp/a', 1)]);
+    const long = await connectPersistent(b.port, 'long-lived', 300);
+    await subscribeRaw(long.client, [subOf('exp/b', 1)]);
+    for (const c of [short.client, long.client]) {
+      c.send({ type: 14, reasonCode: 0, properties: undefined });
+      await c.closedPromise;
+    }
+    const disconnectedAt = Date.now();
+    // Make sure the disconnects are committed before the kill.
+    const { client: probe } = await RawClient.connect(b.port, 5, { clientId: 'probe-exp' });
+    await publishAcked(probe, 'exp/none', ['sync point']);
+    await kill(b.child);
+    probe.destroy();
+
+    b = await mustStart(dir);
+    await delay(Math.max(0, disconnectedAt + 1600 - Date.now()));
+    const s1 = await connectPersistent(b.port, 'short-lived', 1);
+    assert.equal(s1.sessionPresent, false, 'the 1 s session expired while the broker was down/restarting');
+    const s2 = await connectPersistent(b.port, 'long-lived', 300);
+    assert.equal(s2.sessionPresent, true, 'the 300 s session is still there');
+    s1.client.destroy();
+    s2.client.destroy();
+    await kill(b.child);
+  });
+
+  it('random kill points during a QoS 1 stream lose no acknowledged message (3 rounds)', async () => {
+    const dir = await dataDir();
+    let b = await mustStart(dir);
+    const s = await connectPersistent(b.port, 'sub-rand');
+    await subscribeRaw(s.client, [subOf('rand/#', 1)]);
+    s.client.send({ type: 14, reasonCode: 0, properties: undefined });
+    await s.client.closedPromise;
+
+    const acked = new Set<string>();
+    let n = 0;
+    for (let round = 0; round < 3; round++) {
+      const { client: pub } = await RawClient.connect(b.port, 5, { clientId: `pub-rand-${round}` });
+      const stopAt = Date.now() + 50 + Math.floor(Math.random() * 250);
+      // Pipeline up to 10 unacknowledged messages; record what the broker PUBACKed.
+      const inflight = new Map<number, string>();
+      let nextId = 1;
+      let sent = 0;
+      const child = b.child;
+      const killed = (async () => {
+        await delay(Math.max(0, stopAt - Date.now()));
+        await kill(child);
+      })();
+      try {
+        for (;;) {
+          while (inflight.size < 10 && sent < 250) {
+            sent++;
+            const text = `r${round}-${n++}`;
+            inflight.set(nextId, text);
+            pub.send(publishOf('rand/x', text, 1, nextId));
+            nextId = (nextId % 60000) + 1;
+          }
+          const ack = await pub.next(1000);
+          if (ack.type === 4 && ack.reasonCode < 0x80) {
+            const text = inflight.get(ack.packetId);
+            if (text !== undefined) acked.add(text);
+            inflight.delete(ack.packetId);
+          }
+        }
+      } catch {
+        // The broker died mid-stream: the connection closed.
+      }
+      await killed;
+      pub.destroy();
+      b = await mustStart(dir);
+    }
+    assert.ok(acked.size > 0, 'some messages were acknowledged before the kills');
+    const sub = await connectPersistent(b.port, 'sub-rand');
+    assert.equal(sub.sessionPresent, true);
+    const got = new Set(await drain(sub.client, 600));
+    const lost = [...acked].filter((t) => !got.has(t));
+    assert.deepEqual(lost, [], `${acked.size} acknowledged, ${lost.length} lost`);
+    sub.client.destroy();
+    await kill(b.child);
+  });
+
+  it('a truncated database: the broker refuses to start with a clear message (no crash), or resets when told to', async () => {
+    const dir = await dataDir();
+    let b = await mustStart(dir);
+    const { client: pub } = await RawClient.connect(b.port, 5, { clientId: 'pub-trunc' });
+    // Enough data that the file spans many pages.
+    const big = 'x'.repeat(2000);
+    for (let i = 0; i < 40; i++) {
+      pub.send(publishOf(`trunc/${i}`, big, 1, i + 1, { retain: true }));
+      const ack = await pub.next();
+      assert.ok(ack.type === 4 && ack.reasonCode < 0x80);
+    }
+    await kill(b.child);
+    pub.destroy();
+    const file = join(dir, 'data.mdb');
+    const size = (await stat(file)).size;
+    await truncate(file, Math.floor(size / 2));
+
+    const refused = await startChild(dir);
+    assert.equal(refused.ok, false, 'a damaged database is not served');
+    if (!refused.ok) {
+      assert.equal(refused.signal, null, 'the process was not killed by a fault (SIGBUS/SIGSEGV)');
+      assert.equal(refused.code, 1);
+      assert.equal(refused.error, 'CORRUPT');
+      assert.match(refused.message, /damaged.*truncated/);
+    }
+
+    b = await mustStart(dir, 'reset');
+    assert.match(b.stderr(), /store database damaged/, 'a log line says what was lost');
+    const { client: sub } = await RawClient.connect(b.port, 5, { clientId: 'sub-trunc' });
+    await subscribeRaw(sub, [subOf('trunc/#', 1)]);
+    assert.equal(await sub.silent(300), true, 'the reset store serves no garbage');
+    sub.destroy();
+    await kill(b.child);
+  });
+});
