@@ -21,10 +21,11 @@ export function sendAck(
   reasonCode: number,
   properties?: Properties,
 ): void {
-  const bytes = encodePacket(
-    { type, packetId, reasonCode, properties },
-    conn.protocolVersion,
-  );
+  // The common ack (success, no properties) is the same 4 bytes in every version.
+  const bytes =
+    reasonCode === 0 && properties === undefined
+      ? shortAck(type, packetId)
+      : encodePacket({ type, packetId, reasonCode, properties }, conn.protocolVersion);
   const persist = conn.broker.persist;
   if (persist.holdsAcks && (persist.dirty || conn.hasHeldAcks)) {
     conn.holdAck(persist.seq, bytes);
@@ -32,4 +33,14 @@ export function sendAck(
     return;
   }
   conn.write(bytes);
+}
+
+function shortAck(type: AckType, packetId: number): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  // PUBREL carries the reserved flag bits 0010.
+  b[0] = (type << 4) | (type === PacketType.PUBREL ? 2 : 0);
+  b[1] = 2;
+  b[2] = packetId >> 8;
+  b[3] = packetId & 0xff;
+  return b;
 }
