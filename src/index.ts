@@ -8,13 +8,13 @@ export {
   ConnectionRefusedError,
   reasonText,
 } from './client/errors.js';
+export type { MessageStream } from './client/message-stream.js';
 export type {
   ClientOptions,
   ConnectProperties,
   TlsOptions,
   WillOptions,
 } from './client/options.js';
-export type { MessageStream } from './client/message-stream.js';
 export type { RequestOptions } from './client/request.js';
 export type {
   AuthChallenge,
@@ -30,9 +30,9 @@ export type {
   SubscribeResult,
   UnsubscribeResult,
 } from './client/types.js';
-export type { BackoffOptions } from './shared/backoff.js';
-export { PacketType, ProtocolVersion } from './codec/constants.js';
 export type { QoS } from './codec/constants.js';
+export { PacketType, ProtocolVersion } from './codec/constants.js';
 export { MqttError } from './codec/errors.js';
 export { ConnackReturnCode, ReasonCode } from './codec/reason-codes.js';
 export type * from './codec/types.js';
+export type { BackoffOptions } from './shared/backoff.js';

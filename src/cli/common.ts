@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import type { MqttClient } from '../client/client.js';
 import type { ClientOptions, ConnectProperties } from '../client/options.js';
+import type { Message, PublishProperties } from '../client/types.js';
 import type { ProtocolVersion, QoS } from '../codec/constants.js';
 import type { Packet } from '../codec/types.js';
-import type { Message, PublishProperties } from '../client/types.js';
 
 /** A bad command line; the message names the flag. */
 export class UsageError extends Error {}
@@ -96,8 +96,20 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): CommonArgs {
     },
   };
   const common: FlagSpec[] = [
-    { names: ['-h', '--host'], arity: 1, apply: (v) => void (a.host = v) },
-    { names: ['-p', '--port'], arity: 1, apply: (v, f) => void (a.port = int(v, f, 1, 65535)) },
+    {
+      names: ['-h', '--host'],
+      arity: 1,
+      apply: (v) => {
+        a.host = v;
+      },
+    },
+    {
+      names: ['-p', '--port'],
+      arity: 1,
+      apply: (v, f) => {
+        a.port = int(v, f, 1, 65535);
+      },
+    },
     {
       names: ['-L', '--url'],
       arity: 1,
@@ -123,42 +135,155 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): CommonArgs {
         if (!isWs && path.length > 0) a.urlTopic = decodeURIComponent(path);
       },
     },
-    { names: ['-i', '--id'], arity: 1, apply: (v) => void (a.clientId = v) },
-    { names: ['-I', '--id-prefix'], arity: 1, apply: (v) => void (a.idPrefix = v) },
-    { names: ['-u', '--username'], arity: 1, apply: (v) => void (a.username = v) },
-    { names: ['-P', '--pw'], arity: 1, apply: (v) => void (a.password = v) },
+    {
+      names: ['-i', '--id'],
+      arity: 1,
+      apply: (v) => {
+        a.clientId = v;
+      },
+    },
+    {
+      names: ['-I', '--id-prefix'],
+      arity: 1,
+      apply: (v) => {
+        a.idPrefix = v;
+      },
+    },
+    {
+      names: ['-u', '--username'],
+      arity: 1,
+      apply: (v) => {
+        a.username = v;
+      },
+    },
+    {
+      names: ['-P', '--pw'],
+      arity: 1,
+      apply: (v) => {
+        a.password = v;
+      },
+    },
     {
       names: ['-k', '--keepalive'],
       arity: 1,
-      apply: (v, f) => void (a.keepAlive = int(v, f, 0, 65535)),
+      apply: (v, f) => {
+        a.keepAlive = int(v, f, 0, 65535);
+      },
     },
     {
       names: ['-V', '--protocol-version'],
       arity: 1,
-      apply: (v, f) => void (a.protocolVersion = protocolVersion(v, f)),
+      apply: (v, f) => {
+        a.protocolVersion = protocolVersion(v, f);
+      },
     },
-    { names: ['-c', '--disable-clean-session'], arity: 0, apply: () => void (a.clean = false) },
+    {
+      names: ['-c', '--disable-clean-session'],
+      arity: 0,
+      apply: () => {
+        a.clean = false;
+      },
+    },
     {
       names: ['-x', '--session-expiry-interval'],
       arity: 1,
-      apply: (v, f) => void (a.sessionExpiry = int(v, f, 0, 0xffffffff)),
+      apply: (v, f) => {
+        a.sessionExpiry = int(v, f, 0, 0xffffffff);
+      },
     },
-    { names: ['-q', '--qos'], arity: 1, apply: (v, f) => void (a.qos = qos(v, f)) },
-    { names: ['-d', '--debug'], arity: 0, apply: () => void (a.debug = true) },
-    { names: ['--quiet'], arity: 0, apply: () => void (a.quiet = true) },
-    { names: ['--will-topic'], arity: 1, apply: (v) => void (a.willTopic = v) },
-    { names: ['--will-payload'], arity: 1, apply: (v) => void (a.willPayload = v) },
-    { names: ['--will-qos'], arity: 1, apply: (v, f) => void (a.willQos = qos(v, f)) },
-    { names: ['--will-retain'], arity: 0, apply: () => void (a.willRetain = true) },
-    { names: ['--cafile'], arity: 1, apply: (v) => void ((a.cafile = v), (a.tls = true)) },
-    { names: ['--cert'], arity: 1, apply: (v) => void ((a.cert = v), (a.tls = true)) },
-    { names: ['--key'], arity: 1, apply: (v) => void ((a.key = v), (a.tls = true)) },
-    { names: ['--insecure'], arity: 0, apply: () => void (a.insecure = true) },
-    { names: ['--tls'], arity: 0, apply: () => void (a.tls = true) },
+    {
+      names: ['-q', '--qos'],
+      arity: 1,
+      apply: (v, f) => {
+        a.qos = qos(v, f);
+      },
+    },
+    {
+      names: ['-d', '--debug'],
+      arity: 0,
+      apply: () => {
+        a.debug = true;
+      },
+    },
+    {
+      names: ['--quiet'],
+      arity: 0,
+      apply: () => {
+        a.quiet = true;
+      },
+    },
+    {
+      names: ['--will-topic'],
+      arity: 1,
+      apply: (v) => {
+        a.willTopic = v;
+      },
+    },
+    {
+      names: ['--will-payload'],
+      arity: 1,
+      apply: (v) => {
+        a.willPayload = v;
+      },
+    },
+    {
+      names: ['--will-qos'],
+      arity: 1,
+      apply: (v, f) => {
+        a.willQos = qos(v, f);
+      },
+    },
+    {
+      names: ['--will-retain'],
+      arity: 0,
+      apply: () => {
+        a.willRetain = true;
+      },
+    },
+    {
+      names: ['--cafile'],
+      arity: 1,
+      apply: (v) => {
+        a.cafile = v;
+        a.tls = true;
+      },
+    },
+    {
+      names: ['--cert'],
+      arity: 1,
+      apply: (v) => {
+        a.cert = v;
+        a.tls = true;
+      },
+    },
+    {
+      names: ['--key'],
+      arity: 1,
+      apply: (v) => {
+        a.key = v;
+        a.tls = true;
+      },
+    },
+    {
+      names: ['--insecure'],
+      arity: 0,
+      apply: () => {
+        a.insecure = true;
+      },
+    },
+    {
+      names: ['--tls'],
+      arity: 0,
+      apply: () => {
+        a.tls = true;
+      },
+    },
     {
       names: ['--connect-timeout'],
       arity: 1,
-      apply: (v, f) => void (a.connectTimeout = num(v, f, 0.001)),
+      apply: (v, f) => {
+        a.connectTimeout = num(v, f, 0.001);
+      },
     },
   ];
   const table = new Map<string, FlagSpec>();
@@ -323,7 +448,8 @@ export function clientOptions(a: CommonArgs, defaultId: string): ClientOptions {
   const host = a.host.includes(':') && !a.host.startsWith('[') ? `[${a.host}]` : a.host;
   const url = a.url ?? `${scheme}://${host}:${a.port ?? (a.tls ? 8883 : 1883)}`;
   const clientId =
-    a.clientId ?? `${a.idPrefix ?? `${defaultId}_`}${process.pid}`.slice(0, a.protocolVersion === 3 ? 23 : 65535);
+    a.clientId ??
+    `${a.idPrefix ?? `${defaultId}_`}${process.pid}`.slice(0, a.protocolVersion === 3 ? 23 : 65535);
   const properties: ConnectProperties = { ...a.properties.connect };
   if (a.sessionExpiry !== undefined) properties.sessionExpiryInterval = a.sessionExpiry;
   else if (!a.clean && a.protocolVersion === 5 && properties.sessionExpiryInterval === undefined) {
@@ -524,7 +650,18 @@ export function formatMessage(format: string, msg: Message): Buffer {
       }
     } else if (c === '\\' && next !== undefined) {
       i++;
-      text += next === 'n' ? '\n' : next === 't' ? '\t' : next === '\\' ? '\\' : next === 'e' ? '\x1b' : next === '0' ? '\0' : `\\${next}`;
+      text +=
+        next === 'n'
+          ? '\n'
+          : next === 't'
+            ? '\t'
+            : next === '\\'
+              ? '\\'
+              : next === 'e'
+                ? '\x1b'
+                : next === '0'
+                  ? '\0'
+                  : `\\${next}`;
     } else text += c;
   }
   flushText();

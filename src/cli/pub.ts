@@ -4,7 +4,6 @@ import { createInterface } from 'node:readline';
 import { MqttClient } from '../client/client.js';
 import type { PublishOptions } from '../client/types.js';
 import {
-  UsageError,
   attachDebug,
   clientOptions,
   commonHelp,
@@ -14,6 +13,7 @@ import {
   num,
   parseArgs,
   readStdin,
+  UsageError,
 } from './common.js';
 
 const help = `Usage: petrel pub -t TOPIC (-m MESSAGE | -f FILE | -l | -s | -n) [options]
@@ -51,23 +51,59 @@ export async function run(argv: string[]): Promise<number> {
   let args: ReturnType<typeof parseArgs>;
   try {
     args = parseArgs(argv, [
-      { names: ['-t', '--topic'], arity: 1, apply: (v) => void (topic = v) },
+      {
+        names: ['-t', '--topic'],
+        arity: 1,
+        apply: (v) => {
+          topic = v;
+        },
+      },
       {
         names: ['-m', '--message'],
         arity: 1,
         apply: (v) => void sources.push({ kind: 'message', data: Buffer.from(v, 'utf8') }),
       },
-      { names: ['-f', '--file'], arity: 1, apply: (v) => void sources.push({ kind: 'file', path: v }) },
-      { names: ['-l', '--stdin-line'], arity: 0, apply: () => void sources.push({ kind: 'lines' }) },
-      { names: ['-s', '--stdin-file'], arity: 0, apply: () => void sources.push({ kind: 'stdin' }) },
+      {
+        names: ['-f', '--file'],
+        arity: 1,
+        apply: (v) => void sources.push({ kind: 'file', path: v }),
+      },
+      {
+        names: ['-l', '--stdin-line'],
+        arity: 0,
+        apply: () => void sources.push({ kind: 'lines' }),
+      },
+      {
+        names: ['-s', '--stdin-file'],
+        arity: 0,
+        apply: () => void sources.push({ kind: 'stdin' }),
+      },
       {
         names: ['-n', '--null-message'],
         arity: 0,
         apply: () => void sources.push({ kind: 'null' }),
       },
-      { names: ['-r', '--retain'], arity: 0, apply: () => void (retain = true) },
-      { names: ['--repeat'], arity: 1, apply: (v, f) => void (repeat = int(v, f, 1, 1e9)) },
-      { names: ['--repeat-delay'], arity: 1, apply: (v, f) => void (repeatDelay = num(v, f)) },
+      {
+        names: ['-r', '--retain'],
+        arity: 0,
+        apply: () => {
+          retain = true;
+        },
+      },
+      {
+        names: ['--repeat'],
+        arity: 1,
+        apply: (v, f) => {
+          repeat = int(v, f, 1, 1e9);
+        },
+      },
+      {
+        names: ['--repeat-delay'],
+        arity: 1,
+        apply: (v, f) => {
+          repeatDelay = num(v, f);
+        },
+      },
     ]);
     topic ??= args.urlTopic;
     if (topic === undefined) throw new UsageError("option '-t' (topic) is required");

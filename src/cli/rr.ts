@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { MqttClient } from '../client/client.js';
 import type { RequestOptions } from '../client/request.js';
 import {
-  UsageError,
   attachDebug,
   clientOptions,
   commonHelp,
@@ -15,6 +14,7 @@ import {
   num,
   parseArgs,
   readStdin,
+  UsageError,
 } from './common.js';
 
 const help = `Usage: petrel rr -t REQUEST_TOPIC -e RESPONSE_TOPIC (-m MSG | -f FILE | -s | -n) [options]
@@ -49,26 +49,90 @@ export async function run(argv: string[]): Promise<number> {
     args = parseArgs(
       ['-V', '5', ...argv],
       [
-        { names: ['-t', '--topic'], arity: 1, apply: (v) => void (topic = v) },
-        { names: ['-e', '--response-topic'], arity: 1, apply: (v) => void (responseTopic = v) },
+        {
+          names: ['-t', '--topic'],
+          arity: 1,
+          apply: (v) => {
+            topic = v;
+          },
+        },
+        {
+          names: ['-e', '--response-topic'],
+          arity: 1,
+          apply: (v) => {
+            responseTopic = v;
+          },
+        },
         {
           names: ['-m', '--message'],
           arity: 1,
-          apply: (v) => void (message = Buffer.from(v, 'utf8')),
+          apply: (v) => {
+            message = Buffer.from(v, 'utf8');
+          },
         },
-        { names: ['-f', '--file'], arity: 1, apply: (v) => void (file = v) },
-        { names: ['-s', '--stdin-file'], arity: 0, apply: () => void (stdin = true) },
+        {
+          names: ['-f', '--file'],
+          arity: 1,
+          apply: (v) => {
+            file = v;
+          },
+        },
+        {
+          names: ['-s', '--stdin-file'],
+          arity: 0,
+          apply: () => {
+            stdin = true;
+          },
+        },
         {
           names: ['-n', '--null-message'],
           arity: 0,
-          apply: () => void (message = Buffer.alloc(0)),
+          apply: () => {
+            message = Buffer.alloc(0);
+          },
         },
-        { names: ['-r', '--retain'], arity: 0, apply: () => void (retain = true) },
-        { names: ['-W', '--timeout'], arity: 1, apply: (v, f) => void (timeout = num(v, f, 0.001)) },
-        { names: ['-v', '--verbose'], arity: 0, apply: () => void (verbose = true) },
-        { names: ['-F', '--format'], arity: 1, apply: (v) => void (format = v) },
-        { names: ['-N'], arity: 0, apply: () => void (newline = false) },
-        { names: ['--json'], arity: 0, apply: () => void (json = true) },
+        {
+          names: ['-r', '--retain'],
+          arity: 0,
+          apply: () => {
+            retain = true;
+          },
+        },
+        {
+          names: ['-W', '--timeout'],
+          arity: 1,
+          apply: (v, f) => {
+            timeout = num(v, f, 0.001);
+          },
+        },
+        {
+          names: ['-v', '--verbose'],
+          arity: 0,
+          apply: () => {
+            verbose = true;
+          },
+        },
+        {
+          names: ['-F', '--format'],
+          arity: 1,
+          apply: (v) => {
+            format = v;
+          },
+        },
+        {
+          names: ['-N'],
+          arity: 0,
+          apply: () => {
+            newline = false;
+          },
+        },
+        {
+          names: ['--json'],
+          arity: 0,
+          apply: () => {
+            json = true;
+          },
+        },
       ],
     );
     topic ??= args.urlTopic;

@@ -3,7 +3,6 @@ import { MqttClient } from '../client/client.js';
 import type { Message, SubscribeOptions } from '../client/types.js';
 import { isValidTopicFilter, topicMatches } from '../codec/topic.js';
 import {
-  UsageError,
   attachDebug,
   clientOptions,
   commonHelp,
@@ -14,6 +13,7 @@ import {
   jsonMessage,
   num,
   parseArgs,
+  UsageError,
 } from './common.js';
 
 const help = `Usage: petrel sub -t FILTER [-t FILTER ...] [options]
@@ -68,26 +68,96 @@ export async function run(argv: string[]): Promise<number> {
       { names: ['-t', '--topic'], arity: 1, apply: filter(topics) },
       { names: ['-T', '--filter-out'], arity: 1, apply: filter(filterOut) },
       { names: ['-U', '--unsubscribe'], arity: 1, apply: filter(unsubscribe) },
-      { names: ['-v', '--verbose'], arity: 0, apply: () => void (verbose = true) },
-      { names: ['-C', '--count'], arity: 1, apply: (v, f) => void (count = int(v, f, 1, 1e9)) },
-      { names: ['-W', '--timeout'], arity: 1, apply: (v, f) => void (timeout = num(v, f, 0.001)) },
-      { names: ['-R', '--no-retain'], arity: 0, apply: () => void (noRetained = true) },
-      { names: ['--retained-only'], arity: 0, apply: () => void (retainedOnly = true) },
-      { names: ['--remove-retained'], arity: 0, apply: () => void (removeRetained = true) },
-      { names: ['-F', '--format'], arity: 1, apply: (v) => void (format = v) },
-      { names: ['-N'], arity: 0, apply: () => void (newline = false) },
-      { names: ['--json'], arity: 0, apply: () => void (json = true) },
-      { names: ['-E'], arity: 0, apply: () => void (exitAfterSubscribe = true) },
-      { names: ['--nl', '--no-local'], arity: 0, apply: () => void (subOptions.noLocal = true) },
+      {
+        names: ['-v', '--verbose'],
+        arity: 0,
+        apply: () => {
+          verbose = true;
+        },
+      },
+      {
+        names: ['-C', '--count'],
+        arity: 1,
+        apply: (v, f) => {
+          count = int(v, f, 1, 1e9);
+        },
+      },
+      {
+        names: ['-W', '--timeout'],
+        arity: 1,
+        apply: (v, f) => {
+          timeout = num(v, f, 0.001);
+        },
+      },
+      {
+        names: ['-R', '--no-retain'],
+        arity: 0,
+        apply: () => {
+          noRetained = true;
+        },
+      },
+      {
+        names: ['--retained-only'],
+        arity: 0,
+        apply: () => {
+          retainedOnly = true;
+        },
+      },
+      {
+        names: ['--remove-retained'],
+        arity: 0,
+        apply: () => {
+          removeRetained = true;
+        },
+      },
+      {
+        names: ['-F', '--format'],
+        arity: 1,
+        apply: (v) => {
+          format = v;
+        },
+      },
+      {
+        names: ['-N'],
+        arity: 0,
+        apply: () => {
+          newline = false;
+        },
+      },
+      {
+        names: ['--json'],
+        arity: 0,
+        apply: () => {
+          json = true;
+        },
+      },
+      {
+        names: ['-E'],
+        arity: 0,
+        apply: () => {
+          exitAfterSubscribe = true;
+        },
+      },
+      {
+        names: ['--nl', '--no-local'],
+        arity: 0,
+        apply: () => {
+          subOptions.noLocal = true;
+        },
+      },
       {
         names: ['--rap', '--retain-as-published'],
         arity: 0,
-        apply: () => void (subOptions.retainAsPublished = true),
+        apply: () => {
+          subOptions.retainAsPublished = true;
+        },
       },
       {
         names: ['--rh', '--retain-handling'],
         arity: 1,
-        apply: (v, f) => void (subOptions.retainHandling = int(v, f, 0, 2) as 0 | 1 | 2),
+        apply: (v, f) => {
+          subOptions.retainHandling = int(v, f, 0, 2) as 0 | 1 | 2;
+        },
       },
     ]);
     if (args.urlTopic !== undefined) topics.push(args.urlTopic);
@@ -148,7 +218,8 @@ export async function run(argv: string[]): Promise<number> {
       if (newline) parts.push(Buffer.from('\n'));
       out = Buffer.concat(parts);
     }
-    if (format !== undefined && newline && !json) out = Buffer.concat([out as Buffer, Buffer.from('\n')]);
+    if (format !== undefined && newline && !json)
+      out = Buffer.concat([out as Buffer, Buffer.from('\n')]);
     process.stdout.write(out);
     received++;
     if (count > 0 && received >= count) end(0);

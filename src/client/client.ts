@@ -74,7 +74,7 @@ export type ClientState =
   | 'disconnecting'
   | 'closed';
 
-const enum Stage {
+enum Stage {
   Queued = 0,
   /** PUBLISH sent, waiting for PUBACK (QoS 1) or PUBREC (QoS 2). */
   Sent = 1,
@@ -213,7 +213,10 @@ export class MqttClient extends Emitter<ClientEvents> {
    */
   async connect(): Promise<ConnackInfo> {
     if (this._state !== 'new') {
-      throw new ClientError(ClientErrorCode.InvalidArgument, `connect() called in state ${this._state}`);
+      throw new ClientError(
+        ClientErrorCode.InvalidArgument,
+        `connect() called in state ${this._state}`,
+      );
     }
     if (this.version !== 5 && this._clientId === '' && !this.opts.clean) {
       // [MQTT-3.1.3-7] a zero-byte client id needs Clean Session 1 before MQTT 5.
@@ -517,7 +520,10 @@ export class MqttClient extends Emitter<ClientEvents> {
         },
         onClose: (err) => this.onTransportClose(conn, err),
       });
-      const transport = await Promise.race([transportPromise, connackPromise.then(() => undefined)]);
+      const transport = await Promise.race([
+        transportPromise,
+        connackPromise.then(() => undefined),
+      ]);
       if (transport === undefined || !conn.open) {
         // Timed out while opening: close the transport whenever it arrives.
         transportPromise.then((t) => t.destroy()).catch(() => undefined);
@@ -560,7 +566,7 @@ export class MqttClient extends Emitter<ClientEvents> {
     let will: Will | undefined;
     if (o.will !== undefined) {
       const { willDelayInterval, ...rest } = o.will.properties ?? {};
-      const props = v5 ? publishProperties(rest) ?? {} : undefined;
+      const props = v5 ? (publishProperties(rest) ?? {}) : undefined;
       if (props !== undefined && willDelayInterval !== undefined) {
         props.willDelayInterval = willDelayInterval;
       }
@@ -644,7 +650,12 @@ export class MqttClient extends Emitter<ClientEvents> {
     for (const [id, entry] of entries) {
       if (sessionPresent) {
         if (entry.stage === Stage.Released) {
-          this.send({ type: PacketType.PUBREL, packetId: id, reasonCode: 0, properties: undefined });
+          this.send({
+            type: PacketType.PUBREL,
+            packetId: id,
+            reasonCode: 0,
+            properties: undefined,
+          });
         } else {
           this.writePublish(entry, id, true);
         }
@@ -858,8 +869,10 @@ export class MqttClient extends Emitter<ClientEvents> {
       }
       // [MQTT-3.2.2-15] never send a packet larger than the broker's Maximum Packet Size.
       if (Number.isFinite(this.brokerMaxPacketSize)) {
-        const size = encodePacket({ ...packet, packetId: packet.qos > 0 ? 1 : 0 }, this.version)
-          .length;
+        const size = encodePacket(
+          { ...packet, packetId: packet.qos > 0 ? 1 : 0 },
+          this.version,
+        ).length;
         if (size > this.brokerMaxPacketSize) return tooLarge(size, this.brokerMaxPacketSize);
       }
     }
@@ -1183,8 +1196,7 @@ export class MqttClient extends Emitter<ClientEvents> {
       qos: packet.qos,
       retain: packet.retain,
       dup: packet.dup,
-      properties:
-        properties === undefined ? undefined : copyProperties(properties),
+      properties: properties === undefined ? undefined : copyProperties(properties),
     };
     this.emit('message', msg);
     let full = false;

@@ -164,7 +164,11 @@ export function resolveOptions(url: string | undefined, options: ClientOptions):
   // An explicit '' is sent as is (v5 and 3.1.1 with clean start let the broker assign one).
   const clientId = options.clientId ?? randomClientId();
   const reconnect =
-    options.reconnect === false ? false : options.reconnect === true ? {} : (options.reconnect ?? {});
+    options.reconnect === false
+      ? false
+      : options.reconnect === true
+        ? {}
+        : (options.reconnect ?? {});
   const username = options.username ?? (u.username ? decodeURIComponent(u.username) : undefined);
   const password =
     toBuffer(options.password) ??

@@ -20,7 +20,11 @@ export interface RequestHost {
   readonly clientId: string;
   readonly protocolVersion: number;
   subscribe(filter: string, options: SubscribeOptions): Promise<SubscribeResult>;
-  publish(topic: string, payload: string | Uint8Array, options: PublishOptions): Promise<PublishResult>;
+  publish(
+    topic: string,
+    payload: string | Uint8Array,
+    options: PublishOptions,
+  ): Promise<PublishResult>;
   on(event: 'message', listener: (msg: Message) => void): unknown;
   on(event: 'close', listener: () => void): unknown;
 }

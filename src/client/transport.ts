@@ -106,7 +106,10 @@ interface BrowserSocket {
   onmessage: ((ev: { data: ArrayBuffer }) => void) | null;
 }
 
-async function openWebSocket(options: ResolvedOptions, events: TransportEvents): Promise<Transport> {
+async function openWebSocket(
+  options: ResolvedOptions,
+  events: TransportEvents,
+): Promise<Transport> {
   const href = options.url.href;
   const Native = (globalThis as { WebSocket?: new (url: string, p: string) => BrowserSocket })
     .WebSocket;

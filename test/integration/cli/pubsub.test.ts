@@ -39,31 +39,38 @@ if (hasMosquitto()) {
     afterEach(() => killAll());
 
     for (const version of ['31', '311', '5']) {
-      test(`-V ${version}: a message sent by either tool reaches either tool (all four combinations)`, T, async () => {
-        const combos: Array<[Tool, Tool]> = [
-          ['petrel', 'petrel'],
-          ['petrel', 'mosquitto'],
-          ['mosquitto', 'petrel'],
-          ['mosquitto', 'mosquitto'],
-        ];
-        await Promise.all(
-          combos.map(async ([pubTool, subTool]) => {
-            const t = topic(`combo-${version}`);
-            const payload = `from ${pubTool} to ${subTool} v${version}`;
-            const subArgs = ['-p', port, '-t', t, '-q', '1', '-C', '1', '-d', '-V', version];
-            const sub = subTool === 'petrel' ? start('petrel', ['sub', ...subArgs]) : start('mosquitto_sub', subArgs);
-            await sub.waitFor('SUBACK');
-            const pubArgs = ['-p', port, '-t', t, '-q', '1', '-m', payload, '-V', version];
-            const pub =
-              pubTool === 'petrel'
-                ? await runTool('petrel', ['pub', ...pubArgs])
-                : await runTool('mosquitto_pub', pubArgs);
-            assert.equal(pub.code, 0, pub.stderr);
-            assert.equal(await sub.exit, 0, sub.stderr());
-            assert.deepEqual(messageLines(sub.stdout()), [payload], `${pubTool} -> ${subTool}`);
-          }),
-        );
-      });
+      test(
+        `-V ${version}: a message sent by either tool reaches either tool (all four combinations)`,
+        T,
+        async () => {
+          const combos: Array<[Tool, Tool]> = [
+            ['petrel', 'petrel'],
+            ['petrel', 'mosquitto'],
+            ['mosquitto', 'petrel'],
+            ['mosquitto', 'mosquitto'],
+          ];
+          await Promise.all(
+            combos.map(async ([pubTool, subTool]) => {
+              const t = topic(`combo-${version}`);
+              const payload = `from ${pubTool} to ${subTool} v${version}`;
+              const subArgs = ['-p', port, '-t', t, '-q', '1', '-C', '1', '-d', '-V', version];
+              const sub =
+                subTool === 'petrel'
+                  ? start('petrel', ['sub', ...subArgs])
+                  : start('mosquitto_sub', subArgs);
+              await sub.waitFor('SUBACK');
+              const pubArgs = ['-p', port, '-t', t, '-q', '1', '-m', payload, '-V', version];
+              const pub =
+                pubTool === 'petrel'
+                  ? await runTool('petrel', ['pub', ...pubArgs])
+                  : await runTool('mosquitto_pub', pubArgs);
+              assert.equal(pub.code, 0, pub.stderr);
+              assert.equal(await sub.exit, 0, sub.stderr());
+              assert.deepEqual(messageLines(sub.stdout()), [payload], `${pubTool} -> ${subTool}`);
+            }),
+          );
+        },
+      );
     }
 
     test('-v, -F and --json print like mosquitto_sub', T, async () => {
@@ -78,74 +85,183 @@ if (hasMosquitto()) {
       }
       const json = await runTool('petrel', ['sub', ...base, '--json']);
       const o = JSON.parse(json.stdout) as Record<string, unknown>;
-      assert.deepEqual(
-        [o.topic, o.payload, o.retain, o.qos, o.payloadlen],
-        [t, 'hello', 1, 0, 5],
-      );
+      assert.deepEqual([o.topic, o.payload, o.retain, o.qos, o.payloadlen], [t, 'hello', 1, 0, 5]);
       await runTool('petrel', ['pub', '-p', port, '-t', t, '-n', '-r']);
     });
 
-    test('pub -l sends one message per line (blank lines as empty messages), -s all of stdin, -f a file', T, async () => {
-      const t = topic('stdin');
-      const sub = start('mosquitto_sub', ['-p', port, '-t', t, '-C', '5', '-d', '-F', '[%p]']);
-      await sub.waitFor('SUBACK');
-      const l = await runTool('petrel', ['pub', '-p', port, '-t', t, '-l', '-q', '1'], 'one\n\nthree\n');
-      assert.equal(l.code, 0, l.stderr);
-      const s = await runTool('petrel', ['pub', '-p', port, '-t', t, '-s'], 'all\nof it');
-      assert.equal(s.code, 0, s.stderr);
-      const dir = mkdtempSync(join(tmpdir(), 'petrel-cli-'));
-      try {
-        writeFileSync(join(dir, 'msg'), 'file body');
-        const f = await runTool('petrel', ['pub', '-p', port, '-t', t, '-f', join(dir, 'msg')]);
-        assert.equal(f.code, 0, f.stderr);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-      assert.equal(await sub.exit, 0);
-      assert.deepEqual(messageLines(sub.stdout()), ['[one]', '[]', '[three]', '[all', 'of it]', '[file body]']);
-    });
+    test(
+      'pub -l sends one message per line (blank lines as empty messages), -s all of stdin, -f a file',
+      T,
+      async () => {
+        const t = topic('stdin');
+        const sub = start('mosquitto_sub', ['-p', port, '-t', t, '-C', '5', '-d', '-F', '[%p]']);
+        await sub.waitFor('SUBACK');
+        const l = await runTool(
+          'petrel',
+          ['pub', '-p', port, '-t', t, '-l', '-q', '1'],
+          'one\n\nthree\n',
+        );
+        assert.equal(l.code, 0, l.stderr);
+        const s = await runTool('petrel', ['pub', '-p', port, '-t', t, '-s'], 'all\nof it');
+        assert.equal(s.code, 0, s.stderr);
+        const dir = mkdtempSync(join(tmpdir(), 'petrel-cli-'));
+        try {
+          writeFileSync(join(dir, 'msg'), 'file body');
+          const f = await runTool('petrel', ['pub', '-p', port, '-t', t, '-f', join(dir, 'msg')]);
+          assert.equal(f.code, 0, f.stderr);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+        assert.equal(await sub.exit, 0);
+        assert.deepEqual(messageLines(sub.stdout()), [
+          '[one]',
+          '[]',
+          '[three]',
+          '[all',
+          'of it]',
+          '[file body]',
+        ]);
+      },
+    );
 
-    test('pub --repeat and -n, sub -T filters out, -L URL carries host, port and topic', T, async () => {
-      const t = topic('repeat');
-      const sub = start('petrel', ['sub', '-L', `mqtt://127.0.0.1:${port}/${t}/#`, '-T', `${t}/skip`, '-C', '4', '-d', '-v']);
-      await sub.waitFor('SUBACK');
-      await runTool('petrel', ['pub', '-p', port, '-t', `${t}/skip`, '-m', 'no']);
-      const r = await runTool('petrel', ['pub', '-L', `mqtt://127.0.0.1:${port}/${t}/a`, '-m', 'x', '--repeat', '3', '--repeat-delay', '0.01']);
-      assert.equal(r.code, 0, r.stderr);
-      await runTool('petrel', ['pub', '-p', port, '-t', `${t}/n`, '-n']);
-      assert.equal(await sub.exit, 0, sub.stderr());
-      assert.deepEqual(messageLines(sub.stdout()), [`${t}/a x`, `${t}/a x`, `${t}/a x`, `${t}/n `]);
-    });
+    test(
+      'pub --repeat and -n, sub -T filters out, -L URL carries host, port and topic',
+      T,
+      async () => {
+        const t = topic('repeat');
+        const sub = start('petrel', [
+          'sub',
+          '-L',
+          `mqtt://127.0.0.1:${port}/${t}/#`,
+          '-T',
+          `${t}/skip`,
+          '-C',
+          '4',
+          '-d',
+          '-v',
+        ]);
+        await sub.waitFor('SUBACK');
+        await runTool('petrel', ['pub', '-p', port, '-t', `${t}/skip`, '-m', 'no']);
+        const r = await runTool('petrel', [
+          'pub',
+          '-L',
+          `mqtt://127.0.0.1:${port}/${t}/a`,
+          '-m',
+          'x',
+          '--repeat',
+          '3',
+          '--repeat-delay',
+          '0.01',
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        await runTool('petrel', ['pub', '-p', port, '-t', `${t}/n`, '-n']);
+        assert.equal(await sub.exit, 0, sub.stderr());
+        assert.deepEqual(messageLines(sub.stdout()), [
+          `${t}/a x`,
+          `${t}/a x`,
+          `${t}/a x`,
+          `${t}/n `,
+        ]);
+      },
+    );
 
-    test('retained messages: -R skips them, --retained-only prints only them, --remove-retained clears them', T, async () => {
-      const t = topic('retained');
-      await runTool('petrel', ['pub', '-p', port, '-t', `${t}/1`, '-m', 'old', '-r']);
-      const onlyRetained = await runTool('petrel', ['sub', '-p', port, '-t', `${t}/#`, '--retained-only', '-W', '1', '-C', '1']);
-      assert.equal(onlyRetained.stdout, 'old\n');
-      const noStale = start('petrel', ['sub', '-p', port, '-t', `${t}/#`, '-R', '-C', '1', '-d']);
-      await noStale.waitFor('SUBACK');
-      await runTool('petrel', ['pub', '-p', port, '-t', `${t}/2`, '-m', 'live']);
-      assert.equal(await noStale.exit, 0);
-      assert.deepEqual(messageLines(noStale.stdout()), ['live']);
-      const removed = await runTool('petrel', ['sub', '-p', port, '-t', `${t}/#`, '--remove-retained', '-W', '0.5']);
-      assert.equal(removed.code, 27);
-      assert.equal(removed.stdout, 'old\n');
-      const after = await runTool('mosquitto_sub', ['-p', port, '-t', `${t}/#`, '-W', '1']);
-      assert.equal(after.stdout, '');
-    });
+    test(
+      'retained messages: -R skips them, --retained-only prints only them, --remove-retained clears them',
+      T,
+      async () => {
+        const t = topic('retained');
+        await runTool('petrel', ['pub', '-p', port, '-t', `${t}/1`, '-m', 'old', '-r']);
+        const onlyRetained = await runTool('petrel', [
+          'sub',
+          '-p',
+          port,
+          '-t',
+          `${t}/#`,
+          '--retained-only',
+          '-W',
+          '1',
+          '-C',
+          '1',
+        ]);
+        assert.equal(onlyRetained.stdout, 'old\n');
+        const noStale = start('petrel', ['sub', '-p', port, '-t', `${t}/#`, '-R', '-C', '1', '-d']);
+        await noStale.waitFor('SUBACK');
+        await runTool('petrel', ['pub', '-p', port, '-t', `${t}/2`, '-m', 'live']);
+        assert.equal(await noStale.exit, 0);
+        assert.deepEqual(messageLines(noStale.stdout()), ['live']);
+        const removed = await runTool('petrel', [
+          'sub',
+          '-p',
+          port,
+          '-t',
+          `${t}/#`,
+          '--remove-retained',
+          '-W',
+          '0.5',
+        ]);
+        assert.equal(removed.code, 27);
+        assert.equal(removed.stdout, 'old\n');
+        const after = await runTool('mosquitto_sub', ['-p', port, '-t', `${t}/#`, '-W', '1']);
+        assert.equal(after.stdout, '');
+      },
+    );
 
-    test('v5 -D properties reach mosquitto_sub; the will fires when petrel sub dies', T, async () => {
-      const t = topic('v5');
-      const sub = start('mosquitto_sub', ['-p', port, '-t', `${t}/#`, '-V', '5', '-C', '2', '-d', '-F', '%t %p %P']);
-      await sub.waitFor('SUBACK');
-      const pub = await runTool('petrel', ['pub', '-p', port, '-V', '5', '-t', `${t}/p`, '-m', 'm', '-D', 'publish', 'user-property', 'k', 'v']);
-      assert.equal(pub.code, 0, pub.stderr);
-      const victim = start('petrel', ['sub', '-p', port, '-t', 'unused', '-d', '--will-topic', `${t}/will`, '--will-payload', 'dead', '--will-qos', '1']);
-      await victim.waitFor('SUBACK');
-      victim.child.kill('SIGKILL');
-      assert.equal(await sub.exit, 0);
-      assert.deepEqual(messageLines(sub.stdout()), [`${t}/p m k:v`, `${t}/will dead `]);
-    });
+    test(
+      'v5 -D properties reach mosquitto_sub; the will fires when petrel sub dies',
+      T,
+      async () => {
+        const t = topic('v5');
+        const sub = start('mosquitto_sub', [
+          '-p',
+          port,
+          '-t',
+          `${t}/#`,
+          '-V',
+          '5',
+          '-C',
+          '2',
+          '-d',
+          '-F',
+          '%t %p %P',
+        ]);
+        await sub.waitFor('SUBACK');
+        const pub = await runTool('petrel', [
+          'pub',
+          '-p',
+          port,
+          '-V',
+          '5',
+          '-t',
+          `${t}/p`,
+          '-m',
+          'm',
+          '-D',
+          'publish',
+          'user-property',
+          'k',
+          'v',
+        ]);
+        assert.equal(pub.code, 0, pub.stderr);
+        const victim = start('petrel', [
+          'sub',
+          '-p',
+          port,
+          '-t',
+          'unused',
+          '-d',
+          '--will-topic',
+          `${t}/will`,
+          '--will-payload',
+          'dead',
+          '--will-qos',
+          '1',
+        ]);
+        await victim.waitFor('SUBACK');
+        victim.child.kill('SIGKILL');
+        assert.equal(await sub.exit, 0);
+        assert.deepEqual(messageLines(sub.stdout()), [`${t}/p m k:v`, `${t}/will dead `]);
+      },
+    );
 
     test('rr: request/response with a responder, and exit 27 without one', T, async () => {
       const service = topic('rr');
@@ -159,12 +275,41 @@ if (hasMosquitto()) {
             properties: p.correlationData ? { correlationData: p.correlationData } : {},
           });
         });
-        const ours = await runTool('petrel', ['rr', '-p', port, '-t', service, '-e', `${service}/reply`, '-m', 'ping']);
+        const ours = await runTool('petrel', [
+          'rr',
+          '-p',
+          port,
+          '-t',
+          service,
+          '-e',
+          `${service}/reply`,
+          '-m',
+          'ping',
+        ]);
         assert.equal(ours.code, 0, ours.stderr);
         assert.equal(ours.stdout, 'pong:ping\n');
-        const theirs = await runTool('mosquitto_rr', ['-p', port, '-t', service, '-e', `${service}/reply2`, '-m', 'ping']);
+        const theirs = await runTool('mosquitto_rr', [
+          '-p',
+          port,
+          '-t',
+          service,
+          '-e',
+          `${service}/reply2`,
+          '-m',
+          'ping',
+        ]);
         assert.equal(theirs.stdout, ours.stdout);
-        const none = await runTool('petrel', ['rr', '-p', port, '-t', topic('nobody'), '-m', 'x', '-W', '0.3']);
+        const none = await runTool('petrel', [
+          'rr',
+          '-p',
+          port,
+          '-t',
+          topic('nobody'),
+          '-m',
+          'x',
+          '-W',
+          '0.3',
+        ]);
         assert.equal(none.code, 27);
         assert.match(none.stderr, /^petrel rr: timed out/);
       } finally {
@@ -193,18 +338,41 @@ if (hasMosquitto()) {
       ['pub', '311', /not authorized/],
       ['sub', '5', /not authorized/],
     ] as const) {
-      test(`${cmd} -V ${version}: a refused connection exits non-zero with one line`, T, async () => {
-        const args = cmd === 'pub' ? ['-m', 'x'] : [];
-        const r = await runTool('petrel', [cmd, '-p', String(broker.port), '-t', 't', '-V', version, ...args]);
-        assert.notEqual(r.code, 0);
-        assert.match(r.stderr, new RegExp(`^petrel ${cmd}: connection refused: `));
-        assert.match(r.stderr, text);
-        assert.equal(r.stderr.split('\n').length, 2);
-      });
+      test(
+        `${cmd} -V ${version}: a refused connection exits non-zero with one line`,
+        T,
+        async () => {
+          const args = cmd === 'pub' ? ['-m', 'x'] : [];
+          const r = await runTool('petrel', [
+            cmd,
+            '-p',
+            String(broker.port),
+            '-t',
+            't',
+            '-V',
+            version,
+            ...args,
+          ]);
+          assert.notEqual(r.code, 0);
+          assert.match(r.stderr, new RegExp(`^petrel ${cmd}: connection refused: `));
+          assert.match(r.stderr, text);
+          assert.equal(r.stderr.split('\n').length, 2);
+        },
+      );
     }
 
     test('an unreachable broker exits non-zero with one line', T, async () => {
-      const r = await runTool('petrel', ['pub', '-p', '1', '-h', '127.0.0.1', '-t', 't', '-m', 'x']);
+      const r = await runTool('petrel', [
+        'pub',
+        '-p',
+        '1',
+        '-h',
+        '127.0.0.1',
+        '-t',
+        't',
+        '-m',
+        'x',
+      ]);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /^petrel pub: cannot connect to 127\.0\.0\.1:1: .*ECONNREFUSED.*\n$/);
     });

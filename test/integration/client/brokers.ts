@@ -55,7 +55,8 @@ function mosquittoKind(): BrokerKind {
       if (settings.receiveMaximum !== undefined) {
         config.push(`max_inflight_messages ${settings.receiveMaximum}`);
       }
-      if (settings.maxKeepAlive !== undefined) config.push(`max_keepalive ${settings.maxKeepAlive}`);
+      if (settings.maxKeepAlive !== undefined)
+        config.push(`max_keepalive ${settings.maxKeepAlive}`);
       if (settings.maxQoS !== undefined) config.push(`max_qos ${settings.maxQoS}`);
       if (settings.retainAvailable === false) config.push('retain_available false');
       if (settings.topicAliasMaximum !== undefined) {

@@ -110,13 +110,17 @@ for (const kind of kinds) {
         const got = nextMessages(sub, 20);
         const pub = await clients.connect(broker.url, { protocolVersion: version });
         const results: Array<Promise<unknown>> = [];
-        for (let i = 0; i < 20; i++) results.push(pub.publish(topic, `m${i}`, { qos: (i % 2) + 1 as 1 | 2 }));
+        for (let i = 0; i < 20; i++)
+          results.push(pub.publish(topic, `m${i}`, { qos: ((i % 2) + 1) as 1 | 2 }));
         await pub.disconnect();
         assert.equal(pub.state, 'closed');
         const settled = await Promise.allSettled(results);
         assert.ok(settled.every((s) => s.status === 'fulfilled'));
         assert.equal((await got).length, 20);
-        await assert.rejects(pub.publish(topic, 'late'), (e: ClientError) => e.code === 'CLIENT_CLOSED');
+        await assert.rejects(
+          pub.publish(topic, 'late'),
+          (e: ClientError) => e.code === 'CLIENT_CLOSED',
+        );
       });
 
       test(`MQTT ${label}: messages() iterates matching messages in order`, async () => {

@@ -110,13 +110,18 @@ describe('client against a scripted broker', () => {
           conn.send(publish('q2', 'exactly', 2, 7, version === 5 ? {} : undefined));
           conn.send(publish('q2', 'exactly', 2, 7, version === 5 ? {} : undefined, true));
         }
-        if (p.type === PacketType.PUBREC && conn.received.filter((r) => r.type === PacketType.PUBREC).length === 2) {
+        if (
+          p.type === PacketType.PUBREC &&
+          conn.received.filter((r) => r.type === PacketType.PUBREC).length === 2
+        ) {
           conn.send({ type: PacketType.PUBREL, packetId: 7, reasonCode: 0, properties: undefined });
           // After the release the same id starts a new message.
           conn.send(publish('q2', 'next', 2, 7, version === 5 ? {} : undefined));
         }
       });
-      const c = clients.track(new MqttClient(fake.url, { reconnect: false, protocolVersion: version }));
+      const c = clients.track(
+        new MqttClient(fake.url, { reconnect: false, protocolVersion: version }),
+      );
       const seen: string[] = [];
       c.on('message', (m) => seen.push(m.payload.toString()));
       await c.connect();
@@ -147,7 +152,13 @@ describe('client against a scripted broker', () => {
         const data = p.properties?.authenticationData?.toString();
         if (data === 'signed:nonce') {
           conn.send(connack({ authenticationMethod: 'TOKEN' }));
-        } else conn.send({ type: PacketType.CONNACK, sessionPresent: false, reasonCode: 0x86, properties: {} });
+        } else
+          conn.send({
+            type: PacketType.CONNACK,
+            sessionPresent: false,
+            reasonCode: 0x86,
+            properties: {},
+          });
       }
     });
     const c = clients.track(
@@ -171,7 +182,12 @@ describe('client against a scripted broker', () => {
     fake = await startFakeBroker((conn, p) => {
       if (p.type !== PacketType.CONNECT) return;
       if (p.protocolVersion === 5) {
-        conn.send({ type: PacketType.CONNACK, sessionPresent: false, reasonCode: 0x84, properties: {} });
+        conn.send({
+          type: PacketType.CONNACK,
+          sessionPresent: false,
+          reasonCode: 0x84,
+          properties: {},
+        });
         conn.close();
       } else conn.send(connack(undefined));
     });

@@ -11,7 +11,7 @@ import { Framer } from '../../../src/codec/framer.js';
 import type { Packet, PublishPacket } from '../../../src/codec/types.js';
 import type { TestBroker } from './brokers.js';
 import { brokerKinds } from './brokers.js';
-import type { Proxy } from './proxy.js';
+import type { Proxy as TcpProxy } from './proxy.js';
 import { startProxy } from './proxy.js';
 import { Clients, nextMessages, once, sleep, uniqueTopic } from './util.js';
 
@@ -44,7 +44,9 @@ for (const kind of kinds) {
     for (const version of [4, 5] as const) {
       test(`v${version}: after a broker restart the client reconnects and resubscribes (session not present)`, async () => {
         const topic = uniqueTopic('resub');
-        const c = clients.track(new MqttClient(broker.url, { protocolVersion: version, reconnect: fast }));
+        const c = clients.track(
+          new MqttClient(broker.url, { protocolVersion: version, reconnect: fast }),
+        );
         await c.connect();
         await c.subscribe(topic, { qos: 1 });
         const offline = once(c, 'offline');
@@ -66,15 +68,21 @@ for (const kind of kinds) {
 
       test(`v${version}: publishes made while offline are queued and sent after reconnecting`, async () => {
         const topic = uniqueTopic('queued');
-        const sub = clients.track(new MqttClient(broker.url, { protocolVersion: version, reconnect: fast }));
-        const c = clients.track(new MqttClient(broker.url, { protocolVersion: version, reconnect: fast }));
+        const sub = clients.track(
+          new MqttClient(broker.url, { protocolVersion: version, reconnect: fast }),
+        );
+        const c = clients.track(
+          new MqttClient(broker.url, { protocolVersion: version, reconnect: fast }),
+        );
         await sub.connect();
         await c.connect();
         await sub.subscribe(topic, { qos: 1 });
         const offline = once(c, 'offline');
         await broker.kill();
         await offline;
-        const results = [0, 1, 2].map((q) => c.publish(topic, `offline-${q}`, { qos: q as 0 | 1 | 2 }));
+        const results = [0, 1, 2].map((q) =>
+          c.publish(topic, `offline-${q}`, { qos: q as 0 | 1 | 2 }),
+        );
         assert.equal(c.queuedMessages, 3);
         const subBack = once(sub, 'connect');
         await broker.start();
@@ -101,14 +109,19 @@ for (const kind of kinds) {
       await offline;
       const topic = uniqueTopic('full');
       const ok = [1, 2, 3].map((i) => c.publish(topic, `m${i}`, { qos: 1 }));
-      const err = (await c.publish(topic, 'm4', { qos: 1 }).catch((e: unknown) => e)) as ClientError;
+      const err = (await c
+        .publish(topic, 'm4', { qos: 1 })
+        .catch((e: unknown) => e)) as ClientError;
       assert.equal(err.code, 'QUEUE_FULL');
       assert.match(err.message, /offline queue full.*3 messages/);
       await c.disconnect({ timeout: 0 });
       await Promise.allSettled(ok);
 
       const d = clients.track(
-        new MqttClient(broker.url, { reconnect: fast, offlineQueue: { maxMessages: 100, maxBytes: 100 } }),
+        new MqttClient(broker.url, {
+          reconnect: fast,
+          offlineQueue: { maxMessages: 100, maxBytes: 100 },
+        }),
       );
       await broker.start();
       await d.connect();
@@ -187,7 +200,7 @@ for (const kind of kinds) {
 
   describe(`client resend with DUP against ${kind.name}`, () => {
     let broker: TestBroker;
-    let proxy: Proxy;
+    let proxy: TcpProxy;
     const clients = new Clients();
     before(async () => {
       broker = await kind.start();
@@ -202,7 +215,9 @@ for (const kind of kinds) {
 
     for (const version of [4, 5] as const) {
       const session =
-        version === 5 ? { properties: { sessionExpiryInterval: 300 } } : ({} as Record<string, never>);
+        version === 5
+          ? { properties: { sessionExpiryInterval: 300 } }
+          : ({} as Record<string, never>);
 
       test(`v${version}: an unacknowledged QoS 1 PUBLISH is resent with DUP and the same id on reconnect [MQTT-3.3.1-1] [MQTT-4.4.0-1]`, async () => {
         proxy = await startProxy(broker.port);
