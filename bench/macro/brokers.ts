@@ -20,7 +20,10 @@ function waitPort(port: number, child: ChildProcess, ms: number): Promise<void> 
   const deadline = Date.now() + ms;
   return new Promise((resolve, reject) => {
     const attempt = (): void => {
-      if (child.exitCode !== null) return reject(new Error(`broker exited (${child.exitCode})`));
+      if (child.exitCode !== null) {
+        reject(new Error(`broker exited (${child.exitCode})`));
+        return;
+      }
       const s = createConnection({ host: '127.0.0.1', port });
       s.once('connect', () => {
         s.destroy();
