@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ProtocolVersion } from '../../../src/codec/constants.js';
+import { decodePacket } from '../../../src/codec/decode.js';
 import { encodePacket } from '../../../src/codec/encode.js';
 import type { Packet } from '../../../src/codec/types.js';
 import { readVarint, varintBytes, varintLength, writeVarint } from '../../../src/codec/varint.js';
@@ -267,6 +268,19 @@ const fixtures: Fixture[] = [
     packet: { type: 14, reasonCode: 4, properties: undefined },
   },
   {
+    name: 'v5 DISCONNECT short form: reason 0 and no properties encode with Remaining Length 0',
+    version: 5,
+    hex: 'e0 00',
+    packet: { type: 14, reasonCode: 0, properties: undefined },
+  },
+  {
+    name: 'v5 DISCONNECT with reason 0 and an empty Property Length is re-encoded in the short form',
+    version: 5,
+    hex: 'e0 02 00 00',
+    packet: { type: 14, reasonCode: 0, properties: undefined },
+    reencoded: 'e0 00',
+  },
+  {
     name: 'v5 AUTH Remaining Length 0 means Success',
     version: 5,
     hex: 'f0 00',
@@ -295,6 +309,20 @@ describe('hand-written fixtures', () => {
       );
     });
   }
+});
+
+describe('zero-copy decoding', () => {
+  test('payload, correlation data and password are views into the frame body', () => {
+    const body = hex('0003 612f62 0a 09 0003 636f72 03 0001 78 7061796c6f6164');
+    const p = decodePacket(0x30, body, 5);
+    assert.ok(p.type === 3);
+    assert.equal(p.payload.buffer, body.buffer);
+    assert.equal(p.payload.toString(), 'payload');
+    assert.equal(p.properties?.correlationData?.buffer, body.buffer);
+    const c = decodePacket(0x10, hex('0004 4d515454 04 c2 0000 0001 63 0001 75 0002 7077'), 4);
+    assert.ok(c.type === 1);
+    assert.equal(c.password?.toString(), 'pw');
+  });
 });
 
 describe('Variable Byte Integer (section 1.5.5)', () => {
