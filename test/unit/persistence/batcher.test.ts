@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { StateImage } from '../../../src/persistence/image.js';
+import { MemoryStore } from '../../../src/persistence/memory.js';
+import { type ChangeRecord, StoreError } from '../../../src/persistence/types.js';
+
+const retained = (topic: string): ChangeRecord => ({
+  kind: 'retain.put',
+  retained: { topic, payload: Buffer.from(topic), qos: 0, properties: undefined, expiresAt: undefined },
+});
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('group commit (Batcher through MemoryStore)', () => {
+  it('all writes of one event-loop turn go into one commit', async () => {
+    const batches: number[] = [];
+    const s = new MemoryStore({
+      durability: 'sync',
+      beforeCommit: (records) => {
+        batches.push(records.length);
+      },
+    });
+    await s.open();
+    for (let i = 0; i < 100; i++) s.write(retained(`t/${i}`));
+    await s.flush();
+    s.write(retained('next'));
+    await s.flush();
+    assert.deepEqual(batches, [100, 1]);
+    await s.close();
+  });
+
+  it('writes made while a commit is in flight form the next batch', async () => {
+    const batches: string[][] = [];
+    let release: (() => void) | undefined;
+    const s = new MemoryStore({
+      durability: 'sync',
+      beforeCommit: async (records) => {
+        batches.push(records.map((r) => (r.kind === 'retain.put' ? r.retained.topic : '')));
+        if (batches.length === 1) await new Promise<void>((r) => { release = r; });
+      },
+    });
+    await s.open();
+    const first = s.write(retained('a'));
+    await turn();
+    await turn();
+    // The first commit is blocked: these three turns accumulate into one batch.
+    s.write(retained('b'));
+    await turn();
+    s.write(retained('c'));
+    await turn();
+    const last = s.write(retained('d'));
+    assert.ok(last > first);
+    release?.();
+    await s.whenDurable(last);
+    assert.deepEqual(batches, [['a'], ['b', 'c', 'd']]);
+    await s.close();
+  });
+
+  it('a failed commit rejects its waiters, reports onError, marks the store unhealthy and retries', async () => {
+    let failures = 2;
+    const image = new StateImage();
+    const s = new MemoryStore({
+      durability: 'sync',
+      image,
+      beforeCommit: () => {
+        if (failures > 0) {
+          failures--;
+          throw new Error('ENOSPC: no space left on device');
+        }
+      },
+    });
+    await s.open();
+    const errors: StoreError[] = [];
+    const durable: number[] = [];
+    s.onError((err) => errors.push(err));
+    s.onDurable((seq) => durable.push(seq));
+    const seq = s.write(retained('x'));
+    await assert.rejects(s.whenDurable(seq), (e: unknown) => e instanceof StoreError && e.code === 'WRITE');
+    assert.equal(s.healthy, false);
+    assert.match(errors[0]?.message ?? '', /ENOSPC/);
+    // The failed records are retried on their own; nothing new needs to be written.
+    const later = s.write(retained('y'));
+    await s.whenDurable(later).catch(() => s.whenDurable(later + 1));
+    await s.flush();
+    assert.equal(s.healthy, true);
+    assert.equal(errors.length, 2);
+    assert.deepEqual([...image.retained.keys()].sort(), ['x', 'y'], 'nothing was lost once writes succeed');
+    assert.ok(durable.length >= 1);
+    await s.close();
+  });
+
+  it('batched mode waits for the interval before committing', async () => {
+    const commits: number[] = [];
+    const s = new MemoryStore({
+      durability: 'batched',
+      intervalMs: 50,
+      beforeCommit: () => {
+        commits.push(Date.now());
+      },
+    });
+    await s.open();
+    const t0 = Date.now();
+    const seq = s.write(retained('a'));
+    s.write(retained('b'));
+    await turn();
+    assert.equal(commits.length, 0, 'not committed at the end of the turn');
+    await s.whenDurable(seq);
+    assert.equal(commits.length, 1);
+    assert.ok((commits[0] ?? 0) - t0 >= 40, 'committed after about the interval');
+    await s.close();
+  });
+
+  it('close() flushes pending writes and refuses new ones', async () => {
+    const image = new StateImage();
+    const s = new MemoryStore({ durability: 'batched', intervalMs: 10_000, image });
+    await s.open();
+    s.write(retained('pending'));
+    await s.close();
+    assert.ok(image.retained.has('pending'));
+    assert.throws(() => s.write(retained('late')), (e: unknown) => e instanceof StoreError && e.code === 'CLOSED');
+  });
+});
