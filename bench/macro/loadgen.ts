@@ -267,10 +267,14 @@ export async function runLoad(
     await sleep(300);
     for (const c of [...pubs, ...subs]) c.socket.end(DISCONNECT);
     await sleep(100);
+    const published = sent.reduce((a, b) => a + b, 0);
+    if (delivered > published * s.subscribers) {
+      throw new Error(`${delivered} deliveries for ${published} messages: duplicates`);
+    }
     return {
       rate: ((d1 - d0) * 1000) / (t1 - t0),
       delivered: d1,
-      published: sent.reduce((a, b) => a + b, 0),
+      published,
       lost: lostBy.reduce((a, b) => a + b, 0),
     };
   } finally {
