@@ -23,11 +23,15 @@ export interface MosquittoOptions {
   persistence?: boolean;
   /** Allow clients without user name (default true). */
   anonymous?: boolean;
+  /** Also open TLS listeners (`tlsPort`, and `wssPort` with `websockets`). */
+  tls?: { certfile: string; keyfile: string; cafile?: string; requireCertificate?: boolean };
 }
 
 export interface MosquittoHandle {
   readonly port: number;
   readonly wsPort: number | undefined;
+  readonly tlsPort: number | undefined;
+  readonly wssPort: number | undefined;
   /** `mqtt://127.0.0.1:<port>` */
   readonly url: string;
   readonly pid: number | undefined;
@@ -92,9 +96,25 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     `listener ${port} 127.0.0.1`,
   ];
   if (wsPort !== undefined) lines.push(`listener ${wsPort} 127.0.0.1`, 'protocol websockets');
+  const tls = options.tls;
+  const tlsPort = tls !== undefined ? await freePort() : undefined;
+  const wssPort = tls !== undefined && options.websockets ? await freePort() : undefined;
+  const tlsLines = (): string[] => {
+    if (tls === undefined) return [];
+    const l = [`certfile ${tls.certfile}`, `keyfile ${tls.keyfile}`];
+    if (tls.cafile !== undefined) l.push(`cafile ${tls.cafile}`);
+    if (tls.requireCertificate) l.push('require_certificate true');
+    return l;
+  };
+  if (tlsPort !== undefined) lines.push(`listener ${tlsPort} 127.0.0.1`, ...tlsLines());
+  if (wssPort !== undefined) {
+    lines.push(`listener ${wssPort} 127.0.0.1`, 'protocol websockets', ...tlsLines());
+  }
   if (options.persistence) {
     lines.push('persistence true', `persistence_location ${dir}/`, 'autosave_interval 0');
   }
+  // Started as root, Mosquitto drops to user 'mosquitto', which cannot read our 0700 temp dirs.
+  if (process.getuid?.() === 0) lines.push('user root');
   lines.push(...(options.config ?? []));
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(conf, `${lines.join('\n')}\n`);
@@ -109,7 +129,9 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     });
     try {
       await waitForPort(port, child, Date.now() + 5000);
-      if (wsPort !== undefined) await waitForPort(wsPort, child, Date.now() + 5000);
+      for (const p of [wsPort, tlsPort, wssPort]) {
+        if (p !== undefined) await waitForPort(p, child, Date.now() + 5000);
+      }
     } catch (err) {
       child.kill('SIGKILL');
       throw new Error(`${(err as Error).message}\n${stderr}`);
@@ -128,6 +150,8 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   return {
     port,
     wsPort,
+    tlsPort,
+    wssPort,
     url: `mqtt://127.0.0.1:${port}`,
     get pid() {
       return child.pid;
