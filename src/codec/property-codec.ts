@@ -3,7 +3,7 @@ import { PROPERTY_BY_ID, PROPERTY_BY_NAME, PropertyType } from './properties.js'
 import type { Reader } from './reader.js';
 import { ReasonCode } from './reason-codes.js';
 import type { Properties } from './types.js';
-import { utf8Length, writeUtf8 } from './utf8.js';
+import { utf8Length, writeUtf8Checked } from './utf8.js';
 import { varintLength, writeVarint } from './varint.js';
 import { writeBinary, writeU16, writeU32 } from './writer.js';
 
@@ -301,7 +301,7 @@ export function writeProperties(
         break;
       case PropertyType.Utf8String:
         buf[pos] = info.id;
-        pos = writeUtf8(buf, pos + 1, v as string, utf8Length(v as string));
+        pos = writeUtf8Checked(buf, pos + 1, v as string);
         break;
       case PropertyType.BinaryData:
         buf[pos] = info.id;
@@ -310,8 +310,8 @@ export function writeProperties(
       case PropertyType.Utf8StringPair:
         for (const [k, val] of v as Array<[string, string]>) {
           buf[pos] = info.id;
-          pos = writeUtf8(buf, pos + 1, k, utf8Length(k));
-          pos = writeUtf8(buf, pos, val, utf8Length(val));
+          pos = writeUtf8Checked(buf, pos + 1, k);
+          pos = writeUtf8Checked(buf, pos, val);
         }
         break;
     }

@@ -160,3 +160,29 @@ export function writeUtf8(buf: Buffer, pos: number, str: string, byteLength: num
   }
   return pos + byteLength;
 }
+
+/**
+ * Writes a string whose validity and length were already checked by {@link utf8Length} in the
+ * length pass, without computing its byte length again: short ASCII strings are copied in JS,
+ * anything else goes through one native `utf8Write`. Returns the position after the string.
+ */
+export function writeUtf8Checked(buf: Buffer, pos: number, str: string): number {
+  const n = str.length;
+  if (n <= SHORT_ENCODE) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = str.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[pos + 2 + i] = c;
+    }
+    if (i === n) {
+      buf[pos] = 0;
+      buf[pos + 1] = n;
+      return pos + 2 + n;
+    }
+  }
+  const len = (buf as unknown as FastSlices).utf8Write(str, pos + 2, buf.length - pos - 2);
+  buf[pos] = len >>> 8;
+  buf[pos + 1] = len & 0xff;
+  return pos + 2 + len;
+}
