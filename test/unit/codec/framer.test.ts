@@ -107,6 +107,15 @@ describe('Framer', () => {
     );
   });
 
+  test('a huge announced length allocates nothing until its bytes arrive', () => {
+    const f = new Framer(() => assert.fail('no frame expected'));
+    const before = process.memoryUsage().arrayBuffers;
+    // Remaining Length 200,000,000 (under the default limit), then only 10 body bytes.
+    f.push(bytes(0x30, [0x80, 0x84, 0xaf, 0x5f], Buffer.alloc(10)));
+    assert.equal(f.buffered, 1 + 4 + 10);
+    assert.ok(process.memoryUsage().arrayBuffers - before < 1_000_000);
+  });
+
   test('maxPacketSize counts the whole packet (fixed header included) and is mutable', () => {
     const ok = frameAll([pkt(0x30, str3(), Buffer.alloc(5))], 10);
     assert.equal(ok.length, 1);
