@@ -363,11 +363,14 @@ describe('CONNACK', () => {
 });
 
 describe('acknowledgements', () => {
-  test('[MQTT-2.3.1-1] [MQTT-2.2.1-3] a packet identifier of 0 is rejected in acks, SUBACK and UNSUBACK', () => {
+  test('[MQTT-2.3.1-1] [MQTT-2.2.1-3] a packet identifier of 0 is rejected in acks, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK', () => {
     for (const v of BOTH) {
       for (const h of [0x40, 0x50, 0x62, 0x70])
         rejects(pkt(h, 0, 0), v, 'PACKET_ID_ZERO', PROTOCOL);
       rejects(pkt(0x90, 0, 0, v === 5 ? [0] : [], 0), v, 'PACKET_ID_ZERO');
+      rejects(pkt(0xb0, 0, 0, v === 5 ? [0, 0] : []), v, 'PACKET_ID_ZERO');
+      rejects(pkt(0x82, 0, 0, v === 5 ? [0] : [], str('a'), 0), v, 'PACKET_ID_ZERO', PROTOCOL);
+      rejects(pkt(0xa2, 0, 0, v === 5 ? [0] : [], str('a')), v, 'PACKET_ID_ZERO', PROTOCOL);
     }
   });
 
