@@ -5,7 +5,6 @@ import {
   type DurabilityMode,
   type Snapshot,
   type Store,
-  StoreError,
   type StoredIncoming,
   type StoredMessage,
   type StoredQueueEntry,
@@ -13,6 +12,7 @@ import {
   type StoredSession,
   type StoredSubscription,
   type StoredWill,
+  StoreError,
 } from './types.js';
 
 /** What a store under test provides to {@link storeConformance}. */
@@ -75,13 +75,13 @@ export function storeConformance(
     await s.whenDurable(seq);
   }
 
-  describe(options.name ?? 'Store conformance', () => {
+  void describe(options.name ?? 'Store conformance', () => {
     after(async () => {
       for (const s of open) await s.close().catch(() => undefined);
       for (const f of fixtures) await f.destroy();
     });
 
-    it('a new store loads an empty snapshot', async () => {
+    void it('a new store loads an empty snapshot', async () => {
       const s = await start(await fixture());
       const snap = await s.load();
       assert.deepEqual(snap, emptySnapshot());
@@ -89,7 +89,7 @@ export function storeConformance(
       assert.equal(s.healthy, true);
     });
 
-    it('every record kind round-trips through a restart', async () => {
+    void it('every record kind round-trips through a restart', async () => {
       const f = await fixture();
       const s = await start(f);
       await s.load();
@@ -100,7 +100,10 @@ export function storeConformance(
         [...snap.sessions].sort((a, b) => (a.clientId < b.clientId ? -1 : 1)),
         [session('c1'), session('c2', 4)],
       );
-      assert.deepEqual(sortSubs(snap.subscriptions), sortSubs([sub('c1', 'a/+'), sub('c1', '$share/g/b/#', 7)]));
+      assert.deepEqual(
+        sortSubs(snap.subscriptions),
+        sortSubs([sub('c1', 'a/+'), sub('c1', '$share/g/b/#', 7)]),
+      );
       assert.deepEqual(sortById(snap.messages), [message(1), message(2)]);
       assert.deepEqual(snap.queue, [
         entry('c1', 1, 1, 'awaitingPuback', 11),
@@ -113,7 +116,7 @@ export function storeConformance(
       assert.ok(snap.lastCommitAt !== undefined && snap.lastCommitAt >= before);
     });
 
-    it('writes of one turn share a batch; batches become durable in order, once each', async () => {
+    void it('writes of one turn share a batch; batches become durable in order, once each', async () => {
       const s = await start(await fixture());
       await s.load();
       const seen: number[] = [];
@@ -132,13 +135,16 @@ export function storeConformance(
       await s.whenDurable(a);
     });
 
-    it('put replaces by key, delete removes, deleting a missing key is a no-op', async () => {
+    void it('put replaces by key, delete removes, deleting a missing key is a no-op', async () => {
       const f = await fixture();
       const s = await start(f);
       await s.load();
       await writeAll(s, [
         { kind: 'session.put', session: session('c1') },
-        { kind: 'session.put', session: { ...session('c1'), disconnectedAt: 1234, expiryInterval: 60 } },
+        {
+          kind: 'session.put',
+          session: { ...session('c1'), disconnectedAt: 1234, expiryInterval: 60 },
+        },
         { kind: 'sub.put', sub: sub('c1', 'a') },
         { kind: 'sub.put', sub: { ...sub('c1', 'a'), qos: 2 } },
         { kind: 'sub.put', sub: sub('c1', 'b') },
@@ -160,14 +166,16 @@ export function storeConformance(
         { kind: 'session.delete', clientId: 'nobody' },
       ]);
       const { snap } = await restart(f, s);
-      assert.deepEqual(snap.sessions, [{ ...session('c1'), disconnectedAt: 1234, expiryInterval: 60 }]);
+      assert.deepEqual(snap.sessions, [
+        { ...session('c1'), disconnectedAt: 1234, expiryInterval: 60 },
+      ]);
       assert.deepEqual(snap.subscriptions, [{ ...sub('c1', 'a'), qos: 2 }]);
       assert.deepEqual(snap.retained, [{ ...retained('t'), payload: Buffer.from('new') }]);
       assert.deepEqual(snap.wills, [{ ...will('c1'), dueAt: 99_000 }]);
       assert.deepEqual(snap.incoming, [incoming('c1', 4, undefined)]);
     });
 
-    it('queue.update changes state and packet id; an update of a missing entry is ignored', async () => {
+    void it('queue.update changes state and packet id; an update of a missing entry is ignored', async () => {
       const f = await fixture();
       const s = await start(f);
       await s.load();
@@ -188,12 +196,19 @@ export function storeConformance(
       assert.deepEqual(r.snap.messages, [], 'the message itself was released after PUBREC');
     });
 
-    it('the queue loads grouped by client, in numeric seq order', async () => {
+    void it('the queue loads grouped by client, in numeric seq order', async () => {
       const f = await fixture();
       const s = await start(f);
       await s.load();
       const records: ChangeRecord[] = [{ kind: 'msg.put', msg: message(1) }];
-      for (const [c, q] of [['b', 10], ['a', 2], ['b', 2], ['a', 10], ['a', 1], ['ab', 3]] as const) {
+      for (const [c, q] of [
+        ['b', 10],
+        ['a', 2],
+        ['b', 2],
+        ['a', 10],
+        ['a', 1],
+        ['ab', 3],
+      ] as const) {
         records.push({ kind: 'queue.put', entry: entry(c, q, 1, 'queued', 0) });
       }
       await writeAll(s, records);
@@ -210,7 +225,7 @@ export function storeConformance(
       assert.deepEqual(byClient.get('ab'), [3]);
     });
 
-    it('session.delete cascades to subscriptions, queue, incoming and will of that client only', async () => {
+    void it('session.delete cascades to subscriptions, queue, incoming and will of that client only', async () => {
       const f = await fixture();
       const s = await start(f);
       await s.load();
@@ -224,10 +239,7 @@ export function storeConformance(
         { kind: 'session.delete', clientId: 'c1' },
       ]);
       const { snap } = await restart(f, s);
-      assert.deepEqual(
-        snap.sessions.map((x) => x.clientId).sort(),
-        ['c', 'c2'],
-      );
+      assert.deepEqual(snap.sessions.map((x) => x.clientId).sort(), ['c', 'c2']);
       assert.deepEqual(snap.subscriptions, [sub('c', 'prefix/ok')]);
       assert.deepEqual(snap.queue, [entry('c2', 1, 1, 'queued', 0)]);
       assert.deepEqual(snap.incoming, []);
@@ -236,7 +248,7 @@ export function storeConformance(
       assert.deepEqual(snap.messages, [message(1)], 'message 2 lost its last reference');
     });
 
-    it('a message is stored once for all queues and kept while referenced', async () => {
+    void it('a message is stored once for all queues and kept while referenced', async () => {
       const f = await fixture();
       const s = await start(f);
       await s.load();
@@ -262,7 +274,7 @@ export function storeConformance(
       assert.deepEqual(r.snap.messages, []);
     });
 
-    it('expiry data round-trips: session expiry, disconnect time, message expiry, will delay', async () => {
+    void it('expiry data round-trips: session expiry, disconnect time, message expiry, will delay', async () => {
       const f = await fixture();
       const s = await start(f);
       await s.load();
@@ -290,7 +302,7 @@ export function storeConformance(
       assert.deepEqual(snap.retained, [ret]);
     });
 
-    it('payloads are binary-exact, including empty and large ones', async () => {
+    void it('payloads are binary-exact, including empty and large ones', async () => {
       const f = await fixture();
       const s = await start(f);
       await s.load();
@@ -314,7 +326,7 @@ export function storeConformance(
       );
     });
 
-    it('long client ids, topics and filters (beyond key limits) round-trip and cascade', async () => {
+    void it('long client ids, topics and filters (beyond key limits) round-trip and cascade', async () => {
       const f = await fixture();
       const s = await start(f);
       await s.load();
@@ -353,7 +365,7 @@ export function storeConformance(
       assert.ok(r.snap.subscriptions[0]?.filter === `${longTopic}/+`);
     });
 
-    it('close() commits what was written but not yet flushed', async () => {
+    void it('close() commits what was written but not yet flushed', async () => {
       const f = await fixture();
       const s = await start(f);
       await s.load();
@@ -362,7 +374,7 @@ export function storeConformance(
       assert.deepEqual(snap.retained, [retained('pending')]);
     });
 
-    it('flush() makes everything written so far durable', async () => {
+    void it('flush() makes everything written so far durable', async () => {
       const f = await fixture();
       const s = await start(f, durability === 'none' ? 'none' : 'batched');
       await s.load();
@@ -374,7 +386,7 @@ export function storeConformance(
       assert.deepEqual(snap.retained, [retained('b')]);
     });
 
-    it('batched mode commits on its own within the interval', async () => {
+    void it('batched mode commits on its own within the interval', async () => {
       const f = await fixture();
       const s = await start(f, durability === 'none' ? 'none' : 'batched');
       await s.load();
@@ -383,7 +395,7 @@ export function storeConformance(
       assert.ok(s.durableSeq >= seq);
     });
 
-    it('writing after close() throws a CLOSED StoreError', async () => {
+    void it('writing after close() throws a CLOSED StoreError', async () => {
       const s = await start(await fixture());
       await s.load();
       await s.close();
@@ -394,7 +406,7 @@ export function storeConformance(
       await s.close(); // idempotent
     });
 
-    it('many batches in a row stay consistent (group commit under load)', async () => {
+    void it('many batches in a row stay consistent (group commit under load)', async () => {
       const f = await fixture();
       const s = await start(f);
       await s.load();
@@ -505,7 +517,11 @@ function entry(
   };
 }
 
-function incoming(clientId: string, packetId: number, messageId: number | undefined): StoredIncoming {
+function incoming(
+  clientId: string,
+  packetId: number,
+  messageId: number | undefined,
+): StoredIncoming {
   return { clientId, packetId, messageId };
 }
 

@@ -1,3 +1,4 @@
 /** The embedded LMDB store. */
-export { LmdbStore, type LmdbStoreOptions } from './store.js';
+
 export { FORMAT_VERSION } from './format.js';
+export { LmdbStore, type LmdbStoreOptions } from './store.js';

@@ -11,9 +11,7 @@ const OFF_LAST_PG = 144;
 const OFF_TXNID = 152;
 
 /** Result of {@link quickCheck}. */
-export type QuickCheck =
-  | { ok: true; empty: boolean }
-  | { ok: false; reason: string };
+export type QuickCheck = { ok: true; empty: boolean } | { ok: false; reason: string };
 
 /**
  * Checks the LMDB meta pages without mapping the file: magic numbers, page size, and that the
@@ -55,7 +53,10 @@ export function quickCheck(file: string): QuickCheck {
     const lastPg = Number(best.readBigUInt64LE(OFF_LAST_PG));
     const need = (lastPg + 1) * psize;
     if (size < need) {
-      return { ok: false, reason: `file is ${size} bytes but its meta page needs ${need} (truncated)` };
+      return {
+        ok: false,
+        reason: `file is ${size} bytes but its meta page needs ${need} (truncated)`,
+      };
     }
     return { ok: true, empty: false };
   } finally {
@@ -72,7 +73,11 @@ export type ProbeResult =
  * Reads every entry of every table in a child process. A damaged LMDB file can make the reader
  * fault or loop instead of throwing; in a child that costs the child, not the broker.
  */
-export function probe(dir: string, tables: readonly string[], timeoutMs = 30_000): Promise<ProbeResult> {
+export function probe(
+  dir: string,
+  tables: readonly string[],
+  timeoutMs = 30_000,
+): Promise<ProbeResult> {
   const script = fileURLToPath(new URL('./probe.js', import.meta.url));
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [script, dir, ...tables], {

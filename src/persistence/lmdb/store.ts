@@ -374,7 +374,10 @@ export class LmdbStore implements Store {
         void this.table('queue').remove(numKey(r.clientId, r.seq));
         break;
       case 'incoming.put':
-        void this.table('incoming').put(numKey(r.incoming.clientId, r.incoming.packetId), r.incoming);
+        void this.table('incoming').put(
+          numKey(r.incoming.clientId, r.incoming.packetId),
+          r.incoming,
+        );
         break;
       case 'incoming.delete':
         void this.table('incoming').remove(numKey(r.clientId, r.packetId));

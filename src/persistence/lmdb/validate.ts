@@ -27,8 +27,7 @@ function rec(v: unknown): Rec | undefined {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Rec) : undefined;
 }
 const isStr = (v: unknown): v is string => typeof v === 'string';
-const isUint = (v: unknown): v is number =>
-  typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isUint = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 const isQos = (v: unknown): v is 0 | 1 | 2 => v === 0 || v === 1 || v === 2;
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const optUint = (v: unknown): v is number | undefined => v === undefined || isUint(v);

@@ -4,7 +4,14 @@ import assert from 'node:assert/strict';
 import { stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { delay, nextPublishOf, publishOf, RawClient, subOf, subscribeRaw } from '../../helpers/broker.js';
+import {
+  delay,
+  nextPublishOf,
+  publishOf,
+  RawClient,
+  subOf,
+  subscribeRaw,
+} from '../../helpers/broker.js';
 import {
   connectPersistent,
   drain,
@@ -28,7 +35,12 @@ after(async () => {
 });
 
 /** Publishes QoS 1 messages one by one, each awaiting a success PUBACK (0x00, or 0x10 no subscribers). */
-async function publishAcked(c: RawClient, topic: string, payloads: string[], firstId = 1): Promise<void> {
+async function publishAcked(
+  c: RawClient,
+  topic: string,
+  payloads: string[],
+  firstId = 1,
+): Promise<void> {
   let id = firstId;
   for (const text of payloads) {
     c.send(publishOf(topic, text, 1, id));
@@ -58,7 +70,8 @@ describe('crash tests: SIGKILL after acknowledgement, restart on the same LMDB d
     const again = await connectPersistent(b.port, 'sub-q1');
     assert.equal(again.sessionPresent, true, 'the session survived the crash');
     const got = await drain(again.client);
-    for (const p of payloads) assert.ok(got.includes(p), `PUBACKed ${p} was delivered after restart`);
+    for (const p of payloads)
+      assert.ok(got.includes(p), `PUBACKed ${p} was delivered after restart`);
     again.client.destroy();
     await kill(b.child);
   });
@@ -162,7 +175,11 @@ describe('crash tests: SIGKILL after acknowledgement, restart on the same LMDB d
     b = await mustStart(dir);
     await delay(Math.max(0, disconnectedAt + 1600 - Date.now()));
     const s1 = await connectPersistent(b.port, 'short-lived', 1);
-    assert.equal(s1.sessionPresent, false, 'the 1 s session expired while the broker was down/restarting');
+    assert.equal(
+      s1.sessionPresent,
+      false,
+      'the 1 s session expired while the broker was down/restarting',
+    );
     const s2 = await connectPersistent(b.port, 'long-lived', 300);
     assert.equal(s2.sessionPresent, true, 'the 300 s session is still there');
     s1.client.destroy();

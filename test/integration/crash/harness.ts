@@ -4,8 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RawClient } from '../../helpers/broker.js';
 import type { Packet } from '../../../src/codec/types.js';
+import { RawClient } from '../../helpers/broker.js';
 
 const CHILD = fileURLToPath(new URL('./broker-child.js', import.meta.url));
 
@@ -43,7 +43,11 @@ export function startChild(dir: string, mode?: 'reset'): Promise<Started> {
       out += d;
       const nl = out.indexOf('\n');
       if (nl < 0) return;
-      const line = JSON.parse(out.slice(0, nl)) as { port?: number; error?: string; message?: string };
+      const line = JSON.parse(out.slice(0, nl)) as {
+        port?: number;
+        error?: string;
+        message?: string;
+      };
       if (line.port !== undefined) {
         clearTimeout(timer);
         resolve({ ok: true, port: line.port, child, stderr: () => err });
@@ -110,7 +114,8 @@ export async function connectPersistent(
     clean,
     properties: { sessionExpiryInterval: expiry },
   });
-  if (connack.reasonCode !== 0) throw new Error(`CONNACK refused: 0x${connack.reasonCode.toString(16)}`);
+  if (connack.reasonCode !== 0)
+    throw new Error(`CONNACK refused: 0x${connack.reasonCode.toString(16)}`);
   return { client, sessionPresent: connack.sessionPresent };
 }
 
@@ -126,8 +131,10 @@ export async function drain(c: RawClient, quietMs = 400): Promise<string[]> {
     }
     if (p.type === 3) {
       got.push(p.payload.toString());
-      if (p.qos === 1) c.send({ type: 4, packetId: p.packetId, reasonCode: 0, properties: undefined });
-      if (p.qos === 2) c.send({ type: 5, packetId: p.packetId, reasonCode: 0, properties: undefined });
+      if (p.qos === 1)
+        c.send({ type: 4, packetId: p.packetId, reasonCode: 0, properties: undefined });
+      if (p.qos === 2)
+        c.send({ type: 5, packetId: p.packetId, reasonCode: 0, properties: undefined });
     } else if (p.type === 6) {
       c.send({ type: 7, packetId: p.packetId, reasonCode: 0, properties: undefined });
     }

@@ -6,7 +6,13 @@ import { type ChangeRecord, StoreError } from '../../../src/persistence/types.js
 
 const retained = (topic: string): ChangeRecord => ({
   kind: 'retain.put',
-  retained: { topic, payload: Buffer.from(topic), qos: 0, properties: undefined, expiresAt: undefined },
+  retained: {
+    topic,
+    payload: Buffer.from(topic),
+    qos: 0,
+    properties: undefined,
+    expiresAt: undefined,
+  },
 });
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -36,7 +42,10 @@ describe('group commit (Batcher through MemoryStore)', () => {
       durability: 'sync',
       beforeCommit: async (records) => {
         batches.push(records.map((r) => (r.kind === 'retain.put' ? r.retained.topic : '')));
-        if (batches.length === 1) await new Promise<void>((r) => { release = r; });
+        if (batches.length === 1)
+          await new Promise<void>((r) => {
+            release = r;
+          });
       },
     });
     await s.open();
@@ -75,7 +84,10 @@ describe('group commit (Batcher through MemoryStore)', () => {
     s.onError((err) => errors.push(err));
     s.onDurable((seq) => durable.push(seq));
     const seq = s.write(retained('x'));
-    await assert.rejects(s.whenDurable(seq), (e: unknown) => e instanceof StoreError && e.code === 'WRITE');
+    await assert.rejects(
+      s.whenDurable(seq),
+      (e: unknown) => e instanceof StoreError && e.code === 'WRITE',
+    );
     assert.equal(s.healthy, false);
     assert.match(errors[0]?.message ?? '', /ENOSPC/);
     // The failed records are retried on their own; nothing new needs to be written.
@@ -84,7 +96,11 @@ describe('group commit (Batcher through MemoryStore)', () => {
     await s.flush();
     assert.equal(s.healthy, true);
     assert.equal(errors.length, 2);
-    assert.deepEqual([...image.retained.keys()].sort(), ['x', 'y'], 'nothing was lost once writes succeed');
+    assert.deepEqual(
+      [...image.retained.keys()].sort(),
+      ['x', 'y'],
+      'nothing was lost once writes succeed',
+    );
     assert.ok(durable.length >= 1);
     await s.close();
   });
@@ -117,6 +133,9 @@ describe('group commit (Batcher through MemoryStore)', () => {
     s.write(retained('pending'));
     await s.close();
     assert.ok(image.retained.has('pending'));
-    assert.throws(() => s.write(retained('late')), (e: unknown) => e instanceof StoreError && e.code === 'CLOSED');
+    assert.throws(
+      () => s.write(retained('late')),
+      (e: unknown) => e instanceof StoreError && e.code === 'CLOSED',
+    );
   });
 });

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { open as openLmdb } from 'lmdb';
-import { LmdbStore, type LmdbStoreOptions } from '../../../src/persistence/lmdb/index.js';
 import { FORMAT_VERSION } from '../../../src/persistence/lmdb/format.js';
+import { LmdbStore, type LmdbStoreOptions } from '../../../src/persistence/lmdb/index.js';
 import { type ChangeRecord, StoreError, type StoreLogger } from '../../../src/persistence/types.js';
 
 const bases: string[] = [];
@@ -142,7 +142,10 @@ describe('LmdbStore', () => {
     s.write(retained('fresh'));
     await s.close();
     const again = await opened(dir);
-    assert.deepEqual((await again.load()).retained.map((r) => r.topic), ['fresh']);
+    assert.deepEqual(
+      (await again.load()).retained.map((r) => r.topic),
+      ['fresh'],
+    );
     await again.close();
   });
 
@@ -181,7 +184,7 @@ describe('LmdbStore', () => {
     assert.deepEqual(snap.retained.map((r) => r.topic).sort(), ['fill/0', 'fill/1']);
     const line = log.lines.find((l) => l.level === 'error');
     assert.match(line?.msg ?? '', /dropped unreadable records/);
-    assert.deepEqual((line?.obj as { dropped?: unknown }).dropped, { retained: 1 });
+    assert.deepEqual((line?.obj as { dropped?: unknown } | undefined)?.dropped, { retained: 1 });
     await s.close();
   });
 
@@ -253,7 +256,13 @@ describe('LmdbStore', () => {
     circular.self = circular;
     const bad = {
       kind: 'retain.put',
-      retained: { topic: 'bad', payload: Buffer.alloc(1), qos: 0, properties: circular, expiresAt: undefined },
+      retained: {
+        topic: 'bad',
+        payload: Buffer.alloc(1),
+        qos: 0,
+        properties: circular,
+        expiresAt: undefined,
+      },
     } as unknown as ChangeRecord;
     const seq = s.write(bad);
     await assert.rejects(s.whenDurable(seq), isCode('WRITE'));
