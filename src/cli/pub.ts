@@ -143,6 +143,8 @@ export async function run(argv: string[]): Promise<number> {
       const rl = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
       for await (const line of rl) {
         const p = client.publish(t, line, options);
+        // Handled here so an early failure is not an unhandled rejection; Promise.all reports it.
+        p.catch(() => undefined);
         pending.push(p);
         // Wait for acknowledgement in batches so a long stream does not pile up in memory.
         if (pending.length >= 100) await Promise.all(pending.splice(0));

@@ -520,15 +520,19 @@ export class MqttClient extends Emitter<ClientEvents> {
         },
         onClose: (err) => this.onTransportClose(conn, err),
       });
+      // If the attempt is abandoned (timeout, disconnect) while the transport is still opening,
+      // close it whenever it arrives; a late failure is already reported.
+      transportPromise.then(
+        (t) => {
+          if (!conn.open) t.destroy();
+        },
+        () => undefined,
+      );
       const transport = await Promise.race([
         transportPromise,
         connackPromise.then(() => undefined),
       ]);
-      if (transport === undefined || !conn.open) {
-        // Timed out while opening: close the transport whenever it arrives.
-        transportPromise.then((t) => t.destroy()).catch(() => undefined);
-        return await connackPromise;
-      }
+      if (transport === undefined || !conn.open) return await connackPromise;
       conn.transport = transport;
       this.send(this.connectPacket());
       return await connackPromise;
@@ -775,6 +779,9 @@ export class MqttClient extends Emitter<ClientEvents> {
   private shutdown(err: Error): void {
     if (this._state === 'closed') return;
     this._state = 'closed';
+    const connecting = this.pendingConnack;
+    this.pendingConnack = undefined;
+    connecting?.reject(err);
     this.clearTimer('reconnectTimer');
     this.clearTimer('offlineTimer');
     this.stopKeepAlive();

@@ -209,6 +209,21 @@ describe('client against a scripted broker', () => {
     assert.equal(c.state, 'closed');
   });
 
+  test('disconnect() while waiting for CONNACK rejects connect() with CLIENT_CLOSED at once', async () => {
+    fake = await startFakeBroker(() => undefined);
+    const c = new MqttClient(fake.url, { reconnect: false, connectTimeout: 5000 });
+    const pending = c.connect();
+    await received(
+      () => fake?.connections[0],
+      (p) => p.type === PacketType.CONNECT,
+    );
+    const started = Date.now();
+    await c.disconnect();
+    await assert.rejects(pending, (e: ClientError) => e.code === 'CLIENT_CLOSED');
+    assert.ok(Date.now() - started < 1000);
+    assert.equal(c.state, 'closed');
+  });
+
   test('Server Keep Alive from CONNACK sets the PINGREQ interval [MQTT-3.2.2-21]', async () => {
     fake = await startFakeBroker((conn, p) => {
       if (p.type === PacketType.CONNECT) conn.send(connack({ serverKeepAlive: 1 }));
