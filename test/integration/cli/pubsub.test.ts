@@ -8,6 +8,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { connect } from '../../../src/client/connect.js';
 import type { MosquittoHandle } from '../../helpers/mosquitto.js';
 import { hasMosquitto, startMosquitto } from '../../helpers/mosquitto.js';
+import { makeCerts } from '../client/certs.js';
 import { killAll, runTool, start } from './tools.js';
 
 /** Every CLI test is bounded. */
@@ -314,6 +315,101 @@ if (hasMosquitto()) {
         assert.match(none.stderr, /^petrel rr: timed out/);
       } finally {
         await responder.disconnect();
+      }
+    });
+
+    test(
+      'sub -c keeps the session: QoS 1 messages sent while it was away arrive on return',
+      T,
+      async () => {
+        const t = topic('persist');
+        const id = `petrel-cli-persist-${process.pid}`;
+        const args = ['sub', '-p', port, '-t', t, '-q', '1', '-c', '-i', id];
+        const first = await runTool('petrel', [...args, '-E']);
+        assert.equal(first.code, 0, first.stderr);
+        await runTool('mosquitto_pub', ['-p', port, '-t', t, '-q', '1', '-m', 'while away']);
+        const back = await runTool('petrel', [...args, '-C', '1', '-W', '3']);
+        assert.equal(back.code, 0, back.stderr);
+        assert.equal(back.stdout, 'while away\n');
+      },
+    );
+
+    test('-L ws:// URLs and TLS flags (--cafile, --insecure) reach the broker', T, async () => {
+      const certs = makeCerts();
+      const tls = await startMosquitto({
+        websockets: true,
+        tls: { certfile: certs.serverCert, keyfile: certs.serverKey },
+      });
+      try {
+        const t = topic('transports');
+        const sub = start('petrel', [
+          'sub',
+          '-L',
+          `ws://127.0.0.1:${tls.wsPort}/mqtt`,
+          '-t',
+          t,
+          '-C',
+          '3',
+          '-d',
+        ]);
+        await sub.waitFor('SUBACK');
+        const viaCa = await runTool('petrel', [
+          'pub',
+          '-h',
+          'localhost',
+          '-p',
+          String(tls.tlsPort),
+          '--cafile',
+          certs.ca,
+          '-t',
+          t,
+          '-m',
+          'ca',
+        ]);
+        assert.equal(viaCa.code, 0, viaCa.stderr);
+        const insecure = await runTool('petrel', [
+          'pub',
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(tls.tlsPort),
+          '--tls',
+          '--insecure',
+          '-t',
+          t,
+          '-m',
+          'insecure',
+        ]);
+        assert.equal(insecure.code, 0, insecure.stderr);
+        const refused = await runTool('petrel', [
+          'pub',
+          '-h',
+          'localhost',
+          '-p',
+          String(tls.tlsPort),
+          '--tls',
+          '-t',
+          t,
+          '-m',
+          'no',
+        ]);
+        assert.equal(refused.code, 1);
+        assert.match(refused.stderr, /^petrel pub: cannot connect .*certificate/);
+        const viaWs = await runTool('petrel', [
+          'pub',
+          '-L',
+          `ws://127.0.0.1:${tls.wsPort}/mqtt`,
+          '-t',
+          t,
+          '-m',
+          'ws',
+        ]);
+        assert.equal(viaWs.code, 0, viaWs.stderr);
+        assert.equal(await sub.exit, 0, sub.stderr());
+        assert.deepEqual(messageLines(sub.stdout()), ['ca', 'insecure', 'ws']);
+      } finally {
+        await tls.close();
+        certs.remove();
       }
     });
 
