@@ -56,13 +56,27 @@ const LMDB_LOCK_FILE = 'lock.mdb';
 const MARKER_FILE = 'petrel-store.json';
 const LAST_COMMIT_KEY = 'lastCommitAt';
 
-// abortable | synchronous commit | return before fsync: the fsync is awaited via `flushed`,
-// off the main thread, while the next batch collects.
+// abortable | synchronous commit | no fsync in the commit: the fsync runs afterwards on a worker
+// thread (syncToDisk) while the next batch collects, instead of blocking the event loop.
 const TXN_FLAGS = 0x1 | 0x2 | 0x10000;
+
+/** lmdb-js's untyped `sync(callback)`: mdb_env_sync(force) on a worker thread. */
+interface Syncable {
+  sync(callback: (err?: unknown) => void): void;
+}
+
+function syncToDisk(root: RootDatabase): Promise<void> {
+  return new Promise((resolve, reject) => {
+    (root as unknown as Syncable).sync((err) => {
+      if (err) reject(err instanceof Error ? err : new Error(String(err)));
+      else resolve();
+    });
+  });
+}
 
 /**
  * The embedded durable store: LMDB through the `lmdb` package. One transaction per batch
- * (group commit); in `sync` mode a batch is durable once LMDB reports it flushed to disk.
+ * (group commit); a batch is reported durable once the environment has been fsynced after it.
  */
 export class LmdbStore implements Store {
   readonly durability: DurabilityMode;
@@ -326,7 +340,8 @@ export class LmdbStore implements Store {
       for (const r of records) this.apply(r);
       void this.metaDb().put(LAST_COMMIT_KEY, Date.now());
     }, TXN_FLAGS);
-    if (this.durability !== 'none') await root.flushed;
+    // `root.flushed` does not cover synchronous transactions in lmdb-js; sync explicitly.
+    if (this.durability !== 'none') await syncToDisk(root);
   };
 
   /** Applies one record inside the current write transaction. */

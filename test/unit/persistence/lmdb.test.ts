@@ -220,8 +220,14 @@ describe('LmdbStore', () => {
       const s = new LmdbStore({ dir: ${JSON.stringify(dir)} });
       await s.open(); await s.load();
       let n = 0;
-      s.onDurable(() => process.stdout.write(n + '\\n'));
-      const tick = () => { for (let i = 0; i < 20; i++) s.write({ kind: 'retain.put', retained: { topic: 't/' + (n++), payload: Buffer.alloc(100), qos: 1, properties: undefined, expiresAt: undefined } }); setImmediate(tick); };
+      const written = new Map();
+      s.onDurable((seq) => process.stdout.write(written.get(seq) + '\\n'));
+      const tick = () => {
+        let seq = 0;
+        for (let i = 0; i < 20; i++) seq = s.write({ kind: 'retain.put', retained: { topic: 't/' + (n++), payload: Buffer.alloc(100), qos: 1, properties: undefined, expiresAt: undefined } });
+        written.set(seq, n); // records written into batch seq so far
+        setImmediate(tick);
+      };
       tick();
     `;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
