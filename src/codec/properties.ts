@@ -30,6 +30,7 @@ export const PropertyId = {
   SubscriptionIdentifierAvailable: 0x29,
   SharedSubscriptionAvailable: 0x2a,
 } as const;
+/** A property identifier value. */
 export type PropertyId = (typeof PropertyId)[keyof typeof PropertyId];
 
 /** Wire data types of property values (section 1.5). */
@@ -42,6 +43,7 @@ export const PropertyType = {
   BinaryData: 6,
   Utf8StringPair: 7,
 } as const;
+/** A property data type value. */
 export type PropertyType = (typeof PropertyType)[keyof typeof PropertyType];
 
 /**

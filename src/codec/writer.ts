@@ -3,17 +3,20 @@
  * position after what it wrote; lengths are computed beforehand so no bounds checks are needed.
  */
 
+/** One byte. */
 export function writeU8(buf: Buffer, pos: number, v: number): number {
   buf[pos] = v;
   return pos + 1;
 }
 
+/** Two Byte Integer, big-endian. */
 export function writeU16(buf: Buffer, pos: number, v: number): number {
   buf[pos] = v >>> 8;
   buf[pos + 1] = v & 0xff;
   return pos + 2;
 }
 
+/** Four Byte Integer, big-endian. */
 export function writeU32(buf: Buffer, pos: number, v: number): number {
   buf[pos] = v >>> 24;
   buf[pos + 1] = (v >>> 16) & 0xff;

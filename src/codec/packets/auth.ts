@@ -28,6 +28,7 @@ export function decodeAuth(r: Reader): AuthPacket {
   return { type: PacketType.AUTH, reasonCode, properties };
 }
 
+/** Encodes AUTH; reason 0 without properties uses the short form (Remaining Length 0). */
 export function encodeAuth(p: AuthPacket): Buffer {
   checkByte(p.reasonCode, 'reason code');
   if (CODES[p.reasonCode] !== 1) invalidReasonCode(p.reasonCode, 'AUTH');

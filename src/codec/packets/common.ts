@@ -37,6 +37,7 @@ export function checkByte(v: number, what: string): void {
   }
 }
 
+/** Throws INVALID_REASON_CODE for a code not defined for `packet`. */
 export function invalidReasonCode(code: number, packet: string): never {
   throw malformed(
     'INVALID_REASON_CODE',

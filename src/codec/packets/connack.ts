@@ -35,6 +35,7 @@ function checkCode(code: number, version: ProtocolVersion): void {
   if (version === 5 ? V5_CODES[code] !== 1 : code > 5) invalidReasonCode(code, 'CONNACK');
 }
 
+/** Decodes CONNACK: flags, return/reason code, v5 properties. */
 export function decodeConnack(r: Reader, version: ProtocolVersion): ConnackPacket {
   const flags = r.u8();
   // MQTT 3.1 had no Connect Acknowledge Flags: the byte was reserved and unchecked.
@@ -53,6 +54,7 @@ export function decodeConnack(r: Reader, version: ProtocolVersion): ConnackPacke
   };
 }
 
+/** Encodes CONNACK; Session Present is always 0 for MQTT 3.1, which has no such flag. */
 export function encodeConnack(p: ConnackPacket, version: ProtocolVersion): Buffer {
   checkByte(p.reasonCode, 'CONNACK reason code');
   checkCode(p.reasonCode, version);

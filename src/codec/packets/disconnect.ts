@@ -50,6 +50,7 @@ export function decodeDisconnect(r: Reader, version: ProtocolVersion): Disconnec
   return { type: PacketType.DISCONNECT, reasonCode, properties };
 }
 
+/** Encodes DISCONNECT; v5 reason 0 without properties uses the short form. */
 export function encodeDisconnect(p: DisconnectPacket, version: ProtocolVersion): Buffer {
   if (version === 5) {
     checkByte(p.reasonCode, 'reason code');

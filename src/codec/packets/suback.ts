@@ -16,6 +16,7 @@ const V5_CODES = reasonSet(0x00, 0x01, 0x02, 0x80, 0x83, 0x87, 0x8f, 0x91, 0x97,
 /** [MQTT-3.9.3-2]: 0x00, 0x01, 0x02 and 0x80 only. */
 const V3_CODES = reasonSet(0x00, 0x01, 0x02, 0x80);
 
+/** Decodes SUBACK: packet id, v5 properties, one return/reason code per subscription. */
 export function decodeSuback(r: Reader, version: ProtocolVersion): SubackPacket {
   const packetId = readPacketId(r);
   const properties = version === 5 ? decodeProperties(r, PacketType.SUBACK) : undefined;
@@ -31,6 +32,7 @@ export function decodeSuback(r: Reader, version: ProtocolVersion): SubackPacket 
   return { type: PacketType.SUBACK, packetId, reasonCodes, properties };
 }
 
+/** Encodes SUBACK; before v5 every failure reason is sent as 0x80. */
 export function encodeSuback(p: SubackPacket, version: ProtocolVersion): Buffer {
   checkPacketId(p.packetId);
   const valid = version === 5 ? V5_CODES : V3_CODES;

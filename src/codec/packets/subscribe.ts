@@ -8,6 +8,10 @@ import { utf8Length, writeUtf8 } from '../utf8.js';
 import { varintLength } from '../varint.js';
 import { allocPacket, checkPacketId, readPacketId } from './common.js';
 
+/**
+ * Decodes SUBSCRIBE: every filter is validated and every options byte checked (reserved bits,
+ * QoS, Retain Handling, No Local on a shared subscription).
+ */
 export function decodeSubscribe(r: Reader, version: ProtocolVersion): SubscribePacket {
   const packetId = readPacketId(r);
   const properties = version === 5 ? decodeProperties(r, PacketType.SUBSCRIBE) : undefined;
@@ -60,6 +64,7 @@ export function decodeSubscribe(r: Reader, version: ProtocolVersion): SubscribeP
   return { type: PacketType.SUBSCRIBE, packetId, subscriptions, properties };
 }
 
+/** Encodes SUBSCRIBE; subscription options other than QoS are v5 only. */
 export function encodeSubscribe(p: SubscribePacket, version: ProtocolVersion): Buffer {
   checkPacketId(p.packetId);
   const subs = p.subscriptions;

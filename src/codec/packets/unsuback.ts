@@ -14,6 +14,7 @@ import {
 
 const V5_CODES = reasonSet(0x00, 0x11, 0x80, 0x83, 0x87, 0x8f, 0x91);
 
+/** Decodes UNSUBACK: packet id, and in v5 properties and one reason code per filter. */
 export function decodeUnsuback(r: Reader, version: ProtocolVersion): UnsubackPacket {
   const packetId = readPacketId(r);
   const reasonCodes: number[] = [];
@@ -33,6 +34,7 @@ export function decodeUnsuback(r: Reader, version: ProtocolVersion): UnsubackPac
   return { type: PacketType.UNSUBACK, packetId, reasonCodes, properties };
 }
 
+/** Encodes UNSUBACK; reason codes and properties are v5 only. */
 export function encodeUnsuback(p: UnsubackPacket, version: ProtocolVersion): Buffer {
   checkPacketId(p.packetId);
   let remaining = 2;

@@ -8,6 +8,7 @@ import { utf8Length, writeUtf8 } from '../utf8.js';
 import { varintLength } from '../varint.js';
 import { allocPacket, checkPacketId, readPacketId } from './common.js';
 
+/** Decodes UNSUBSCRIBE: packet id, v5 properties, at least one valid filter. */
 export function decodeUnsubscribe(r: Reader, version: ProtocolVersion): UnsubscribePacket {
   const packetId = readPacketId(r);
   const properties = version === 5 ? decodeProperties(r, PacketType.UNSUBSCRIBE) : undefined;
@@ -23,6 +24,7 @@ export function decodeUnsubscribe(r: Reader, version: ProtocolVersion): Unsubscr
   return { type: PacketType.UNSUBSCRIBE, packetId, topicFilters, properties };
 }
 
+/** Encodes UNSUBSCRIBE. */
 export function encodeUnsubscribe(p: UnsubscribePacket, version: ProtocolVersion): Buffer {
   checkPacketId(p.packetId);
   if (p.topicFilters.length === 0) {
