@@ -60,7 +60,7 @@ describe('topic names and filters', () => {
       assert.equal(isValidTopicFilter(f), false, f);
   });
 
-  test('U+0000 is refused in names and filters', () => {
+  test('[MQTT-4.7.3-2] U+0000 is refused in names and filters', () => {
     assert.equal(isValidTopicName('a\u0000'), false);
     assert.equal(isValidTopicFilter('a\u0000'), false);
   });

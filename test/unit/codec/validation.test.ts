@@ -554,6 +554,17 @@ describe('encoder refuses packets that must not be sent', () => {
     encodeRejects({ ...pub, packetId: 65536 }, V311, 'PACKET_ID_ZERO');
   });
 
+  test('[MQTT-4.7.3-3] [MQTT-1.5.4-1] strings longer than 65,535 bytes cannot be encoded', () => {
+    encodeRejects({ ...pub, topic: 'a'.repeat(65_536) }, V311, 'STRING_TOO_LONG');
+    encodeRejects({ ...pub, topic: 'é'.repeat(40_000) }, V311, 'STRING_TOO_LONG');
+    encodeRejects(
+      { ...pub, properties: { contentType: 'x'.repeat(70_000) } },
+      V5,
+      'STRING_TOO_LONG',
+    );
+    assert.ok(encodePacket({ ...pub, topic: 'a'.repeat(65_535) }, V311).length > 65_535);
+  });
+
   test('a property not allowed in the packet', () => {
     encodeRejects({ ...pub, properties: { sessionExpiryInterval: 1 } }, V5, 'PROPERTY_NOT_ALLOWED');
     encodeRejects(
