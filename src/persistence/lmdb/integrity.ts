@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const MDB_MAGIC = 0xbeefc0de;
@@ -11,7 +11,13 @@ const OFF_LAST_PG = 144;
 const OFF_TXNID = 152;
 
 /** Result of {@link quickCheck}. */
-export type QuickCheck = { ok: true; empty: boolean } | { ok: false; reason: string };
+export type QuickCheck =
+  | { ok: true; empty: boolean }
+  | {
+      ok: false;
+      reason: string /** Set when the file is shorter than its meta page says. */;
+      needBytes?: number;
+    };
 
 /**
  * Checks the LMDB meta pages without mapping the file: magic numbers, page size, and that the
@@ -56,6 +62,7 @@ export function quickCheck(file: string): QuickCheck {
       return {
         ok: false,
         reason: `file is ${size} bytes but its meta page needs ${need} (truncated)`,
+        needBytes: need,
       };
     }
     return { ok: true, empty: false };
@@ -122,4 +129,26 @@ function lastLine(s: string): string {
     .map((l) => l.trim())
     .filter((l) => l.startsWith('Error') || l.includes('MDB_'));
   return lines[0] ?? s.trim().split('\n')[0] ?? '';
+}
+
+/**
+ * Makes LMDB fall back to the previous commit: clears the magic number of the meta page with
+ * the higher transaction id. Only ever used on a salvage copy, never on the live file.
+ */
+export function invalidateNewestMeta(file: string): boolean {
+  const fd = openSync(file, 'r+');
+  try {
+    const head = Buffer.alloc(OFF_TXNID + 8);
+    if (readSync(fd, head, 0, head.length, 0) < head.length) return false;
+    const psize = head.readUInt32LE(OFF_PSIZE);
+    const second = Buffer.alloc(OFF_TXNID + 8);
+    if (readSync(fd, second, 0, second.length, psize) < second.length) return false;
+    const valid = (m: Buffer) => m.readUInt32LE(OFF_MAGIC) === MDB_MAGIC;
+    if (!valid(head) || !valid(second)) return false;
+    const newest = head.readBigUInt64LE(OFF_TXNID) >= second.readBigUInt64LE(OFF_TXNID) ? 0 : psize;
+    writeSync(fd, Buffer.alloc(4), 0, 4, newest + OFF_MAGIC);
+    return true;
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -26,6 +26,7 @@ import { FORMAT_KEY, FORMAT_VERSION, MIGRATIONS } from './format.js';
 import { probe, quickCheck } from './integrity.js';
 import { keyPart, numKey, numRange, subKey, subRange } from './keys.js';
 import { acquireLock, type LockResult, releaseLock } from './lock.js';
+import { salvage, type TableSalvage } from './salvage.js';
 import { VALIDATORS } from './validate.js';
 
 /** Options of {@link LmdbStore}. */
@@ -34,10 +35,12 @@ export interface LmdbStoreOptions extends StoreOptions {
   dir: string;
   /**
    * What to do with a database that cannot be read: `refuse` (default) fails `open()` with a
-   * `CORRUPT` error naming the problem; `reset` moves the damaged files into
-   * `damaged-<time>/` inside the data directory, logs what was lost, and starts empty.
+   * `CORRUPT` error naming the problem; `salvage` copies every record that can still be read
+   * into a fresh database, moves the damaged files into `damaged-<time>/` inside the data
+   * directory and logs per table what was kept and where reading stopped; `reset` moves the
+   * damaged files aside the same way, logs that everything was lost, and starts empty.
    */
-  onCorrupt?: 'refuse' | 'reset';
+  onCorrupt?: 'refuse' | 'salvage' | 'reset';
   /**
    * When to read the whole database in a child process before opening it (a damaged LMDB file
    * can abort the reading process instead of throwing): `always` (default; costs one short-lived
@@ -90,6 +93,8 @@ export class LmdbStore implements Store {
   private readonly tables = new Map<Table, Database>();
   private lock: LockResult | undefined;
   private state: 'new' | 'opening' | 'open' | 'closed' = 'new';
+  /** The database was rebuilt by a salvage: a format version lost with it means the current. */
+  private salvaged = false;
 
   constructor(options: LmdbStoreOptions) {
     this.options = options;
@@ -245,17 +250,40 @@ export class LmdbStore implements Store {
       if (!result.ok) reason = result.reason;
     }
     if (reason === undefined) return;
-    if ((this.options.onCorrupt ?? 'refuse') === 'refuse') {
+    const policy = this.options.onCorrupt ?? 'refuse';
+    if (policy === 'refuse') {
       throw new StoreError(
         'CORRUPT',
         `the database in ${this.dir} is damaged (${reason}); refusing to start. Move ${DATA_FILE} ` +
           "away to start empty, or set the store's onCorrupt option to 'reset'",
       );
     }
-    const aside = join(this.dir, `damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const aside = join(this.dir, `damaged-${stamp}`);
+    const salvaged = join(this.dir, `${DATA_FILE}.salvaged`);
+    let tables: TableSalvage[] | undefined;
+    if (policy === 'salvage' && existsSync(dataFile)) {
+      tables = await salvage(
+        dataFile,
+        join(this.dir, `salvage-${stamp}`),
+        salvaged,
+        ['meta', ...TABLES],
+        quick.ok ? undefined : quick.needBytes,
+      );
+    }
     mkdirSync(aside, { mode: 0o700 });
     for (const f of [DATA_FILE, LMDB_LOCK_FILE, MARKER_FILE]) {
       if (existsSync(join(this.dir, f))) renameSync(join(this.dir, f), join(aside, f));
+    }
+    if (tables !== undefined) {
+      if (existsSync(salvaged)) renameSync(salvaged, dataFile);
+      this.salvaged = true;
+      this.log?.error(
+        { dir: this.dir, movedTo: aside, reason, tables },
+        'store database damaged: kept the records that could still be read (see tables: ' +
+          'copied per table, and where reading stopped); the rest was lost',
+      );
+      return;
     }
     this.log?.error(
       { dir: this.dir, movedTo: aside, reason },
@@ -292,7 +320,7 @@ export class LmdbStore implements Store {
     const found: unknown = meta.get(FORMAT_KEY);
     if (found === undefined) {
       const empty = TABLES.every((t) => this.table(t).getKeysCount({ limit: 1 }) === 0);
-      if (!empty) {
+      if (!empty && !this.salvaged) {
         throw new StoreError(
           'FORMAT',
           `the database in ${this.dir} has data but no format version; refusing to guess`,

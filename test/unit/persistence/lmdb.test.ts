@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -52,6 +52,16 @@ async function fill(dir: string, n: number): Promise<void> {
   await s.load();
   for (let i = 0; i < n; i++) s.write(retained(`fill/${i}`, 1000));
   await s.close();
+}
+
+/** Overwrites 16 pages in the middle of the file (past the two meta pages) with noise. */
+async function damageMiddle(file: string): Promise<void> {
+  const size = (await stat(file)).size;
+  const fh = await open(file, 'r+');
+  const noise = Buffer.alloc(16 * 4096);
+  for (let i = 0; i < noise.length; i++) noise[i] = (i * 7919 + 13) & 0xff;
+  await fh.write(noise, 0, noise.length, Math.floor(size / 2 / 4096) * 4096);
+  await fh.close();
 }
 
 const isCode = (code: string) => (e: unknown) => e instanceof StoreError && e.code === code;
@@ -154,19 +164,55 @@ describe('LmdbStore', () => {
     await fill(dir, 300);
     const file = join(dir, 'data.mdb');
     const size = (await stat(file)).size;
-    // Overwrite the middle of the file (whole pages, past the two meta pages) with noise.
-    const { open } = await import('node:fs/promises');
-    const fh = await open(file, 'r+');
-    const noise = Buffer.alloc(16 * 4096);
-    for (let i = 0; i < noise.length; i++) noise[i] = (i * 7919 + 13) & 0xff;
-    await fh.write(noise, 0, noise.length, Math.floor(size / 2 / 4096) * 4096);
-    await fh.close();
+    assert.ok(size > 64 * 4096);
+    await damageMiddle(file);
     await assert.rejects(new LmdbStore({ dir }).open(), (e: unknown) => {
       assert.ok(e instanceof StoreError);
       assert.equal(e.code, 'CORRUPT');
       assert.match(e.message, /damaged/);
       return true;
     });
+  });
+
+  it("onCorrupt 'salvage' keeps the readable records of damaged pages and logs per table what was kept", async () => {
+    const dir = await dataDir();
+    const s0 = await opened(dir);
+    await s0.load();
+    for (let c = 0; c < 20; c++) {
+      s0.write({
+        kind: 'session.put',
+        session: {
+          clientId: `c${c}`,
+          protocolVersion: 5,
+          expiryInterval: 60,
+          disconnectedAt: undefined,
+          username: undefined,
+        },
+      });
+    }
+    await s0.flush();
+    for (let i = 0; i < 300; i++) s0.write(retained(`fill/${i}`, 1000));
+    await s0.close();
+    await damageMiddle(join(dir, 'data.mdb'));
+    const log = captureLog();
+    const s = await opened(dir, { onCorrupt: 'salvage', log });
+    const snap = await s.load();
+    const line = log.lines.find((l) => l.level === 'error');
+    assert.match(line?.msg ?? '', /damaged: kept the records that could still be read/);
+    const tables = (line?.obj as { tables?: Array<{ table: string; copied: number }> } | undefined)
+      ?.tables;
+    assert.equal(tables?.length, 8, 'one entry per table, meta included');
+    assert.equal(snap.sessions.length, 20, 'the table outside the damage is intact');
+    assert.ok(snap.retained.length < 300, 'the damaged part was dropped');
+    for (const r of snap.retained) {
+      assert.match(r.topic, /^fill\/\d+$/);
+      assert.deepEqual(r.payload, Buffer.alloc(1000, 7), 'what is kept is intact');
+    }
+    s.write(retained('after-salvage'));
+    await s.close();
+    const again = await opened(dir);
+    assert.ok((await again.load()).retained.some((r) => r.topic === 'after-salvage'));
+    await again.close();
   });
 
   it('records of the wrong shape are dropped at load with a log line counting them', async () => {
