@@ -90,7 +90,7 @@ export const controlCases: ConformanceCase[] = [
     id: 'disconnect.v5-session-expiry-from-zero',
     title: 'v5 DISCONNECT setting Session Expiry when CONNECT had 0 is a protocol error',
     statements: [],
-    statements5: ['MQTT-3.14.2-2'],
+    statements5: ['§3.14.2.2.2'],
     versions: V5,
     steps: [{ send: 'e0 07 00 05 11 0000000a' }, { close: true, reason: [0x82] }],
   },
@@ -98,7 +98,7 @@ export const controlCases: ConformanceCase[] = [
     id: 'disconnect.v5-bad-property',
     title: 'v5 DISCONNECT with a property it cannot carry (Topic Alias) is malformed',
     statements: [],
-    statements5: ['MQTT-2.2.2-2'],
+    statements5: ['§2.2.2.2'],
     versions: V5,
     steps: [{ send: 'e0 05 00 03 23 0001' }, { close: true, reason: [0x81, 0x82] }],
   },
@@ -114,7 +114,7 @@ export const controlCases: ConformanceCase[] = [
     id: 'frame.oversize-packet',
     title: 'a packet larger than the server maximum (1 MB) closes the connection (v5: 0x95)',
     statements: ['MQTT-4.8.0-1'],
-    statements5: ['MQTT-3.2.2-15'],
+    statements5: ['§3.2.2.3.6'],
     steps: [{ send: '32 80 80 80 01 000a 612f{cid} 0001' }, { close: true, reason: [0x95] }],
   },
   {
@@ -135,7 +135,7 @@ export const controlCases: ConformanceCase[] = [
     id: 'frame.auth-without-method',
     title: 'v5 AUTH when CONNECT had no Authentication Method is a protocol error',
     statements: [],
-    statements5: ['MQTT-4.12.0-6'],
+    statements5: ['§4.12'],
     versions: V5,
     steps: [{ send: 'f0 02 18 00' }, { close: true, reason: [0x82] }],
   },
@@ -184,8 +184,7 @@ export const controlCases: ConformanceCase[] = [
   {
     id: 'frame.two-packets-one-write',
     title: 'a SUBSCRIBE and a PUBLISH in one TCP write are both processed in order',
-    statements: ['MQTT-4.6.0-6'],
-    statements5: ['MQTT-4.6.0-6'],
+    statements: ['§4.2'],
     steps: [
       { send: '82 0f 0001 000a 612f{cid} 00 30 0e 000a 612f{cid} 6869', v: V34 },
       { send: '82 10 0001 00 000a 612f{cid} 00 30 0f 000a 612f{cid} 00 6869', v: V5 },
@@ -196,7 +195,7 @@ export const controlCases: ConformanceCase[] = [
   {
     id: 'frame.publish-byte-by-byte',
     title: 'a PUBLISH delivered in several TCP writes is reassembled',
-    statements: ['MQTT-4.6.0-6'],
+    statements: ['§4.2'],
     steps: [
       ...roundTrip(P.subA0, P.suback0),
       { send: '30', v: V34 },

@@ -173,7 +173,7 @@ export const publishCases: ConformanceCase[] = [
     id: 'publish.qos2-flow',
     title: 'a QoS 2 PUBLISH gets PUBREC; PUBREL gets PUBCOMP, same packet id',
     statements: ['MQTT-4.3.3-2', 'MQTT-3.3.4-1', 'MQTT-2.3.1-6'],
-    statements5: ['MQTT-4.3.3-8', 'MQTT-4.3.3-10', 'MQTT-2.2.1-5'],
+    statements5: ['MQTT-4.3.3-8', 'MQTT-4.3.3-11', 'MQTT-2.2.1-5'],
     steps: [
       ...send(['34 10 000a 612f{cid} 4321 6869', '34 11 000a 612f{cid} 4321 00 6869']),
       { expect: ['50 02 4321', '50 03 4321 10', '50 04 4321 10 00'] },
@@ -185,7 +185,7 @@ export const publishCases: ConformanceCase[] = [
     id: 'publish.qos2-resent-before-pubrel',
     title: 'a QoS 2 PUBLISH re-sent before PUBREL is acknowledged again but delivered once',
     statements: ['MQTT-4.3.3-2', 'MQTT-3.3.1-3'],
-    statements5: ['MQTT-4.3.3-9', 'MQTT-4.3.3-10'],
+    statements5: ['MQTT-4.3.3-10'],
     steps: [
       ...subscriberA(0),
       ...send(P.pubA2),
@@ -201,8 +201,8 @@ export const publishCases: ConformanceCase[] = [
   {
     id: 'publish.qos2-id-reusable-after-pubcomp',
     title: 'after PUBCOMP the same packet id carries a new message',
-    statements: ['MQTT-4.3.3-3', 'MQTT-2.3.1-3'],
-    statements5: ['MQTT-2.2.1-3'],
+    statements: ['§4.3.3'],
+    statements5: ['MQTT-4.3.3-12'],
     steps: [
       ...subscriberA(0),
       ...send(P.pubA2),
@@ -231,7 +231,7 @@ export const publishCases: ConformanceCase[] = [
   {
     id: 'publish.puback-unknown-id',
     title: 'a PUBACK for a packet id never sent is ignored and the connection stays usable',
-    statements: ['MQTT-4.3.2-1'],
+    statements: ['§4.3.2'],
     steps: [{ send: '40 02 0777' }, { silent: 200 }, { send: 'c0 00' }, { expect: 'd0 00' }],
   },
   // --- routing ----------------------------------------------------------------------------
@@ -301,7 +301,7 @@ export const publishCases: ConformanceCase[] = [
   {
     id: 'publish.qos2-outbound-pubrel-unknown',
     title: 'a PUBCOMP for an unknown id from the client is ignored',
-    statements: ['MQTT-4.3.3-1'],
+    statements: ['§4.3.3'],
     steps: [{ send: '70 02 0999' }, { silent: 200 }, { send: 'c0 00' }, { expect: 'd0 00' }],
   },
   {

@@ -283,7 +283,7 @@ export const sessionCases: ConformanceCase[] = [
     id: 'will.v5-delay',
     title: 'Will Delay Interval 1 s postpones the will publication',
     statements: [],
-    statements5: ['MQTT-3.1.3-9'],
+    statements5: ['§3.1.3.2.2'],
     versions: V5,
     raw: true,
     steps: [
@@ -324,7 +324,7 @@ export const sessionCases: ConformanceCase[] = [
     id: 'will.v5-payload-format-forwarded',
     title: 'will properties (Content Type) are forwarded with the will',
     statements: [],
-    statements5: ['MQTT-3.1.3-5'],
+    statements5: ['§3.1.3.2.5'],
     versions: V5,
     raw: true,
     steps: [

@@ -99,7 +99,7 @@ export const subscribeCases: ConformanceCase[] = [
     id: 'subscribe.retain-handling-3',
     title: 'Retain Handling 3 is a protocol error',
     statements: [],
-    statements5: ['MQTT-3.8.3-5'],
+    statements5: ['§3.8.3.1'],
     versions: V5,
     steps: [{ send: '82 10 0001 00 000a 612f{cid} 30' }, { close: true, reason: [0x81, 0x82] }],
   },
@@ -343,7 +343,7 @@ export const subscribeCases: ConformanceCase[] = [
     id: 'subscribe.v5-subscription-identifier',
     title: 'a Subscription Identifier is returned with matching publications',
     statements: [],
-    statements5: ['MQTT-3.8.4-7', 'MQTT-3.3.4-3'],
+    statements5: ['MQTT-3.3.4-3'],
     versions: V5,
     steps: [
       { send: '82 12 0001 02 0b05 000a 612f{cid} 00' },
@@ -356,7 +356,7 @@ export const subscribeCases: ConformanceCase[] = [
     id: 'subscribe.v5-subscription-identifier-0',
     title: 'Subscription Identifier 0 is a protocol error',
     statements: [],
-    statements5: ['MQTT-3.8.2-1'],
+    statements5: ['§3.8.2.1.2'],
     versions: V5,
     steps: [
       { send: '82 12 0001 02 0b00 000a 612f{cid} 00' },

@@ -138,7 +138,7 @@ export const unsubscribeCases: ConformanceCase[] = [
   {
     id: 'unsubscribe.v3-unsuback-has-no-payload',
     title: 'a 3.x UNSUBACK has remaining length 2',
-    statements: ['MQTT-3.11.3-1'],
+    statements: ['§3.11.3'],
     versions: V34,
     steps: [{ send: 'a2 0e 0005 000a 612f{cid}' }, { expect: 'b0 02 0005' }],
   },
@@ -146,7 +146,7 @@ export const unsubscribeCases: ConformanceCase[] = [
     id: 'unsubscribe.v5-property-not-allowed',
     title: 'v5: a property not allowed in UNSUBSCRIBE is malformed',
     statements: [],
-    statements5: ['MQTT-2.2.2-2'],
+    statements5: ['§2.2.2.2'],
     versions: V5,
     steps: [{ send: 'a2 ~ 0001 02 0101 000a 612f{cid}' }, { close: true, reason: [0x81, 0x82] }],
   },
