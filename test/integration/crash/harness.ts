@@ -24,7 +24,7 @@ export type Started =
 const running = new Set<ChildProcess>();
 
 /** Starts a broker process on `dir`; resolves once it listens or has failed to start. */
-export function startChild(dir: string, mode?: 'reset'): Promise<Started> {
+export function startChild(dir: string, mode?: 'salvage' | 'reset'): Promise<Started> {
   const child = spawn(process.execPath, [CHILD, dir, ...(mode ? [mode] : [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -72,7 +72,7 @@ export function startChild(dir: string, mode?: 'reset'): Promise<Started> {
 /** Starts a broker that must come up; returns its port and child. */
 export async function mustStart(
   dir: string,
-  mode?: 'reset',
+  mode?: 'salvage' | 'reset',
 ): Promise<{ port: number; child: ChildProcess; stderr: () => string }> {
   const s = await startChild(dir, mode);
   if (!s.ok) throw new Error(`broker did not start: ${s.error} ${s.message} ${s.stderr}`);
