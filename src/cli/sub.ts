@@ -177,7 +177,12 @@ export async function run(argv: string[]): Promise<number> {
     if (sp.userProperties !== undefined) subOptions.userProperties = sp.userProperties;
   }
 
-  const client = new MqttClient(clientOptions(args, 'petrel_sub'));
+  // Like mosquitto_sub, stay subscribed across broker restarts (resubscribing when needed);
+  // only the first connection must succeed.
+  const client = new MqttClient({
+    ...clientOptions(args, 'petrel_sub'),
+    reconnect: { initialDelay: 500, maxDelay: 10_000 },
+  });
   if (args.debug) attachDebug(client);
   let received = 0;
   const cleared = new Set<string>();
@@ -232,13 +237,15 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     return fail('sub', errorMessage(err));
   }
-  // A lost connection ends the tool like mosquitto_sub without reconnection: report it.
-  let lost: string | undefined;
+  let failure: string | undefined;
   client.on('offline', (err) => {
-    lost = err?.message ?? 'connection lost';
+    if (args.debug)
+      process.stderr.write(
+        `petrel sub: connection lost${err ? `: ${err.message}` : ''}; reconnecting\n`,
+      );
   });
   client.on('error', (err) => {
-    lost = err.message;
+    if (args.debug) process.stderr.write(`petrel sub: ${err.message}\n`);
   });
   const onSignal = (): void => end(0);
   process.once('SIGINT', onSignal);
@@ -258,7 +265,7 @@ export async function run(argv: string[]): Promise<number> {
       const denied = result.granted.filter((g) => g.reasonCode >= 0x80);
       if (denied.length === result.granted.length) {
         end(1);
-        lost = `subscription denied: ${denied.map((d) => `${d.topicFilter} (0x${d.reasonCode.toString(16)})`).join(', ')}`;
+        failure = `subscription denied: ${denied.map((d) => `${d.topicFilter} (0x${d.reasonCode.toString(16)})`).join(', ')}`;
       } else if (denied.length > 0 && !args.quiet) {
         process.stderr.write(
           `petrel sub: warning: subscription denied for ${denied.map((d) => d.topicFilter).join(', ')}\n`,
@@ -267,7 +274,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (exitAfterSubscribe || topics.length === 0) end(0);
   } catch (err) {
-    lost = errorMessage(err);
+    failure = errorMessage(err);
     end(1);
   }
   const code = await done;
@@ -277,6 +284,6 @@ export async function run(argv: string[]): Promise<number> {
   client.off('message', onMessage);
   if (client.state !== 'closed') await client.disconnect({ timeout: 1000 });
   if (timedOut) return fail('sub', `timed out after ${timeout} s`, 27);
-  if (code !== 0) return fail('sub', lost ?? 'connection lost', code);
+  if (code !== 0) return fail('sub', failure ?? 'connection lost', code);
   return 0;
 }

@@ -1205,7 +1205,15 @@ export class MqttClient extends Emitter<ClientEvents> {
       dup: packet.dup,
       properties: properties === undefined ? undefined : copyProperties(properties),
     };
-    this.emit('message', msg);
+    try {
+      this.emit('message', msg);
+    } catch (err) {
+      // An application listener's bug must not be mistaken for a protocol error (which would
+      // drop the connection): surface it as an uncaught exception, as Node's emitters do.
+      queueMicrotask(() => {
+        throw err;
+      });
+    }
     let full = false;
     for (const s of this.streams) {
       if (s.accepts(topic)) {

@@ -413,6 +413,42 @@ if (hasMosquitto()) {
       }
     });
 
+    test('sub stays subscribed across a broker restart, like mosquitto_sub', T, async () => {
+      const own = await startMosquitto();
+      try {
+        const t = topic('restart');
+        const sub = start('petrel', [
+          'sub',
+          '-p',
+          String(own.port),
+          '-t',
+          t,
+          '-q',
+          '1',
+          '-C',
+          '1',
+          '-d',
+        ]);
+        await sub.waitFor('SUBACK');
+        await own.restart();
+        await sub.waitFor(/SUBACK[\s\S]*SUBACK/);
+        await runTool('mosquitto_pub', [
+          '-p',
+          String(own.port),
+          '-t',
+          t,
+          '-q',
+          '1',
+          '-m',
+          'after restart',
+        ]);
+        assert.equal(await sub.exit, 0, sub.stderr());
+        assert.deepEqual(messageLines(sub.stdout()), ['after restart']);
+      } finally {
+        await own.close();
+      }
+    });
+
     test('sub -W: exits 27 with one line when nothing arrives in time', T, async () => {
       const r = await runTool('petrel', ['sub', '-p', port, '-t', topic('quiet'), '-W', '0.3']);
       assert.equal(r.code, 27);
