@@ -200,6 +200,70 @@ describe('crash tests: SIGKILL after acknowledgement, restart on the same LMDB d
     await kill(b.child);
   });
 
+  it('an in-flight QoS 1 message (sent, not PUBACKed) is resent with DUP after restart [MQTT-4.4.0-1] [MQTT-3.3.1-1]', async () => {
+    const dir = await dataDir();
+    let b = await mustStart(dir);
+    const s = await connectPersistent(b.port, 'sub-inflight');
+    await subscribeRaw(s.client, [subOf('inflight/t', 1)]);
+    const { client: pub } = await RawClient.connect(b.port, 5, { clientId: 'pub-inflight' });
+    await publishAcked(pub, 'inflight/t', ['unacked']);
+    const first = await nextPublishOf(s.client);
+    assert.equal(first.payload.toString(), 'unacked');
+    assert.equal(first.dup, false);
+    // No PUBACK from the subscriber. A second acknowledged publish is a sync point: its batch
+    // comes after the one recording the first delivery as in flight.
+    await publishAcked(pub, 'inflight/other', ['sync'], 2);
+    await kill(b.child);
+    s.client.destroy();
+    pub.destroy();
+
+    b = await mustStart(dir);
+    const again = await connectPersistent(b.port, 'sub-inflight');
+    assert.equal(again.sessionPresent, true);
+    const resent = await nextPublishOf(again.client);
+    assert.equal(resent.payload.toString(), 'unacked');
+    assert.equal(resent.dup, true, 'resent with DUP');
+    assert.equal(resent.packetId, first.packetId, 'same packet id');
+    again.client.destroy();
+    await kill(b.child);
+  });
+
+  it('a will whose delay passed while the broker was down is published after restart', async () => {
+    const dir = await dataDir();
+    let b = await mustStart(dir);
+    const w = await connectPersistent(b.port, 'will-watcher');
+    await subscribeRaw(w.client, [subOf('will/#', 1)]);
+    w.client.send({ type: 14, reasonCode: 0, properties: undefined });
+    await w.client.closedPromise;
+    const { client: x } = await RawClient.connect(b.port, 5, {
+      clientId: 'will-owner',
+      clean: false,
+      properties: { sessionExpiryInterval: 300 },
+      will: {
+        topic: 'will/owner',
+        payload: Buffer.from('owner gone'),
+        qos: 1,
+        retain: false,
+        properties: { willDelayInterval: 1 },
+      },
+    });
+    x.destroy(); // abnormal: the will is due in 1 s
+    await delay(200);
+    const { client: pub } = await RawClient.connect(b.port, 5, { clientId: 'pub-will' });
+    await publishAcked(pub, 'will/sync', ['sync']); // later batch: the pending will is durable
+    await kill(b.child);
+    pub.destroy();
+    await delay(1200); // the delay passes while the broker is down
+
+    b = await mustStart(dir);
+    const again = await connectPersistent(b.port, 'will-watcher');
+    const got = await drain(again.client, 600);
+    assert.ok(got.includes('owner gone'), `will published after restart (got ${got.join(',')})`);
+    assert.equal(got.filter((g) => g === 'owner gone').length, 1, 'once');
+    again.client.destroy();
+    await kill(b.child);
+  });
+
   it('random kill points during a QoS 1 stream lose no acknowledged message (3 rounds)', async () => {
     const dir = await dataDir();
     let b = await mustStart(dir);
