@@ -1,6 +1,7 @@
 import type { ConformanceCase } from '../types.js';
 import { connectCases } from './connect.js';
 import { controlCases } from './control.js';
+import { flowCases } from './flow.js';
 import { publishCases } from './publish.js';
 import { sessionCases } from './session.js';
 import { subscribeCases } from './subscribe.js';
@@ -16,6 +17,7 @@ export const allCases: ConformanceCase[] = [
   ...controlCases,
   ...sessionCases,
   ...v5Cases,
+  ...flowCases,
 ];
 
 const seen = new Set<string>();
