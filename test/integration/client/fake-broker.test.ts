@@ -178,6 +178,56 @@ describe('client against a scripted broker', () => {
     assert.equal(auth?.type === PacketType.AUTH && auth.reasonCode, 0x18);
   });
 
+  test('reauthenticate() sends AUTH 0x19 and answers the broker challenge through onAuth', async () => {
+    fake = await startFakeBroker((conn, p) => {
+      if (p.type === PacketType.CONNECT) conn.send(connack({ authenticationMethod: 'TOKEN' }));
+      if (p.type !== PacketType.AUTH) return;
+      if (p.reasonCode === 0x19) {
+        conn.send({
+          type: PacketType.AUTH,
+          reasonCode: 0x18,
+          properties: { authenticationMethod: 'TOKEN', authenticationData: Buffer.from('again') },
+        });
+      } else if (p.reasonCode === 0x18) {
+        conn.send({
+          type: PacketType.AUTH,
+          reasonCode: 0,
+          properties: { authenticationMethod: 'TOKEN' },
+        });
+      }
+    });
+    const seen: string[] = [];
+    const c = clients.track(
+      new MqttClient(fake.url, {
+        reconnect: false,
+        properties: { authenticationMethod: 'TOKEN' },
+        onAuth: (ch) => {
+          seen.push(ch.authenticationData?.toString() ?? '');
+          return { authenticationData: Buffer.from('answer') };
+        },
+      }),
+    );
+    await c.connect();
+    c.reauthenticate(Buffer.from('fresh'));
+    const answer = await received(
+      () => fake?.connections[0],
+      (p) => p.type === PacketType.AUTH && p.reasonCode === 0x18,
+    );
+    const first = fake.connections[0]?.received.find((p) => p.type === PacketType.AUTH);
+    assert.equal(first?.type === PacketType.AUTH && first.reasonCode, 0x19);
+    assert.equal(
+      first?.type === PacketType.AUTH && first.properties?.authenticationData?.toString(),
+      'fresh',
+    );
+    assert.equal(
+      answer.type === PacketType.AUTH && answer.properties?.authenticationData?.toString(),
+      'answer',
+    );
+    assert.deepEqual(seen, ['again']);
+    await sleep(20);
+    assert.equal(c.connected, true);
+  });
+
   test('protocolFallback: a v5 CONNECT refused as unsupported is retried with 3.1.1', async () => {
     fake = await startFakeBroker((conn, p) => {
       if (p.type !== PacketType.CONNECT) return;

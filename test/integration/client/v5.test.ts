@@ -127,6 +127,29 @@ for (const kind of kinds) {
       );
     });
 
+    test('subscription identifiers come back on matching messages; v5 UNSUBACK reason codes are surfaced', async () => {
+      const topic = uniqueTopic('subid');
+      const c = await clients.connect(broker.url);
+      await c.subscribe(topic, { qos: 1, subscriptionIdentifier: 42 });
+      const got = nextMessages(c, 1);
+      await c.publish(topic, 'x', { qos: 1 });
+      assert.deepEqual((await got)[0]?.properties?.subscriptionIdentifiers, [42]);
+      const r = await c.unsubscribe([topic, uniqueTopic('never')]);
+      assert.deepEqual(r.reasonCodes, [0x00, 0x11]);
+    });
+
+    test('messages() iterators end when the client disconnects', async () => {
+      const c = await clients.connect(broker.url);
+      const it = c.messages();
+      const drained = (async () => {
+        let n = 0;
+        for await (const _ of it) n++;
+        return n;
+      })();
+      await c.disconnect();
+      assert.equal(await drained, 0);
+    });
+
     test('no local: own publications are not received on a noLocal subscription [MQTT-3.8.3-3]', async () => {
       const topic = uniqueTopic('nolocal');
       const c = await clients.connect(broker.url);
