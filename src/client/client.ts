@@ -875,7 +875,13 @@ export class MqttClient extends Emitter<ClientEvents> {
         );
       }
       // [MQTT-3.2.2-15] never send a packet larger than the broker's Maximum Packet Size.
-      if (Number.isFinite(this.brokerMaxPacketSize)) {
+      // Encoding to measure is only paid for packets that could come near the limit.
+      const upperBound =
+        16 +
+        packet.payload.length +
+        packet.topic.length * 3 +
+        propertiesUpperBound(packet.properties);
+      if (upperBound > this.brokerMaxPacketSize) {
         const size = encodePacket(
           { ...packet, packetId: packet.qos > 0 ? 1 : 0 },
           this.version,
@@ -1391,6 +1397,23 @@ function publishProperties(p: PublishOptions['properties'] | undefined): Propert
   if (p.userProperties !== undefined) out.userProperties = p.userProperties;
   if (p.topicAlias !== undefined) out.topicAlias = p.topicAlias;
   return out;
+}
+
+/** An upper bound of the encoded size of properties (UTF-8: at most 3 bytes per UTF-16 unit). */
+function propertiesUpperBound(p: Properties | undefined): number {
+  if (p === undefined) return 0;
+  let n = 4;
+  for (const v of Object.values(p) as unknown[]) {
+    if (typeof v === 'string') n += 3 + v.length * 3;
+    else if (typeof v === 'number') n += 5;
+    else if (v instanceof Uint8Array) n += 3 + v.length;
+    else if (Array.isArray(v)) {
+      for (const e of v as unknown[]) {
+        n += Array.isArray(e) ? 5 + (String(e[0]).length + String(e[1]).length) * 3 : 5;
+      }
+    }
+  }
+  return n;
 }
 
 function copyProperties(p: Properties): Properties {

@@ -256,6 +256,13 @@ for (const kind of kinds) {
         assert.equal(err.code, 'PACKET_TOO_LARGE');
         assert.equal(err.reasonCode, 0x95);
         assert.equal(c.connected, true);
+        await assert.rejects(
+          c.publish('small', 'x', {
+            qos: 1,
+            properties: { userProperties: [['k', 'v'.repeat(300)]] },
+          }),
+          (e: ClientError) => e.code === 'PACKET_TOO_LARGE',
+        );
         await c.publish('small', Buffer.alloc(50), { qos: 1 });
       });
     });
