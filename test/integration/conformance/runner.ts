@@ -1,5 +1,5 @@
-import type { Socket } from 'node:net';
 import { createConnection } from 'node:net';
+import { WebSocket } from 'ws';
 import type { Ids } from './hex.js';
 import { matches, show, toBytes, toPattern } from './hex.js';
 import type { CloseStep, ConformanceCase, OpenStep, Step, Version } from './types.js';
@@ -11,34 +11,69 @@ export interface Target {
   port: number;
   /** v5: a CONNACK/DISCONNECT with a reason code must precede every server-side close. */
   requireV5Reason: boolean;
+  /**
+   * MQTT over WebSocket instead of TCP: `port`/`path` of the WebSocket listener, subprotocol
+   * `mqtt`; every `send` step goes out as one binary frame.
+   */
+  webSocketPath?: string;
+}
+
+/** The byte pipe under a RawConn: a TCP socket or a WebSocket. */
+interface Wire {
+  write(b: Buffer): void;
+  destroy(): void;
+}
+
+function tcpWire(host: string, port: number, conn: RawConn): { wire: Wire; ready: Promise<void> } {
+  const socket = createConnection({ host, port });
+  socket.setNoDelay(true);
+  const ready = new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('error', reject);
+  });
+  socket.on('data', (d: Buffer) => conn.onData(d));
+  socket.on('error', () => undefined);
+  socket.on('close', () => conn.onClose());
+  return { wire: { write: (b) => socket.write(b), destroy: () => socket.destroy() }, ready };
+}
+
+function wsWire(url: string, conn: RawConn): { wire: Wire; ready: Promise<void> } {
+  const ws = new WebSocket(url, 'mqtt');
+  const ready = new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  ws.on('message', (d: Buffer) => conn.onData(Buffer.from(d)));
+  ws.on('error', () => undefined);
+  ws.on('close', () => conn.onClose());
+  return { wire: { write: (b) => ws.send(b), destroy: () => ws.terminate() }, ready };
 }
 
 const EXPECT_MS = 2000;
 const CLOSE_MS = 2000;
 
-/** One raw TCP connection that splits what it receives into MQTT packets. */
+/** One raw connection that splits what it receives into MQTT packets. */
 class RawConn {
   private buf = Buffer.alloc(0);
   private packets: Buffer[] = [];
   private waiter: (() => void) | undefined;
   closed = false;
   connacked = false;
-  readonly socket: Socket;
+  private readonly wire: Wire;
   readonly ready: Promise<void>;
 
-  constructor(host: string, port: number) {
-    this.socket = createConnection({ host, port });
-    this.socket.setNoDelay(true);
-    this.ready = new Promise((resolve, reject) => {
-      this.socket.once('connect', () => resolve());
-      this.socket.once('error', reject);
-    });
-    this.socket.on('data', (d: Buffer) => this.onData(d));
-    this.socket.on('error', () => undefined);
-    this.socket.on('close', () => {
-      this.closed = true;
-      this.wake();
-    });
+  constructor(target: Target) {
+    const { wire, ready } =
+      target.webSocketPath === undefined
+        ? tcpWire(target.host, target.port, this)
+        : wsWire(`ws://${target.host}:${target.port}${target.webSocketPath}`, this);
+    this.wire = wire;
+    this.ready = ready;
+  }
+
+  onClose(): void {
+    this.closed = true;
+    this.wake();
   }
 
   private wake(): void {
@@ -47,7 +82,7 @@ class RawConn {
     w?.();
   }
 
-  private onData(d: Buffer): void {
+  onData(d: Buffer): void {
     this.buf = Buffer.concat([this.buf, d]);
     for (;;) {
       if (this.buf.length < 2) break;
@@ -100,11 +135,11 @@ class RawConn {
   }
 
   write(b: Buffer): void {
-    if (!this.closed) this.socket.write(b);
+    if (!this.closed) this.wire.write(b);
   }
 
   destroy(): void {
-    this.socket.destroy();
+    this.wire.destroy();
   }
 }
 
@@ -154,7 +189,7 @@ export async function runCase(c: ConformanceCase, v: Version, target: Target): P
   const conn = async (i: number): Promise<RawConn> => {
     let k = conns.get(i);
     if (k === undefined) {
-      k = new RawConn(target.host, target.port);
+      k = new RawConn(target);
       conns.set(i, k);
       await k.ready;
     }
