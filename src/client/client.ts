@@ -23,6 +23,7 @@ import type {
 import { Backoff } from '../shared/backoff.js';
 import { Emitter } from './emitter.js';
 import { ClientError, ClientErrorCode, ConnectionRefusedError, reasonText } from './errors.js';
+import { KeepAlive } from './keepalive.js';
 import { MessageStream } from './message-stream.js';
 import type { ClientOptions, ResolvedOptions } from './options.js';
 import { connectProperties, resolveOptions } from './options.js';
@@ -132,12 +133,11 @@ export class MqttClient extends Emitter<ClientEvents> {
   private connack: ConnackInfo | undefined;
   private readonly backoff: Backoff | undefined;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  private keepAliveTimer: ReturnType<typeof setTimeout> | undefined;
   private offlineTimer: ReturnType<typeof setTimeout> | undefined;
-  private keepAliveMs = 0;
-  private lastSend = 0;
-  private lastReceive = 0;
-  private pingOutstanding = false;
+  private readonly keepAlive = new KeepAlive(
+    () => this.send({ type: PacketType.PINGREQ }),
+    () => this.onKeepAliveTimeout(),
+  );
 
   private readonly queue = new Queue<Outgoing>();
   private queuedBytes = 0;
@@ -633,12 +633,12 @@ export class MqttClient extends Emitter<ClientEvents> {
     };
     this.connack = info;
     const keepAlive = props.serverKeepAlive ?? this.opts.keepAlive;
-    this.keepAliveMs = keepAlive * 1000;
+    const keepAliveMs = keepAlive * 1000;
     this._state = this._state === 'disconnecting' ? 'disconnecting' : 'connected';
     this.offlineSince = 0;
     this.backoff?.reset();
     this.clearTimer('offlineTimer');
-    this.startKeepAlive();
+    this.keepAlive.start(keepAliveMs);
     this.restoreSession(packet.sessionPresent);
     this.pendingConnack = undefined;
     pending?.resolve(info);
@@ -699,7 +699,7 @@ export class MqttClient extends Emitter<ClientEvents> {
     const wasOpen = conn.open;
     conn.open = false;
     if (conn !== this.conn || conn.closing) return;
-    this.stopKeepAlive();
+    this.keepAlive.stop();
     if (this.pendingConnack !== undefined) {
       this.failConnecting(
         conn,
@@ -784,7 +784,7 @@ export class MqttClient extends Emitter<ClientEvents> {
     connecting?.reject(err);
     this.clearTimer('reconnectTimer');
     this.clearTimer('offlineTimer');
-    this.stopKeepAlive();
+    this.keepAlive.stop();
     const conn = this.conn;
     if (conn !== undefined) {
       conn.open = false;
@@ -805,38 +805,16 @@ export class MqttClient extends Emitter<ClientEvents> {
 
   // ---------------------------------------------------------------- keep-alive
 
-  private startKeepAlive(): void {
-    this.stopKeepAlive();
-    if (this.keepAliveMs <= 0) return;
-    this.pingOutstanding = false;
-    this.lastReceive = Date.now();
-    const half = Math.max(50, this.keepAliveMs / 2);
-    const tick = (): void => {
-      const conn = this.conn;
-      if (conn === undefined || !conn.open) return;
-      if (this.pingOutstanding) {
-        // No PINGRESP within half a keep-alive period: the broker or the path is dead.
-        this.emitError(
-          new ClientError(ClientErrorCode.ConnectionLost, 'keep-alive timeout: no PINGRESP'),
-        );
-        conn.transport?.destroy();
-        return;
-      }
-      const now = Date.now();
-      if (now - this.lastSend >= half * 0.9 || now - this.lastReceive >= half * 0.9) {
-        this.pingOutstanding = true;
-        this.send({ type: PacketType.PINGREQ });
-      }
-      this.keepAliveTimer = setTimeout(tick, half);
-    };
-    this.keepAliveTimer = setTimeout(tick, half);
+  private onKeepAliveTimeout(): void {
+    const conn = this.conn;
+    if (conn === undefined || !conn.open) return;
+    this.emitError(
+      new ClientError(ClientErrorCode.ConnectionLost, 'keep-alive timeout: no PINGRESP'),
+    );
+    conn.transport?.destroy();
   }
 
-  private stopKeepAlive(): void {
-    this.clearTimer('keepAliveTimer');
-  }
-
-  private clearTimer(name: 'reconnectTimer' | 'keepAliveTimer' | 'offlineTimer'): void {
+  private clearTimer(name: 'reconnectTimer' | 'offlineTimer'): void {
     const t = this[name];
     if (t !== undefined) {
       clearTimeout(t);
@@ -1009,7 +987,7 @@ export class MqttClient extends Emitter<ClientEvents> {
     const bytes = encodePacket(packet, this.version);
     if (this.listenerCount('packetsend') > 0) this.emit('packetsend', packet);
     conn.out.push(bytes);
-    this.lastSend = Date.now();
+    this.keepAlive.sent = true;
     if (!conn.flushScheduled) {
       conn.flushScheduled = true;
       // One write per turn: many publishes in a loop become one syscall.
@@ -1077,7 +1055,7 @@ export class MqttClient extends Emitter<ClientEvents> {
 
   private onData(conn: Connection, chunk: Buffer): void {
     if (conn !== this.conn || !conn.open) return;
-    this.lastReceive = Date.now();
+    this.keepAlive.received = true;
     try {
       conn.framer.push(chunk);
     } catch (err) {
@@ -1141,7 +1119,7 @@ export class MqttClient extends Emitter<ClientEvents> {
         this.onSubOrUnsubAck(packet);
         return;
       case PacketType.PINGRESP:
-        this.pingOutstanding = false;
+        this.keepAlive.pong();
         return;
       case PacketType.DISCONNECT:
         this.emit('disconnect', packet.reasonCode, packet.properties);
