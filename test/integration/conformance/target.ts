@@ -29,7 +29,13 @@ async function startPetrel(): Promise<RunningTarget> {
   const addr = broker.address();
   if (addr === undefined) throw new Error('Petrel did not report a listening address');
   return {
-    target: { name: 'petrel', host: '127.0.0.1', port: addr.port, requireV5Reason: true },
+    target: {
+      name: 'petrel',
+      host: '127.0.0.1',
+      port: addr.port,
+      requireV5Reason: true,
+      closeMs: 1000,
+    },
     stop: () => broker.close(),
   };
 }

@@ -52,6 +52,7 @@ describe('MQTT conformance cases over WebSocket', { concurrency: 4 }, () => {
       host: '127.0.0.1',
       port: ws.port,
       requireV5Reason: true,
+      closeMs: 1000,
       webSocketPath: ws.path ?? '/mqtt',
     };
   });

@@ -118,6 +118,16 @@ export const controlCases: ConformanceCase[] = [
     steps: [{ send: '32 80 80 80 01 000a 612f{cid} 0001' }, { close: true, reason: [0x95] }],
   },
   {
+    id: 'frame.connect-too-large',
+    title: 'a CONNECT announcing 200 KiB is refused before it is buffered (pre-auth limit)',
+    statements: [],
+    statements5: [],
+    versions: [4],
+    raw: true,
+    mosquitto: { note: 'has no pre-authentication CONNECT size limit: waits for the bytes' },
+    steps: [{ send: '10 80 c0 0c 0004 4d515454 04 02 003c' }, { close: true }],
+  },
+  {
     id: 'frame.reserved-type-0',
     title: 'packet type 0 is reserved and malformed',
     statements: ['MQTT-2.2.2-2', 'MQTT-4.8.0-1'],
