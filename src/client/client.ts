@@ -22,12 +22,23 @@ import type {
 } from '../codec/types.js';
 import { Backoff } from '../shared/backoff.js';
 import { Emitter } from './emitter.js';
-import { ClientError, ClientErrorCode, ConnectionRefusedError, reasonText } from './errors.js';
+import {
+  ClientError,
+  ClientErrorCode,
+  ConnectionRefusedError,
+  closedError,
+  invalid,
+  offlineError,
+  protocolError,
+  reasonText,
+  tooLarge,
+} from './errors.js';
 import { KeepAlive } from './keepalive.js';
 import { MessageStream } from './message-stream.js';
 import type { ClientOptions, ResolvedOptions } from './options.js';
 import { connectProperties, resolveOptions } from './options.js';
-import { Queue } from './queue.js';
+import { copyProperties, propertiesUpperBound, publishProperties, toBuffer } from './properties.js';
+import { BoundedQueue, Queue } from './queue.js';
 import type { RequestOptions } from './request.js';
 import { Requester } from './request.js';
 import { TopicAliases } from './topic-alias.js';
@@ -139,8 +150,7 @@ export class MqttClient extends Emitter<ClientEvents> {
     () => this.onKeepAliveTimeout(),
   );
 
-  private readonly queue = new Queue<Outgoing>();
-  private queuedBytes = 0;
+  private readonly queue: BoundedQueue<Outgoing>;
   private readonly inflight = new Map<number, Outgoing>();
   private readonly pendingAcks = new Map<number, PendingAck>();
   private readonly controlQueue = new Queue<PendingAck>();
@@ -168,6 +178,7 @@ export class MqttClient extends Emitter<ClientEvents> {
     }
     this.opts = resolveOptions(url, options);
     this.version = this.opts.protocolVersion;
+    this.queue = new BoundedQueue(this.opts.maxQueuedMessages, this.opts.maxQueuedBytes);
     this._clientId = this.opts.clientId;
     this.backoff = this.opts.reconnect === false ? undefined : new Backoff(this.opts.reconnect);
   }
@@ -791,7 +802,6 @@ export class MqttClient extends Emitter<ClientEvents> {
       conn.transport?.destroy();
     }
     for (const entry of this.queue.drain()) this.fail(entry, err);
-    this.queuedBytes = 0;
     for (const [, entry] of this.inflight) this.fail(entry, err);
     this.inflight.clear();
     for (const [, p] of this.pendingAcks) if (!p.internal) p.reject(err);
@@ -882,31 +892,25 @@ export class MqttClient extends Emitter<ClientEvents> {
   }
 
   private enqueue(entry: Outgoing): void {
-    if (
-      this.queue.length >= this.opts.maxQueuedMessages ||
-      this.queuedBytes + entry.bytes > this.opts.maxQueuedBytes
-    ) {
+    const offline = this._state !== 'connected';
+    if (offline && this.opts.offlineTimeout <= 0) {
+      entry.reject(offlineError(0));
+      return;
+    }
+    if (offline) entry.offlineSince = Date.now();
+    if (!this.queue.push(entry)) {
       entry.reject(
         new ClientError(
           ClientErrorCode.QueueFull,
-          `offline queue full (limits: ${this.opts.maxQueuedMessages} messages, ` +
-            `${this.opts.maxQueuedBytes} bytes; holding ${this.queue.length} messages, ` +
-            `${this.queuedBytes} bytes)`,
+          `offline queue full (limits: ${this.queue.maxItems} messages, ` +
+            `${this.queue.maxBytes} bytes; holding ${this.queue.length} messages, ` +
+            `${this.queue.bytes} bytes)`,
           0x97,
         ),
       );
       return;
     }
-    if (this._state !== 'connected') {
-      if (this.opts.offlineTimeout <= 0) {
-        entry.reject(offlineError(0));
-        return;
-      }
-      entry.offlineSince = Date.now();
-      this.scheduleOfflineSweep();
-    }
-    this.queue.push(entry);
-    this.queuedBytes += entry.bytes;
+    if (offline) this.scheduleOfflineSweep();
   }
 
   private drainQueue(): void {
@@ -917,7 +921,6 @@ export class MqttClient extends Emitter<ClientEvents> {
       if (entry === undefined) break;
       if (entry.packet.qos > 0 && this.inflight.size >= this.sendQuota) break;
       this.queue.shift();
-      this.queuedBytes -= entry.bytes;
       entry.offlineSince = 0;
       this.sendPublish(entry);
     }
@@ -1028,17 +1031,8 @@ export class MqttClient extends Emitter<ClientEvents> {
       const limit = this.opts.offlineTimeout;
       let waiting = false;
       const expired = (e: Outgoing): boolean => e.offlineSince > 0 && now - e.offlineSince >= limit;
-      if (this.queue.length > 0) {
-        const keep: Outgoing[] = [];
-        for (const e of this.queue.drain()) {
-          if (expired(e)) {
-            this.queuedBytes -= e.bytes;
-            this.fail(e, offlineError(limit));
-          } else keep.push(e);
-        }
-        for (const e of keep) this.queue.push(e);
-        waiting = keep.length > 0;
-      }
+      for (const e of this.queue.removeWhere(expired)) this.fail(e, offlineError(limit));
+      waiting = this.queue.length > 0;
       // In-flight messages keep their packet id so the exchange can finish after reconnecting;
       // only their promises are rejected.
       for (const [, e] of this.inflight) {
@@ -1358,74 +1352,4 @@ export class MqttClient extends Emitter<ClientEvents> {
     // An unobserved 'error' must not crash the process: the client recovers on its own.
     if (this.listenerCount('error') > 0) this.emit('error', err);
   }
-}
-
-function toBuffer(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-}
-
-function publishProperties(p: PublishOptions['properties'] | undefined): Properties | undefined {
-  if (p === undefined) return undefined;
-  const out: Properties = {};
-  if (p.payloadFormatIndicator !== undefined) out.payloadFormatIndicator = p.payloadFormatIndicator;
-  if (p.messageExpiryInterval !== undefined) out.messageExpiryInterval = p.messageExpiryInterval;
-  if (p.contentType !== undefined) out.contentType = p.contentType;
-  if (p.responseTopic !== undefined) out.responseTopic = p.responseTopic;
-  if (p.correlationData !== undefined) out.correlationData = toBuffer(p.correlationData);
-  if (p.userProperties !== undefined) out.userProperties = p.userProperties;
-  if (p.topicAlias !== undefined) out.topicAlias = p.topicAlias;
-  return out;
-}
-
-/** An upper bound of the encoded size of properties (UTF-8: at most 3 bytes per UTF-16 unit). */
-function propertiesUpperBound(p: Properties | undefined): number {
-  if (p === undefined) return 0;
-  let n = 4;
-  for (const v of Object.values(p) as unknown[]) {
-    if (typeof v === 'string') n += 3 + v.length * 3;
-    else if (typeof v === 'number') n += 5;
-    else if (v instanceof Uint8Array) n += 3 + v.length;
-    else if (Array.isArray(v)) {
-      for (const e of v as unknown[]) {
-        n += Array.isArray(e) ? 5 + (String(e[0]).length + String(e[1]).length) * 3 : 5;
-      }
-    }
-  }
-  return n;
-}
-
-function copyProperties(p: Properties): Properties {
-  const out = { ...p };
-  if (p.correlationData !== undefined) out.correlationData = Buffer.from(p.correlationData);
-  if (p.authenticationData !== undefined) {
-    out.authenticationData = Buffer.from(p.authenticationData);
-  }
-  return out;
-}
-
-function invalid(message: string): ClientError {
-  return new ClientError(ClientErrorCode.InvalidArgument, message);
-}
-
-function closedError(): ClientError {
-  return new ClientError(ClientErrorCode.ClientClosed, 'the client is closed');
-}
-
-function offlineError(limit: number): ClientError {
-  return new ClientError(
-    ClientErrorCode.OfflineTimeout,
-    `not connected to the broker for ${limit} ms; message not sent`,
-  );
-}
-
-function tooLarge(size: number, max: number): ClientError {
-  return new ClientError(
-    ClientErrorCode.PacketTooLarge,
-    `packet of ${size} bytes exceeds the broker's Maximum Packet Size of ${max} bytes`,
-    0x95,
-  );
-}
-
-function protocolError(message: string): MqttError {
-  return new MqttError('PROTOCOL_ERROR', message, 0x82);
 }

@@ -117,3 +117,35 @@ export class ConnectionRefusedError extends ClientError {
     this.reasonString = reasonString;
   }
 }
+
+/** INVALID_ARGUMENT. */
+export function invalid(message: string): ClientError {
+  return new ClientError(ClientErrorCode.InvalidArgument, message);
+}
+
+/** CLIENT_CLOSED. */
+export function closedError(): ClientError {
+  return new ClientError(ClientErrorCode.ClientClosed, 'the client is closed');
+}
+
+/** OFFLINE_TIMEOUT after `limit` ms offline. */
+export function offlineError(limit: number): ClientError {
+  return new ClientError(
+    ClientErrorCode.OfflineTimeout,
+    `not connected to the broker for ${limit} ms; message not sent`,
+  );
+}
+
+/** PACKET_TOO_LARGE (0x95). */
+export function tooLarge(size: number, max: number): ClientError {
+  return new ClientError(
+    ClientErrorCode.PacketTooLarge,
+    `packet of ${size} bytes exceeds the broker's Maximum Packet Size of ${max} bytes`,
+    0x95,
+  );
+}
+
+/** A protocol error (0x82) detected by the client. */
+export function protocolError(message: string): MqttError {
+  return new MqttError('PROTOCOL_ERROR', message, 0x82);
+}

@@ -48,3 +48,62 @@ export class Queue<T> {
     for (let i = this.head; i < this.items.length; i++) yield this.items[i] as T;
   }
 }
+
+/** A {@link Queue} of sized items bounded by count and total bytes. */
+export class BoundedQueue<T extends { bytes: number }> {
+  private readonly items = new Queue<T>();
+  private total = 0;
+
+  constructor(
+    readonly maxItems: number,
+    readonly maxBytes: number,
+  ) {}
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  /** Sum of `bytes` of the queued items. */
+  get bytes(): number {
+    return this.total;
+  }
+
+  /** Appends unless that would pass a limit; returns whether it did. */
+  push(item: T): boolean {
+    if (this.items.length >= this.maxItems || this.total + item.bytes > this.maxBytes) return false;
+    this.items.push(item);
+    this.total += item.bytes;
+    return true;
+  }
+
+  peek(): T | undefined {
+    return this.items.peek();
+  }
+
+  shift(): T | undefined {
+    const item = this.items.shift();
+    if (item !== undefined) this.total -= item.bytes;
+    return item;
+  }
+
+  drain(): T[] {
+    this.total = 0;
+    return this.items.drain();
+  }
+
+  /** Removes the items `remove` selects (in order) and returns them. */
+  removeWhere(remove: (item: T) => boolean): T[] {
+    const removed: T[] = [];
+    this.items.filter((item) => {
+      if (!remove(item)) return true;
+      removed.push(item);
+      this.total -= item.bytes;
+      return false;
+    });
+    return removed;
+  }
+
+  [Symbol.iterator](): IterableIterator<T> {
+    return this.items[Symbol.iterator]();
+  }
+}
