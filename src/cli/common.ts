@@ -583,6 +583,19 @@ export function jsonMessage(msg: Message, packetId = 0): string {
   return JSON.stringify(o);
 }
 
+/** Local time as mosquitto prints `%I`: `2016-08-10T09:47:38+0100`. */
+export function isoLocal(d: Date): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  const off = -d.getTimezoneOffset();
+  const sign = off >= 0 ? '+' : '-';
+  const abs = Math.abs(off);
+  return (
+    `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T` +
+    `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}` +
+    `${sign}${p(Math.floor(abs / 60))}${p(abs % 60)}`
+  );
+}
+
 /** Expands a mosquitto_sub `-F` format for one message. */
 export function formatMessage(format: string, msg: Message): Buffer {
   const parts: Buffer[] = [];
@@ -617,7 +630,7 @@ export function formatMessage(format: string, msg: Message): Buffer {
           text += '0';
           break;
         case 'I':
-          text += new Date().toISOString();
+          text += isoLocal(new Date());
           break;
         case 'U': {
           const ms = Date.now();

@@ -84,6 +84,12 @@ if (hasMosquitto()) {
         assert.equal(ours.code, 0, ours.stderr);
         assert.equal(ours.stdout, theirs.stdout, extra.join(' '));
       }
+      // Times differ between two runs: compare their shape.
+      const shape = (out: string): string => out.replace(/\d/g, '9');
+      const timeFormat = ['-F', '%I|%t'];
+      const oursTime = await runTool('petrel', ['sub', ...base, ...timeFormat]);
+      const theirsTime = await runTool('mosquitto_sub', [...base, ...timeFormat]);
+      assert.equal(shape(oursTime.stdout), shape(theirsTime.stdout));
       const json = await runTool('petrel', ['sub', ...base, '--json']);
       const o = JSON.parse(json.stdout) as Record<string, unknown>;
       assert.deepEqual([o.topic, o.payload, o.retain, o.qos, o.payloadlen], [t, 'hello', 1, 0, 5]);
@@ -448,6 +454,28 @@ if (hasMosquitto()) {
         await own.close();
       }
     });
+
+    test(
+      '--help prints usage and exits 0; sub -U unsubscribes a persistent session',
+      T,
+      async () => {
+        for (const cmd of ['pub', 'sub', 'rr']) {
+          const r = await runTool('petrel', [cmd, '--help']);
+          assert.equal(r.code, 0);
+          assert.match(r.stdout, new RegExp(`^Usage: petrel ${cmd} `));
+        }
+        const t = topic('unsub');
+        const id = `petrel-cli-unsub-${process.pid}`;
+        const session = ['-p', port, '-q', '1', '-c', '-i', id];
+        await runTool('petrel', ['sub', ...session, '-t', t, '-E']);
+        const u = await runTool('petrel', ['sub', ...session, '-U', t]);
+        assert.equal(u.code, 0, u.stderr);
+        await runTool('mosquitto_pub', ['-p', port, '-t', t, '-q', '1', '-m', 'unwanted']);
+        const back = await runTool('petrel', ['sub', ...session, '-t', `${t}/other`, '-W', '0.5']);
+        assert.equal(back.code, 27);
+        assert.equal(back.stdout, '');
+      },
+    );
 
     test('sub -W: exits 27 with one line when nothing arrives in time', T, async () => {
       const r = await runTool('petrel', ['sub', '-p', port, '-t', topic('quiet'), '-W', '0.3']);
