@@ -11,6 +11,7 @@ import {
 import { join } from 'node:path';
 import { type Database, open as openLmdb, type RootDatabase } from 'lmdb';
 import { Batcher } from '../batcher.js';
+import { compactBatch } from '../compact.js';
 import {
   type ChangeRecord,
   type DurabilityMode,
@@ -365,7 +366,7 @@ export class LmdbStore implements Store {
   private readonly commit = async (records: ChangeRecord[]): Promise<void> => {
     const root = this.rootDb();
     root.transactionSync(() => {
-      for (const r of records) this.apply(r);
+      for (const r of compactBatch(records)) this.apply(r);
       void this.metaDb().put(LAST_COMMIT_KEY, Date.now());
     }, TXN_FLAGS);
     // `root.flushed` does not cover synchronous transactions in lmdb-js; sync explicitly.
