@@ -163,6 +163,7 @@ export class MqttClient extends Emitter<ClientEvents> {
   private paused = false;
   private idleWaiters: Array<() => void> = [];
   private requester: Requester | undefined;
+  private readonly receiveMaximum: number;
 
   // Limits announced by the broker in CONNACK (defaults apply without them).
   private sendQuota = 65_535;
@@ -179,6 +180,7 @@ export class MqttClient extends Emitter<ClientEvents> {
     this.opts = resolveOptions(url, options);
     this.version = this.opts.protocolVersion;
     this.queue = new BoundedQueue(this.opts.maxQueuedMessages, this.opts.maxQueuedBytes);
+    this.receiveMaximum = this.opts.properties.receiveMaximum ?? 65_535;
     this._clientId = this.opts.clientId;
     this.backoff = this.opts.reconnect === false ? undefined : new Backoff(this.opts.reconnect);
   }
@@ -1151,6 +1153,20 @@ export class MqttClient extends Emitter<ClientEvents> {
       properties = rest;
     }
     const qos = packet.qos;
+    // QoS 1 is acknowledged at once, so only QoS 2 awaiting PUBREL counts against the Receive
+    // Maximum we announced; a broker that exceeds it breaks [MQTT-3.3.4-9].
+    if (
+      qos > 0 &&
+      this.version === 5 &&
+      this.incomingQos2.size >= this.receiveMaximum &&
+      !this.incomingQos2.has(packet.packetId)
+    ) {
+      throw new MqttError(
+        'RECEIVE_MAXIMUM_EXCEEDED',
+        'the broker exceeded our Receive Maximum',
+        0x93,
+      );
+    }
     if (qos === 2) {
       const id = packet.packetId;
       const seen = this.incomingQos2.has(id);

@@ -138,6 +138,28 @@ describe('client against a scripted broker', () => {
     });
   }
 
+  test('a broker exceeding our Receive Maximum is disconnected with 0x93 [MQTT-3.3.4-9]', async () => {
+    fake = await startFakeBroker((conn, p) => {
+      if (p.type !== PacketType.CONNECT) return;
+      conn.send(connack());
+      for (const id of [1, 2, 3]) conn.send(publish('rm', `m${id}`, 2, id, {}));
+    });
+    const c = clients.track(
+      new MqttClient(fake.url, { reconnect: false, properties: { receiveMaximum: 2 } }),
+    );
+    const seen: string[] = [];
+    c.on('message', (m) => seen.push(m.payload.toString()));
+    const closed = once(c, 'close');
+    await c.connect();
+    const d = await received(
+      () => fake?.connections[0],
+      (p) => p.type === PacketType.DISCONNECT,
+    );
+    assert.equal(d.type === PacketType.DISCONNECT && d.reasonCode, 0x93);
+    await closed;
+    assert.deepEqual(seen, ['m1', 'm2']);
+  });
+
   test('enhanced authentication: the onAuth hook answers AUTH challenges before CONNACK', async () => {
     const challenges: string[] = [];
     fake = await startFakeBroker((conn, p) => {
