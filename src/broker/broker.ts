@@ -268,11 +268,16 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
     this.log.debug({ clientId: conn.clientId, err: err.message }, 'socket error');
   }
 
-  /** @internal The socket is gone: an unannounced close fires the will. */
-  onSocketClose(conn: Connection): void {
-    this.connections.delete(conn);
-    this.wheel.cancel(conn.forceCloseTimer);
-    this.persist.forget(conn);
+  /**
+   * @internal The socket is gone (`closed`) or its peer ended its side: an unannounced close
+   * fires the will.
+   */
+  onSocketClose(conn: Connection, closed = true): void {
+    if (closed) {
+      this.connections.delete(conn);
+      this.wheel.cancel(conn.forceCloseTimer);
+      this.persist.forget(conn);
+    }
     if (conn.state !== ConnState.Closed) this.closeConnection(conn, 'connection lost', true);
   }
 

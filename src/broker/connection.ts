@@ -110,6 +110,8 @@ export class Connection implements TimerTarget, ClientInfo {
     socket.on('drain', () => this.onDrain());
     socket.on('error', (err: Error) => broker.onSocketError(this, err));
     socket.on('close', () => broker.onSocketClose(this));
+    // The peer ended its side: no DISCONNECT came first, so this is an abnormal close.
+    socket.on('end', () => broker.onSocketClose(this, false));
   }
 
   /** The client's protocol version (for hooks). */

@@ -38,7 +38,10 @@ export function listenWebSocket(
   });
   wss.on('connection', (ws, req) => {
     ws.binaryType = 'nodebuffer';
-    const stream = createWebSocketStream(ws);
+    // Not half-open: when the peer's side ends, ours ends too and 'close' follows.
+    const stream = createWebSocketStream(ws, { allowHalfOpen: false });
+    // A dropped WebSocket must surface as a closed stream (the will depends on it).
+    ws.on('close', () => stream.destroy());
     onStream(stream, req.socket.remoteAddress);
   });
   wss.on('error', () => {

@@ -107,3 +107,38 @@ describe('MQTT over WebSocket', () => {
     });
   }
 });
+
+describe('MQTT over WebSocket: dropped connections', () => {
+  test('[MQTT-3.1.2-8] the will of a WebSocket client whose connection drops is published', async () => {
+    const tb = await startBroker({ wsPort: 0 });
+    try {
+      const watcher = await mqtt.connectAsync(tb.url, { reconnectPeriod: 0 });
+      await watcher.subscribeAsync('wswill/t');
+      const got = new Promise<string>((resolve) => watcher.on('message', (_t, p) => resolve(p.toString())));
+      const c = await openWs(tb.wsPort as number);
+      c.ws.send(
+        encodePacket(
+          {
+            type: 1,
+            protocolName: 'MQTT',
+            protocolVersion: 4,
+            clean: true,
+            keepAlive: 30,
+            clientId: 'wsdrop',
+            username: undefined,
+            password: undefined,
+            will: { topic: 'wswill/t', payload: Buffer.from('dropped'), qos: 0, retain: false, properties: undefined },
+            properties: undefined,
+          },
+          4,
+        ),
+      );
+      assert.equal((await c.next()).type, 2);
+      c.ws.terminate();
+      assert.equal(await got, 'dropped');
+      await watcher.endAsync();
+    } finally {
+      await tb.close();
+    }
+  });
+});
