@@ -59,8 +59,15 @@ export function compactBatch(records: readonly ChangeRecord[]): ChangeRecord[] {
         forgetClient(putAt, r.clientId);
         out.push(r);
         break;
-      default:
+      case 'session.put':
+      case 'sub.put':
+      case 'sub.delete':
+      case 'retain.put':
+      case 'retain.delete':
+      case 'will.put':
+      case 'will.delete':
         out.push(r);
+        break;
     }
   }
   const result: ChangeRecord[] = [];
