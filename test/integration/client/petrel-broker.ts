@@ -1,5 +1,7 @@
 // Petrel's own broker behind the same test interface as Mosquitto (see brokers.ts).
 import type { BrokerOptions } from '../../../src/broker.js';
+import { StateImage } from '../../../src/persistence/image.js';
+import { MemoryStore } from '../../../src/persistence/memory.js';
 import { startBroker } from '../../helpers/broker.js';
 import type { BrokerKind, BrokerSettings, TestBroker } from './brokers.js';
 
@@ -25,7 +27,11 @@ export async function petrelKind(): Promise<BrokerKind> {
     name: 'petrel',
     async start(settings = {}) {
       const base = options(settings);
-      let current = await startBroker(base);
+      // Persistence across restarts: every incarnation opens the same in-memory image.
+      const image = settings.persistence ? new StateImage() : undefined;
+      const withStore = (o: BrokerOptions): BrokerOptions =>
+        image !== undefined ? { ...o, store: new MemoryStore({ image }) } : o;
+      let current = await startBroker(withStore(base));
       const port = current.port;
       let running = true;
       const stop = async (): Promise<void> => {
@@ -38,7 +44,7 @@ export async function petrelKind(): Promise<BrokerKind> {
         // The port may still be in TIME_WAIT-free closing for a moment: retry briefly.
         for (let i = 0; ; i++) {
           try {
-            current = await startBroker({ ...base, port });
+            current = await startBroker(withStore({ ...base, port }));
             running = true;
             return;
           } catch (err) {

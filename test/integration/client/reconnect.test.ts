@@ -198,6 +198,48 @@ for (const kind of kinds) {
     }
   });
 
+  describe(`persistent session across a broker restart on ${kind.name}`, () => {
+    let broker: TestBroker;
+    const clients = new Clients();
+    before(async () => {
+      broker = await kind.start({ persistence: true });
+    });
+    after(async () => {
+      await broker.close();
+    });
+    afterEach(() => clients.closeAll());
+
+    for (const version of [4, 5] as const) {
+      test(`v${version}: session present after the restart: no resubscription, the subscription still delivers`, async () => {
+        const topic = uniqueTopic('persist');
+        const c = clients.track(
+          new MqttClient(broker.url, {
+            protocolVersion: version,
+            clientId: `petrel-persist-${version}-${process.pid}`,
+            clean: false,
+            reconnect: fast,
+            ...(version === 5 ? { properties: { sessionExpiryInterval: 300 } } : {}),
+          }),
+        );
+        await c.connect();
+        await c.subscribe(topic, { qos: 1 });
+        const offline = once(c, 'offline');
+        const sent: number[] = [];
+        c.on('packetsend', (p) => sent.push(p.type));
+        const reconnected = once<[{ sessionPresent: boolean }]>(c, 'connect');
+        await broker.restart();
+        await offline;
+        const [info] = await reconnected;
+        assert.equal(info.sessionPresent, true);
+        const pub = await clients.connect(broker.url, { protocolVersion: version });
+        const got = nextMessages(c, 1);
+        await pub.publish(topic, 'still subscribed', { qos: 1 });
+        assert.equal((await got)[0]?.payload.toString(), 'still subscribed');
+        assert.ok(!sent.includes(PacketType.SUBSCRIBE), 'no resubscription with a session');
+      });
+    }
+  });
+
   describe(`client resend with DUP against ${kind.name}`, () => {
     let broker: TestBroker;
     let proxy: TcpProxy;
