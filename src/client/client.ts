@@ -1117,21 +1117,30 @@ export class MqttClient extends Emitter<ClientEvents> {
       case PacketType.PINGRESP:
         this.keepAlive.pong();
         return;
-      case PacketType.DISCONNECT:
+      case PacketType.DISCONNECT: {
         this.emit('disconnect', packet.reasonCode, packet.properties);
-        if (packet.reasonCode >= 0x80) {
-          this.emitError(
-            new ClientError(
-              ClientErrorCode.DisconnectedByBroker,
-              `broker disconnected: ${reasonText(packet.reasonCode)}${
-                packet.properties?.reasonString ? ` (${packet.properties.reasonString})` : ''
-              }`,
-              packet.reasonCode,
-            ),
-          );
+        if (packet.reasonCode < 0x80) {
+          conn.transport?.destroy();
+          return;
+        }
+        const err = new ClientError(
+          ClientErrorCode.DisconnectedByBroker,
+          `broker disconnected: ${reasonText(packet.reasonCode)}${
+            packet.properties?.reasonString ? ` (${packet.properties.reasonString})` : ''
+          }`,
+          packet.reasonCode,
+        );
+        this.emitError(err);
+        // Another connection took the session over, or we are banned: reconnecting would
+        // only fight over the client id, so the client closes for good.
+        if (packet.reasonCode === 0x8e || packet.reasonCode === 0x8a) {
+          conn.transport?.destroy();
+          this.shutdown(err);
+          return;
         }
         conn.transport?.destroy();
         return;
+      }
       case PacketType.AUTH:
         this.onAuth(conn, packet);
         return;

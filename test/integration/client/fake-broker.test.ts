@@ -338,6 +338,25 @@ describe('client against a scripted broker', () => {
     assert.match(errors[0] ?? '', /server shutting down \(going down\)/);
   });
 
+  test('DISCONNECT 0x8E (session taken over) closes the client instead of fighting back', async () => {
+    fake = await startFakeBroker((conn, p) => {
+      if (p.type !== PacketType.CONNECT) return;
+      conn.send(connack());
+      conn.send({ type: PacketType.DISCONNECT, reasonCode: 0x8e, properties: undefined });
+      conn.close();
+    });
+    const c = clients.track(
+      new MqttClient(fake.url, { reconnect: { initialDelay: 10, maxDelay: 20 } }),
+    );
+    const closed = once(c, 'close');
+    await c.connect();
+    await closed;
+    await sleep(100);
+    assert.equal(c.state, 'closed');
+    assert.equal(fake.connections.length, 1);
+    await assert.rejects(c.publish('t', 'x'), (e: ClientError) => e.code === 'CLIENT_CLOSED');
+  });
+
   test('a QoS 1 PUBACK with a failure reason rejects the publish with PUBLISH_FAILED', async () => {
     fake = await startFakeBroker((conn, p) => {
       if (p.type === PacketType.CONNECT) conn.send(connack());
