@@ -42,6 +42,8 @@ interface HeldAck {
 export class Connection implements TimerTarget, ClientInfo {
   readonly framer: Framer;
   state: number = ConnState.AwaitConnect;
+  /** CONNACK sent and the resumed session's backlog scheduled: deliveries may be written. */
+  ready = false;
   /** A CONNECT frame arrived (refusals are then sent as CONNACK). */
   sawConnect = false;
   protocolVersion: ProtocolVersion = 4;

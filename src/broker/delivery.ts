@@ -139,7 +139,7 @@ export function deliver(
     enqueue(broker, session, new Delivery(msg, qos, retain, subIds, group));
     return;
   }
-  if (session.queue.length === 0 && !conn.backpressured) {
+  if (session.queue.length === 0 && !conn.backpressured && conn.ready) {
     if (qos === 0) {
       const buf = encodeFor(broker, conn, msg, 0, retain, subIds, false, cache);
       if (!fits(conn, buf.length)) return;
@@ -253,7 +253,7 @@ function congested(broker: BrokerCore, session: Session): void {
  */
 export function pump(broker: BrokerCore, session: Session): void {
   const conn = session.connection;
-  if (conn === undefined || conn.state !== ConnState.Connected) return;
+  if (conn === undefined || conn.state !== ConnState.Connected || !conn.ready) return;
   const q = session.queue;
   const now = broker.clock.now;
   while (!conn.backpressured) {

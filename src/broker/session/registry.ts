@@ -113,6 +113,16 @@ export function attachSession(
   if (session.persistent) broker.persist.sessionPut(session);
   broker.log.debug({ clientId, version: p.protocolVersion, present }, 'client connected');
   broker.emitEvent('clientConnected', { clientId, username: conn.username, protocolVersion: p.protocolVersion, sessionPresent: present });
+  // CONNACK goes out on its own; queued and resent messages follow one turn later. Clients that
+  // attach their message handler when the connect completes then see them (a CONNACK and a
+  // PUBLISH in one read would be handled before the application had a chance to listen).
+  conn.flush();
+  setImmediate(resume, broker, session, conn, present);
+}
+
+function resume(broker: BrokerCore, session: Session, conn: Connection, present: boolean): void {
+  if (conn.state !== ConnState.Connected || session.connection !== conn) return;
+  conn.ready = true;
   if (present) resendInflight(broker, session, conn);
   pump(broker, session);
 }
