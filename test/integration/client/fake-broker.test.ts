@@ -103,7 +103,7 @@ describe('client against a scripted broker', () => {
   });
 
   for (const version of [4, 5] as ProtocolVersion[]) {
-    test(`v${version}: a QoS 2 PUBLISH repeated before PUBREL is acknowledged but delivered once [MQTT-4.3.3-2]`, async () => {
+    test(`v${version}: a QoS 2 PUBLISH repeated before PUBREL is acknowledged but delivered once [${version === 5 ? 'MQTT-4.3.3-10' : 'MQTT-4.3.3-2'}]`, async () => {
       fake = await startFakeBroker((conn, p) => {
         if (p.type === PacketType.CONNECT) {
           conn.send(connack(version === 5 ? {} : undefined));

@@ -2,6 +2,7 @@
 // properties, request/response, wills, subscription options, back-pressure.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { MqttClient } from '../../../src/client/client.js';
 import type { ClientError } from '../../../src/client/errors.js';
 import { PacketType } from '../../../src/codec/constants.js';
 import { decodePacket } from '../../../src/codec/decode.js';
@@ -69,6 +70,46 @@ for (const kind of kinds) {
         assert.equal(last.topic, '');
         assert.equal(last.properties?.topicAlias, aliases[0]);
         assert.equal(pubs[max]?.properties?.topicAlias, undefined);
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    test('topic aliases start afresh on a new connection [MQTT-3.3.2-7]', async () => {
+      const proxy = await startProxy(broker.port);
+      try {
+        const topic = uniqueTopic('alias-reset');
+        const c = clients.track(
+          new MqttClient(proxy.url, { reconnect: { initialDelay: 10, maxDelay: 50 } }),
+        );
+        await c.connect();
+        await c.publish(topic, 'a', { qos: 1 });
+        await c.publish(topic, 'b', { qos: 1 });
+        const back = new Promise<void>((resolve) => c.once('connect', () => resolve()));
+        proxy.cut();
+        await back;
+        const sub = await clients.connect(broker.url);
+        await sub.subscribe(topic, { qos: 1 });
+        const got = nextMessages(sub, 1);
+        await c.publish(topic, 'c', { qos: 1 });
+        const [m] = await got;
+        assert.equal(m?.topic, topic);
+        const pubs = (i: number): PublishPacket[] => {
+          const out: Packet[] = [];
+          const framer = new Framer((h, b) => out.push(decodePacket(h, b, 5)));
+          for (const chunk of proxy.upstream[i] ?? []) framer.push(chunk);
+          return out.filter((p): p is PublishPacket => p.type === PacketType.PUBLISH);
+        };
+        assert.deepEqual(
+          pubs(0).map((p) => p.topic),
+          [topic, ''],
+        );
+        assert.equal(
+          pubs(1)[0]?.topic,
+          topic,
+          'the first PUBLISH after reconnecting names the topic',
+        );
+        assert.equal(pubs(1)[0]?.properties?.topicAlias, 1);
       } finally {
         await proxy.close();
       }
