@@ -124,11 +124,7 @@ out.push('');
 out.push('## Status');
 out.push('');
 out.push(`- Petrel: all ${runs} runs pass over TCP.`);
-out.push(
-  '- Petrel over WebSocket: a WebSocket client that goes away (close frame or reset) is not seen ' +
-    'as disconnected, so its will is not published; the will cases run as todo in ' +
-    '`websocket.test.ts` until the broker is fixed.',
-);
+out.push('- Petrel over WebSocket: every run of `websocket.test.ts` passes.');
 out.push(
   `- Mosquitto 2.0.11 (Debian), used to validate the cases: ${runs - deviations.reduce((n, c) => n + (c.mosquitto?.v ?? c.versions ?? ALL).length, 0)} runs pass; ` +
     `${deviations.length} cases are known deviations (run as todo against Mosquitto):`,

@@ -23,19 +23,6 @@ const PREFIXES = [
   'session.',
 ];
 
-/**
- * Known Petrel bug, reported to the broker owner: a WebSocket that goes away (close frame or
- * reset) is never seen as closed by the broker, so wills are not published and sessions stay
- * online. The affected cases still run, unchanged, as todo.
- */
-const WS_CLOSE_BUG = new Set([
-  'will.published-on-drop',
-  'will.retained',
-  'will.qos1',
-  'will.v5-delay',
-  'will.v5-payload-format-forwarded',
-]);
-
 const ALL: Version[] = [3, 4, 5];
 const cases = allCases.filter((c) => PREFIXES.some((p) => c.id.startsWith(p)));
 
@@ -61,10 +48,7 @@ describe('MQTT conformance cases over WebSocket', { concurrency: 4 }, () => {
   });
   for (const c of cases) {
     for (const v of c.versions ?? ALL) {
-      const todo = WS_CLOSE_BUG.has(c.id)
-        ? { todo: 'Petrel: WebSocket disconnects are not detected' }
-        : {};
-      test(`ws: ${caseTitle(c, v)}`, { ...todo, timeout: 9000 }, async () => {
+      test(`ws: ${caseTitle(c, v)}`, { timeout: 9000 }, async () => {
         if (target === undefined) throw new Error('broker not started');
         await runCase(c, v, target);
       });

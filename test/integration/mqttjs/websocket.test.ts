@@ -3,17 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { IClientOptions, MqttClient } from 'mqtt';
+import { connect } from 'mqtt';
 import type { TestBroker } from '../../helpers/broker.js';
 import { startBroker } from '../../helpers/broker.js';
 import { connectClient, endAll, Inbox, unique } from './util.js';
-
-/**
- * Known Petrel bug, reported to the broker owner: when a WebSocket client goes away (close frame
- * or TCP reset) the broker never sees the connection end (src/transport/websocket.ts hands over
- * a createWebSocketStream duplex whose 'close' does not fire), so the will is not published and
- * the session stays "online". These tests run unchanged as todo until that is fixed.
- */
-const WS_CLOSE_BUG = { todo: 'Petrel: WebSocket disconnects are not detected' };
 
 for (const protocolVersion of [4, 5] as const) {
   const name = protocolVersion === 4 ? 'MQTT 3.1.1' : 'MQTT 5.0';
@@ -89,45 +82,45 @@ for (const protocolVersion of [4, 5] as const) {
       await pub.publishAsync(topic, '', { qos: 1, retain: true });
     });
 
-    test(
-      'the will of a WebSocket client that drops is published [MQTT-3.1.2-8]',
-      WS_CLOSE_BUG,
-      async () => {
-        const topic = unique('ws/will');
-        const watcher = await client(b.url);
-        const inbox = new Inbox(watcher);
-        await watcher.subscribeAsync(topic, { qos: 1 });
-        const dying = await client(wsUrl, {
-          will: { topic, payload: Buffer.from('ws gone'), qos: 1, retain: false },
-        });
-        dying.stream.destroy();
-        const [m] = await inbox.waitFor(1);
-        assert.equal(m?.payload.toString(), 'ws gone');
-      },
-    );
+    test('the will of a WebSocket client that drops is published [MQTT-3.1.2-8]', async () => {
+      const topic = unique('ws/will');
+      const watcher = await client(b.url);
+      const inbox = new Inbox(watcher);
+      await watcher.subscribeAsync(topic, { qos: 1 });
+      const dying = await client(wsUrl, {
+        will: { topic, payload: Buffer.from('ws gone'), qos: 1, retain: false },
+      });
+      dying.stream.destroy();
+      const [m] = await inbox.waitFor(1);
+      assert.equal(m?.payload.toString(), 'ws gone');
+    });
 
-    test(
-      'a persistent session started over WebSocket resumes over TCP [MQTT-3.1.2-5]',
-      WS_CLOSE_BUG,
-      async () => {
-        const topic = unique('ws/session');
-        const clientId = unique('ws-persist');
-        const v5 = protocolVersion === 5 ? { properties: { sessionExpiryInterval: 60 } } : {};
-        const first = await connectClient(wsUrl, {
-          protocolVersion,
-          clientId,
-          clean: false,
-          ...v5,
-        });
-        await first.subscribeAsync(topic, { qos: 1 });
-        await first.endAsync();
-        const pub = await client(b.url);
-        await pub.publishAsync(topic, 'queued', { qos: 1 });
-        const second = await client(b.url, { clientId, clean: false, ...v5 });
-        const inbox = new Inbox(second);
-        const [m] = await inbox.waitFor(1);
-        assert.equal(m?.payload.toString(), 'queued');
-      },
-    );
+    test('a persistent session started over WebSocket resumes over TCP [MQTT-3.1.2-5]', async () => {
+      const topic = unique('ws/session');
+      const clientId = unique('ws-persist');
+      const v5 = protocolVersion === 5 ? { properties: { sessionExpiryInterval: 60 } } : {};
+      const first = await connectClient(wsUrl, {
+        protocolVersion,
+        clientId,
+        clean: false,
+        ...v5,
+      });
+      await first.subscribeAsync(topic, { qos: 1 });
+      await first.endAsync();
+      const pub = await client(b.url);
+      await pub.publishAsync(topic, 'queued', { qos: 1 });
+      // connect() rather than connectAsync(): queued messages may arrive with the CONNACK.
+      const second = connect(b.url, {
+        protocolVersion,
+        clientId,
+        clean: false,
+        reconnectPeriod: 0,
+        ...v5,
+      });
+      clients.push(second);
+      const inbox = new Inbox(second);
+      const [m] = await inbox.waitFor(1);
+      assert.equal(m?.payload.toString(), 'queued');
+    });
   });
 }
