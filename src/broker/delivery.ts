@@ -18,11 +18,14 @@ import type { Session } from './session/session.js';
 export class FanoutCache {
   readonly bufs: Array<Buffer | undefined> = new Array<Buffer | undefined>(12).fill(undefined);
   readonly offsets: number[] = new Array<number>(12).fill(0);
-  message: Message | undefined = undefined;
+  /** Bit i set: `bufs[i]` holds an encoding of the current message. */
+  used = 0;
 
-  reset(message: Message | undefined): void {
-    if (this.message !== undefined) this.bufs.fill(undefined);
-    this.message = message;
+  /** Forgets the encodings of the previous message (only the slots it used). */
+  reset(): void {
+    let used = this.used;
+    for (let i = 0; used !== 0; i++, used >>>= 1) if ((used & 1) !== 0) this.bufs[i] = undefined;
+    this.used = 0;
   }
 }
 
@@ -101,6 +104,7 @@ function encodeFor(
   if (shared) {
     cache.bufs[key] = buf;
     cache.offsets[key] = offset;
+    cache.used |= 1 << key;
   }
   lastOffset = offset;
   return buf;

@@ -2,6 +2,24 @@ import type { QoS } from '../codec/constants.js';
 import type { Properties } from '../codec/types.js';
 import type { SharedGroup } from './routing/shared.js';
 
+const levelCache = new Map<string, string[]>();
+const LEVEL_CACHE_MAX = 10_000;
+
+/**
+ * Topic levels of `topic`, from a bounded cache: most traffic repeats a limited set of topics, so
+ * a Map lookup replaces a split (and its allocations) per message. The arrays are shared: never
+ * mutate them.
+ */
+export function topicLevels(topic: string): string[] {
+  let levels = levelCache.get(topic);
+  if (levels === undefined) {
+    levels = topic.split('/');
+    if (levelCache.size >= LEVEL_CACHE_MAX) levelCache.clear();
+    levelCache.set(topic, levels);
+  }
+  return levels;
+}
+
 /**
  * One application message inside the broker: built once per inbound PUBLISH (or will, or $SYS
  * update) and shared by every subscriber it is routed to. Per-subscriber state (granted QoS,
@@ -31,7 +49,7 @@ export class Message {
     now: number,
     levels?: string[],
   ) {
-    this.levels = levels ?? topic.split('/');
+    this.levels = levels ?? topicLevels(topic);
     const expiry = properties?.messageExpiryInterval;
     this.expiresAt = expiry === undefined ? 0 : now + expiry * 1000;
     this.owned = false;

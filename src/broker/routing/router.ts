@@ -48,7 +48,7 @@ export class Router {
     const sessions = trie.outSessions;
     const shared = trie.outShared;
     const cache = this.cache;
-    cache.reset(msg);
+    cache.reset(); // a no-op unless a previous fan-out threw half-way
     const mq = msg.qos;
     for (let i = 0; i < sessions.length; i++) {
       const s = sessions[i] as Session;
@@ -66,7 +66,7 @@ export class Router {
       const ids = m.subscriptionId !== 0 ? [m.subscriptionId] : undefined;
       deliver(broker, m.session, msg, qos, m.retainAsPublished ? msg.retain : false, ids, g, cache);
     }
-    cache.reset(undefined);
+    cache.reset();
     return reached;
   }
 
