@@ -437,6 +437,31 @@ export const connectCases: ConformanceCase[] = [
       { c: 1, open: true, id: 'cid', clean: true, present: false },
     ],
   },
+  {
+    id: 'connect.v31-no-session-present',
+    title: 'MQTT 3.1 CONNACK has no Session Present flag, even when a session is resumed',
+    statements: ['MQTT-3.2.2-1'],
+    versions: [3],
+    raw: true,
+    steps: [
+      { open: true, clean: false },
+      { drop: true },
+      { wait: 100 },
+      { c: 1, open: true, id: 'cid', clean: false, present: false },
+    ],
+  },
+  {
+    id: 'connect.clientid-64-chars',
+    title: 'a 64-byte client id is accepted (servers MAY allow more than 23)',
+    statements: ['MQTT-3.1.3-5'],
+    statements5: ['MQTT-3.1.3-5'],
+    versions: V45,
+    raw: true,
+    steps: [
+      ...connect('02', { id: '0040 {cid}{cid2}{cid3}{cid}{cid2}{cid3}{cid}{cid2}' }),
+      ...expect(CONNACK_OK),
+    ],
+  },
   // --- keep alive -------------------------------------------------------------------------
   {
     id: 'connect.keepalive-timeout',
