@@ -118,10 +118,11 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
     this.clock = new Clock();
     this.wheel = new TimingWheel(100, 1024, this.clock);
     this.router = new Router(this);
+    const own = this.options.store === undefined;
     const store =
       this.options.store ??
       new MemoryStore({ durability: this.options.durability, intervalMs: this.options.batchIntervalMs });
-    this.persist = new Persister(this, store);
+    this.persist = new Persister(this, store, !own || this.options.durability !== 'none');
     this.sys = new SysPublisher(this);
   }
 

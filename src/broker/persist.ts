@@ -32,11 +32,19 @@ export class Persister {
   private readonly waiting = new Set<Connection>();
   private nextMessageId = 1;
 
+  /**
+   * False for the broker's own memory store without durability: nobody can ever read it back, so
+   * change records would be pure overhead.
+   */
+  private readonly on: boolean;
+
   constructor(
     private readonly broker: BrokerCore,
     readonly store: Store,
+    enabled = true,
   ) {
-    this.holdsAcks = store.durability === 'sync';
+    this.on = enabled;
+    this.holdsAcks = enabled && store.durability === 'sync';
     store.onDurable((seq) => this.onDurable(seq));
     store.onError((err: StoreError, seq: number) => {
       broker.log.error({ err, seq }, 'store commit failed');
@@ -66,6 +74,7 @@ export class Persister {
   }
 
   sessionPut(s: Session): void {
+    if (!this.on) return;
     if (!s.persistent) return;
     s.stored = true;
     const now = this.broker.clock.now;
@@ -101,6 +110,7 @@ export class Persister {
   }
 
   sessionDelete(s: Session): void {
+    if (!this.on) return;
     if (!s.stored) return;
     s.stored = false;
     for (const d of s.inflight.values()) this.unref(d.message);
@@ -109,6 +119,7 @@ export class Persister {
   }
 
   subPut(s: Session, e: SubEntry): void {
+    if (!this.on) return;
     if (!s.persistent) return;
     this.seq = this.store.write({
       kind: 'sub.put',
@@ -125,6 +136,7 @@ export class Persister {
   }
 
   subDelete(s: Session, filter: string): void {
+    if (!this.on) return;
     if (!s.stored) return;
     this.seq = this.store.write({ kind: 'sub.delete', clientId: s.clientId, filter });
   }
@@ -159,6 +171,7 @@ export class Persister {
 
   /** A QoS>0 delivery entered the offline/overflow queue. */
   queuePut(s: Session, d: Delivery): void {
+    if (!this.on) return;
     if (!s.persistent) return;
     this.putEntry(s, d);
   }
@@ -182,6 +195,7 @@ export class Persister {
 
   /** A delivery left the queue without being sent (expired, dropped, re-routed). */
   queueDelete(s: Session, d: Delivery): void {
+    if (!this.on) return;
     if (d.storeSeq === 0) return;
     this.seq = this.store.write({ kind: 'queue.delete', clientId: s.clientId, seq: d.storeSeq });
     d.storeSeq = 0;
@@ -190,6 +204,7 @@ export class Persister {
 
   /** A delivery was sent or changed state (PUBREC received). */
   inflightPut(s: Session, d: Delivery): void {
+    if (!this.on) return;
     if (!s.persistent) return;
     if (d.storeSeq === 0) {
       this.putEntry(s, d);
@@ -210,6 +225,7 @@ export class Persister {
   }
 
   incomingPut(s: Session, packetId: number): void {
+    if (!this.on) return;
     if (!s.persistent) return;
     this.seq = this.store.write({
       kind: 'incoming.put',
@@ -218,11 +234,13 @@ export class Persister {
   }
 
   incomingDelete(s: Session, packetId: number): void {
+    if (!this.on) return;
     if (!s.stored) return;
     this.seq = this.store.write({ kind: 'incoming.delete', clientId: s.clientId, packetId });
   }
 
   retainPut(m: Message): void {
+    if (!this.on) return;
     this.seq = this.store.write({
       kind: 'retain.put',
       retained: {
@@ -236,6 +254,7 @@ export class Persister {
   }
 
   retainDelete(m: Message): void {
+    if (!this.on) return;
     this.seq = this.store.write({ kind: 'retain.delete', topic: m.topic });
   }
 
