@@ -125,7 +125,13 @@ function makeLogger(level: string): Logger {
   return pino({ level, name: 'petrel' }, pino.destination(2));
 }
 
-async function makeHooks(cfg: BrokerConfig): Promise<BrokerHooks | undefined> {
+interface AuthSetup {
+  hooks: BrokerHooks;
+  /** Re-reads the password file and ACL (SIGHUP); keeps the old ones when a file is bad. */
+  reload(): Promise<void>;
+}
+
+async function makeHooks(cfg: BrokerConfig): Promise<AuthSetup | undefined> {
   if (cfg.passwordFile === undefined && cfg.aclFile === undefined) return undefined;
   const passwords =
     cfg.passwordFile !== undefined ? await PasswordAuthenticator.load(cfg.passwordFile) : undefined;
@@ -136,11 +142,18 @@ async function makeHooks(cfg: BrokerConfig): Promise<BrokerHooks | undefined> {
   if (passwords !== undefined) opts.passwords = passwords;
   if (acl !== undefined) opts.acl = acl;
   const h = createAuthHooks(opts);
+  const aclFile = cfg.aclFile;
   return {
-    authenticate: (r) => h.authenticate(r),
-    authorizePublish: (c, m) => h.authorizePublish(c, m),
-    authorizeSubscribe: (c, s) => h.authorizeSubscribe(c, s),
-    authorizeRead: (c, t) => h.authorizeRead(c, t),
+    hooks: {
+      authenticate: (r) => h.authenticate(r),
+      authorizePublish: (c, m) => h.authorizePublish(c, m),
+      authorizeSubscribe: (c, s) => h.authorizeSubscribe(c, s),
+      authorizeRead: (c, t) => h.authorizeRead(c, t),
+    },
+    async reload() {
+      if (passwords !== undefined) await passwords.reload();
+      if (aclFile !== undefined) h.setAcl(await Acl.load(aclFile));
+    },
   };
 }
 
@@ -173,15 +186,15 @@ export async function run(argv: string[]): Promise<number> {
   }
   const log = makeLogger(args.verbose ? 'debug' : (cfg.logLevel ?? 'info'));
   const { passwordFile: _pf, aclFile: _af, allowAnonymous: _aa, logLevel: _ll, ...brokerCfg } = cfg;
-  let hooks: BrokerHooks | undefined;
+  let auth: AuthSetup | undefined;
   try {
-    hooks = await makeHooks(cfg);
+    auth = await makeHooks(cfg);
   } catch (err) {
     process.stderr.write(`petrel broker: ${(err as Error).message}\n`);
     return 1;
   }
   const options: BrokerOptions = { ...brokerCfg, logger: log };
-  if (hooks !== undefined) options.hooks = hooks;
+  if (auth !== undefined) options.hooks = auth.hooks;
   let broker: ReturnType<typeof createBroker>;
   try {
     broker = createBroker(options);
@@ -193,6 +206,14 @@ export async function run(argv: string[]): Promise<number> {
   for (const a of broker.addresses()) {
     log.info(`listening on ${a.type === 'ws' ? `ws://${a.host}:${a.port}${a.path ?? ''}` : `mqtt://${a.host}:${a.port}`}`);
   }
+  const onHup = () => {
+    if (auth === undefined) return;
+    auth.reload().then(
+      () => log.info('password file and ACL reloaded'),
+      (err: unknown) => log.error({ err: (err as Error).message }, 'reload failed, keeping the previous files'),
+    );
+  };
+  process.on('SIGHUP', onHup);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'shutting down');
@@ -205,6 +226,7 @@ export async function run(argv: string[]): Promise<number> {
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
   });
+  process.off('SIGHUP', onHup);
   await broker.close();
   log.info('stopped');
   return 0;

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { RawClient } from '../../helpers/broker.js';
+import { hashPassword } from '../../../src/auth/hash.js';
+import { RawClient, subOf, subscribeRaw } from '../../helpers/broker.js';
 
 const MAIN = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'petrel-broker-cli-'));
@@ -69,5 +70,42 @@ describe('petrel broker', () => {
     const r = run(['--port', 'abc']);
     assert.equal(await r.exit, 1);
     assert.match(r.stderr(), /--port/);
+  });
+
+  test('passwordFile and aclFile from the config are enforced', async () => {
+    const pw = join(dir, 'passwd');
+    const hash = await hashPassword('secret', { params: { ln: 4, r: 8, p: 1 } });
+    writeFileSync(pw, `alice:${hash}\n`);
+    const acl = join(dir, 'acl');
+    writeFileSync(acl, 'user alice\ntopic readwrite alice/#\n');
+    const cfg = join(dir, 'auth.json');
+    writeFileSync(cfg, JSON.stringify({ port: 0, passwordFile: pw, aclFile: acl }));
+    const p = run(['-c', cfg]);
+    try {
+      const m = await waitFor(p.stderr, /listening on mqtt:\/\/127\.0\.0\.1:(\d+)/);
+      const port = Number(m[1]);
+      const bad = await RawClient.open(port, 4);
+      bad.send({
+        type: 1,
+        protocolName: 'MQTT',
+        protocolVersion: 4,
+        clean: true,
+        keepAlive: 0,
+        clientId: 'x',
+        username: 'alice',
+        password: Buffer.from('wrong'),
+        will: undefined,
+        properties: undefined,
+      });
+      const refused = await bad.next(5000);
+      assert.equal(refused.type === 2 && refused.reasonCode, 4);
+      const { client, connack } = await RawClient.connect(port, 5, { username: 'alice', password: Buffer.from('secret') });
+      assert.equal(connack.reasonCode, 0);
+      assert.deepEqual(await subscribeRaw(client, [subOf('alice/x', 0), subOf('bob/x', 0)]), [0, 0x87]);
+      client.destroy();
+    } finally {
+      p.child.kill('SIGTERM');
+      await p.exit;
+    }
   });
 });
