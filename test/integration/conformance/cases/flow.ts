@@ -306,4 +306,38 @@ export const flowCases: ConformanceCase[] = [
     ],
     mosquitto: { note: 'sends one copy per matching subscription' },
   },
+  {
+    id: 'flow.qos2-duplicate-with-other-content',
+    title:
+      'a second QoS 2 PUBLISH reusing a packet id before PUBREL is not delivered again (one delivery)',
+    statements: ['MQTT-4.3.3-2'],
+    statements5: ['MQTT-4.3.3-10'],
+    steps: [
+      { c: 1, open: true },
+      ...roundTrip(P.subA0, P.suback0, 1),
+      ...send(P.pubA2),
+      { expect: ['50 02 0001', '50 03 0001 00'] },
+      ...send(['3c 10 000a 612f{cid} 0001 796f', '3c 11 000a 612f{cid} 0001 00 796f']),
+      { expect: ['50 02 0001', '50 03 0001 00'] },
+      { send: '62 02 0001' },
+      { expect: '70 02 0001' },
+      // Which of the two payloads is delivered is up to the server; that it is one is not.
+      ...expect(['30 0e 000a 612f{cid} ....', '30 0f 000a 612f{cid} 00 ....'], 1),
+      { c: 1, silent: 300 },
+    ],
+  },
+  {
+    id: 'flow.subscription-qos2-publish-qos1',
+    title: 'a QoS 1 message to a QoS 2 subscription is delivered at QoS 1',
+    statements: ['MQTT-3.8.4-6'],
+    statements5: ['MQTT-3.8.4-8'],
+    steps: [
+      ...roundTrip(P.subA2, P.suback2),
+      { c: 1, open: true },
+      ...send(P.pubA1, 1),
+      { c: 1, expect: ['40 02 0001', '40 03 0001 00'] },
+      ...expect(P.gotA1),
+      { send: '40 02 {pid}' },
+    ],
+  },
 ];
