@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-export { Broker, createBroker } from './broker/broker.js';
+
 export type {
   BrokerAddress,
   BrokerEvents,
@@ -14,6 +14,7 @@ export type {
   SubscribeEvent,
   UnsubscribeEvent,
 } from './broker/broker.js';
+export { Broker, createBroker } from './broker/broker.js';
 export type {
   AuthenticateRequest,
   AuthenticateResult,

@@ -5,15 +5,15 @@ import type { Duplex } from 'node:stream';
 import type { ProtocolVersion, QoS } from '../codec/constants.js';
 import { ReasonCode } from '../codec/reason-codes.js';
 import type { Properties } from '../codec/types.js';
-import { silentLogger } from '../observability/logger.js';
 import type { Logger } from '../observability/logger.js';
+import { silentLogger } from '../observability/logger.js';
 import { MemoryStore } from '../persistence/memory.js';
 import type { StoredSubscription } from '../persistence/types.js';
 import { Clock } from '../shared/clock.js';
 import { TimingWheel } from '../shared/timing-wheel.js';
 import { listenTcp } from '../transport/tcp.js';
-import { listenWebSocket } from '../transport/websocket.js';
 import type { WebSocketListener } from '../transport/websocket.js';
+import { listenWebSocket } from '../transport/websocket.js';
 import { Connection, ConnState, ConnTimer } from './connection.js';
 import { pump } from './delivery.js';
 import { dispatchFrame, fail, rejectWith } from './dispatch.js';
@@ -85,7 +85,9 @@ export interface ServerPublishOptions {
   properties?: Properties;
 }
 
-type Listener = { kind: 'tcp'; server: Server; spec: ListenerOptions } | { kind: 'ws'; ws: WebSocketListener; spec: ListenerOptions };
+type Listener =
+  | { kind: 'tcp'; server: Server; spec: ListenerOptions }
+  | { kind: 'ws'; ws: WebSocketListener; spec: ListenerOptions };
 
 /**
  * An MQTT 3.1 / 3.1.1 / 5.0 broker. Create it with {@link createBroker}, then `await listen()`;
@@ -121,7 +123,10 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
     const own = this.options.store === undefined;
     const store =
       this.options.store ??
-      new MemoryStore({ durability: this.options.durability, intervalMs: this.options.batchIntervalMs });
+      new MemoryStore({
+        durability: this.options.durability,
+        intervalMs: this.options.batchIntervalMs,
+      });
     this.persist = new Persister(this, store, !own || this.options.durability !== 'none');
     this.sys = new SysPublisher(this);
   }
@@ -163,11 +168,17 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
       for (const spec of this.options.listeners) {
         const host = spec.host ?? this.options.host;
         if (spec.type === 'tcp') {
-          const server = await listenTcp(spec.port, host, (s: Socket) => this.accept(s, s.remoteAddress, 'tcp'));
+          const server = await listenTcp(spec.port, host, (s: Socket) =>
+            this.accept(s, s.remoteAddress, 'tcp'),
+          );
           this.servers.push({ kind: 'tcp', server, spec });
         } else {
-          const ws = await listenWebSocket(spec.port, host, spec.path ?? this.options.wsPath, this.options.maxPacketSize + 8, (stream, remote) =>
-            this.accept(stream, remote, 'ws'),
+          const ws = await listenWebSocket(
+            spec.port,
+            host,
+            spec.path ?? this.options.wsPath,
+            this.options.maxPacketSize + 8,
+            (stream, remote) => this.accept(stream, remote, 'ws'),
           );
           this.servers.push({ kind: 'ws', ws, spec });
         }
@@ -241,7 +252,11 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
    * Disconnects a client from the server side: v5 clients get DISCONNECT with `reasonCode`
    * (default 0x98 Administrative action) and `reasonString`. Returns false when not connected.
    */
-  disconnect(clientId: string, reasonCode: number = ReasonCode.AdministrativeAction, reasonString?: string): boolean {
+  disconnect(
+    clientId: string,
+    reasonCode: number = ReasonCode.AdministrativeAction,
+    reasonString?: string,
+  ): boolean {
     const conn = this.sessions.get(clientId)?.connection;
     if (conn === undefined) return false;
     rejectWith(conn, reasonCode, reasonString, true);

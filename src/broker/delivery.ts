@@ -1,12 +1,17 @@
 import type { QoS } from '../codec/constants.js';
 import { PacketType } from '../codec/constants.js';
-import { encodePacket, encodePublish, publishPacketIdOffset, writePacketId } from '../codec/encode.js';
+import {
+  encodePacket,
+  encodePublish,
+  publishPacketIdOffset,
+  writePacketId,
+} from '../codec/encode.js';
 import type { Properties, PublishPacket } from '../codec/types.js';
 import type { BrokerCore } from './broker.js';
 import type { Connection } from './connection.js';
 import { ConnState } from './connection.js';
-import { Delivery, DeliveryState } from './message.js';
 import type { Message } from './message.js';
+import { Delivery, DeliveryState } from './message.js';
 import type { SharedGroup } from './routing/shared.js';
 import type { Session } from './session/session.js';
 
@@ -272,7 +277,16 @@ export function pump(broker: BrokerCore, session: Session): void {
       continue;
     }
     if (d.qos === 0) {
-      const buf = encodeFor(broker, conn, d.message, 0, d.retain, d.subscriptionIds, false, undefined);
+      const buf = encodeFor(
+        broker,
+        conn,
+        d.message,
+        0,
+        d.retain,
+        d.subscriptionIds,
+        false,
+        undefined,
+      );
       if (fits(conn, buf.length)) {
         conn.write(buf);
         broker.stats.publishSent++;
@@ -302,7 +316,16 @@ export function resendInflight(broker: BrokerCore, session: Session, conn: Conne
       );
       continue;
     }
-    const template = encodeFor(broker, conn, d.message, d.qos, d.retain, d.subscriptionIds, true, undefined);
+    const template = encodeFor(
+      broker,
+      conn,
+      d.message,
+      d.qos,
+      d.retain,
+      d.subscriptionIds,
+      true,
+      undefined,
+    );
     const offset = lastOffset;
     const buf = Buffer.from(template);
     writePacketId(buf, offset, d.packetId);

@@ -31,7 +31,11 @@ export function dispatchFrame(conn: Connection, header: number, body: Buffer): v
   try {
     if (conn.state === ConnState.AwaitConnect) {
       if (header >> 4 !== PacketType.CONNECT) {
-        throw protocolError('FIRST_PACKET_NOT_CONNECT', 'first packet is not CONNECT', 'MQTT-3.1.0-1');
+        throw protocolError(
+          'FIRST_PACKET_NOT_CONNECT',
+          'first packet is not CONNECT',
+          'MQTT-3.1.0-1',
+        );
       }
       // Reply in the client's dialect even when the rest of its CONNECT is unreadable.
       conn.protocolVersion = peekProtocolLevel(body);
@@ -46,7 +50,11 @@ export function dispatchFrame(conn: Connection, header: number, body: Buffer): v
 
 function route(conn: Connection, packet: Packet): void {
   if (conn.state === ConnState.Authenticating && packet.type !== PacketType.AUTH) {
-    throw protocolError('PACKET_DURING_AUTH', 'packet before authentication completed', 'MQTT-4.12.0-4');
+    throw protocolError(
+      'PACKET_DURING_AUTH',
+      'packet before authentication completed',
+      'MQTT-4.12.0-4',
+    );
   }
   switch (packet.type) {
     case PacketType.PUBLISH:
@@ -92,7 +100,10 @@ function route(conn: Connection, packet: Packet): void {
     case PacketType.SUBACK:
     case PacketType.UNSUBACK:
     case PacketType.PINGRESP:
-      throw protocolError('SERVER_ONLY_PACKET', `packet type ${packet.type} is sent by servers only`);
+      throw protocolError(
+        'SERVER_ONLY_PACKET',
+        `packet type ${packet.type} is sent by servers only`,
+      );
   }
 }
 
@@ -215,7 +226,12 @@ export function rejectWith(
         if (rc > 0) {
           conn.write(
             encodePacket(
-              { type: PacketType.CONNACK, sessionPresent: false, reasonCode: rc, properties: undefined },
+              {
+                type: PacketType.CONNACK,
+                sessionPresent: false,
+                reasonCode: rc,
+                properties: undefined,
+              },
               4,
             ),
           );

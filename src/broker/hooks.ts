@@ -77,7 +77,10 @@ export interface BrokerHooks {
    * Called for each subscription of a SUBSCRIBE. `true` grants the requested QoS, `false`
    * refuses (0x87 / 0x80), a number 0-2 grants that QoS, a number >= 0x80 refuses with it.
    */
-  authorizeSubscribe?(client: ClientInfo, subscription: Subscription): MaybePromise<boolean | number>;
+  authorizeSubscribe?(
+    client: ClientInfo,
+    subscription: Subscription,
+  ): MaybePromise<boolean | number>;
   /**
    * Synchronous check before each delivery (retained messages included); `false` silently skips
    * that subscriber. Keep it cheap: it runs once per message per subscriber.

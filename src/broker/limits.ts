@@ -12,12 +12,20 @@ export function checkTopicLimits(
   reason: number = ReasonCode.TopicNameInvalid,
 ): void {
   if (topic.length > options.maxTopicLength && Buffer.byteLength(topic) > options.maxTopicLength) {
-    throw new MqttError('TOPIC_TOO_LONG', `topic longer than ${options.maxTopicLength} bytes`, reason);
+    throw new MqttError(
+      'TOPIC_TOO_LONG',
+      `topic longer than ${options.maxTopicLength} bytes`,
+      reason,
+    );
   }
   let levels = 1;
   for (let i = 0; i < topic.length; i++) if (topic.charCodeAt(i) === 47) levels++;
   if (levels > options.maxTopicLevels) {
-    throw new MqttError('TOPIC_TOO_DEEP', `topic has more than ${options.maxTopicLevels} levels`, reason);
+    throw new MqttError(
+      'TOPIC_TOO_DEEP',
+      `topic has more than ${options.maxTopicLevels} levels`,
+      reason,
+    );
   }
 }
 

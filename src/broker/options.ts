@@ -223,7 +223,12 @@ export function validateOptions(input: unknown, fromFile = false): string[] {
 function checkValue(spec: OptionSpec, value: unknown): string | undefined {
   switch (spec.kind) {
     case 'int':
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < spec.min || value > spec.max) {
+      if (
+        typeof value !== 'number' ||
+        !Number.isInteger(value) ||
+        value < spec.min ||
+        value > spec.max
+      ) {
         return `must be an integer between ${spec.min} and ${spec.max}`;
       }
       return undefined;

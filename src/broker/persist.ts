@@ -264,7 +264,15 @@ export class Persister {
     const now = broker.clock.now;
     const messages = new Map<number, Message>();
     for (const sm of snap.messages) {
-      const m = new Message(sm.topic, sm.payload, sm.qos, sm.retain, sm.properties, sm.origin ?? '', now);
+      const m = new Message(
+        sm.topic,
+        sm.payload,
+        sm.qos,
+        sm.retain,
+        sm.properties,
+        sm.origin ?? '',
+        now,
+      );
       m.expiresAt = sm.expiresAt ?? 0;
       m.owned = true;
       m.storeId = sm.id;
@@ -300,10 +308,15 @@ export class Persister {
       if (s === undefined) continue;
       if (e.seq > s.storeSeq) s.storeSeq = e.seq;
       const state = STATE_NAMES.indexOf(e.state);
-      const msg =
-        m ?? new Message('', Buffer.alloc(0), e.qos, false, undefined, '', now);
+      const msg = m ?? new Message('', Buffer.alloc(0), e.qos, false, undefined, '', now);
       if (m !== undefined) m.refs++;
-      const d = new Delivery(msg, e.qos as QoS, e.retain, e.subscriptionIds.length > 0 ? e.subscriptionIds : undefined, undefined);
+      const d = new Delivery(
+        msg,
+        e.qos as QoS,
+        e.retain,
+        e.subscriptionIds.length > 0 ? e.subscriptionIds : undefined,
+        undefined,
+      );
       d.storeSeq = e.seq;
       if (state <= DeliveryState.Queued) {
         if (m === undefined) continue;
@@ -317,11 +330,18 @@ export class Persister {
         s.inflight.set(e.packetId, d);
       }
     }
-    for (const inc of snap.incoming) broker.sessions.get(inc.clientId)?.inboundQos2.add(inc.packetId);
+    for (const inc of snap.incoming)
+      broker.sessions.get(inc.clientId)?.inboundQos2.add(inc.packetId);
     for (const w of snap.wills) {
       const s = broker.sessions.get(w.clientId);
       if (s === undefined) continue;
-      s.will = { topic: w.topic, payload: w.payload, qos: w.qos, retain: w.retain, properties: w.properties };
+      s.will = {
+        topic: w.topic,
+        payload: w.payload,
+        qos: w.qos,
+        retain: w.retain,
+        properties: w.properties,
+      };
       // A will whose connection was still open at a crash is due now.
       const due = w.dueAt ?? snap.lastCommitAt ?? now;
       broker.wheel.scheduleAt(s.willTimer, due);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Timer } from '../shared/timing-wheel.js';
 import type { TimerTarget } from '../shared/timing-wheel.js';
+import { Timer } from '../shared/timing-wheel.js';
 import type { BrokerCore } from './broker.js';
 import { Message } from './message.js';
 
@@ -20,7 +20,9 @@ export class BrokerStats {
 
 function packageVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    const pkg = JSON.parse(
+      readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
+    ) as {
       version?: string;
     };
     return pkg.version ?? 'unknown';

@@ -1,7 +1,7 @@
 // `petrel broker`: runs a broker until SIGINT/SIGTERM.
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import type { Logger } from 'pino';
+import { pino } from 'pino';
 import { Acl } from '../auth/acl.js';
 import { createAuthHooks } from '../auth/hooks.js';
 import { PasswordAuthenticator } from '../auth/password-file.js';
@@ -204,13 +204,16 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   for (const a of broker.addresses()) {
-    log.info(`listening on ${a.type === 'ws' ? `ws://${a.host}:${a.port}${a.path ?? ''}` : `mqtt://${a.host}:${a.port}`}`);
+    log.info(
+      `listening on ${a.type === 'ws' ? `ws://${a.host}:${a.port}${a.path ?? ''}` : `mqtt://${a.host}:${a.port}`}`,
+    );
   }
   const onHup = () => {
     if (auth === undefined) return;
     auth.reload().then(
       () => log.info('password file and ACL reloaded'),
-      (err: unknown) => log.error({ err: (err as Error).message }, 'reload failed, keeping the previous files'),
+      (err: unknown) =>
+        log.error({ err: (err as Error).message }, 'reload failed, keeping the previous files'),
     );
   };
   process.on('SIGHUP', onHup);

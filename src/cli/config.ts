@@ -35,7 +35,8 @@ export function parseConfig(data: unknown, source = 'config'): BrokerConfig {
     const v = rest[key];
     delete rest[key];
     if (v === undefined) continue;
-    if (typeof v !== 'string' || v === '') throw new ConfigError(`${source}: ${key}: must be a file path`);
+    if (typeof v !== 'string' || v === '')
+      throw new ConfigError(`${source}: ${key}: must be a file path`);
     cli[key] = v;
   }
   if (rest.allowAnonymous !== undefined) {

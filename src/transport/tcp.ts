@@ -1,5 +1,5 @@
-import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
+import { createServer } from 'node:net';
 
 /** Starts a TCP listener; resolves once it is bound. `onSocket` gets every accepted socket. */
 export function listenTcp(

@@ -1,9 +1,10 @@
 // Starts an embedded Petrel broker on 127.0.0.1 port 0 for tests, and a raw MQTT socket client
 // (codec-based) for byte-level checks.
-import { createConnection } from 'node:net';
+
 import type { Socket } from 'node:net';
-import { createBroker } from '../../src/broker.js';
+import { createConnection } from 'node:net';
 import type { Broker, BrokerOptions } from '../../src/broker.js';
+import { createBroker } from '../../src/broker.js';
 import type { ProtocolVersion } from '../../src/codec/constants.js';
 import { decodePacket } from '../../src/codec/decode.js';
 import { encodePacket } from '../../src/codec/encode.js';
@@ -22,7 +23,13 @@ export interface TestBroker {
 
 /** Starts a broker on an ephemeral port ($SYS off unless asked for). */
 export async function startBroker(options: BrokerOptions = {}): Promise<TestBroker> {
-  const broker = createBroker({ port: 0, host: '127.0.0.1', sysInterval: 0, closeTimeoutMs: 500, ...options });
+  const broker = createBroker({
+    port: 0,
+    host: '127.0.0.1',
+    sysInterval: 0,
+    closeTimeoutMs: 500,
+    ...options,
+  });
   await broker.listen();
   const tcp = broker.addresses().find((a) => a.type === 'tcp');
   const ws = broker.addresses().find((a) => a.type === 'ws');
@@ -73,7 +80,9 @@ export class RawClient {
   /** Opens a TCP connection (no CONNECT sent). */
   static open(port: number, version: ProtocolVersion = 4): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const s = createConnection({ host: '127.0.0.1', port }, () => resolve(new RawClient(s, version)));
+      const s = createConnection({ host: '127.0.0.1', port }, () =>
+        resolve(new RawClient(s, version)),
+      );
       s.once('error', reject);
     });
   }
@@ -169,7 +178,14 @@ export function subOf(
   qos: 0 | 1 | 2,
   extra: Partial<import('../../src/codec/types.js').Subscription> = {},
 ): import('../../src/codec/types.js').Subscription {
-  return { topicFilter, qos, noLocal: false, retainAsPublished: false, retainHandling: 0, ...extra };
+  return {
+    topicFilter,
+    qos,
+    noLocal: false,
+    retainAsPublished: false,
+    retainHandling: 0,
+    ...extra,
+  };
 }
 
 /** A PUBLISH packet. */

@@ -12,7 +12,11 @@ import { runEnhancedAuth } from './connect.js';
 export function handleAuth(conn: Connection, p: AuthPacket): void {
   const method = p.properties?.authenticationMethod;
   if (conn.authMethod === undefined || method !== conn.authMethod) {
-    throw protocolError('AUTH_METHOD_MISMATCH', 'AUTH without the CONNECT authentication method', 'MQTT-4.12.0-5');
+    throw protocolError(
+      'AUTH_METHOD_MISMATCH',
+      'AUTH without the CONNECT authentication method',
+      'MQTT-4.12.0-5',
+    );
   }
   const data = p.properties?.authenticationData;
   if (conn.state === ConnState.Authenticating) {
@@ -22,7 +26,10 @@ export function handleAuth(conn: Connection, p: AuthPacket): void {
     runEnhancedAuth(conn, data, false);
     return;
   }
-  if (p.reasonCode === ReasonCode.ReAuthenticate || p.reasonCode === ReasonCode.ContinueAuthentication) {
+  if (
+    p.reasonCode === ReasonCode.ReAuthenticate ||
+    p.reasonCode === ReasonCode.ContinueAuthentication
+  ) {
     runEnhancedAuth(conn, data, true);
     return;
   }

@@ -33,11 +33,20 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
   let clientId = p.clientId;
   let assignedId: string | undefined;
   if (clientId.length > o.maxClientIdLength && Buffer.byteLength(clientId) > o.maxClientIdLength) {
-    throw new MqttError('CLIENT_ID_TOO_LONG', 'client identifier too long', ReasonCode.ClientIdentifierNotValid);
+    throw new MqttError(
+      'CLIENT_ID_TOO_LONG',
+      'client identifier too long',
+      ReasonCode.ClientIdentifierNotValid,
+    );
   }
   if (p.protocolVersion === 3 && clientId.length > 23) {
     // MQTT 3.1 limits client ids to 23 characters (return code 2).
-    throw new MqttError('CLIENT_ID_TOO_LONG', 'MQTT 3.1 client identifier longer than 23 characters', ReasonCode.ClientIdentifierNotValid, 'MQTT-3.1.3-9');
+    throw new MqttError(
+      'CLIENT_ID_TOO_LONG',
+      'MQTT 3.1 client identifier longer than 23 characters',
+      ReasonCode.ClientIdentifierNotValid,
+      'MQTT-3.1.3-9',
+    );
   }
   if (clientId === '') {
     // 3.1 requires an id; 3.1.1 only with Clean Session ([MQTT-3.1.3-8]); v5 always assigns one.
@@ -59,10 +68,20 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
   if (will !== undefined) {
     checkTopicLimits(will.topic, o);
     if (will.qos > o.maximumQoS) {
-      throw new MqttError('WILL_QOS_NOT_SUPPORTED', 'will QoS not supported', ReasonCode.QoSNotSupported, 'MQTT-3.2.2-12');
+      throw new MqttError(
+        'WILL_QOS_NOT_SUPPORTED',
+        'will QoS not supported',
+        ReasonCode.QoSNotSupported,
+        'MQTT-3.2.2-12',
+      );
     }
     if (will.retain && !o.retainAvailable) {
-      throw new MqttError('WILL_RETAIN_NOT_SUPPORTED', 'retain not supported', ReasonCode.RetainNotSupported, 'MQTT-3.2.2-13');
+      throw new MqttError(
+        'WILL_RETAIN_NOT_SUPPORTED',
+        'retain not supported',
+        ReasonCode.RetainNotSupported,
+        'MQTT-3.2.2-13',
+      );
     }
     if (will.topic.startsWith('$SYS')) {
       throw new MqttError('WILL_TOPIC_FORBIDDEN', 'will topic in $SYS', ReasonCode.NotAuthorized);
@@ -82,7 +101,11 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
   if (method !== undefined) {
     const hook = broker.hooks.enhancedAuth;
     if (hook === undefined) {
-      throw new MqttError('BAD_AUTH_METHOD', `authentication method ${method} not supported`, ReasonCode.BadAuthenticationMethod);
+      throw new MqttError(
+        'BAD_AUTH_METHOD',
+        `authentication method ${method} not supported`,
+        ReasonCode.BadAuthenticationMethod,
+      );
     }
     conn.authMethod = method;
     conn.authStep = 0;
@@ -127,7 +150,11 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
   );
 }
 
-function finishAuthenticate(conn: Connection, pending: PendingConnect, r: AuthenticateResult): void {
+function finishAuthenticate(
+  conn: Connection,
+  pending: PendingConnect,
+  r: AuthenticateResult,
+): void {
   if (conn.state === ConnState.Closed) return;
   if (r === true) {
     completeConnect(conn, pending, undefined);
@@ -194,7 +221,10 @@ function finishEnhancedAuth(conn: Connection, r: EnhancedAuthResult, reauth: boo
     const properties: Properties = { authenticationMethod: method };
     if (r.data !== undefined) properties.authenticationData = r.data;
     conn.write(
-      encodePacket({ type: PacketType.AUTH, reasonCode: ReasonCode.ContinueAuthentication, properties }, 5),
+      encodePacket(
+        { type: PacketType.AUTH, reasonCode: ReasonCode.ContinueAuthentication, properties },
+        5,
+      ),
     );
     return;
   }
@@ -205,14 +235,20 @@ function finishEnhancedAuth(conn: Connection, r: EnhancedAuthResult, reauth: boo
   const extra: Properties = { authenticationMethod: method };
   if (r.data !== undefined) extra.authenticationData = r.data;
   if (reauth) {
-    conn.write(encodePacket({ type: PacketType.AUTH, reasonCode: ReasonCode.Success, properties: extra }, 5));
+    conn.write(
+      encodePacket({ type: PacketType.AUTH, reasonCode: ReasonCode.Success, properties: extra }, 5),
+    );
     return;
   }
   completeConnect(conn, conn.pendingConnect as PendingConnect, extra);
 }
 
 /** Attaches the session, sends CONNACK, then resends in-flight messages and drains the queue. */
-function completeConnect(conn: Connection, pending: PendingConnect, authProps: Properties | undefined): void {
+function completeConnect(
+  conn: Connection,
+  pending: PendingConnect,
+  authProps: Properties | undefined,
+): void {
   try {
     attachSession(conn, pending.packet, pending.assignedId, authProps);
   } catch (err) {

@@ -13,10 +13,18 @@ export function handleDisconnect(conn: Connection, p: DisconnectPacket): void {
   const expiry = p.properties?.sessionExpiryInterval;
   if (session !== undefined && expiry !== undefined) {
     if (session.expiryInterval === 0 && expiry !== 0) {
-      throw protocolError('SESSION_EXPIRY_AFTER_ZERO', 'session expiry set on DISCONNECT after 0 in CONNECT', 'MQTT-3.14.2-2');
+      throw protocolError(
+        'SESSION_EXPIRY_AFTER_ZERO',
+        'session expiry set on DISCONNECT after 0 in CONNECT',
+        'MQTT-3.14.2-2',
+      );
     }
     session.expiryInterval = Math.min(expiry, conn.broker.options.maxSessionExpiryInterval);
   }
   const withWill = p.reasonCode === ReasonCode.DisconnectWithWillMessage;
-  conn.broker.closeConnection(conn, withWill ? 'client disconnect with will' : 'client disconnect', withWill);
+  conn.broker.closeConnection(
+    conn,
+    withWill ? 'client disconnect with will' : 'client disconnect',
+    withWill,
+  );
 }

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { PacketType } from '../../codec/constants.js';
 import type { QoS } from '../../codec/constants.js';
+import { PacketType } from '../../codec/constants.js';
 import { MqttError, protocolError } from '../../codec/errors.js';
 import { ReasonCode } from '../../codec/reason-codes.js';
 import type { Properties, PublishPacket } from '../../codec/types.js';
@@ -31,7 +31,12 @@ export function handlePublish(conn: Connection, p: PublishPacket): void {
     const alias = props.topicAlias;
     if (alias !== undefined) {
       if (alias === 0 || alias > o.topicAliasMaximum) {
-        throw new MqttError('TOPIC_ALIAS_INVALID', `topic alias ${alias} out of range`, ReasonCode.TopicAliasInvalid, 'MQTT-3.3.2-9');
+        throw new MqttError(
+          'TOPIC_ALIAS_INVALID',
+          `topic alias ${alias} out of range`,
+          ReasonCode.TopicAliasInvalid,
+          'MQTT-3.3.2-9',
+        );
       }
       if (topic === '') {
         const known = conn.inAliases?.[alias];
@@ -47,18 +52,37 @@ export function handlePublish(conn: Connection, p: PublishPacket): void {
       props = Object.keys(rest).length === 0 ? undefined : rest;
     }
     if (props?.subscriptionIdentifiers !== undefined) {
-      throw protocolError('SUBSCRIPTION_ID_IN_PUBLISH', 'PUBLISH from a client carries a subscription identifier', 'MQTT-3.3.4-6');
+      throw protocolError(
+        'SUBSCRIPTION_ID_IN_PUBLISH',
+        'PUBLISH from a client carries a subscription identifier',
+        'MQTT-3.3.4-6',
+      );
     }
     if (props?.payloadFormatIndicator === 1 && !isUtf8(p.payload)) {
-      throw new MqttError('PAYLOAD_FORMAT_INVALID', 'payload is not UTF-8', ReasonCode.PayloadFormatInvalid, 'MQTT-3.3.2-4');
+      throw new MqttError(
+        'PAYLOAD_FORMAT_INVALID',
+        'payload is not UTF-8',
+        ReasonCode.PayloadFormatInvalid,
+        'MQTT-3.3.2-4',
+      );
     }
   }
   if (topic === '') throw protocolError('EMPTY_TOPIC', 'PUBLISH without topic', 'MQTT-3.3.2-1');
   if (p.qos > o.maximumQoS) {
-    throw new MqttError('QOS_NOT_SUPPORTED', `QoS ${p.qos} not supported`, ReasonCode.QoSNotSupported, 'MQTT-3.2.2-11');
+    throw new MqttError(
+      'QOS_NOT_SUPPORTED',
+      `QoS ${p.qos} not supported`,
+      ReasonCode.QoSNotSupported,
+      'MQTT-3.2.2-11',
+    );
   }
   if (p.retain && !o.retainAvailable) {
-    throw new MqttError('RETAIN_NOT_SUPPORTED', 'retain not supported', ReasonCode.RetainNotSupported, 'MQTT-3.2.2-14');
+    throw new MqttError(
+      'RETAIN_NOT_SUPPORTED',
+      'retain not supported',
+      ReasonCode.RetainNotSupported,
+      'MQTT-3.2.2-14',
+    );
   }
   checkTopicLimits(topic, o);
 
@@ -69,13 +93,19 @@ export function handlePublish(conn: Connection, p: PublishPacket): void {
       return;
     }
     if (session.inboundQos2.size >= o.receiveMaximum) {
-      throw new MqttError('RECEIVE_MAXIMUM_EXCEEDED', 'too many QoS 2 messages awaiting PUBREL', ReasonCode.ReceiveMaximumExceeded, 'MQTT-3.3.4-9');
+      throw new MqttError(
+        'RECEIVE_MAXIMUM_EXCEEDED',
+        'too many QoS 2 messages awaiting PUBREL',
+        ReasonCode.ReceiveMaximumExceeded,
+        'MQTT-3.3.4-9',
+      );
     }
   }
 
   if (p.qos > 0 && !broker.persist.store.healthy) {
     // Never acknowledge what the store cannot keep: v5 refuses, 3.x has no way but to close.
-    if (!v5) throw new MqttError('STORE_UNAVAILABLE', 'store unavailable', ReasonCode.ServerUnavailable);
+    if (!v5)
+      throw new MqttError('STORE_UNAVAILABLE', 'store unavailable', ReasonCode.ServerUnavailable);
     finishPublish(conn, p, topic, props, ReasonCode.QuotaExceeded);
     return;
   }
@@ -141,11 +171,25 @@ function finishPublish(
   const broker = conn.broker;
   let code = reason;
   if (reason < 0x80) {
-    const msg = new Message(topic, p.payload, p.qos, p.retain, props, conn.clientId, broker.clock.now);
+    const msg = new Message(
+      topic,
+      p.payload,
+      p.qos,
+      p.retain,
+      props,
+      conn.clientId,
+      broker.clock.now,
+    );
     const reached = broker.router.publish(msg);
     if (reached === 0 && conn.protocolVersion === 5) code = ReasonCode.NoMatchingSubscribers;
     if (broker.publishListeners) {
-      broker.emitEvent('publish', { clientId: conn.clientId, topic, payload: p.payload, qos: p.qos as QoS, retain: p.retain });
+      broker.emitEvent('publish', {
+        clientId: conn.clientId,
+        topic,
+        payload: p.payload,
+        qos: p.qos as QoS,
+        retain: p.retain,
+      });
     }
   } else {
     broker.log.debug({ clientId: conn.clientId, topic, reason }, 'publish refused');

@@ -17,7 +17,12 @@ export function handlePubrec(conn: Connection, p: AckPacket): void {
   if (d === undefined || d.state === DeliveryState.AwaitingPuback) {
     conn.write(
       encodePacket(
-        { type: PacketType.PUBREL, packetId: p.packetId, reasonCode: ReasonCode.PacketIdentifierNotFound, properties: undefined },
+        {
+          type: PacketType.PUBREL,
+          packetId: p.packetId,
+          reasonCode: ReasonCode.PacketIdentifierNotFound,
+          properties: undefined,
+        },
         conn.protocolVersion,
       ),
     );

@@ -1,5 +1,5 @@
-import { PacketType } from '../../codec/constants.js';
 import type { QoS } from '../../codec/constants.js';
+import { PacketType } from '../../codec/constants.js';
 import { encodePacket } from '../../codec/encode.js';
 import { MqttError, protocolError } from '../../codec/errors.js';
 import { ReasonCode } from '../../codec/reason-codes.js';
@@ -30,18 +30,31 @@ export function handleSubscribe(conn: Connection, p: SubscribePacket): void {
   const o = broker.options;
   const subId = p.properties?.subscriptionIdentifiers?.[0] ?? 0;
   if (subId !== 0 && !o.subscriptionIdentifiersAvailable) {
-    throw new MqttError('SUBSCRIPTION_IDS_NOT_SUPPORTED', 'subscription identifiers not supported', ReasonCode.SubscriptionIdentifiersNotSupported);
+    throw new MqttError(
+      'SUBSCRIPTION_IDS_NOT_SUPPORTED',
+      'subscription identifiers not supported',
+      ReasonCode.SubscriptionIdentifiersNotSupported,
+    );
   }
   const verdicts: Verdict[] = [];
   let asyncs: Array<Promise<void>> | undefined;
   for (const sub of p.subscriptions) {
     const shared = parseSharedSubscription(sub.topicFilter);
     const topicFilter = shared?.filter ?? sub.topicFilter;
-    const v: Verdict = { sub, group: shared?.group, topicFilter, code: Math.min(sub.qos, o.maximumQoS) };
+    const v: Verdict = {
+      sub,
+      group: shared?.group,
+      topicFilter,
+      code: Math.min(sub.qos, o.maximumQoS),
+    };
     verdicts.push(v);
     if (shared !== undefined) {
       if (sub.noLocal) {
-        throw protocolError('NO_LOCAL_ON_SHARED', 'No Local set on a shared subscription', 'MQTT-3.8.3-4');
+        throw protocolError(
+          'NO_LOCAL_ON_SHARED',
+          'No Local set on a shared subscription',
+          'MQTT-3.8.3-4',
+        );
       }
       if (!o.sharedSubscriptionAvailable) {
         v.code = ReasonCode.SharedSubscriptionsNotSupported;
@@ -66,7 +79,8 @@ export function handleSubscribe(conn: Connection, p: SubscribePacket): void {
       r = false;
     }
     if (isPromise(r)) {
-      (asyncs ??= []).push(
+      if (asyncs === undefined) asyncs = [];
+      asyncs.push(
         r.then(
           (x) => applyVerdict(v, x),
           () => applyVerdict(v, false),
@@ -98,7 +112,12 @@ function applyVerdict(v: Verdict, r: boolean | number): void {
   else v.code = Math.min(v.code, r);
 }
 
-function finishSubscribe(conn: Connection, p: SubscribePacket, verdicts: Verdict[], subId: number): void {
+function finishSubscribe(
+  conn: Connection,
+  p: SubscribePacket,
+  verdicts: Verdict[],
+  subId: number,
+): void {
   const broker = conn.broker;
   const session = conn.session;
   if (session === undefined) return;
@@ -146,7 +165,10 @@ function finishSubscribe(conn: Connection, p: SubscribePacket, verdicts: Verdict
   if (broker.subscribeListeners) {
     broker.emitEvent('subscribe', {
       clientId: conn.clientId,
-      subscriptions: verdicts.map((v, i) => ({ topicFilter: v.sub.topicFilter, code: codes[i] as number })),
+      subscriptions: verdicts.map((v, i) => ({
+        topicFilter: v.sub.topicFilter,
+        code: codes[i] as number,
+      })),
     });
   }
 }

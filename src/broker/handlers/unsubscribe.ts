@@ -23,7 +23,12 @@ export function handleUnsubscribe(conn: Connection, p: UnsubscribePacket): void 
   }
   conn.write(
     encodePacket(
-      { type: PacketType.UNSUBACK, packetId: p.packetId, reasonCodes: codes, properties: undefined },
+      {
+        type: PacketType.UNSUBACK,
+        packetId: p.packetId,
+        reasonCodes: codes,
+        properties: undefined,
+      },
       conn.protocolVersion,
     ),
   );

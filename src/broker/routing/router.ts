@@ -52,8 +52,17 @@ export class Router {
     const mq = msg.qos;
     for (let i = 0; i < sessions.length; i++) {
       const s = sessions[i] as Session;
-      const qos = (s.matchQos < mq ? s.matchQos : mq) as QoS;
-      deliver(broker, s, msg, qos, s.matchRap ? msg.retain : false, s.matchSubIds, undefined, cache);
+      const qos = Math.min(s.matchQos, mq) as QoS;
+      deliver(
+        broker,
+        s,
+        msg,
+        qos,
+        s.matchRap ? msg.retain : false,
+        s.matchSubIds,
+        undefined,
+        cache,
+      );
     }
     let reached = sessions.length;
     for (let i = 0; i < shared.length; i++) {
@@ -62,7 +71,7 @@ export class Router {
       if (g === undefined || m === undefined) continue;
       if (m.noLocal && m.session.clientId === msg.origin) continue;
       reached++;
-      const qos = (m.qos < mq ? m.qos : mq) as QoS;
+      const qos = Math.min(m.qos, mq) as QoS;
       const ids = m.subscriptionId !== 0 ? [m.subscriptionId] : undefined;
       deliver(broker, m.session, msg, qos, m.retainAsPublished ? msg.retain : false, ids, g, cache);
     }
@@ -103,7 +112,7 @@ export class Router {
         this.broker.persist.retainDelete(m);
         continue;
       }
-      const qos = (entry.qos < m.qos ? entry.qos : m.qos) as QoS;
+      const qos = Math.min(entry.qos, m.qos) as QoS;
       deliver(this.broker, session, m, qos, true, ids, undefined, undefined);
     }
     found.length = 0;

@@ -1,3 +1,4 @@
+import type { QoS } from '../../codec/constants.js';
 import { PacketType } from '../../codec/constants.js';
 import { encodePacket } from '../../codec/encode.js';
 import { ReasonCode } from '../../codec/reason-codes.js';
@@ -108,11 +109,17 @@ export function attachSession(
     ),
   );
   broker.stats.connected++;
-  if (broker.stats.connected > broker.stats.maxConnected) broker.stats.maxConnected = broker.stats.connected;
+  if (broker.stats.connected > broker.stats.maxConnected)
+    broker.stats.maxConnected = broker.stats.connected;
   broker.stats.clientsTotal++;
   if (session.persistent) broker.persist.sessionPut(session);
   broker.log.debug({ clientId, version: p.protocolVersion, present }, 'client connected');
-  broker.emitEvent('clientConnected', { clientId, username: conn.username, protocolVersion: p.protocolVersion, sessionPresent: present });
+  broker.emitEvent('clientConnected', {
+    clientId,
+    username: conn.username,
+    protocolVersion: p.protocolVersion,
+    sessionPresent: present,
+  });
   // CONNACK goes out on its own; queued and resent messages follow one turn later. Clients that
   // attach their message handler when the connect completes then see them (a CONNACK and a
   // PUBLISH in one read would be handled before the application had a chance to listen).
@@ -224,8 +231,10 @@ function rerouteShared(broker: BrokerCore, session: Session): void {
   let moved: Delivery[] | undefined;
   for (const d of session.inflight.values()) {
     if (d.group === undefined) continue;
-    if (d.state !== DeliveryState.AwaitingPuback && d.state !== DeliveryState.AwaitingPubrec) continue;
-    (moved ??= []).push(d);
+    if (d.state !== DeliveryState.AwaitingPuback && d.state !== DeliveryState.AwaitingPubrec)
+      continue;
+    if (moved === undefined) moved = [];
+    moved.push(d);
   }
   if (moved === undefined && session.queue.length === 0) return;
   if (moved !== undefined) {
@@ -237,7 +246,7 @@ function rerouteShared(broker: BrokerCore, session: Session): void {
       session.inflight.delete(d.packetId);
       session.packetIds.release(d.packetId);
       broker.persist.inflightDelete(session, d);
-      const qos = target.qos < d.qos ? target.qos : d.qos;
+      const qos = Math.min(target.qos, d.qos) as QoS;
       const ids = target.subscriptionId !== 0 ? [target.subscriptionId] : undefined;
       deliver(broker, target.session, d.message, qos, d.retain, ids, g, undefined);
     }
@@ -255,7 +264,7 @@ function rerouteShared(broker: BrokerCore, session: Session): void {
     session.queuedBytes -= d.message.payload.length;
     if (d.qos === 0) session.queuedQos0--;
     else broker.persist.queueDelete(session, d);
-    const qos = target.qos < d.qos ? target.qos : d.qos;
+    const qos = Math.min(target.qos, d.qos) as QoS;
     const ids = target.subscriptionId !== 0 ? [target.subscriptionId] : undefined;
     deliver(broker, target.session, d.message, qos, d.retain, ids, g, undefined);
   }

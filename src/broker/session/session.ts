@@ -1,8 +1,8 @@
 import type { ProtocolVersion, QoS } from '../../codec/constants.js';
 import type { Will } from '../../codec/types.js';
 import { FixedQueue } from '../../shared/fixed-queue.js';
-import { Timer } from '../../shared/timing-wheel.js';
 import type { TimerTarget } from '../../shared/timing-wheel.js';
+import { Timer } from '../../shared/timing-wheel.js';
 import type { Connection } from '../connection.js';
 import type { Delivery } from '../message.js';
 import type { SubEntry } from '../routing/subscription.js';

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { nextPublishOf, publishOf, RawClient, startBroker, subOf, subscribeRaw } from '../../helpers/broker.js';
+import {
+  nextPublishOf,
+  publishOf,
+  RawClient,
+  startBroker,
+  subOf,
+  subscribeRaw,
+} from '../../helpers/broker.js';
 
 describe('bad input', () => {
   test('garbage after CONNECT closes only that connection, within a second; others keep being served', async () => {
@@ -20,7 +27,13 @@ describe('bad input', () => {
             const { client: bad } = await RawClient.connect(tb.port, v as 3 | 4 | 5);
             // One complete frame with a random header and body (it may even be valid), then a
             // frame of the reserved packet type 0, which is always malformed.
-            bad.send(Buffer.concat([Buffer.from([header, body.length]), Buffer.from(body), Buffer.from([0x00, 0x00])]));
+            bad.send(
+              Buffer.concat([
+                Buffer.from([header, body.length]),
+                Buffer.from(body),
+                Buffer.from([0x00, 0x00]),
+              ]),
+            );
             await bad.waitClose(1000);
           },
         ),

@@ -11,8 +11,14 @@ import { RawClient, subOf, subscribeRaw } from '../../helpers/broker.js';
 const MAIN = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'petrel-broker-cli-'));
 
-function run(args: string[]): { child: ReturnType<typeof spawn>; stderr: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [MAIN, 'broker', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function run(args: string[]): {
+  child: ReturnType<typeof spawn>;
+  stderr: () => string;
+  exit: Promise<number | null>;
+} {
+  const child = spawn(process.execPath, [MAIN, 'broker', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => {
     err += d.toString();
@@ -99,9 +105,15 @@ describe('petrel broker', () => {
       });
       const refused = await bad.next(5000);
       assert.equal(refused.type === 2 && refused.reasonCode, 4);
-      const { client, connack } = await RawClient.connect(port, 5, { username: 'alice', password: Buffer.from('secret') });
+      const { client, connack } = await RawClient.connect(port, 5, {
+        username: 'alice',
+        password: Buffer.from('secret'),
+      });
       assert.equal(connack.reasonCode, 0);
-      assert.deepEqual(await subscribeRaw(client, [subOf('alice/x', 0), subOf('bob/x', 0)]), [0, 0x87]);
+      assert.deepEqual(
+        await subscribeRaw(client, [subOf('alice/x', 0), subOf('bob/x', 0)]),
+        [0, 0x87],
+      );
       client.destroy();
     } finally {
       p.child.kill('SIGTERM');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { delay, RawClient, startBroker } from '../../helpers/broker.js';
 import type { TestBroker } from '../../helpers/broker.js';
+import { delay, RawClient, startBroker } from '../../helpers/broker.js';
 
 describe('broker CONNECT/CONNACK', () => {
   let tb: TestBroker;
@@ -167,7 +167,10 @@ describe('broker authentication hook', () => {
       },
     });
     try {
-      const ok = await RawClient.connect(tb.port, 5, { username: 'good', password: Buffer.from('pw') });
+      const ok = await RawClient.connect(tb.port, 5, {
+        username: 'good',
+        password: Buffer.from('pw'),
+      });
       assert.equal(ok.connack.reasonCode, 0);
       ok.client.destroy();
       for (const [v, code] of [
@@ -217,7 +220,15 @@ describe('broker authentication hook', () => {
       c.send({
         type: 8,
         packetId: 1,
-        subscriptions: [{ topicFilter: 'e/x', qos: 1, noLocal: false, retainAsPublished: false, retainHandling: 0 }],
+        subscriptions: [
+          {
+            topicFilter: 'e/x',
+            qos: 1,
+            noLocal: false,
+            retainAsPublished: false,
+            retainHandling: 0,
+          },
+        ],
         properties: undefined,
       });
       c.send(Buffer.from([0xc0, 0x00]));

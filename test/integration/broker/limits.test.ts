@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { delay, nextPublishOf, publishOf, RawClient, startBroker, subOf, subscribeRaw } from '../../helpers/broker.js';
+import {
+  delay,
+  nextPublishOf,
+  publishOf,
+  RawClient,
+  startBroker,
+  subOf,
+  subscribeRaw,
+} from '../../helpers/broker.js';
 
 describe('limits', () => {
   test('[MQTT-3.3.4-9] inbound QoS 2 beyond the Receive Maximum: v5 DISCONNECT 0x93, 3.1.1 close, never acknowledged', async () => {
@@ -51,9 +59,10 @@ describe('limits', () => {
     const tb = await startBroker({ maxTopicLevels: 3, maxTopicLength: 20 });
     try {
       const { client: s } = await RawClient.connect(tb.port, 5);
-      assert.deepEqual(await subscribeRaw(s, [subOf('a/b/c/d', 0), subOf('a/b/c', 0), subOf('x'.repeat(21), 0)]), [
-        0x8f, 0, 0x8f,
-      ]);
+      assert.deepEqual(
+        await subscribeRaw(s, [subOf('a/b/c/d', 0), subOf('a/b/c', 0), subOf('x'.repeat(21), 0)]),
+        [0x8f, 0, 0x8f],
+      );
       const { client: p } = await RawClient.connect(tb.port, 5);
       p.send(publishOf('a/b/c/d', 'x', 0));
       const d = await p.next();

@@ -2,14 +2,27 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { QoS } from '../../../src/codec/constants.js';
 import type { PublishPacket, Subscription } from '../../../src/codec/types.js';
-import { RawClient, startBroker } from '../../helpers/broker.js';
 import type { TestBroker } from '../../helpers/broker.js';
+import { RawClient, startBroker } from '../../helpers/broker.js';
 
 function sub(topicFilter: string, qos: QoS, extra: Partial<Subscription> = {}): Subscription {
-  return { topicFilter, qos, noLocal: false, retainAsPublished: false, retainHandling: 0, ...extra };
+  return {
+    topicFilter,
+    qos,
+    noLocal: false,
+    retainAsPublished: false,
+    retainHandling: 0,
+    ...extra,
+  };
 }
 
-function pub(topic: string, payload: string, qos: QoS, packetId = 0, extra: Partial<PublishPacket> = {}): PublishPacket {
+function pub(
+  topic: string,
+  payload: string,
+  qos: QoS,
+  packetId = 0,
+  extra: Partial<PublishPacket> = {},
+): PublishPacket {
   return {
     type: 3,
     topic,

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { nextPublishOf, publishOf, RawClient, startBroker, subOf, subscribeRaw } from '../../helpers/broker.js';
 import type { TestBroker } from '../../helpers/broker.js';
+import {
+  nextPublishOf,
+  publishOf,
+  RawClient,
+  startBroker,
+  subOf,
+  subscribeRaw,
+} from '../../helpers/broker.js';
 
 describe('retained messages', () => {
   let tb: TestBroker;
@@ -83,7 +90,11 @@ describe('retained messages', () => {
     assert.equal(await s.silent(100), true, 'RH 2 sends nothing');
     const { client: s1 } = await RawClient.connect(tb.port, 5);
     await subscribeRaw(s1, [subOf('rh/t', 0, { retainHandling: 1 })]);
-    assert.equal((await nextPublishOf(s1)).payload.toString(), 'r', 'RH 1 sends on a new subscription');
+    assert.equal(
+      (await nextPublishOf(s1)).payload.toString(),
+      'r',
+      'RH 1 sends on a new subscription',
+    );
     await subscribeRaw(s1, [subOf('rh/t', 0, { retainHandling: 1 })], 2);
     assert.equal(await s1.silent(100), true, 'RH 1 sends nothing for an existing subscription');
     await subscribeRaw(s1, [subOf('rh/t', 0, { retainHandling: 0 })], 3);

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MemoryStore } from '../../../src/persistence/memory.js';
-import { delay, publishOf, RawClient, startBroker, subOf, subscribeRaw } from '../../helpers/broker.js';
+import {
+  delay,
+  publishOf,
+  RawClient,
+  startBroker,
+  subOf,
+  subscribeRaw,
+} from '../../helpers/broker.js';
 
 describe('server-side control', () => {
   test('[MQTT-3.14.2-1] broker.disconnect sends v5 DISCONNECT with the reason code and string, and fires the will', async () => {
@@ -11,7 +18,13 @@ describe('server-side control', () => {
       await subscribeRaw(w, [subOf('kick/will', 0)]);
       const { client } = await RawClient.connect(tb.port, 5, {
         clientId: 'kick-me',
-        will: { topic: 'kick/will', payload: Buffer.from('x'), qos: 0, retain: false, properties: undefined },
+        will: {
+          topic: 'kick/will',
+          payload: Buffer.from('x'),
+          qos: 0,
+          retain: false,
+          properties: undefined,
+        },
       });
       assert.equal(tb.broker.disconnect('kick-me', 0x98, 'maintenance'), true);
       const d = await client.next();
@@ -56,7 +69,10 @@ describe('server-side control', () => {
     });
     const tb = await startBroker({ store });
     try {
-      const a = await RawClient.connect(tb.port, 5, { clientId: 'fs', properties: { sessionExpiryInterval: 60 } });
+      const a = await RawClient.connect(tb.port, 5, {
+        clientId: 'fs',
+        properties: { sessionExpiryInterval: 60 },
+      });
       await subscribeRaw(a.client, [subOf('fs/t', 1)]);
       fail = true;
       a.client.destroy();

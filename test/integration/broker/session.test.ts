@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { MemoryStore } from '../../../src/persistence/memory.js';
 import { StateImage } from '../../../src/persistence/image.js';
-import { delay, nextPublishOf, publishOf, RawClient, startBroker, subOf, subscribeRaw } from '../../helpers/broker.js';
+import { MemoryStore } from '../../../src/persistence/memory.js';
 import type { TestBroker } from '../../helpers/broker.js';
+import {
+  delay,
+  nextPublishOf,
+  publishOf,
+  RawClient,
+  startBroker,
+  subOf,
+  subscribeRaw,
+} from '../../helpers/broker.js';
 
 const DISCONNECT = Buffer.from([0xe0, 0x00]);
 
@@ -32,7 +40,10 @@ describe('persistent sessions', () => {
       assert.equal(b.connack.sessionPresent, true);
       const m1 = await nextPublishOf(b.client);
       const m2 = await nextPublishOf(b.client);
-      assert.deepEqual([m1.payload.toString(), m1.qos, m2.payload.toString(), m2.qos], ['one', 1, 'two', 2]);
+      assert.deepEqual(
+        [m1.payload.toString(), m1.qos, m2.payload.toString(), m2.qos],
+        ['one', 1, 'two', 2],
+      );
       // QoS 0 messages are not queued for offline sessions.
       assert.equal(await b.client.silent(150), true);
       b.client.destroy();
@@ -95,11 +106,18 @@ describe('persistent sessions', () => {
   });
 
   test('v5: the session expires after its Session Expiry Interval', async () => {
-    const a = await RawClient.connect(tb.port, 5, { clientId: 'exp1', properties: { sessionExpiryInterval: 1 } });
+    const a = await RawClient.connect(tb.port, 5, {
+      clientId: 'exp1',
+      properties: { sessionExpiryInterval: 1 },
+    });
     await subscribeRaw(a.client, [subOf('exp1/t', 1)]);
     a.client.destroy();
     await delay(400);
-    const b = await RawClient.connect(tb.port, 5, { clientId: 'exp1', clean: false, properties: { sessionExpiryInterval: 1 } });
+    const b = await RawClient.connect(tb.port, 5, {
+      clientId: 'exp1',
+      clean: false,
+      properties: { sessionExpiryInterval: 1 },
+    });
     assert.equal(b.connack.sessionPresent, true, 'still there before expiry');
     b.client.destroy();
     await delay(1400);
@@ -117,7 +135,10 @@ describe('persistent sessions', () => {
   });
 
   test('v5: DISCONNECT with a Session Expiry Interval of 0 ends a persistent session', async () => {
-    const a = await RawClient.connect(tb.port, 5, { clientId: 'dexp2', properties: { sessionExpiryInterval: 60 } });
+    const a = await RawClient.connect(tb.port, 5, {
+      clientId: 'dexp2',
+      properties: { sessionExpiryInterval: 60 },
+    });
     a.client.send({ type: 14, reasonCode: 0, properties: { sessionExpiryInterval: 0 } });
     await a.client.waitClose();
     const b = await RawClient.connect(tb.port, 5, { clientId: 'dexp2', clean: false });
@@ -126,14 +147,21 @@ describe('persistent sessions', () => {
   });
 
   test('v5 Message Expiry: an expired queued message is not delivered, a live one carries the remaining interval', async () => {
-    const a = await RawClient.connect(tb.port, 5, { clientId: 'mexp', properties: { sessionExpiryInterval: 60 } });
+    const a = await RawClient.connect(tb.port, 5, {
+      clientId: 'mexp',
+      properties: { sessionExpiryInterval: 60 },
+    });
     await subscribeRaw(a.client, [subOf('mexp/+', 1)]);
     a.client.destroy();
     await delay(50);
     tb.broker.publish('mexp/short', 'x', { qos: 1, properties: { messageExpiryInterval: 1 } });
     tb.broker.publish('mexp/long', 'y', { qos: 1, properties: { messageExpiryInterval: 100 } });
     await delay(1300);
-    const b = await RawClient.connect(tb.port, 5, { clientId: 'mexp', clean: false, properties: { sessionExpiryInterval: 60 } });
+    const b = await RawClient.connect(tb.port, 5, {
+      clientId: 'mexp',
+      clean: false,
+      properties: { sessionExpiryInterval: 60 },
+    });
     const m = await nextPublishOf(b.client);
     assert.equal(m.topic, 'mexp/long');
     const left = m.properties?.messageExpiryInterval ?? 0;

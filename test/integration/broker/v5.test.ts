@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { delay, nextPublishOf, publishOf, RawClient, startBroker, subOf, subscribeRaw } from '../../helpers/broker.js';
 import type { TestBroker } from '../../helpers/broker.js';
+import {
+  delay,
+  nextPublishOf,
+  publishOf,
+  RawClient,
+  startBroker,
+  subOf,
+  subscribeRaw,
+} from '../../helpers/broker.js';
 
 describe('MQTT 5 features', () => {
   let tb: TestBroker;
@@ -34,7 +42,9 @@ describe('MQTT 5 features', () => {
   });
 
   test('[MQTT-3.3.2-11] outbound topic aliases within the client Topic Alias Maximum', async () => {
-    const { client: s } = await RawClient.connect(tb.port, 5, { properties: { topicAliasMaximum: 1 } });
+    const { client: s } = await RawClient.connect(tb.port, 5, {
+      properties: { topicAliasMaximum: 1 },
+    });
     await subscribeRaw(s, [subOf('out/+', 0)]);
     tb.broker.publish('out/a', '1');
     tb.broker.publish('out/a', '2');
@@ -52,7 +62,9 @@ describe('MQTT 5 features', () => {
   });
 
   test('[MQTT-3.3.4-9] the broker never exceeds the client Receive Maximum', async () => {
-    const { client: s } = await RawClient.connect(tb.port, 5, { properties: { receiveMaximum: 2 } });
+    const { client: s } = await RawClient.connect(tb.port, 5, {
+      properties: { receiveMaximum: 2 },
+    });
     await subscribeRaw(s, [subOf('rm/t', 1)]);
     for (let i = 0; i < 5; i++) tb.broker.publish('rm/t', String(i), { qos: 1 });
     const a = await nextPublishOf(s);
@@ -70,7 +82,9 @@ describe('MQTT 5 features', () => {
   });
 
   test('[MQTT-3.1.2-25] a message larger than the client Maximum Packet Size is dropped for that client only', async () => {
-    const { client: small } = await RawClient.connect(tb.port, 5, { properties: { maximumPacketSize: 64 } });
+    const { client: small } = await RawClient.connect(tb.port, 5, {
+      properties: { maximumPacketSize: 64 },
+    });
     const { client: big } = await RawClient.connect(tb.port, 5);
     await subscribeRaw(small, [subOf('mps/t', 1)]);
     await subscribeRaw(big, [subOf('mps/t', 1)]);
@@ -144,7 +158,11 @@ describe('MQTT 5 features', () => {
 
   test('[MQTT-3.3.2-4] a payload marked UTF-8 that is not is refused (0x99)', async () => {
     const { client: p } = await RawClient.connect(tb.port, 5);
-    p.send(publishOf('pf/t', Buffer.from([0xff, 0xfe]), 1, 1, { properties: { payloadFormatIndicator: 1 } }));
+    p.send(
+      publishOf('pf/t', Buffer.from([0xff, 0xfe]), 1, 1, {
+        properties: { payloadFormatIndicator: 1 },
+      }),
+    );
     const d = await p.next();
     assert.equal(d.type === 14 && d.reasonCode, 0x99);
     await p.waitClose();
@@ -168,20 +186,28 @@ describe('MQTT 5 features', () => {
     for (let round = 0; round < 2; round++) {
       for (let i = 0; i < 3; i++) {
         const m = await nextPublishOf((members[i] as { client: RawClient }).client);
-        members[i]?.client.send({ type: 4, packetId: m.packetId, reasonCode: 0, properties: undefined });
+        members[i]?.client.send({
+          type: 4,
+          packetId: m.packetId,
+          reasonCode: 0,
+          properties: undefined,
+        });
         counts[i] = (counts[i] ?? 0) + 1;
       }
     }
     assert.deepEqual(counts, [2, 2, 2]);
     for (const m of members) assert.equal(await m.client.silent(50), true);
     // the other group gets every message
-    for (let i = 0; i < 6; i++) assert.equal((await nextPublishOf(other)).payload.toString(), String(i));
+    for (let i = 0; i < 6; i++)
+      assert.equal((await nextPublishOf(other)).payload.toString(), String(i));
     for (const m of members) m.client.destroy();
     other.destroy();
   });
 
   test('shared subscriptions: unacknowledged messages of a member that disconnects go to another member', async () => {
-    const { client: a } = await RawClient.connect(tb.port, 5, { properties: { receiveMaximum: 10 } });
+    const { client: a } = await RawClient.connect(tb.port, 5, {
+      properties: { receiveMaximum: 10 },
+    });
     await subscribeRaw(a, [subOf('$share/r/rr/t', 1)]);
     tb.broker.publish('rr/t', 'm0', { qos: 1 });
     const got = await nextPublishOf(a);
@@ -196,7 +222,12 @@ describe('MQTT 5 features', () => {
 
   test('[MQTT-3.8.3-4] No Local on a shared subscription is a protocol error', async () => {
     const { client: c } = await RawClient.connect(tb.port, 5);
-    c.send({ type: 8, packetId: 1, subscriptions: [subOf('$share/g/x', 0, { noLocal: true })], properties: undefined });
+    c.send({
+      type: 8,
+      packetId: 1,
+      subscriptions: [subOf('$share/g/x', 0, { noLocal: true })],
+      properties: undefined,
+    });
     const d = await c.next();
     assert.equal(d.type === 14 && d.reasonCode, 0x82);
     await c.waitClose();
@@ -238,7 +269,9 @@ describe('MQTT 5 hooks, AUTH and redirection', () => {
   });
 
   test('authorizeSubscribe refusal: SUBACK 0x87 (v5) / 0x80 (3.1.1)', async () => {
-    const tb = await startBroker({ hooks: { authorizeSubscribe: (_c, s) => s.topicFilter !== 'deny/#' } });
+    const tb = await startBroker({
+      hooks: { authorizeSubscribe: (_c, s) => s.topicFilter !== 'deny/#' },
+    });
     try {
       for (const [v, code] of [
         [5, 0x87],
@@ -258,7 +291,9 @@ describe('MQTT 5 hooks, AUTH and redirection', () => {
       hooks: {
         enhancedAuth: (r) => {
           if (r.step === 0) return { outcome: 'continue', data: Buffer.from('challenge') };
-          return r.data?.toString() === 'answer' ? { outcome: 'success' } : { outcome: 'fail', reasonCode: 0x87 };
+          return r.data?.toString() === 'answer'
+            ? { outcome: 'success' }
+            : { outcome: 'fail', reasonCode: 0x87 };
         },
       },
     });
@@ -279,7 +314,11 @@ describe('MQTT 5 hooks, AUTH and redirection', () => {
       const a = await c.next();
       assert.equal(a.type === 15 && a.reasonCode, 0x18);
       assert.equal(a.type === 15 && a.properties?.authenticationData?.toString(), 'challenge');
-      c.send({ type: 15, reasonCode: 0x18, properties: { authenticationMethod: 'TEST', authenticationData: Buffer.from('answer') } });
+      c.send({
+        type: 15,
+        reasonCode: 0x18,
+        properties: { authenticationMethod: 'TEST', authenticationData: Buffer.from('answer') },
+      });
       const ack = await c.next();
       assert.equal(ack.type === 2 && ack.reasonCode, 0);
       assert.equal(ack.type === 2 && ack.properties?.authenticationMethod, 'TEST');

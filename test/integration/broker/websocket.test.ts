@@ -6,10 +6,13 @@ import { decodePacket } from '../../../src/codec/decode.js';
 import { encodePacket } from '../../../src/codec/encode.js';
 import { Framer } from '../../../src/codec/framer.js';
 import type { Packet } from '../../../src/codec/types.js';
-import { startBroker } from '../../helpers/broker.js';
 import type { TestBroker } from '../../helpers/broker.js';
+import { startBroker } from '../../helpers/broker.js';
 
-function openWs(port: number, protocol = 'mqtt'): Promise<{ ws: WebSocket; packets: Packet[]; next(): Promise<Packet> }> {
+function openWs(
+  port: number,
+  protocol = 'mqtt',
+): Promise<{ ws: WebSocket; packets: Packet[]; next(): Promise<Packet> }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/mqtt`, protocol);
     const packets: Packet[] = [];
@@ -82,7 +85,15 @@ describe('MQTT over WebSocket', () => {
       {
         type: 8,
         packetId: 1,
-        subscriptions: [{ topicFilter: 'ws/t', qos: 0, noLocal: false, retainAsPublished: false, retainHandling: 0 }],
+        subscriptions: [
+          {
+            topicFilter: 'ws/t',
+            qos: 0,
+            noLocal: false,
+            retainAsPublished: false,
+            retainHandling: 0,
+          },
+        ],
         properties: undefined,
       },
       4,
@@ -96,10 +107,15 @@ describe('MQTT over WebSocket', () => {
 
   for (const protocolVersion of [4, 5] as const) {
     test(`MQTT.js over WebSocket and TCP exchange messages (v${protocolVersion})`, async () => {
-      const ws = await mqtt.connectAsync(`ws://127.0.0.1:${tb.wsPort}/mqtt`, { protocolVersion, reconnectPeriod: 0 });
+      const ws = await mqtt.connectAsync(`ws://127.0.0.1:${tb.wsPort}/mqtt`, {
+        protocolVersion,
+        reconnectPeriod: 0,
+      });
       const tcp = await mqtt.connectAsync(tb.url, { protocolVersion, reconnectPeriod: 0 });
       await ws.subscribeAsync('bridge/#', { qos: 1 });
-      const got = new Promise<string>((resolve) => ws.on('message', (_t, p) => resolve(p.toString())));
+      const got = new Promise<string>((resolve) =>
+        ws.on('message', (_t, p) => resolve(p.toString())),
+      );
       await tcp.publishAsync('bridge/x', 'hello', { qos: 1 });
       assert.equal(await got, 'hello');
       await ws.endAsync();
@@ -114,7 +130,9 @@ describe('MQTT over WebSocket: dropped connections', () => {
     try {
       const watcher = await mqtt.connectAsync(tb.url, { reconnectPeriod: 0 });
       await watcher.subscribeAsync('wswill/t');
-      const got = new Promise<string>((resolve) => watcher.on('message', (_t, p) => resolve(p.toString())));
+      const got = new Promise<string>((resolve) =>
+        watcher.on('message', (_t, p) => resolve(p.toString())),
+      );
       const c = await openWs(tb.wsPort as number);
       c.ws.send(
         encodePacket(
@@ -127,7 +145,13 @@ describe('MQTT over WebSocket: dropped connections', () => {
             clientId: 'wsdrop',
             username: undefined,
             password: undefined,
-            will: { topic: 'wswill/t', payload: Buffer.from('dropped'), qos: 0, retain: false, properties: undefined },
+            will: {
+              topic: 'wswill/t',
+              payload: Buffer.from('dropped'),
+              qos: 0,
+              retain: false,
+              properties: undefined,
+            },
             properties: undefined,
           },
           4,

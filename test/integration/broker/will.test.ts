@@ -1,11 +1,25 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Will } from '../../../src/codec/types.js';
-import { delay, nextPublishOf, RawClient, startBroker, subOf, subscribeRaw } from '../../helpers/broker.js';
 import type { TestBroker } from '../../helpers/broker.js';
+import {
+  delay,
+  nextPublishOf,
+  RawClient,
+  startBroker,
+  subOf,
+  subscribeRaw,
+} from '../../helpers/broker.js';
 
 function will(topic: string, payload = 'gone', extra: Partial<Will> = {}): Will {
-  return { topic, payload: Buffer.from(payload), qos: 0, retain: false, properties: undefined, ...extra };
+  return {
+    topic,
+    payload: Buffer.from(payload),
+    qos: 0,
+    retain: false,
+    properties: undefined,
+    ...extra,
+  };
 }
 
 describe('last will', () => {
@@ -57,7 +71,10 @@ describe('last will', () => {
     test(`the will of a taken-over connection is published (v${v})`, async () => {
       const { client: w } = await RawClient.connect(tb.port, 4);
       await subscribeRaw(w, [subOf(`will${v}/takeover`, 0)]);
-      const { client: a } = await RawClient.connect(tb.port, v, { clientId: `to${v}`, will: will(`will${v}/takeover`) });
+      const { client: a } = await RawClient.connect(tb.port, v, {
+        clientId: `to${v}`,
+        will: will(`will${v}/takeover`),
+      });
       const { client: b } = await RawClient.connect(tb.port, v, { clientId: `to${v}` });
       assert.equal((await nextPublishOf(w)).topic, `will${v}/takeover`);
       await a.waitClose();
@@ -124,7 +141,9 @@ describe('last will', () => {
   });
 
   test('a retained will is stored as retained', async () => {
-    const { client: c } = await RawClient.connect(tb.port, 4, { will: will('will/ret', 'r', { retain: true, qos: 1 }) });
+    const { client: c } = await RawClient.connect(tb.port, 4, {
+      will: will('will/ret', 'r', { retain: true, qos: 1 }),
+    });
     c.destroy();
     await delay(100);
     const { client: s } = await RawClient.connect(tb.port, 4);

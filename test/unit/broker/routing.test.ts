@@ -1,18 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { topicMatches } from '../../../src/codec/topic.js';
 import { Message } from '../../../src/broker/message.js';
 import { RetainedIndex } from '../../../src/broker/routing/retained.js';
 import { SubEntry } from '../../../src/broker/routing/subscription.js';
 import { TopicTrie } from '../../../src/broker/routing/topic-trie.js';
 import { Session } from '../../../src/broker/session/session.js';
+import { topicMatches } from '../../../src/codec/topic.js';
 
 const owner = { onSessionTimer() {} };
 const level = fc.constantFrom('a', 'b', 'c', '$x', '');
 const topicArb = fc.array(level, { minLength: 1, maxLength: 4 }).map((l) => l.join('/'));
 const filterArb = fc
-  .tuple(fc.array(fc.constantFrom('a', 'b', '+', '$x', ''), { minLength: 1, maxLength: 4 }), fc.boolean())
+  .tuple(
+    fc.array(fc.constantFrom('a', 'b', '+', '$x', ''), { minLength: 1, maxLength: 4 }),
+    fc.boolean(),
+  )
   .map(([l, hash]) => (hash ? [...l, '#'] : l).join('/'));
 
 function entry(s: Session, filter: string, qos: 0 | 1 | 2 = 0, subId = 0): SubEntry {
@@ -22,17 +25,21 @@ function entry(s: Session, filter: string, qos: 0 | 1 | 2 = 0, subId = 0): SubEn
 describe('TopicTrie', () => {
   test('[MQTT-4.7.1-1] [MQTT-4.7.2-1] matches exactly what the reference matcher matches (property)', () => {
     fc.assert(
-      fc.property(fc.array(filterArb, { minLength: 1, maxLength: 12 }), topicArb, (filters, topic) => {
-        const trie = new TopicTrie();
-        const sessions = filters.map((f, i) => {
-          const s = new Session(`c${i}`, 4, owner);
-          trie.add(entry(s, f));
-          return s;
-        });
-        const { sessions: got } = trie.match(topic.split('/'), '');
-        const expected = sessions.filter((_, i) => topicMatches(filters[i] as string, topic));
-        assert.deepEqual(new Set(got), new Set(expected));
-      }),
+      fc.property(
+        fc.array(filterArb, { minLength: 1, maxLength: 12 }),
+        topicArb,
+        (filters, topic) => {
+          const trie = new TopicTrie();
+          const sessions = filters.map((f, i) => {
+            const s = new Session(`c${i}`, 4, owner);
+            trie.add(entry(s, f));
+            return s;
+          });
+          const { sessions: got } = trie.match(topic.split('/'), '');
+          const expected = sessions.filter((_, i) => topicMatches(filters[i] as string, topic));
+          assert.deepEqual(new Set(got), new Set(expected));
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -79,7 +86,11 @@ describe('TopicTrie', () => {
     assert.equal(shared.length, 1);
     const g = shared[0];
     assert.ok(g !== undefined);
-    const picks = [g.pick()?.session.clientId, g.pick()?.session.clientId, g.pick()?.session.clientId];
+    const picks = [
+      g.pick()?.session.clientId,
+      g.pick()?.session.clientId,
+      g.pick()?.session.clientId,
+    ];
     assert.deepEqual(picks, ['a', 'b', 'a']);
   });
 });
@@ -89,7 +100,8 @@ describe('RetainedIndex', () => {
     fc.assert(
       fc.property(fc.uniqueArray(topicArb, { maxLength: 15 }), filterArb, (topics, filter) => {
         const idx = new RetainedIndex();
-        for (const t of topics) idx.set(t.split('/'), new Message(t, Buffer.from('x'), 0, true, undefined, '', 0));
+        for (const t of topics)
+          idx.set(t.split('/'), new Message(t, Buffer.from('x'), 0, true, undefined, '', 0));
         const got = idx.match(filter, []).map((m) => m.topic);
         const expected = topics.filter((t) => topicMatches(filter, t));
         assert.deepEqual(new Set(got), new Set(expected));

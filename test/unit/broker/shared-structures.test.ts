@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { resolveOptions, validateOptions } from '../../../src/broker/options.js';
 import { PacketIdAllocator } from '../../../src/broker/session/packet-id.js';
-import { validateOptions, resolveOptions } from '../../../src/broker/options.js';
 import { Clock } from '../../../src/shared/clock.js';
 import { FixedQueue } from '../../../src/shared/fixed-queue.js';
 import { Timer, TimingWheel } from '../../../src/shared/timing-wheel.js';
@@ -90,10 +90,16 @@ describe('broker options', () => {
   });
 
   test('validation names the key and the problem', () => {
-    assert.deepEqual(validateOptions({ maxInflight: 0 }), ['maxInflight: must be an integer between 1 and 65535']);
+    assert.deepEqual(validateOptions({ maxInflight: 0 }), [
+      'maxInflight: must be an integer between 1 and 65535',
+    ]);
     assert.deepEqual(validateOptions({ bogus: 1 }), ['bogus: unknown option']);
-    assert.deepEqual(validateOptions({ durability: 'fast' }), ['durability: must be one of sync, batched, none']);
-    assert.deepEqual(validateOptions({ hooks: {} }, true), ['hooks: can only be set from code, not from a config file']);
+    assert.deepEqual(validateOptions({ durability: 'fast' }), [
+      'durability: must be one of sync, batched, none',
+    ]);
+    assert.deepEqual(validateOptions({ hooks: {} }, true), [
+      'hooks: can only be set from code, not from a config file',
+    ]);
     assert.throws(() => resolveOptions({ port: -1 }), /port: must be an integer/);
   });
 });
