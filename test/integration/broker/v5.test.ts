@@ -328,6 +328,68 @@ describe('MQTT 5 hooks, AUTH and redirection', () => {
     }
   });
 
+  test('[MQTT-4.12.1-1] re-authentication: AUTH 0x19 on a connected session, answered with AUTH 0x00', async () => {
+    const steps: Array<[number, boolean]> = [];
+    const tb = await startBroker({
+      hooks: {
+        enhancedAuth: async (r) => {
+          steps.push([r.step, r.reauthenticate]);
+          return { outcome: 'success', data: Buffer.from(`ok${r.step}`) };
+        },
+      },
+    });
+    try {
+      const { client, connack } = await RawClient.connect(tb.port, 5, {
+        properties: { authenticationMethod: 'M' },
+      });
+      assert.equal(connack.reasonCode, 0);
+      assert.equal(connack.properties?.authenticationData?.toString(), 'ok0');
+      client.send({ type: 15, reasonCode: 0x19, properties: { authenticationMethod: 'M' } });
+      const a = await client.next();
+      assert.equal(a.type === 15 && a.reasonCode, 0);
+      assert.deepEqual(steps, [
+        [0, false],
+        [1, true],
+      ]);
+      // a different method is a protocol error
+      client.send({ type: 15, reasonCode: 0x19, properties: { authenticationMethod: 'OTHER' } });
+      const d = await client.next();
+      assert.equal(d.type === 14 && d.reasonCode, 0x82);
+      await client.waitClose();
+    } finally {
+      await tb.close();
+    }
+  });
+
+  test('enhanced authentication failure: CONNACK with the hook reason code', async () => {
+    const tb = await startBroker({
+      hooks: {
+        enhancedAuth: () => ({ outcome: 'fail', reasonCode: 0x8a, reasonString: 'banned' }),
+      },
+    });
+    try {
+      const c = await RawClient.open(tb.port, 5);
+      c.send({
+        type: 1,
+        protocolName: 'MQTT',
+        protocolVersion: 5,
+        clean: true,
+        keepAlive: 0,
+        clientId: 'nope',
+        username: undefined,
+        password: undefined,
+        will: undefined,
+        properties: { authenticationMethod: 'M' },
+      });
+      const a = await c.next();
+      assert.equal(a.type === 2 && a.reasonCode, 0x8a);
+      assert.equal(a.type === 2 && a.properties?.reasonString, 'banned');
+      await c.waitClose();
+    } finally {
+      await tb.close();
+    }
+  });
+
   test('[MQTT-4.12.0-6] a CONNECT with an unsupported authentication method gets 0x8C', async () => {
     const tb = await startBroker();
     try {

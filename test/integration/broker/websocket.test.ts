@@ -166,3 +166,38 @@ describe('MQTT over WebSocket: dropped connections', () => {
     }
   });
 });
+
+describe('several listeners', () => {
+  test('explicit listeners: two TCP ports and one WebSocket share one broker', async () => {
+    const tb = await startBroker({
+      listeners: [
+        { type: 'tcp', port: 0 },
+        { type: 'tcp', port: 0 },
+        { type: 'ws', port: 0, path: '/custom' },
+      ],
+    });
+    try {
+      const addrs = tb.broker.addresses();
+      assert.deepEqual(
+        addrs.map((a) => a.type),
+        ['tcp', 'tcp', 'ws'],
+      );
+      const [a, b, w] = addrs;
+      assert.equal(w?.path, '/custom');
+      const c1 = await mqtt.connectAsync(`mqtt://127.0.0.1:${a?.port}`, { reconnectPeriod: 0 });
+      const c2 = await mqtt.connectAsync(`mqtt://127.0.0.1:${b?.port}`, { reconnectPeriod: 0 });
+      const c3 = await mqtt.connectAsync(`ws://127.0.0.1:${w?.port}/custom`, {
+        reconnectPeriod: 0,
+      });
+      await c1.subscribeAsync('multi/t');
+      const got = new Promise<string>((resolve) =>
+        c1.on('message', (_t, p) => resolve(p.toString())),
+      );
+      await c3.publishAsync('multi/t', 'via ws');
+      assert.equal(await got, 'via ws');
+      await Promise.all([c1.endAsync(), c2.endAsync(), c3.endAsync()]);
+    } finally {
+      await tb.close();
+    }
+  });
+});
