@@ -900,7 +900,9 @@ export class MqttClient extends Emitter<ClientEvents> {
       return;
     }
     if (offline) entry.offlineSince = Date.now();
-    if (!this.queue.push(entry)) {
+    // Online, the queue only waits for the broker's Receive Maximum (flow control, drained by
+    // acknowledgements); the limits bound what piles up while no broker drains it.
+    if (!this.queue.push(entry, offline)) {
       entry.reject(
         new ClientError(
           ClientErrorCode.QueueFull,

@@ -68,7 +68,11 @@ export interface ClientOptions {
   reconnect?: boolean | BackoffOptions;
   /** Resubscribe after reconnecting when the broker has no session for us (default true). */
   resubscribe?: boolean;
-  /** Bounds of the queue of messages waiting to be sent (defaults 1000 messages, 16 MiB). */
+  /**
+   * Bounds of the queue while offline (defaults 1000 messages, 16 MiB): a publish that would
+   * pass them rejects with QUEUE_FULL. Online, messages beyond the broker's Receive Maximum wait
+   * in the same queue without these bounds (await the promises to pace a producer).
+   */
   offlineQueue?: { maxMessages?: number; maxBytes?: number };
   /**
    * A publish waiting while the client is offline is rejected after this many milliseconds

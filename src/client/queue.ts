@@ -68,9 +68,14 @@ export class BoundedQueue<T extends { bytes: number }> {
     return this.total;
   }
 
-  /** Appends unless that would pass a limit; returns whether it did. */
-  push(item: T): boolean {
-    if (this.items.length >= this.maxItems || this.total + item.bytes > this.maxBytes) return false;
+  /** Appends unless `bounded` and that would pass a limit; returns whether it did. */
+  push(item: T, bounded = true): boolean {
+    if (
+      bounded &&
+      (this.items.length >= this.maxItems || this.total + item.bytes > this.maxBytes)
+    ) {
+      return false;
+    }
     this.items.push(item);
     this.total += item.bytes;
     return true;

@@ -264,7 +264,7 @@ for (const kind of kinds) {
 
     test('Receive Maximum: never more unacknowledged QoS 1/2 PUBLISH than the broker allows [MQTT-3.3.4-7]', async () => {
       await withBroker(kind, { receiveMaximum: 2 }, async (b) => {
-        const c = await clients.connect(b.url);
+        const c = await clients.connect(b.url, { offlineQueue: { maxMessages: 5 } });
         assert.equal(c.connackInfo?.properties.receiveMaximum, 2);
         let outstanding = 0;
         let peak = 0;
@@ -278,6 +278,7 @@ for (const kind of kinds) {
           if (p.type === PacketType.PUBACK || p.type === PacketType.PUBCOMP) outstanding--;
         });
         const topic = uniqueTopic('rm');
+        // More than the offline queue's bound: online, waiting for a slot is not limited by it.
         const all = Array.from({ length: 12 }, (_, i) =>
           c.publish(topic, String(i), { qos: (1 + (i % 2)) as 1 | 2 }),
         );
