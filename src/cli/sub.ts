@@ -250,6 +250,9 @@ export async function run(argv: string[]): Promise<number> {
   const onSignal = (): void => end(0);
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // `petrel sub ... | head -1`: the reader went away, which ends the tool quietly.
+  const onStdoutError = (): void => end(0);
+  process.stdout.on('error', onStdoutError);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let timedOut = false;
   if (timeout > 0) {
@@ -281,6 +284,7 @@ export async function run(argv: string[]): Promise<number> {
   if (timer !== undefined) clearTimeout(timer);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  process.stdout.off('error', onStdoutError);
   client.off('message', onMessage);
   if (client.state !== 'closed') await client.disconnect({ timeout: 1000 });
   if (timedOut) return fail('sub', `timed out after ${timeout} s`, 27);
