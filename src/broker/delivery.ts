@@ -105,6 +105,10 @@ function encodeFor(
   const buf = encodePublish(scratch, conn.protocolVersion);
   scratch.payload = EMPTY;
   scratch.properties = undefined;
+  if (alias !== 0 && !aliasTopic && !fits(conn, buf.length)) {
+    // The client will never see this packet, so it must not learn (or be assumed to know) the alias.
+    conn.outAliases?.delete(msg.topic);
+  }
   const offset = qos > 0 ? publishPacketIdOffset(buf) : 0;
   if (shared) {
     cache.bufs[key] = buf;

@@ -102,7 +102,7 @@ export class RawClient {
       protocolName: version === 3 ? 'MQIsdp' : 'MQTT',
       protocolVersion: version,
       clean: true,
-      keepAlive: 60,
+      keepAlive: 30,
       clientId: `raw-${Math.random().toString(16).slice(2, 10)}`,
       username: undefined,
       password: undefined,

@@ -63,6 +63,14 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
   }
   conn.clientId = clientId;
   conn.username = p.username;
+  if (!v5 && o.maxKeepAlive < 65535 && (p.keepAlive > o.maxKeepAlive || p.keepAlive === 0)) {
+    // 3.x cannot be told a lower keep-alive (v5 gets Server Keep Alive): refuse, as Mosquitto does.
+    throw new MqttError(
+      'KEEP_ALIVE_TOO_LONG',
+      `keep-alive ${p.keepAlive} exceeds the maximum of ${o.maxKeepAlive}`,
+      ReasonCode.ClientIdentifierNotValid,
+    );
+  }
 
   const will = p.will;
   if (will !== undefined) {

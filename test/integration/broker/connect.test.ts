@@ -110,6 +110,25 @@ describe('broker CONNECT/CONNACK', () => {
     client.destroy();
   });
 
+  test('3.1.1: a keep-alive above maxKeepAlive is refused with return code 2 (no way to lower it)', async () => {
+    const c = await RawClient.open(tb.port, 4);
+    c.send({
+      type: 1,
+      protocolName: 'MQTT',
+      protocolVersion: 4,
+      clean: true,
+      keepAlive: 120,
+      clientId: 'ka-long',
+      username: undefined,
+      password: undefined,
+      will: undefined,
+      properties: undefined,
+    });
+    const p = await c.next();
+    assert.equal(p.type === 2 && p.reasonCode, 2);
+    await c.waitClose();
+  });
+
   test('[MQTT-3.1.2-24] no packet within 1.5x keep-alive closes the connection (v5: 0x8D)', async () => {
     const { client } = await RawClient.connect(tb.port, 5, { keepAlive: 1 });
     const start = Date.now();
