@@ -85,7 +85,8 @@ out.push(
     'wills, sessions, take-over) over MQTT-over-WebSocket, one binary frame per `send` step. ' +
     'Third-party clients are covered by `test/integration/mqttjs/` (MQTT.js, 3.1.1 and 5.0, TCP ' +
     'and WebSocket) and `test/interop/` (`mosquitto_pub`/`mosquitto_sub` -V 31, 311 and 5, run by ' +
-    '`npm run test:interop`).',
+    '`npm run test:interop`). `slow-consumer.test.ts` checks that a subscriber that stops ' +
+    'reading holds up neither the publisher nor a healthy subscriber (issue 3, limits).',
 );
 out.push('');
 out.push('```sh');
