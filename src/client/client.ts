@@ -680,6 +680,9 @@ export class MqttClient extends Emitter<ClientEvents> {
         // The broker owned the message once it sent PUBREC; only PUBCOMP is missing.
         this.inflight.delete(id);
         this.settle(entry, { packetId: id, reasonCode: 0, properties: undefined });
+      } else if (entry.settled) {
+        // Already rejected (offline too long) and the broker kept nothing: drop it.
+        this.inflight.delete(id);
       } else {
         this.writePublish(entry, id, false);
       }
@@ -725,21 +728,17 @@ export class MqttClient extends Emitter<ClientEvents> {
     }
     if (!wasOpen && this._state !== 'connected' && this._state !== 'disconnecting') return;
     if (this._state === 'closed') return;
-    if (this._state === 'disconnecting') {
-      // Waiting for in-flight work: keep reconnecting within the disconnect timeout.
-      if (this.backoff !== undefined) this.goOffline(err);
+    // While disconnect() waits for in-flight work, keep reconnecting within its timeout.
+    if (this.backoff !== undefined) {
+      this.goOffline(err);
       return;
     }
-    if (this.backoff === undefined) {
-      this.shutdown(
-        new ClientError(
-          ClientErrorCode.ConnectionLost,
-          `connection lost${err ? `: ${err.message}` : ''}`,
-        ),
-      );
-      return;
-    }
-    this.goOffline(err);
+    this.shutdown(
+      new ClientError(
+        ClientErrorCode.ConnectionLost,
+        `connection lost${err ? `: ${err.message}` : ''}`,
+      ),
+    );
   }
 
   private goOffline(err: Error | undefined): void {

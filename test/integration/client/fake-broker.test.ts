@@ -296,6 +296,20 @@ describe('client against a scripted broker', () => {
     assert.equal(c.state, 'closed');
   });
 
+  test('disconnect() waiting for acknowledgements ends as soon as a non-reconnecting client loses the broker', async () => {
+    fake = await startFakeBroker((conn, p) => {
+      if (p.type === PacketType.CONNECT) conn.send(connack());
+      if (p.type === PacketType.PUBLISH) setTimeout(() => conn.close(), 100);
+    });
+    const c = new MqttClient(fake.url, { reconnect: false });
+    await c.connect();
+    const unacked = c.publish('t', 'x', { qos: 1 });
+    const started = Date.now();
+    await c.disconnect({ timeout: 5000 });
+    assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+    await assert.rejects(unacked, (e: ClientError) => e.code === 'CONNECTION_LOST');
+  });
+
   test('Server Keep Alive from CONNACK sets the PINGREQ interval [MQTT-3.2.2-21]', async () => {
     fake = await startFakeBroker((conn, p) => {
       if (p.type === PacketType.CONNECT) conn.send(connack({ serverKeepAlive: 1 }));
