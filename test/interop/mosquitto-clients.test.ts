@@ -153,6 +153,42 @@ for (const [flag, label] of [
       assert.equal(res.out.trim(), 'bye');
     });
 
+    test('a persistent mosquitto_sub session (-c) gets the QoS 1 message sent while it was away [MQTT-3.1.2-5]', async () => {
+      const topic = unique(`interop/v${flag}/session`);
+      const id = `ms${process.pid}${n}v${flag}`;
+      const expiry = flag === '5' ? ['-x', '60'] : [];
+      const first = await run(SUB, [
+        ...common(),
+        '-c',
+        '-i',
+        id,
+        ...expiry,
+        '-q',
+        '1',
+        '-t',
+        topic,
+        '-E',
+      ]).done;
+      assert.equal(first.code, 0, first.err);
+      const pub = await run(PUB, [...common(), '-t', topic, '-q', '1', '-m', 'while away']).done;
+      assert.equal(pub.code, 0, pub.err);
+      const second = await run(SUB, [
+        ...common(),
+        '-c',
+        '-i',
+        id,
+        ...expiry,
+        '-q',
+        '1',
+        '-t',
+        topic,
+        '-C',
+        '1',
+      ]).done;
+      assert.equal(second.code, 0, second.err);
+      assert.equal(second.out.trim(), 'while away');
+    });
+
     test('wildcard mosquitto_sub receives from several topics [MQTT-4.7.1-2]', async () => {
       const base = unique(`interop/v${flag}/wild`);
       const sub = await subscribe(`${base}/#`, ['-C', '2', '-v']);
