@@ -157,12 +157,31 @@ function toBuffer(v: string | Buffer | undefined): Buffer | undefined {
   return typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
 }
 
-/** Applies defaults; `url` argument wins over `options.url`. */
+function checkInt(name: string, v: number, min: number, max: number): void {
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new TypeError(`${name} must be an integer in ${min}..${max}, got ${String(v)}`);
+  }
+}
+
+/** Applies defaults; `url` argument wins over `options.url`; throws TypeError on bad values. */
 export function resolveOptions(url: string | undefined, options: ClientOptions): ResolvedOptions {
   const u = parseBrokerUrl(url ?? options.url ?? 'mqtt://localhost:1883');
   const protocolVersion = options.protocolVersion ?? 5;
   if (protocolVersion !== 3 && protocolVersion !== 4 && protocolVersion !== 5) {
     throw new TypeError(`unsupported protocol version ${String(protocolVersion)} (3, 4 or 5)`);
+  }
+  const keepAlive = options.keepAlive ?? 60;
+  checkInt('keepAlive', keepAlive, 0, 65_535);
+  const p = options.properties ?? {};
+  if (p.receiveMaximum !== undefined) checkInt('receiveMaximum', p.receiveMaximum, 1, 65_535);
+  if (p.topicAliasMaximum !== undefined) {
+    checkInt('topicAliasMaximum', p.topicAliasMaximum, 0, 65_535);
+  }
+  if (p.maximumPacketSize !== undefined) {
+    checkInt('maximumPacketSize', p.maximumPacketSize, 1, 268_435_460);
+  }
+  if (p.sessionExpiryInterval !== undefined) {
+    checkInt('sessionExpiryInterval', p.sessionExpiryInterval, 0, 0xffffffff);
   }
   const clean = options.clean ?? true;
   // An explicit '' is sent as is (v5 and 3.1.1 with clean start let the broker assign one).
@@ -183,7 +202,7 @@ export function resolveOptions(url: string | undefined, options: ClientOptions):
     protocolFallback: options.protocolFallback ?? false,
     clientId,
     clean,
-    keepAlive: options.keepAlive ?? 60,
+    keepAlive,
     username,
     password,
     will: options.will,

@@ -172,6 +172,15 @@ for (const kind of kinds) {
       assert.equal(c.clientId, assigned);
     });
 
+    test('options out of range are refused when the client is made', () => {
+      assert.throws(() => new MqttClient(broker.url, { keepAlive: 70_000 }), /keepAlive/);
+      assert.throws(
+        () => new MqttClient(broker.url, { properties: { receiveMaximum: 0 } }),
+        /receiveMaximum must be an integer in 1\.\.65535/,
+      );
+      assert.throws(() => new MqttClient('http://x'), /unsupported URL scheme/);
+    });
+
     test('connect to a closed port rejects with CONNECTION_FAILED', async () => {
       const c = new MqttClient('mqtt://127.0.0.1:1', { reconnect: false });
       await assert.rejects(c.connect(), (e: ClientError) => e.code === 'CONNECTION_FAILED');
