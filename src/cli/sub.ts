@@ -185,6 +185,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (args.debug) attachDebug(client);
   let received = 0;
+  let failure: string | undefined;
   const cleared = new Set<string>();
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => {
@@ -197,39 +198,47 @@ export async function run(argv: string[]): Promise<number> {
     finish(code);
   };
 
-  const onMessage = (msg: Message): void => {
-    if (finished) return;
-    if (filterOut.some((f) => topicMatches(f, msg.topic))) return;
+  /** The bytes to print for a message, or undefined to skip it. */
+  const render = (msg: Message): Buffer | undefined => {
+    if (filterOut.some((f) => topicMatches(f, msg.topic))) return undefined;
     if (retainedOnly && !msg.retain) {
       end(0);
-      return;
+      return undefined;
     }
-    if (noRetained && msg.retain) return;
+    if (noRetained && msg.retain) return undefined;
     if (removeRetained) {
       // Our own clearing message comes back to us; like mosquitto_sub, do not print it.
-      if (!msg.retain && msg.payload.length === 0 && cleared.delete(msg.topic)) return;
+      if (!msg.retain && msg.payload.length === 0 && cleared.delete(msg.topic)) return undefined;
       if (msg.retain && msg.payload.length > 0) {
         cleared.add(msg.topic);
         client.publish(msg.topic, '', { retain: true, qos: 0 }).catch(() => undefined);
       }
     }
-    let out: string | Buffer;
-    if (json) out = `${jsonMessage(msg)}\n`;
-    else if (format !== undefined) out = formatMessage(format, msg);
-    else {
-      const parts: Buffer[] = [];
-      if (verbose) parts.push(Buffer.from(`${msg.topic} `, 'utf8'));
-      parts.push(msg.payload);
-      if (newline) parts.push(Buffer.from('\n'));
-      out = Buffer.concat(parts);
-    }
-    if (format !== undefined && newline && !json)
-      out = Buffer.concat([out as Buffer, Buffer.from('\n')]);
-    process.stdout.write(out);
-    received++;
-    if (count > 0 && received >= count) end(0);
+    const eol = newline ? Buffer.from('\n') : Buffer.alloc(0);
+    if (json) return Buffer.from(`${jsonMessage(msg)}\n`);
+    if (format !== undefined) return Buffer.concat([formatMessage(format, msg), eol]);
+    const prefix = verbose ? Buffer.from(`${msg.topic} `, 'utf8') : Buffer.alloc(0);
+    return Buffer.concat([prefix, msg.payload, eol]);
   };
-  client.on('message', onMessage);
+  // Consuming through messages() carries back-pressure end to end: while stdout's reader is
+  // slower than the broker, the client stops reading its socket.
+  const stream = client.messages();
+  const consume = async (): Promise<void> => {
+    for await (const msg of stream) {
+      if (finished) break;
+      const out = render(msg);
+      if (out === undefined) continue;
+      received++;
+      if (count > 0 && received >= count) end(0);
+      if (!process.stdout.write(out) && !finished) {
+        await new Promise((resolve) => process.stdout.once('drain', resolve));
+      }
+    }
+  };
+  consume().catch((err: unknown) => {
+    failure = errorMessage(err);
+    end(1);
+  });
   client.on('close', () => end(finished ? 0 : 1));
 
   try {
@@ -237,7 +246,6 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     return fail('sub', errorMessage(err));
   }
-  let failure: string | undefined;
   client.on('offline', (err) => {
     if (args.debug)
       process.stderr.write(
@@ -285,7 +293,7 @@ export async function run(argv: string[]): Promise<number> {
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   process.stdout.off('error', onStdoutError);
-  client.off('message', onMessage);
+  void stream.return();
   if (client.state !== 'closed') await client.disconnect({ timeout: 1000 });
   if (timedOut) return fail('sub', `timed out after ${timeout} s`, 27);
   if (code !== 0) return fail('sub', failure ?? 'connection lost', code);
