@@ -81,6 +81,7 @@ function encodeFor(
     const hit = cache.bufs[key];
     if (hit !== undefined) {
       lastOffset = cache.offsets[key] as number;
+      lastShared = true;
       return hit;
     }
   }
@@ -116,11 +117,14 @@ function encodeFor(
     cache.used |= 1 << key;
   }
   lastOffset = offset;
+  lastShared = shared;
   return buf;
 }
 
 /** Packet id offset of the last {@link encodeFor} result (a field, not a per-call object). */
 let lastOffset = 0;
+/** Whether the last {@link encodeFor} result is shared through the fan-out cache. */
+let lastShared = false;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -193,6 +197,7 @@ function sendNew(
   const msg = d.message;
   const template = encodeFor(broker, conn, msg, d.qos, d.retain, d.subscriptionIds, false, cache);
   const offset = lastOffset;
+  const shared = lastShared;
   if (!fits(conn, template.length)) {
     // [MQTT-3.1.2-25] too big for this client: dropped for it alone.
     broker.stats.dropped++;
@@ -212,8 +217,12 @@ function sendNew(
   d.sent = true;
   session.inflight.set(id, d);
   broker.persist.inflightPut(session, d);
-  const buf = Buffer.allocUnsafe(template.length);
-  template.copy(buf);
+  // A template nobody else will read is patched in place; a shared one is copied first.
+  let buf = template;
+  if (shared) {
+    buf = Buffer.allocUnsafe(template.length);
+    template.copy(buf);
+  }
   writePacketId(buf, offset, id);
   conn.write(buf);
   broker.stats.publishSent++;

@@ -47,8 +47,9 @@ export class Router {
     trie.matchInto(msg.levels, msg.origin);
     const sessions = trie.outSessions;
     const shared = trie.outShared;
-    const cache = this.cache;
-    cache.reset(); // a no-op unless a previous fan-out threw half-way
+    // One recipient: nothing to share, so its QoS>0 encoding is patched in place, not copied.
+    const cache = sessions.length + shared.length > 1 ? this.cache : undefined;
+    this.cache.reset(); // a no-op unless a previous fan-out threw half-way
     const mq = msg.qos;
     for (let i = 0; i < sessions.length; i++) {
       const s = sessions[i] as Session;
@@ -75,7 +76,7 @@ export class Router {
       const ids = m.subscriptionId !== 0 ? [m.subscriptionId] : undefined;
       deliver(broker, m.session, msg, qos, m.retainAsPublished ? msg.retain : false, ids, g, cache);
     }
-    cache.reset();
+    this.cache.reset();
     return reached;
   }
 
