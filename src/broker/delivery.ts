@@ -146,6 +146,7 @@ export function deliver(
   subIds: number[] | undefined,
   group: SharedGroup | undefined,
   cache: FanoutCache | undefined,
+  force = false,
 ): void {
   const read = broker.hooks.authorizeRead;
   if (read !== undefined && !safeRead(broker, read, session, msg.topic)) return;
@@ -153,7 +154,7 @@ export function deliver(
   if (conn === undefined || conn.state !== ConnState.Connected) {
     // QoS 0 messages are not kept for offline sessions.
     if (qos === 0 || !session.persistent) return;
-    enqueue(broker, session, new Delivery(msg, qos, retain, subIds, group));
+    enqueue(broker, session, new Delivery(msg, qos, retain, subIds, group), force);
     return;
   }
   if (session.queue.length === 0 && !conn.backpressured && conn.ready) {
@@ -169,7 +170,7 @@ export function deliver(
       return;
     }
   }
-  enqueue(broker, session, new Delivery(msg, qos, retain, subIds, group));
+  enqueue(broker, session, new Delivery(msg, qos, retain, subIds, group), force);
 }
 
 function safeRead(
@@ -230,15 +231,19 @@ function sendNew(
 }
 
 /**
- * Queues a delivery within the session limits. When full: a QoS 0 message is dropped; a QoS>0
+ * Queues a delivery within the session limits (`force`: beyond them, for the retained messages
+ * a new subscription asked for, which the retained store already bounds). When full: a QoS 0 message is dropped; a QoS>0
  * one evicts the oldest queued QoS 0 message, or is dropped when there is none. Drops are counted
  * and start the slow-consumer clock of a connected session.
  */
-export function enqueue(broker: BrokerCore, session: Session, d: Delivery): void {
+export function enqueue(broker: BrokerCore, session: Session, d: Delivery, force = false): void {
   const o = broker.options;
   const size = d.message.payload.length;
   const q = session.queue;
-  if (q.length >= o.maxQueuedMessages || session.queuedBytes + size > o.maxQueuedBytes) {
+  if (
+    !force &&
+    (q.length >= o.maxQueuedMessages || session.queuedBytes + size > o.maxQueuedBytes)
+  ) {
     let evicted = false;
     if (d.qos > 0 && session.queuedQos0 > 0) {
       for (let i = 0; i < q.length; i++) {

@@ -114,7 +114,9 @@ export class Router {
         continue;
       }
       const qos = Math.min(entry.qos, m.qos) as QoS;
-      deliver(this.broker, session, m, qos, true, ids, undefined, undefined);
+      // Retained messages are all sent even past the queue limits: a subscription to '#' must
+      // not lose most of them to the overflow policy meant for live traffic.
+      deliver(this.broker, session, m, qos, true, ids, undefined, undefined, true);
     }
     found.length = 0;
   }

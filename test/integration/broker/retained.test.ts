@@ -114,4 +114,21 @@ describe('retained messages', () => {
     assert.equal(b.retain, false);
     s.destroy();
   });
+
+  test('every retained message reaches a new wildcard subscriber, even beyond the queue limits', async () => {
+    const small = await startBroker({ maxQueuedMessages: 10 });
+    try {
+      const payload = Buffer.alloc(2000, 7);
+      for (let i = 0; i < 500; i++)
+        small.broker.publish(`many/${i}`, payload, { retain: true, qos: 1 });
+      const { client: s } = await RawClient.connect(small.port, 4);
+      await subscribeRaw(s, [subOf('many/#', 0)]);
+      const seen = new Set<string>();
+      for (let i = 0; i < 500; i++) seen.add((await nextPublishOf(s)).topic);
+      assert.equal(seen.size, 500);
+      s.destroy();
+    } finally {
+      await small.close();
+    }
+  });
 });
