@@ -228,4 +228,26 @@ describe('store restore', () => {
       await tb.close();
     }
   });
+
+  test('sync durability: SUBACK of a persistent session follows the store commit', async () => {
+    let commits = 0;
+    const store = new MemoryStore({
+      durability: 'sync',
+      beforeCommit: async () => {
+        await delay(30);
+        commits++;
+      },
+    });
+    const tb = await startBroker({ store });
+    try {
+      const a = await RawClient.connect(tb.port, 4, { clientId: 'syncsub2', clean: false });
+      await delay(100);
+      const before = commits;
+      await subscribeRaw(a.client, [subOf('sync2/t', 1)]);
+      assert.ok(commits > before, 'the subscription was committed before the SUBACK');
+      a.client.destroy();
+    } finally {
+      await tb.close();
+    }
+  });
 });

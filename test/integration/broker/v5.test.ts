@@ -268,6 +268,29 @@ describe('MQTT 5 hooks, AUTH and redirection', () => {
     }
   });
 
+  test('authorizeRead filters each delivery, retained messages included', async () => {
+    const tb = await startBroker({
+      hooks: {
+        authorizeRead: (sub, topic) => !(sub.clientId === 'reader' && topic.endsWith('/hidden')),
+      },
+    });
+    try {
+      tb.broker.publish('ar/hidden', 'r1', { retain: true });
+      tb.broker.publish('ar/open', 'r2', { retain: true });
+      const { client: s } = await RawClient.connect(tb.port, 5, { clientId: 'reader' });
+      await subscribeRaw(s, [subOf('ar/+', 0)]);
+      assert.equal((await nextPublishOf(s)).topic, 'ar/open');
+      assert.equal(await s.silent(100), true);
+      tb.broker.publish('ar/hidden', 'live');
+      tb.broker.publish('ar/open', 'live');
+      assert.equal((await nextPublishOf(s)).topic, 'ar/open');
+      assert.equal(await s.silent(100), true);
+      s.destroy();
+    } finally {
+      await tb.close();
+    }
+  });
+
   test('authorizeSubscribe refusal: SUBACK 0x87 (v5) / 0x80 (3.1.1)', async () => {
     const tb = await startBroker({
       hooks: { authorizeSubscribe: (_c, s) => s.topicFilter !== 'deny/#' },
