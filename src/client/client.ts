@@ -15,7 +15,6 @@ import type {
   PublishPacket,
   SubackPacket,
   SubscribePacket,
-  Subscription,
   UnsubackPacket,
   UnsubscribePacket,
   Will,
@@ -41,6 +40,7 @@ import { copyProperties, propertiesUpperBound, publishProperties, toBuffer } fro
 import { BoundedQueue, Queue } from './queue.js';
 import type { RequestOptions } from './request.js';
 import { Requester } from './request.js';
+import { buildSubscribe, SubscriptionRegistry } from './subscriptions.js';
 import { TopicAliases } from './topic-alias.js';
 import type { Transport } from './transport.js';
 import { openTransport } from './transport.js';
@@ -114,12 +114,6 @@ interface PendingAck {
   internal: boolean;
 }
 
-interface StoredSubscription {
-  subscription: Subscription;
-  identifier: number | undefined;
-  userProperties: Array<[string, string]> | undefined;
-}
-
 interface Connection {
   transport: Transport | undefined;
   framer: Framer;
@@ -155,7 +149,7 @@ export class MqttClient extends Emitter<ClientEvents> {
   private readonly pendingAcks = new Map<number, PendingAck>();
   private readonly controlQueue = new Queue<PendingAck>();
   private readonly incomingQos2 = new Set<number>();
-  private readonly subscriptions = new Map<string, StoredSubscription>();
+  private readonly subscriptions = new SubscriptionRegistry();
   private readonly streams = new Set<MessageStream>();
   private readonly aliases = new TopicAliases();
   private nextPacketId = 1;
@@ -311,61 +305,18 @@ export class MqttClient extends Emitter<ClientEvents> {
     filters: string | string[] | Record<string, SubscribeOptions>,
     options: SubscribeOptions = {},
   ): Promise<SubscribeResult> {
-    let entries: Array<[string, SubscribeOptions]>;
-    if (typeof filters === 'string') entries = [[filters, options]];
-    else if (Array.isArray(filters)) entries = filters.map((f) => [f, options]);
-    else entries = Object.entries(filters).map(([f, o]) => [f, { ...options, ...o }]);
-    if (entries.length === 0) {
-      return Promise.reject(invalid('subscribe() needs at least one topic filter'));
+    let packet: SubscribePacket;
+    try {
+      packet = buildSubscribe(filters, options, this.version);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    const subscriptions: Subscription[] = [];
-    for (const [filter, o] of entries) {
-      try {
-        validateTopicFilter(filter);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-      const qos = o.qos ?? 0;
-      if (qos !== 0 && qos !== 1 && qos !== 2) return Promise.reject(invalid(`invalid QoS ${qos}`));
-      subscriptions.push({
-        topicFilter: filter,
-        qos,
-        noLocal: o.noLocal ?? false,
-        retainAsPublished: o.retainAsPublished ?? false,
-        retainHandling: o.retainHandling ?? 0,
-      });
-    }
-    const identifier = options.subscriptionIdentifier;
-    let properties: Properties | undefined;
-    if (this.version === 5) {
-      properties = {};
-      if (identifier !== undefined) properties.subscriptionIdentifiers = [identifier];
-      if (options.userProperties !== undefined) properties.userProperties = options.userProperties;
-    }
-    const packet: SubscribePacket = {
-      type: PacketType.SUBSCRIBE,
-      packetId: 0,
-      subscriptions,
-      properties,
-    };
     return this.control(packet, false).then((ack) => {
       const suback = ack as SubackPacket;
-      const granted = subscriptions.map((s, i) => {
-        const code = suback.reasonCodes[i] ?? 0x80;
-        if (code < 0x80) {
-          this.subscriptions.set(s.topicFilter, {
-            subscription: { ...s, qos: s.qos },
-            identifier,
-            userProperties: options.userProperties,
-          });
-        }
-        return {
-          topicFilter: s.topicFilter,
-          reasonCode: code,
-          qos: code < 0x80 ? (code as QoS) : undefined,
-        };
-      });
-      return { granted, properties: suback.properties };
+      return {
+        granted: this.subscriptions.granted(packet, suback.reasonCodes),
+        properties: suback.properties,
+      };
     });
   }
 
@@ -398,7 +349,7 @@ export class MqttClient extends Emitter<ClientEvents> {
     };
     return this.control(packet, false).then((ack) => {
       const unsuback = ack as UnsubackPacket;
-      for (const f of list) this.subscriptions.delete(f);
+      this.subscriptions.remove(list);
       return {
         reasonCodes: list.map((_, i) => unsuback.reasonCodes[i] ?? 0),
         properties: unsuback.properties,
@@ -687,20 +638,8 @@ export class MqttClient extends Emitter<ClientEvents> {
         this.writePublish(entry, id, false);
       }
     }
-    if (!sessionPresent && this.opts.resubscribe && this.subscriptions.size > 0) {
-      for (const [, s] of this.subscriptions) {
-        let properties: Properties | undefined;
-        if (this.version === 5) {
-          properties = {};
-          if (s.identifier !== undefined) properties.subscriptionIdentifiers = [s.identifier];
-          if (s.userProperties !== undefined) properties.userProperties = s.userProperties;
-        }
-        const packet: SubscribePacket = {
-          type: PacketType.SUBSCRIBE,
-          packetId: 0,
-          subscriptions: [s.subscription],
-          properties,
-        };
+    if (!sessionPresent && this.opts.resubscribe) {
+      for (const packet of this.subscriptions.resubscribePackets()) {
         this.control(packet, true).catch((err: Error) => this.emitError(err));
       }
     }
