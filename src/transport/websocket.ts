@@ -1,7 +1,8 @@
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { createWebSocketStream, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
+import { WebSocketStream } from './ws-stream.js';
 
 /** A running WebSocket listener. */
 export interface WebSocketListener {
@@ -38,11 +39,7 @@ export function listenWebSocket(
   });
   wss.on('connection', (ws, req) => {
     ws.binaryType = 'nodebuffer';
-    // Not half-open: when the peer's side ends, ours ends too and 'close' follows.
-    const stream = createWebSocketStream(ws, { allowHalfOpen: false });
-    // A dropped WebSocket must surface as a closed stream (the will depends on it).
-    ws.on('close', () => stream.destroy());
-    onStream(stream, req.socket.remoteAddress);
+    onStream(new WebSocketStream(ws), req.socket.remoteAddress);
   });
   wss.on('error', () => {
     // Errors of the HTTP server surface through `http`.
