@@ -105,6 +105,22 @@ describe('MQTT over WebSocket', () => {
     c.ws.close();
   });
 
+  test('[MQTT-6.0.0-1] a text frame closes the connection', async () => {
+    const c = await openWs(tb.wsPort as number);
+    const closed = new Promise<void>((resolve) => c.ws.on('close', () => resolve()));
+    c.ws.send('not binary');
+    await closed;
+  });
+
+  test('a WebSocket upgrade on a path other than /mqtt is refused', async () => {
+    const refused = new WebSocket(`ws://127.0.0.1:${tb.wsPort}/other`, 'mqtt');
+    await new Promise<void>((resolve) => {
+      refused.on('error', () => resolve());
+      refused.on('unexpected-response', () => resolve());
+    });
+    refused.terminate();
+  });
+
   for (const protocolVersion of [4, 5] as const) {
     test(`MQTT.js over WebSocket and TCP exchange messages (v${protocolVersion})`, async () => {
       const ws = await mqtt.connectAsync(`ws://127.0.0.1:${tb.wsPort}/mqtt`, {
