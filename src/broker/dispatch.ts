@@ -196,16 +196,22 @@ export function rejectWith(
     if (conn.state === ConnState.Connected) {
       if (v5) {
         const code = DISCONNECT_CODES.has(reason) ? reason : ReasonCode.UnspecifiedError;
-        conn.write(
-          encodePacket(
-            {
-              type: PacketType.DISCONNECT,
-              reasonCode: code,
-              properties: props(reasonString, serverReference),
-            },
-            5,
-          ),
+        let bytes = encodePacket(
+          {
+            type: PacketType.DISCONNECT,
+            reasonCode: code,
+            properties: props(reasonString, serverReference),
+          },
+          5,
         );
+        if (conn.maxOutPacketSize !== 0 && bytes.length > conn.maxOutPacketSize) {
+          // [MQTT-3.14.2-3] properties that would exceed the client's limit are left out.
+          bytes = encodePacket(
+            { type: PacketType.DISCONNECT, reasonCode: code, properties: undefined },
+            5,
+          );
+        }
+        conn.write(bytes);
       }
     } else if (conn.sawConnect) {
       if (v5) {

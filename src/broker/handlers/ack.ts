@@ -22,10 +22,21 @@ export function sendAck(
   properties?: Properties,
 ): void {
   // The common ack (success, no properties) is the same 4 bytes in every version.
-  const bytes =
+  let bytes =
     reasonCode === 0 && properties === undefined
       ? shortAck(type, packetId)
       : encodePacket({ type, packetId, reasonCode, properties }, conn.protocolVersion);
+  if (
+    properties !== undefined &&
+    conn.maxOutPacketSize !== 0 &&
+    bytes.length > conn.maxOutPacketSize
+  ) {
+    // [MQTT-3.4.2-2] a reason string that would exceed the client's limit is left out.
+    bytes = encodePacket(
+      { type, packetId, reasonCode, properties: undefined },
+      conn.protocolVersion,
+    );
+  }
   const persist = conn.broker.persist;
   if (persist.holdsAcks && (persist.dirty || conn.hasHeldAcks)) {
     conn.holdAck(persist.seq, bytes);
