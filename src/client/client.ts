@@ -6,7 +6,6 @@ import { MqttError } from '../codec/errors.js';
 import { Framer } from '../codec/framer.js';
 import { validateTopicFilter, validateTopicName } from '../codec/topic.js';
 import type {
-  AckPacket,
   AuthPacket,
   ConnackPacket,
   DisconnectPacket,
@@ -32,6 +31,8 @@ import {
   reasonText,
   tooLarge,
 } from './errors.js';
+import type { InflightHost, Outgoing } from './inflight.js';
+import { fail, Inflight, Stage, settle } from './inflight.js';
 import { KeepAlive } from './keepalive.js';
 import { MessageStream } from './message-stream.js';
 import type { ClientOptions, ResolvedOptions } from './options.js';
@@ -86,26 +87,6 @@ export type ClientState =
   | 'disconnecting'
   | 'closed';
 
-enum Stage {
-  Queued = 0,
-  /** PUBLISH sent, waiting for PUBACK (QoS 1) or PUBREC (QoS 2). */
-  Sent = 1,
-  /** PUBREL sent, waiting for PUBCOMP. */
-  Released = 2,
-}
-
-interface Outgoing {
-  packet: PublishPacket;
-  bytes: number;
-  stage: Stage;
-  /** The promise was settled (a rejected QoS 1/2 message may still finish its exchange). */
-  settled: boolean;
-  /** When this message started waiting while offline (0 = not waiting offline). */
-  offlineSince: number;
-  resolve: (r: PublishResult) => void;
-  reject: (e: Error) => void;
-}
-
 interface PendingAck {
   packet: SubscribePacket | UnsubscribePacket;
   resolve: (p: SubackPacket | UnsubackPacket) => void;
@@ -145,7 +126,7 @@ export class MqttClient extends Emitter<ClientEvents> {
   );
 
   private readonly queue: BoundedQueue<Outgoing>;
-  private readonly inflight = new Map<number, Outgoing>();
+  private readonly inflight: Inflight = new Inflight(this.inflightHost());
   private readonly pendingAcks = new Map<number, PendingAck>();
   private readonly controlQueue = new Queue<PendingAck>();
   private readonly incomingQos2 = new Set<number>();
@@ -613,31 +594,7 @@ export class MqttClient extends Emitter<ClientEvents> {
   /** After CONNACK: resend what the session still owes, or rebuild what it lost. */
   private restoreSession(sessionPresent: boolean): void {
     if (!sessionPresent) this.incomingQos2.clear();
-    // [MQTT-4.4.0-1] resend unacknowledged PUBLISH (DUP set) and PUBREL, in the original order.
-    const entries = [...this.inflight.entries()];
-    for (const [id, entry] of entries) {
-      if (sessionPresent) {
-        if (entry.stage === Stage.Released) {
-          this.send({
-            type: PacketType.PUBREL,
-            packetId: id,
-            reasonCode: 0,
-            properties: undefined,
-          });
-        } else {
-          this.writePublish(entry, id, true);
-        }
-      } else if (entry.stage === Stage.Released) {
-        // The broker owned the message once it sent PUBREC; only PUBCOMP is missing.
-        this.inflight.delete(id);
-        this.settle(entry, { packetId: id, reasonCode: 0, properties: undefined });
-      } else if (entry.settled) {
-        // Already rejected (offline too long) and the broker kept nothing: drop it.
-        this.inflight.delete(id);
-      } else {
-        this.writePublish(entry, id, false);
-      }
-    }
+    this.inflight.resend(sessionPresent);
     if (!sessionPresent && this.opts.resubscribe) {
       for (const packet of this.subscriptions.resubscribePackets()) {
         this.control(packet, true).catch((err: Error) => this.emitError(err));
@@ -685,7 +642,7 @@ export class MqttClient extends Emitter<ClientEvents> {
     const now = Date.now();
     this.offlineSince = now;
     for (const entry of this.queue) if (entry.offlineSince === 0) entry.offlineSince = now;
-    for (const [, entry] of this.inflight) if (entry.offlineSince === 0) entry.offlineSince = now;
+    this.inflight.markOffline(now);
     this.emit('offline', err);
     this.scheduleOfflineSweep();
     this.scheduleReconnect();
@@ -741,9 +698,8 @@ export class MqttClient extends Emitter<ClientEvents> {
       conn.open = false;
       conn.transport?.destroy();
     }
-    for (const entry of this.queue.drain()) this.fail(entry, err);
-    for (const [, entry] of this.inflight) this.fail(entry, err);
-    this.inflight.clear();
+    for (const entry of this.queue.drain()) fail(entry, err);
+    this.inflight.failAll(err);
     for (const [, p] of this.pendingAcks) if (!p.internal) p.reject(err);
     this.pendingAcks.clear();
     for (const p of this.controlQueue.drain()) if (!p.internal) p.reject(err);
@@ -872,12 +828,11 @@ export class MqttClient extends Emitter<ClientEvents> {
   private sendPublish(entry: Outgoing): void {
     if (entry.packet.qos === 0) {
       this.writePublish(entry, 0, false);
-      this.settle(entry, { packetId: 0, reasonCode: 0, properties: undefined });
+      settle(entry, { packetId: 0, reasonCode: 0, properties: undefined });
       return;
     }
     const id = this.allocatePacketId();
-    entry.stage = Stage.Sent;
-    this.inflight.set(id, entry);
+    this.inflight.add(id, entry);
     this.writePublish(entry, id, false);
   }
 
@@ -926,6 +881,17 @@ export class MqttClient extends Emitter<ClientEvents> {
     this.send(pending.packet);
   }
 
+  private inflightHost(): InflightHost {
+    const client = this;
+    return {
+      get protocolVersion() {
+        return client.version;
+      },
+      send: (p) => this.send(p),
+      writePublish: (e, id, dup) => this.writePublish(e, id, dup),
+    };
+  }
+
   private send(packet: Packet): void {
     const conn = this.conn;
     if (conn === undefined || !conn.open || conn.transport === undefined) return;
@@ -949,18 +915,6 @@ export class MqttClient extends Emitter<ClientEvents> {
     if (!conn.transport.write(data)) conn.writable = false;
   }
 
-  private settle(entry: Outgoing, result: PublishResult): void {
-    if (entry.settled) return;
-    entry.settled = true;
-    entry.resolve(result);
-  }
-
-  private fail(entry: Outgoing, err: Error): void {
-    if (entry.settled) return;
-    entry.settled = true;
-    entry.reject(err);
-  }
-
   // ---------------------------------------------------------------- offline deadline
 
   private scheduleOfflineSweep(): void {
@@ -973,15 +927,9 @@ export class MqttClient extends Emitter<ClientEvents> {
       const limit = this.opts.offlineTimeout;
       let waiting = false;
       const expired = (e: Outgoing): boolean => e.offlineSince > 0 && now - e.offlineSince >= limit;
-      for (const e of this.queue.removeWhere(expired)) this.fail(e, offlineError(limit));
+      for (const e of this.queue.removeWhere(expired)) fail(e, offlineError(limit));
       waiting = this.queue.length > 0;
-      // In-flight messages keep their packet id so the exchange can finish after reconnecting;
-      // only their promises are rejected.
-      for (const [, e] of this.inflight) {
-        if (e.settled) continue;
-        if (expired(e)) this.fail(e, offlineError(limit));
-        else waiting = true;
-      }
+      if (this.inflight.expire(now, limit, () => offlineError(limit))) waiting = true;
       this.notifyIdle();
       if (waiting) this.scheduleOfflineSweep();
     }, period);
@@ -1033,10 +981,10 @@ export class MqttClient extends Emitter<ClientEvents> {
         this.onPublish(packet);
         return;
       case PacketType.PUBACK:
-        this.onPuback(packet);
+        this.onAck(this.inflight.onPuback(packet));
         return;
       case PacketType.PUBREC:
-        this.onPubrec(packet);
+        this.onAck(this.inflight.onPubrec(packet));
         return;
       case PacketType.PUBREL:
         this.incomingQos2.delete(packet.packetId);
@@ -1048,7 +996,7 @@ export class MqttClient extends Emitter<ClientEvents> {
         });
         return;
       case PacketType.PUBCOMP:
-        this.onPubcomp(packet);
+        this.onAck(this.inflight.onPubcomp(packet));
         return;
       case PacketType.SUBACK:
       case PacketType.UNSUBACK:
@@ -1177,69 +1125,8 @@ export class MqttClient extends Emitter<ClientEvents> {
     this.conn?.transport?.resume();
   }
 
-  private onPuback(packet: AckPacket): void {
-    const entry = this.inflight.get(packet.packetId);
-    if (entry === undefined || entry.packet.qos !== 1) return;
-    this.inflight.delete(packet.packetId);
-    this.finish(entry, packet);
-    this.drainQueue();
-  }
-
-  private onPubrec(packet: AckPacket): void {
-    const entry = this.inflight.get(packet.packetId);
-    if (entry === undefined || entry.packet.qos !== 2) {
-      // [MQTT-4.3.3] answer an unknown PUBREC with PUBREL 0x92 so the broker can clean up.
-      this.send({
-        type: PacketType.PUBREL,
-        packetId: packet.packetId,
-        reasonCode: this.version === 5 ? 0x92 : 0,
-        properties: undefined,
-      });
-      return;
-    }
-    if (packet.reasonCode >= 0x80) {
-      // A failed PUBREC ends the exchange: no PUBREL follows.
-      this.inflight.delete(packet.packetId);
-      this.finish(entry, packet);
-      this.drainQueue();
-      return;
-    }
-    entry.stage = Stage.Released;
-    this.send({
-      type: PacketType.PUBREL,
-      packetId: packet.packetId,
-      reasonCode: 0,
-      properties: undefined,
-    });
-  }
-
-  private onPubcomp(packet: AckPacket): void {
-    const entry = this.inflight.get(packet.packetId);
-    if (entry === undefined || entry.stage !== Stage.Released) return;
-    this.inflight.delete(packet.packetId);
-    this.finish(entry, packet);
-    this.drainQueue();
-  }
-
-  private finish(entry: Outgoing, ack: AckPacket): void {
-    if (ack.reasonCode >= 0x80) {
-      this.fail(
-        entry,
-        new ClientError(
-          ClientErrorCode.PublishFailed,
-          `publish to '${entry.packet.topic}' refused: ${reasonText(ack.reasonCode)}${
-            ack.properties?.reasonString ? ` (${ack.properties.reasonString})` : ''
-          }`,
-          ack.reasonCode,
-        ),
-      );
-    } else {
-      this.settle(entry, {
-        packetId: ack.packetId,
-        reasonCode: ack.reasonCode,
-        properties: ack.properties,
-      });
-    }
+  private onAck(freed: boolean): void {
+    if (freed) this.drainQueue();
   }
 
   private onSubOrUnsubAck(packet: SubackPacket | UnsubackPacket): void {
@@ -1304,7 +1191,7 @@ export class MqttClient extends Emitter<ClientEvents> {
     if (this.queue.length > 0 || this.pendingAcks.size > 0 || this.controlQueue.length > 0) {
       return false;
     }
-    for (const [, e] of this.inflight) if (!e.settled) return false;
+    if (this.inflight.busy) return false;
     return true;
   }
 
