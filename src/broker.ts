@@ -27,4 +27,4 @@ export type {
   SubscriberInfo,
 } from './broker/hooks.js';
 export type { BrokerOptions, Durability, ListenerOptions } from './broker/options.js';
-export { OPTION_SPECS, validateOptions } from './broker/options.js';
+export { OPTION_SPECS, optionsJsonSchema, validateOptions } from './broker/options.js';
