@@ -320,6 +320,10 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): CommonArgs {
     }
     spec.apply(value, arg);
   }
+  if (!a.clean && a.clientId === undefined) {
+    // As mosquitto: a persistent session under a generated id could never be resumed.
+    throw new UsageError("option '-c' needs a client id given with '-i'");
+  }
   if (a.clientId !== undefined && a.idPrefix !== undefined) {
     throw new UsageError("options '-i' and '-I' cannot be used together");
   }

@@ -79,7 +79,10 @@ test('-c under v5 asks for a session that does not expire unless -x says otherwi
   const never = clientOptions(parseArgs(['-V', '5', '-c', '-i', 'x'], []), 'petrel_sub');
   assert.equal(never.clean, false);
   assert.equal(never.properties?.sessionExpiryInterval, 0xffffffff);
-  const sixty = clientOptions(parseArgs(['-V', '5', '-c', '-x', '60'], []), 'petrel_sub');
+  const sixty = clientOptions(
+    parseArgs(['-V', '5', '-c', '-i', 'x', '-x', '60'], []),
+    'petrel_sub',
+  );
   assert.equal(sixty.properties?.sessionExpiryInterval, 60);
 });
 
@@ -94,6 +97,7 @@ test('TLS flags switch to mqtts:// on 8883; IPv6 hosts are bracketed; --opt=valu
 
 test('bad combinations are refused with the flag named', () => {
   assert.throws(() => parseArgs(['-i', 'a', '-I', 'b'], []), /'-i' and '-I'/);
+  assert.throws(() => parseArgs(['-c'], []), /'-c' needs a client id/);
   assert.throws(() => parseArgs(['-P', 'secret'], []), /'-P' needs '-u'/);
   assert.throws(() => parseArgs(['--will-payload', 'x'], []), /--will-topic/);
   assert.throws(() => parseArgs(['-k', '70000'], []), /'-k': 70000 is out of range/);
