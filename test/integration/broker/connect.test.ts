@@ -132,11 +132,11 @@ describe('broker CONNECT/CONNACK', () => {
   test('[MQTT-3.1.2-24] no packet within 1.5x keep-alive closes the connection (v5: 0x8D)', async () => {
     const { client } = await RawClient.connect(tb.port, 5, { keepAlive: 1 });
     const start = Date.now();
-    const p = await client.next(3000);
+    const p = await client.next(4000);
     assert.equal(p.type === 14 && p.reasonCode, 0x8d);
     await client.waitClose();
     const took = Date.now() - start;
-    assert.ok(took >= 1500 && took < 2600, `closed after ${took} ms`);
+    assert.ok(took >= 1500 && took < 3500, `closed after ${took} ms`);
   });
 
   test('[MQTT-3.1.2-23] PINGREQ keeps the connection alive and gets PINGRESP [MQTT-3.12.4-1]', async () => {

@@ -157,7 +157,7 @@ describe('limits', () => {
       for (let i = 0; i < 400; i++) p.send(publishOf('flood/t', payload, 0));
       p.send(Buffer.from([0xc0, 0x00]));
       assert.equal((await p.next(5000)).type, 13, 'publisher keeps being served');
-      assert.ok(Date.now() - start < 3000);
+      assert.ok(Date.now() - start < 5000);
       for (const session of tb.broker.sessions.values()) assert.ok(session.queue.length <= 100);
       // the stalled subscriber is disconnected after the timeout
       await delay(1200);

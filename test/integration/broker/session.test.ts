@@ -108,19 +108,19 @@ describe('persistent sessions', () => {
   test('v5: the session expires after its Session Expiry Interval', async () => {
     const a = await RawClient.connect(tb.port, 5, {
       clientId: 'exp1',
-      properties: { sessionExpiryInterval: 1 },
+      properties: { sessionExpiryInterval: 2 },
     });
     await subscribeRaw(a.client, [subOf('exp1/t', 1)]);
     a.client.destroy();
-    await delay(400);
+    await delay(300);
     const b = await RawClient.connect(tb.port, 5, {
       clientId: 'exp1',
       clean: false,
-      properties: { sessionExpiryInterval: 1 },
+      properties: { sessionExpiryInterval: 2 },
     });
     assert.equal(b.connack.sessionPresent, true, 'still there before expiry');
     b.client.destroy();
-    await delay(1400);
+    await delay(2600);
     const c = await RawClient.connect(tb.port, 5, { clientId: 'exp1', clean: false });
     assert.equal(c.connack.sessionPresent, false, 'gone after expiry');
     c.client.destroy();
