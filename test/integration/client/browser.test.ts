@@ -12,6 +12,8 @@ import type { Browser } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import type { TestBroker } from '../../helpers/broker.js';
 import { startBroker } from '../../helpers/broker.js';
+import type { MosquittoHandle } from '../../helpers/mosquitto.js';
+import { hasMosquitto, startMosquitto } from '../../helpers/mosquitto.js';
 import { Clients, nextMessages, uniqueTopic } from './util.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
@@ -39,15 +41,17 @@ if (CHROMIUM !== undefined) {
   describe('client in headless Chromium', () => {
     let browser: Browser;
     let broker: TestBroker;
+    let mosquitto: MosquittoHandle | undefined;
     let script: string;
     let http: Server;
     let pageUrl: string;
     const clients = new Clients();
     before(async () => {
-      [script, broker, browser] = await Promise.all([
+      [script, broker, browser, mosquitto] = await Promise.all([
         bundle(),
         startBroker({ wsPort: 0 }),
         chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] }),
+        hasMosquitto() ? startMosquitto({ websockets: true }) : undefined,
       ]);
       // Served from loopback: Chromium blocks pages from elsewhere (about:blank included) from
       // opening connections to a local address.
@@ -63,6 +67,7 @@ if (CHROMIUM !== undefined) {
       clients.closeAll();
       await browser.close();
       await broker.close();
+      await mosquitto?.close();
       await new Promise((resolve) => http.close(resolve));
     });
 
@@ -72,59 +77,70 @@ if (CHROMIUM !== undefined) {
       assert.doesNotMatch(script, /^import .* from ["']node:/m);
     });
 
-    test('publish and subscribe QoS 0-2 over ws:// from the page', {
-      timeout: 10_000,
-    }, async () => {
-      const page = await browser.newPage();
-      try {
-        await page.goto(pageUrl);
-        const url = `ws://127.0.0.1:${broker.wsPort}/mqtt`;
-        const toPage = uniqueTopic('to-page');
-        const fromPage = uniqueTopic('from-page');
-        const node = await clients.connect(broker.url);
-        await node.subscribe(fromPage, { qos: 2 });
-        const fromBrowser = nextMessages(node, 3, 5000);
-        fromBrowser.catch(() => undefined); // awaited below; a page failure must not leave it unhandled
-        // Runs in the page: connect, subscribe, wait for three messages from Node, publish three.
-        const inPage = page.evaluate(
-          async ({ url, toPage, fromPage }) => {
-            type Msg = { topic: string; payload: Uint8Array; qos: number };
-            type Client = {
-              subscribe(f: string, o: object): Promise<unknown>;
-              publish(t: string, p: string, o: object): Promise<unknown>;
-              messages(f: string): AsyncIterable<Msg>;
-              disconnect(): Promise<void>;
-            };
-            const lib = (
-              globalThis as unknown as { petrel: { connect(u: string): Promise<Client> } }
-            ).petrel;
-            const client = await lib.connect(url);
-            await client.subscribe(toPage, { qos: 2 });
-            (globalThis as unknown as { ready: boolean }).ready = true;
-            const got: string[] = [];
-            for await (const m of client.messages(toPage)) {
-              got.push(`${m.qos}:${new TextDecoder().decode(m.payload)}`);
-              if (got.length === 3) break;
-            }
-            for (const qos of [0, 1, 2]) await client.publish(fromPage, `page-q${qos}`, { qos });
-            await client.disconnect();
-            return { got, hasBuffer: typeof (globalThis as { Buffer?: unknown }).Buffer };
-          },
-          { url, toPage, fromPage },
-        );
-        await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
-        for (const qos of [0, 1, 2] as const) await node.publish(toPage, `node-q${qos}`, { qos });
-        const result = await inPage;
-        assert.deepEqual(result.got, ['0:node-q0', '1:node-q1', '2:node-q2']);
-        assert.equal(result.hasBuffer, 'undefined');
-        const msgs = await fromBrowser;
-        assert.deepEqual(
-          msgs.map((m) => `${m.qos}:${m.payload.toString()}`),
-          ['0:page-q0', '1:page-q1', '2:page-q2'],
-        );
-      } finally {
-        await page.close();
-      }
-    });
+    const targets: Array<[string, () => { ws: string; tcp: string }]> = [
+      ['petrel', () => ({ ws: `ws://127.0.0.1:${broker.wsPort}/mqtt`, tcp: broker.url })],
+    ];
+    if (hasMosquitto()) {
+      targets.push([
+        'mosquitto',
+        () => ({ ws: `ws://127.0.0.1:${mosquitto?.wsPort}/mqtt`, tcp: mosquitto?.url ?? '' }),
+      ]);
+    }
+    for (const [name, target] of targets) {
+      test(`publish and subscribe QoS 0-2 over ws:// from the page (${name})`, {
+        timeout: 10_000,
+      }, async () => {
+        const page = await browser.newPage();
+        try {
+          await page.goto(pageUrl);
+          const url = target().ws;
+          const toPage = uniqueTopic('to-page');
+          const fromPage = uniqueTopic('from-page');
+          const node = await clients.connect(target().tcp);
+          await node.subscribe(fromPage, { qos: 2 });
+          const fromBrowser = nextMessages(node, 3, 5000);
+          fromBrowser.catch(() => undefined); // awaited below; a page failure must not leave it unhandled
+          // Runs in the page: connect, subscribe, wait for three messages from Node, publish three.
+          const inPage = page.evaluate(
+            async ({ url, toPage, fromPage }) => {
+              type Msg = { topic: string; payload: Uint8Array; qos: number };
+              type Client = {
+                subscribe(f: string, o: object): Promise<unknown>;
+                publish(t: string, p: string, o: object): Promise<unknown>;
+                messages(f: string): AsyncIterable<Msg>;
+                disconnect(): Promise<void>;
+              };
+              const lib = (
+                globalThis as unknown as { petrel: { connect(u: string): Promise<Client> } }
+              ).petrel;
+              const client = await lib.connect(url);
+              await client.subscribe(toPage, { qos: 2 });
+              (globalThis as unknown as { ready: boolean }).ready = true;
+              const got: string[] = [];
+              for await (const m of client.messages(toPage)) {
+                got.push(`${m.qos}:${new TextDecoder().decode(m.payload)}`);
+                if (got.length === 3) break;
+              }
+              for (const qos of [0, 1, 2]) await client.publish(fromPage, `page-q${qos}`, { qos });
+              await client.disconnect();
+              return { got, hasBuffer: typeof (globalThis as { Buffer?: unknown }).Buffer };
+            },
+            { url, toPage, fromPage },
+          );
+          await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
+          for (const qos of [0, 1, 2] as const) await node.publish(toPage, `node-q${qos}`, { qos });
+          const result = await inPage;
+          assert.deepEqual(result.got, ['0:node-q0', '1:node-q1', '2:node-q2']);
+          assert.equal(result.hasBuffer, 'undefined');
+          const msgs = await fromBrowser;
+          assert.deepEqual(
+            msgs.map((m) => `${m.qos}:${m.payload.toString()}`),
+            ['0:page-q0', '1:page-q1', '2:page-q2'],
+          );
+        } finally {
+          await page.close();
+        }
+      });
+    }
   });
 }
