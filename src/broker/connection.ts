@@ -197,6 +197,11 @@ export class Connection implements TimerTarget, ClientInfo {
     return this.heldAcks.length > 0;
   }
 
+  /** Acks waiting for a commit (unacknowledged inbound messages, for Receive Maximum). */
+  get heldAckCount(): number {
+    return this.heldAcks.length;
+  }
+
   /** Writes every held ack whose commit (≤ `committed`) is durable. */
   releaseAcks(committed: number): void {
     for (;;) {
