@@ -2,6 +2,7 @@
 // and mosquitto_sub on the same Mosquitto broker.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
@@ -520,6 +521,40 @@ if (hasMosquitto()) {
         },
       );
     }
+
+    test(
+      'a broker that never answers CONNECT: --connect-timeout ends pub and sub with one line',
+      T,
+      async () => {
+        const silent = createServer((socket) => {
+          socket.on('error', () => undefined);
+        });
+        await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+        const addr = silent.address();
+        const p = String(typeof addr === 'object' && addr !== null ? addr.port : 0);
+        try {
+          for (const cmd of ['pub', 'sub'] as const) {
+            const extra = cmd === 'pub' ? ['-m', 'x'] : [];
+            const started = Date.now();
+            const r = await runTool('petrel', [
+              cmd,
+              '-p',
+              p,
+              '-t',
+              't',
+              '--connect-timeout',
+              '0.3',
+              ...extra,
+            ]);
+            assert.equal(r.code, 1);
+            assert.equal(r.stderr, `petrel ${cmd}: no CONNACK within 300 ms\n`);
+            assert.ok(Date.now() - started < 3000);
+          }
+        } finally {
+          silent.close();
+        }
+      },
+    );
 
     test('an unreachable broker exits non-zero with one line', T, async () => {
       const r = await runTool('petrel', [
