@@ -87,6 +87,17 @@ function waitExit(child: ChildProcess): Promise<void> {
 
 /** Starts Mosquitto; resolves once it accepts connections. */
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<MosquittoHandle> {
+  // A free port can be taken by someone else between our probe and Mosquitto's bind: retry.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (attempt >= 3 || !/Address already in use/i.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startOnce(options: MosquittoOptions): Promise<MosquittoHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'petrel-mosq-'));
   const port = await freePort();
   const wsPort = options.websockets ? await freePort() : undefined;
@@ -137,7 +148,12 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       throw new Error(`${(err as Error).message}\n${stderr}`);
     }
   };
-  await launch();
+  try {
+    await launch();
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 
   const signal = async (sig: NodeJS.Signals): Promise<void> => {
     const c = child;
