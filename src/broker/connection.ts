@@ -73,8 +73,10 @@ export class Connection implements TimerTarget, ClientInfo {
   outAliases: Map<string, number> | undefined = undefined;
   outAliasMax = 0;
 
-  /** Reading is paused while a hook promise or store commit is pending. */
-  blocked = false;
+  /** Reading is paused while a hook promise is pending… */
+  private hookBlocked = false;
+  /** …or while as many acks as the Receive Maximum wait for the store (sync durability). */
+  private ackBlocked = false;
   private readonly backlog = new FixedQueue<PendingFrame>(4);
   private readonly heldAcks = new FixedQueue<HeldAck>(4);
 
@@ -165,9 +167,14 @@ export class Connection implements TimerTarget, ClientInfo {
     if (this.state === ConnState.Connected) this.broker.onDrain(this);
   }
 
+  /** Whether frames are being held instead of processed. */
+  get blocked(): boolean {
+    return this.hookBlocked || this.ackBlocked;
+  }
+
   /** Stops processing frames until {@link unblock}; frames read meanwhile are kept in order. */
   block(): void {
-    this.blocked = true;
+    this.hookBlocked = true;
     this.socket.pause();
   }
 
@@ -178,7 +185,11 @@ export class Connection implements TimerTarget, ClientInfo {
 
   /** Resumes processing: replays held frames until empty or blocked again. */
   unblock(): void {
-    this.blocked = false;
+    this.hookBlocked = false;
+    this.replay();
+  }
+
+  private replay(): void {
     while (!this.blocked && this.state !== ConnState.Closed) {
       const f = this.backlog.shift();
       if (f === undefined) break;
@@ -187,9 +198,16 @@ export class Connection implements TimerTarget, ClientInfo {
     if (!this.blocked && this.state !== ConnState.Closed) this.socket.resume();
   }
 
-  /** Holds an ack until store commit `seq` is durable (sync durability). */
-  holdAck(seq: number, bytes: Buffer): void {
+  /**
+   * Holds an ack until store commit `seq` is durable (sync durability). Reaching `limit` held
+   * acks pauses reading: the client cannot have more unacknowledged messages than that.
+   */
+  holdAck(seq: number, bytes: Buffer, limit: number): void {
     this.heldAcks.push({ seq, bytes });
+    if (this.heldAcks.length >= limit && !this.ackBlocked) {
+      this.ackBlocked = true;
+      this.socket.pause();
+    }
   }
 
   /** Whether acks are waiting for a commit. */
@@ -206,9 +224,13 @@ export class Connection implements TimerTarget, ClientInfo {
   releaseAcks(committed: number): void {
     for (;;) {
       const a = this.heldAcks.peek();
-      if (a === undefined || a.seq > committed) return;
+      if (a === undefined || a.seq > committed) break;
       this.heldAcks.shift();
       this.write(a.bytes);
+    }
+    if (this.ackBlocked && this.heldAcks.length === 0) {
+      this.ackBlocked = false;
+      this.replay();
     }
   }
 

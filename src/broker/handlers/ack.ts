@@ -39,7 +39,7 @@ export function sendAck(
   }
   const persist = conn.broker.persist;
   if (persist.holdsAcks && (persist.dirty || conn.hasHeldAcks)) {
-    conn.holdAck(persist.seq, bytes);
+    conn.holdAck(persist.seq, bytes, conn.broker.options.receiveMaximum);
     persist.awaitCommit(conn);
     return;
   }

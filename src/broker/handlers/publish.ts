@@ -86,14 +86,6 @@ export function handlePublish(conn: Connection, p: PublishPacket): void {
   }
   checkTopicLimits(topic, o);
 
-  if (p.qos === 1 && conn.heldAckCount >= o.receiveMaximum) {
-    // Only with sync durability: PUBACKs held for the store count as unacknowledged.
-    throw new MqttError(
-      'RECEIVE_MAXIMUM_EXCEEDED',
-      'too many QoS 1 messages awaiting their PUBACK',
-      ReasonCode.ReceiveMaximumExceeded,
-    );
-  }
   if (p.qos === 2) {
     if (session.inboundQos2.has(p.packetId)) {
       // [MQTT-4.3.3-9] a resend before PUBREL: acknowledge again, do not deliver again.

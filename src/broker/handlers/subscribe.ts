@@ -157,7 +157,7 @@ function finishSubscribe(
   );
   const persist = broker.persist;
   if (persist.holdsAcks && (persist.dirty || conn.hasHeldAcks)) {
-    conn.holdAck(persist.seq, ack);
+    conn.holdAck(persist.seq, ack, broker.options.receiveMaximum);
     persist.awaitCommit(conn);
   } else conn.write(ack);
   // [MQTT-3.3.1-6] retained messages follow the SUBACK.

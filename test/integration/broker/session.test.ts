@@ -250,4 +250,30 @@ describe('store restore', () => {
       await tb.close();
     }
   });
+
+  test('sync durability: a pipelining 3.1.1 publisher is paused at the Receive Maximum, not dropped', async () => {
+    const store = new MemoryStore({
+      durability: 'sync',
+      beforeCommit: () => delay(5),
+    });
+    const tb = await startBroker({ store, receiveMaximum: 10 });
+    try {
+      const a = await RawClient.connect(tb.port, 4, { clientId: 'pipe-sub', clean: false });
+      await subscribeRaw(a.client, [subOf('pipe/t', 1)]);
+      a.client.destroy();
+      await delay(50);
+      const { client: p } = await RawClient.connect(tb.port, 4);
+      for (let i = 1; i <= 200; i++) p.send(publishOf('pipe/t', String(i), 1, i));
+      const acked = new Set<number>();
+      while (acked.size < 200) {
+        const ack = await p.next(3000);
+        assert.equal(ack.type, 4);
+        if (ack.type === 4) acked.add(ack.packetId);
+      }
+      assert.equal(p.closed, false);
+      p.destroy();
+    } finally {
+      await tb.close();
+    }
+  });
 });
