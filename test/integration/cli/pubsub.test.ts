@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { connect } from '../../../src/client/connect.js';
+import type { TestBroker as PetrelBroker } from '../../helpers/broker.js';
+import { startBroker } from '../../helpers/broker.js';
 import type { MosquittoHandle } from '../../helpers/mosquitto.js';
 import { hasMosquitto, startMosquitto } from '../../helpers/mosquitto.js';
 import { makeCerts } from '../client/certs.js';
@@ -27,6 +29,36 @@ function messageLines(out: string): string[] {
     .filter((l) => l !== '' && !l.startsWith('Client ') && !l.startsWith('Subscribed (mid'));
 }
 
+/** petrel/mosquitto publisher x petrel/mosquitto subscriber through the broker on `port`. */
+async function allCombinations(port: string, version: string): Promise<void> {
+  const combos: Array<[Tool, Tool]> = [
+    ['petrel', 'petrel'],
+    ['petrel', 'mosquitto'],
+    ['mosquitto', 'petrel'],
+    ['mosquitto', 'mosquitto'],
+  ];
+  await Promise.all(
+    combos.map(async ([pubTool, subTool]) => {
+      const t = topic(`combo-${version}`);
+      const payload = `from ${pubTool} to ${subTool} v${version}`;
+      const subArgs = ['-p', port, '-t', t, '-q', '1', '-C', '1', '-d', '-V', version];
+      const sub =
+        subTool === 'petrel'
+          ? start('petrel', ['sub', ...subArgs])
+          : start('mosquitto_sub', subArgs);
+      await sub.waitFor('SUBACK');
+      const pubArgs = ['-p', port, '-t', t, '-q', '1', '-m', payload, '-V', version];
+      const pub =
+        pubTool === 'petrel'
+          ? await runTool('petrel', ['pub', ...pubArgs])
+          : await runTool('mosquitto_pub', pubArgs);
+      assert.equal(pub.code, 0, pub.stderr);
+      assert.equal(await sub.exit, 0, sub.stderr());
+      assert.deepEqual(messageLines(sub.stdout()), [payload], `${pubTool} -> ${subTool}`);
+    }),
+  );
+}
+
 if (hasMosquitto()) {
   describe('petrel pub/sub interoperate with mosquitto_pub/mosquitto_sub', () => {
     let broker: MosquittoHandle;
@@ -44,34 +76,7 @@ if (hasMosquitto()) {
       test(
         `-V ${version}: a message sent by either tool reaches either tool (all four combinations)`,
         T,
-        async () => {
-          const combos: Array<[Tool, Tool]> = [
-            ['petrel', 'petrel'],
-            ['petrel', 'mosquitto'],
-            ['mosquitto', 'petrel'],
-            ['mosquitto', 'mosquitto'],
-          ];
-          await Promise.all(
-            combos.map(async ([pubTool, subTool]) => {
-              const t = topic(`combo-${version}`);
-              const payload = `from ${pubTool} to ${subTool} v${version}`;
-              const subArgs = ['-p', port, '-t', t, '-q', '1', '-C', '1', '-d', '-V', version];
-              const sub =
-                subTool === 'petrel'
-                  ? start('petrel', ['sub', ...subArgs])
-                  : start('mosquitto_sub', subArgs);
-              await sub.waitFor('SUBACK');
-              const pubArgs = ['-p', port, '-t', t, '-q', '1', '-m', payload, '-V', version];
-              const pub =
-                pubTool === 'petrel'
-                  ? await runTool('petrel', ['pub', ...pubArgs])
-                  : await runTool('mosquitto_pub', pubArgs);
-              assert.equal(pub.code, 0, pub.stderr);
-              assert.equal(await sub.exit, 0, sub.stderr());
-              assert.deepEqual(messageLines(sub.stdout()), [payload], `${pubTool} -> ${subTool}`);
-            }),
-          );
-        },
+        () => allCombinations(port, version),
       );
     }
 
@@ -588,6 +593,22 @@ if (hasMosquitto()) {
         assert.ok(r.stderr.includes(flag), r.stderr);
         assert.equal(r.stderr.split('\n').length, 2);
       });
+    }
+  });
+
+  describe("the same four combinations through Petrel's broker", () => {
+    let broker: PetrelBroker;
+    before(async () => {
+      broker = await startBroker();
+    });
+    after(async () => {
+      await broker.close();
+    });
+    afterEach(() => killAll());
+    for (const version of ['31', '311', '5']) {
+      test(`-V ${version}: all four combinations`, T, () =>
+        allCombinations(String(broker.port), version),
+      );
     }
   });
 }
