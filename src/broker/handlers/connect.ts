@@ -27,7 +27,6 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
   const o = broker.options;
   conn.protocolVersion = p.protocolVersion;
   conn.state = ConnState.Authenticating;
-  broker.wheel.cancel(conn.connectTimer);
   const v5 = p.protocolVersion === 5;
 
   let clientId = p.clientId;

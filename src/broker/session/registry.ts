@@ -102,6 +102,8 @@ export function attachSession(
   }
   conn.state = ConnState.Connected;
   conn.pendingConnect = undefined;
+  // The connect timeout also bounds authentication (a hook or an AUTH exchange that never ends).
+  broker.wheel.cancel(conn.connectTimer);
   conn.write(
     encodePacket(
       { type: PacketType.CONNACK, sessionPresent: present, reasonCode: 0, properties },

@@ -175,6 +175,33 @@ describe('broker connect timeout', () => {
   });
 });
 
+describe('broker connect timeout during authentication', () => {
+  test('an authentication that never completes is bounded by connectTimeoutMs', async () => {
+    const tb = await startBroker({
+      connectTimeoutMs: 300,
+      hooks: { authenticate: () => new Promise<boolean>(() => {}) },
+    });
+    try {
+      const c = await RawClient.open(tb.port, 4);
+      c.send({
+        type: 1,
+        protocolName: 'MQTT',
+        protocolVersion: 4,
+        clean: true,
+        keepAlive: 0,
+        clientId: 'stuck',
+        username: undefined,
+        password: undefined,
+        will: undefined,
+        properties: undefined,
+      });
+      await c.waitClose(2000);
+    } finally {
+      await tb.close();
+    }
+  });
+});
+
 describe('broker authentication hook', () => {
   test('[MQTT-3.2.2-6] an async authenticate refusal gets 0x86 (v5) / return code 4 (3.1.1)', async () => {
     const tb = await startBroker({
