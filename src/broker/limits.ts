@@ -11,7 +11,7 @@ export function checkTopicLimits(
   options: ResolvedOptions,
   reason: number = ReasonCode.TopicNameInvalid,
 ): void {
-  if (topic.length > options.maxTopicLength && Buffer.byteLength(topic) > options.maxTopicLength) {
+  if (longerThan(topic, options.maxTopicLength)) {
     throw new MqttError(
       'TOPIC_TOO_LONG',
       `topic longer than ${options.maxTopicLength} bytes`,
@@ -31,8 +31,18 @@ export function checkTopicLimits(
 
 /** Whether a topic is within the limits (for subscriptions, which refuse per filter). */
 export function topicWithinLimits(topic: string, options: ResolvedOptions): boolean {
-  if (Buffer.byteLength(topic) > options.maxTopicLength) return false;
+  if (longerThan(topic, options.maxTopicLength)) return false;
   let levels = 1;
   for (let i = 0; i < topic.length; i++) if (topic.charCodeAt(i) === 47) levels++;
   return levels <= options.maxTopicLevels;
+}
+
+/**
+ * Whether `s` takes more than `max` bytes in UTF-8, without encoding it in the common cases
+ * (a UTF-16 unit is 1 to 3 UTF-8 bytes).
+ */
+export function longerThan(s: string, max: number): boolean {
+  if (s.length > max) return true;
+  if (s.length * 3 <= max) return false;
+  return Buffer.byteLength(s) > max;
 }

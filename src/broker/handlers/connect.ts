@@ -9,7 +9,7 @@ import { ConnState } from '../connection.js';
 import { fail, rejectWith } from '../dispatch.js';
 import type { AuthenticateResult, EnhancedAuthResult } from '../hooks.js';
 import { isPromise } from '../hooks.js';
-import { checkTopicLimits } from '../limits.js';
+import { checkTopicLimits, longerThan } from '../limits.js';
 import { attachSession } from '../session/registry.js';
 
 /** What is kept between CONNECT and the end of (possibly asynchronous) authentication. */
@@ -31,7 +31,7 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
 
   let clientId = p.clientId;
   let assignedId: string | undefined;
-  if (clientId.length > o.maxClientIdLength && Buffer.byteLength(clientId) > o.maxClientIdLength) {
+  if (longerThan(clientId, o.maxClientIdLength)) {
     throw new MqttError(
       'CLIENT_ID_TOO_LONG',
       'client identifier too long',

@@ -103,3 +103,13 @@ describe('broker options', () => {
     assert.throws(() => resolveOptions({ port: -1 }), /port: must be an integer/);
   });
 });
+
+describe('limits', () => {
+  test('longerThan counts UTF-8 bytes', () => {
+    assert.equal(longerThan('abc', 3), false);
+    assert.equal(longerThan('abcd', 3), true);
+    assert.equal(longerThan('ééé', 5), true); // 6 bytes
+    assert.equal(longerThan('ééé', 6), false);
+    assert.equal(longerThan('€', 2), true); // 3 bytes
+  });
+});
