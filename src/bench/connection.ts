@@ -1,0 +1,139 @@
+// A bare MQTT connection for the load generator: raw socket, the codec's Framer, pre-encoded
+// control packets. No client state machine: the generator handles the few packets it expects.
+import type { Socket } from 'node:net';
+import { createConnection } from 'node:net';
+import type { ProtocolVersion, QoS } from '../codec/constants.js';
+import { PacketType } from '../codec/constants.js';
+import { encodePacket } from '../codec/encode.js';
+import { Framer } from '../codec/framer.js';
+import type { BenchPlan } from './options.js';
+
+/** Receives every frame after CONNACK. */
+export type FrameSink = (header: number, body: Buffer) => void;
+
+/** Wall-clock milliseconds with sub-millisecond precision, comparable across threads. */
+export function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** The CONNECT packet of one bench client. */
+export function connectPacket(plan: BenchPlan, clientId: string): Buffer {
+  const v: ProtocolVersion = plan.version;
+  return encodePacket(
+    {
+      type: PacketType.CONNECT,
+      protocolName: v === 3 ? 'MQIsdp' : 'MQTT',
+      protocolVersion: v,
+      clean: plan.clean,
+      keepAlive: plan.keepAlive,
+      clientId,
+      username: plan.username,
+      password: plan.password === undefined ? undefined : Buffer.from(plan.password),
+      will: undefined,
+      // A kept session must outlive the connection in v5 too.
+      properties: v === 5 && !plan.clean ? { sessionExpiryInterval: 3600 } : undefined,
+    },
+    v,
+  );
+}
+
+/** Opens a TCP connection and completes CONNECT/CONNACK; frames after that go to `sink`. */
+export class BenchConnection {
+  readonly socket: Socket;
+  private readonly framer: Framer;
+  private onConnack: ((code: number) => void) | undefined;
+  private onSuback: ((code: number) => void) | undefined;
+  sink: FrameSink;
+  /** Called after each chunk's frames were handled (flush acks, pump publishers). */
+  afterChunk: () => void = () => undefined;
+  closed = false;
+  /** Arrival time of the chunk being handled (one clock read per chunk, not per message). */
+  chunkAt = 0;
+
+  constructor(plan: BenchPlan, sink: FrameSink) {
+    this.sink = sink;
+    this.socket = createConnection({ host: plan.host, port: plan.port });
+    this.socket.setNoDelay(true);
+    this.framer = new Framer((h, b) => this.frame(h, b));
+    this.socket.on('data', (d: Buffer) => {
+      this.chunkAt = nowMs();
+      this.framer.push(d);
+      this.afterChunk();
+    });
+    this.socket.on('error', () => undefined);
+    this.socket.on('close', () => {
+      this.closed = true;
+      this.onConnack?.(-1);
+      this.onSuback?.(-1);
+    });
+  }
+
+  private frame(header: number, body: Buffer): void {
+    const type = header >> 4;
+    if (type === PacketType.CONNACK && this.onConnack !== undefined) {
+      const cb = this.onConnack;
+      this.onConnack = undefined;
+      cb(body[1] ?? 0xff);
+    } else if (type === PacketType.SUBACK && this.onSuback !== undefined) {
+      const cb = this.onSuback;
+      this.onSuback = undefined;
+      // v3/v4: id(2) codes; v5: id(2) props-length(varint, usually 0) codes.
+      cb(body[body.length - 1] ?? 0x80);
+    } else {
+      this.sink(header, body);
+    }
+  }
+
+  /** Sends CONNECT once the socket is up; resolves on an accepting CONNACK. */
+  connect(connect: Buffer, clientId: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.onConnack = (code) => {
+        if (code === 0) resolve();
+        else
+          reject(
+            new Error(
+              code < 0 ? `${clientId}: connection closed` : `${clientId}: CONNACK code ${code}`,
+            ),
+          );
+      };
+      this.socket.once('connect', () => this.socket.write(connect));
+    });
+  }
+
+  /** Subscribes to one filter; resolves on a granting SUBACK. */
+  subscribe(filter: string, qos: QoS, version: ProtocolVersion): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.onSuback = (code) => {
+        if (code >= 0 && code < 0x80) resolve();
+        else reject(new Error(`subscribe ${filter}: ${code < 0 ? 'closed' : `code ${code}`}`));
+      };
+      this.socket.write(
+        encodePacket(
+          {
+            type: PacketType.SUBSCRIBE,
+            packetId: 1,
+            subscriptions: [
+              {
+                topicFilter: filter,
+                qos,
+                noLocal: false,
+                retainAsPublished: false,
+                retainHandling: 0,
+              },
+            ],
+            properties: undefined,
+          },
+          version,
+        ),
+      );
+    });
+  }
+
+  /** DISCONNECT and close. */
+  end(): void {
+    if (this.closed) return;
+    this.socket.end(DISCONNECT);
+  }
+}
+
+const DISCONNECT = Buffer.from([0xe0, 0x00]);
