@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { longerThan } from '../../../src/broker/limits.js';
 import { resolveOptions, validateOptions } from '../../../src/broker/options.js';
 import { PacketIdAllocator } from '../../../src/broker/session/packet-id.js';
 import { Clock } from '../../../src/shared/clock.js';
