@@ -1,6 +1,7 @@
 // The client bundled for the browser (esbuild, no Node polyfills: only the tiny Buffer shim in
 // src/client/browser/buffer.ts) exchanges messages with the broker over WebSocket from headless
-// Chromium. Runs where Debian's `chromium` is installed.
+// Chromium. Part of `npm run test:interop`: .ci/run installs Debian's `chromium`, and a missing
+// browser fails the suite rather than skipping it.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -10,14 +11,14 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { chromium } from 'playwright-core';
-import type { TestBroker } from '../../helpers/broker.js';
-import { startBroker } from '../../helpers/broker.js';
-import type { MosquittoHandle } from '../../helpers/mosquitto.js';
-import { hasMosquitto, startMosquitto } from '../../helpers/mosquitto.js';
-import { Clients, nextMessages, uniqueTopic } from './util.js';
+import type { TestBroker } from '../helpers/broker.js';
+import { startBroker } from '../helpers/broker.js';
+import type { MosquittoHandle } from '../helpers/mosquitto.js';
+import { hasMosquitto, startMosquitto } from '../helpers/mosquitto.js';
+import { Clients, nextMessages, uniqueTopic } from '../integration/client/util.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The public client entry as one browser script exposing `globalThis.petrel`. */
 async function bundle(): Promise<string> {
@@ -36,6 +37,10 @@ async function bundle(): Promise<string> {
   });
   return result.outputFiles[0]?.text ?? '';
 }
+
+test('Debian chromium is installed for the browser interop test', () => {
+  assert.ok(CHROMIUM, 'install Debian chromium (apt-get install chromium)');
+});
 
 if (CHROMIUM !== undefined) {
   describe('client in headless Chromium', () => {
