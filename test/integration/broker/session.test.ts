@@ -202,6 +202,39 @@ describe('store restore', () => {
     }
   });
 
+  test('[MQTT-4.4.0-1] an in-flight QoS 1 delivery and an inbound QoS 2 id survive a restart', async () => {
+    const image = new StateImage();
+    const first = await startBroker({ store: new MemoryStore({ image }) });
+    const a = await RawClient.connect(first.port, 4, { clientId: 'inflight', clean: false });
+    await subscribeRaw(a.client, [subOf('inf/t', 1)]);
+    first.broker.publish('inf/t', 'unacked', { qos: 1 });
+    const sent = await nextPublishOf(a.client);
+    a.client.send(publishOf('inf/q2', 'once', 2, 77));
+    assert.equal((await a.client.next()).type, 5);
+    await delay(50);
+    await first.close();
+
+    const second = await startBroker({ store: new MemoryStore({ image }) });
+    try {
+      const { client: w } = await RawClient.connect(second.port, 4);
+      await subscribeRaw(w, [subOf('inf/q2', 2)]);
+      const b = await RawClient.connect(second.port, 4, { clientId: 'inflight', clean: false });
+      assert.equal(b.connack.sessionPresent, true);
+      const again = await nextPublishOf(b.client);
+      assert.equal(again.dup, true);
+      assert.equal(again.packetId, sent.packetId);
+      assert.equal(again.payload.toString(), 'unacked');
+      // the QoS 2 packet id is still known: a resend is not delivered again
+      b.client.send(publishOf('inf/q2', 'once', 2, 77, { dup: true }));
+      assert.equal((await b.client.next()).type, 5);
+      assert.equal(await w.silent(150), true);
+      b.client.destroy();
+      w.destroy();
+    } finally {
+      await second.close();
+    }
+  });
+
   test('sync durability: PUBACK follows the store commit', async () => {
     const commits: number[] = [];
     const store = new MemoryStore({
