@@ -2,7 +2,7 @@
 // Node 20's test runner does not expand globs: collect compiled *.test.js files under the given
 // source folders (mirrored in dist/) and run them with the spec reporter.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const roots = process.argv.slice(2);
