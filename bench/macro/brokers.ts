@@ -1,27 +1,79 @@
+// The brokers under comparison, each started in its own process on a free loopback port with a
+// raised file-descriptor limit (10 000 idle connections need more than the usual 1024).
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
-import { createConnection } from 'node:net';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, startMosquitto } from '../../test/helpers/mosquitto-conf.js';
 
 /** A broker under test, running in its own process on a loopback port. */
 export interface RunningBroker {
   name: string;
   port: number;
+  pid: number;
   stop(): Promise<void>;
 }
 
+/** How to start one broker, and what is missing when it cannot be started. */
+export interface BrokerKind {
+  name: string;
+  /** A line saying what is missing and how to install it, or undefined when ready. */
+  missing(): string | undefined;
+  start(): Promise<RunningBroker>;
+}
+
 const here = dirname(fileURLToPath(import.meta.url));
-/** dist/ root: bench/macro -> dist. */
+/** dist/ root: dist/bench/macro -> dist. */
 const distRoot = join(here, '..', '..');
+const MOSQUITTO_BIN = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
+/** Descriptors asked for every process of a run (brokers and generator). */
+export const NOFILE = 65_536;
+
+/** Asks the kernel for a free loopback port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      const port = typeof a === 'object' && a !== null ? a.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Spawns `cmd args` through `sh -c 'ulimit -n N; exec …'`, so the child (same pid, thanks to
+ * exec) gets the raised limit; falls back to the current limit when the hard limit is lower.
+ */
+export function spawnWithNofile(
+  cmd: string,
+  args: string[],
+  stdio: 'ignore' | 'pipe',
+): ChildProcess {
+  const script = `ulimit -n ${NOFILE} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"`;
+  return spawn('/bin/sh', ['-c', script, cmd, ...args], { stdio: ['ignore', stdio, stdio] });
+}
+
+/** The descriptor limit a child started by spawnWithNofile gets. */
+export function childNofile(): number {
+  const r = spawnSync(
+    '/bin/sh',
+    ['-c', `ulimit -n ${NOFILE} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; ulimit -n`],
+    { encoding: 'utf8' },
+  );
+  const n = Number(r.stdout.trim());
+  return Number.isFinite(n) ? n : 1024;
+}
 
 function waitPort(port: number, child: ChildProcess, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   return new Promise((resolve, reject) => {
     const attempt = (): void => {
-      if (child.exitCode !== null) {
-        reject(new Error(`broker exited (${child.exitCode})`));
+      if (child.exitCode !== null || child.signalCode !== null) {
+        reject(new Error(`broker exited (${child.exitCode ?? child.signalCode})`));
         return;
       }
       const s = createConnection({ host: '127.0.0.1', port });
@@ -30,6 +82,7 @@ function waitPort(port: number, child: ChildProcess, ms: number): Promise<void> 
         resolve();
       });
       s.once('error', () => {
+        s.destroy();
         if (Date.now() > deadline) reject(new Error(`port ${port} never opened`));
         else setTimeout(attempt, 50);
       });
@@ -41,7 +94,7 @@ function waitPort(port: number, child: ChildProcess, ms: number): Promise<void> 
 function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
     child.once('exit', () => {
       clearTimeout(t);
       resolve();
@@ -50,33 +103,204 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-async function startNodeScript(name: string, args: string[]): Promise<RunningBroker> {
+async function startProcess(
+  name: string,
+  cmd: string,
+  args: (port: number) => string[],
+  cleanup: () => void = () => undefined,
+): Promise<RunningBroker> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...args.map((a) => a.replace('PORT', String(port)))], {
-    stdio: 'ignore',
-  });
-  await waitPort(port, child, 10_000);
-  return { name, port, stop: () => stopChild(child) };
+  const child = spawnWithNofile(cmd, args(port), 'ignore');
+  try {
+    await waitPort(port, child, 15_000);
+  } catch (err) {
+    await stopChild(child);
+    cleanup();
+    throw err;
+  }
+  return {
+    name,
+    port,
+    pid: child.pid ?? 0,
+    stop: async () => {
+      await stopChild(child);
+      cleanup();
+    },
+  };
 }
 
-/** Petrel as `node dist/src/cli/main.js broker -p PORT` (logs discarded). */
-export function startPetrel(): Promise<RunningBroker> {
-  return startNodeScript('petrel', [
-    join(distRoot, 'src', 'cli', 'main.js'),
-    'broker',
-    '-p',
-    'PORT',
-  ]);
-}
+/**
+ * Limits raised alike on every broker so that the load itself never makes one drop messages:
+ * fan-in keeps 16 x 100 messages in flight towards one subscriber, above the default queue
+ * bound of Petrel and Mosquitto (1000), and 100 messages of 256 KiB exceed Petrel's default
+ * 16 MiB of queued bytes (Mosquitto's byte bound is off by default).
+ */
+const QUEUE_LIMIT = 10_000;
+const QUEUE_BYTES = 1 << 30;
+
+/** Petrel as `node dist/src/cli/main.js broker -c CONFIG -p PORT` (in-memory store). */
+export const petrel: BrokerKind = {
+  name: 'petrel',
+  missing: () =>
+    existsSync(join(distRoot, 'src', 'cli', 'main.js')) ? undefined : 'run `npm run build` first',
+  start: () => {
+    const dir = mkdtempSync(join(tmpdir(), 'petrel-bench-'));
+    const conf = join(dir, 'petrel.json');
+    writeFileSync(
+      conf,
+      JSON.stringify({
+        logLevel: 'warn',
+        sysInterval: 0,
+        maxQueuedMessages: QUEUE_LIMIT,
+        maxQueuedBytes: QUEUE_BYTES,
+        maxInflight: 100,
+        maxConnections: 50_000,
+      }),
+    );
+    return startProcess(
+      'petrel',
+      process.execPath,
+      (port) => [
+        ...nodeFlags('petrel'),
+        join(distRoot, 'src', 'cli', 'main.js'),
+        'broker',
+        '-c',
+        conf,
+        '-p',
+        String(port),
+      ],
+      () => rmSync(dir, { recursive: true, force: true }),
+    );
+  },
+};
+
+/** Petrel with the LMDB store in `sync` durability (bench/macro/petrel-lmdb-server.ts). */
+export const petrelLmdb: BrokerKind = {
+  name: 'petrel-lmdb',
+  missing: petrel.missing,
+  start: () => {
+    const dir = mkdtempSync(join(tmpdir(), 'petrel-bench-lmdb-'));
+    return startProcess(
+      'petrel-lmdb',
+      process.execPath,
+      (port) => [
+        ...nodeFlags('petrel-lmdb'),
+        join(here, 'petrel-lmdb-server.js'),
+        String(port),
+        join(dir, 'data'),
+        String(QUEUE_LIMIT),
+        String(QUEUE_BYTES),
+      ],
+      () => rmSync(dir, { recursive: true, force: true }),
+    );
+  },
+};
 
 /** Aedes served by bench/macro/aedes-server.ts. */
-export function startAedes(): Promise<RunningBroker> {
-  return startNodeScript('aedes', [join(here, 'aedes-server.js'), 'PORT']);
+export const aedes: BrokerKind = {
+  name: 'aedes',
+  missing: () => {
+    try {
+      readFileSync(join(distRoot, '..', 'node_modules', 'aedes', 'package.json'));
+      return undefined;
+    } catch {
+      return 'the aedes package is missing: run `npm ci` (it is a devDependency)';
+    }
+  },
+  start: () =>
+    startProcess('aedes', process.execPath, (port) => [
+      ...nodeFlags('aedes'),
+      join(here, 'aedes-server.js'),
+      String(port),
+    ]),
+};
+
+/** Debian's Mosquitto with a config file written for the run. */
+export const mosquitto: BrokerKind = {
+  name: 'mosquitto',
+  missing: () =>
+    existsSync(MOSQUITTO_BIN)
+      ? undefined
+      : `${MOSQUITTO_BIN} not found: install it (Debian/Ubuntu: sudo apt-get install mosquitto) or set MOSQUITTO_BIN`,
+  start: async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'petrel-bench-mosq-'));
+    const conf = join(dir, 'mosquitto.conf');
+    const port = await freePort();
+    writeFileSync(
+      conf,
+      [
+        'per_listener_settings false',
+        'allow_anonymous true',
+        'persistence false',
+        'log_dest none',
+        'max_packet_size 1048576',
+        `max_queued_messages ${QUEUE_LIMIT}`,
+        // Unlimited: 2.0.11 otherwise leaves messages queued behind a full in-flight window
+        // until the next publish arrives (fixed in 2.0.13), which the generator sees as losses
+        // at the end of a run. No in-flight bound can only make Mosquitto faster.
+        'max_inflight_messages 0',
+        `listener ${port} 127.0.0.1`,
+        // Nagle off, as Petrel and Aedes have it: otherwise small deliveries wait for ACKs.
+        'set_tcp_nodelay true',
+        '',
+      ].join('\n'),
+    );
+    const child = spawnWithNofile(MOSQUITTO_BIN, ['-c', conf], 'ignore');
+    const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+    try {
+      await waitPort(port, child, 10_000);
+    } catch (err) {
+      await stopChild(child);
+      cleanup();
+      throw err;
+    }
+    return {
+      name: 'mosquitto',
+      port,
+      pid: child.pid ?? 0,
+      stop: async () => {
+        await stopChild(child);
+        cleanup();
+      },
+    };
+  },
+};
+
+/**
+ * Extra node flags for a broker process: BENCH_PROFILE=petrel (or a comma list) writes a
+ * `--cpu-prof` profile of that broker into ./profiles/.
+ */
+function nodeFlags(name: string): string[] {
+  const wanted = (process.env.BENCH_PROFILE ?? '').split(',');
+  return wanted.includes(name) ? ['--cpu-prof', '--cpu-prof-dir', 'profiles'] : [];
 }
 
-/** Debian's Mosquitto with a config written for the run (persistence off, loopback). */
-export async function startMosquittoBroker(): Promise<RunningBroker> {
-  // Nagle off, as Petrel and Aedes have it: otherwise small deliveries wait for delayed ACKs.
-  const m = await startMosquitto({ extraConfig: ['set_tcp_nodelay true'] });
-  return { name: 'mosquitto', port: m.port, stop: () => m.stop() };
+/** Resident set size of a process, bytes (from /proc/<pid>/status). */
+export function rssOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m === null ? 0 : Number(m[1]) * 1024;
+  } catch {
+    return 0;
+  }
 }
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
+export function cpuOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after "pid (comm) ".
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Every broker by name. */
+export const BROKERS: Record<string, BrokerKind> = {
+  petrel,
+  mosquitto,
+  aedes,
+  'petrel-lmdb': petrelLmdb,
+};

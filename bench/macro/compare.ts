@@ -1,113 +1,514 @@
-// `npm run bench:compare`: the same load against Petrel, Mosquitto and Aedes, one broker at a
-// time, each in its own process; the load generator runs here. Prints messages/s (median of
-// RUNS runs) and the ratios Petrel/Mosquitto and Petrel/Aedes.
-//   BENCH_SECONDS (default 5) seconds per run, the first one being warm-up
-//   BENCH_RUNS (default 3) runs per scenario and broker
-//   BENCH_BROKERS (default "petrel,mosquitto,aedes") which brokers to run
+// `npm run bench:compare`: the same `petrel bench` loads against Petrel, Mosquitto and Aedes,
+// one broker process at a time (restarted for every run), each run repeated; prints a Markdown
+// table of medians with the ratios Petrel/Mosquitto and Petrel/Aedes, then the issue's targets.
+//
+//   --brokers petrel,mosquitto,aedes   which brokers (petrel-lmdb runs with the lmdb scenario)
+//   --scenarios fanin-q0,conn,...      which scenarios (see --help for the list)
+//   --duration S   seconds per run (default 5)    --warmup S  seconds not counted (default 1)
+//   --runs N       runs per scenario and broker (default 3)
+//   --connections N  idle connections of `conn` (default 10000)
+//   --out FILE     also write every run's report as JSON
+// BENCH_SECONDS, BENCH_RUNS and BENCH_BROKERS set the same as environment variables.
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchReport } from '../../src/bench/report.js';
+import type { BrokerKind, RunningBroker } from './brokers.js';
+import { BROKERS, childNofile, cpuOf, rssOf, spawnWithNofile } from './brokers.js';
 
-import type { RunningBroker } from './brokers.js';
-import { startAedes, startMosquittoBroker, startPetrel } from './brokers.js';
-import type { Scenario } from './loadgen.js';
-import { runLoad } from './loadgen.js';
+const here = dirname(fileURLToPath(import.meta.url));
+const MAIN = join(here, '..', '..', 'src', 'cli', 'main.js');
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? '5');
-const RUNS = Number(process.env.BENCH_RUNS ?? '3');
-const BROKERS = (process.env.BENCH_BROKERS ?? 'petrel,mosquitto,aedes').split(',');
+/** One measured run. */
+interface Run {
+  report: BenchReport;
+  /** Broker RSS growth per held connection, bytes (`conn`). */
+  rssPerConn?: number;
+  /** Broker CPU seconds spent during the run. */
+  brokerCpu: number;
+}
 
-const scenarios: Scenario[] = [
-  {
-    name: 'fan-in 16->1 QoS 0 (bench/+/x)',
-    publishers: 16,
-    subscribers: 1,
-    qos: 0,
-    topic: (i) => `bench/${i}/x`,
-    filter: 'bench/+/x',
-    window: 128,
-  },
-  {
-    name: 'fan-in 16->1 QoS 1 (bench/+/x)',
-    publishers: 16,
-    subscribers: 1,
-    qos: 1,
-    topic: (i) => `bench/${i}/x`,
-    filter: 'bench/+/x',
-    window: 128,
-  },
-  {
-    name: 'fan-out 1->100 QoS 0',
-    publishers: 1,
-    subscribers: 100,
-    qos: 0,
-    topic: () => 'fanout/x',
-    filter: 'fanout/x',
-    window: 128,
-  },
-];
+interface Metric {
+  label: string;
+  unit: string;
+  /** 'higher' = more is better (ratios above 1 favour Petrel). */
+  better: 'higher' | 'lower';
+  get(run: Run): number;
+}
 
-const starters: Record<string, () => Promise<RunningBroker>> = {
-  petrel: startPetrel,
-  mosquitto: startMosquittoBroker,
-  aedes: startAedes,
+interface Scenario {
+  id: string;
+  label: string;
+  args: string[];
+  metrics: Metric[];
+  /** Brokers it runs on, when not all of the selected ones. */
+  only?: string[];
+}
+
+const recv: Metric = {
+  label: 'received msg/s',
+  unit: 'msg/s',
+  better: 'higher',
+  get: (r) => r.report.receiveRate,
+};
+const p50: Metric = {
+  label: 'latency p50',
+  unit: 'ms',
+  better: 'lower',
+  get: (r) => r.report.latencyMs?.p50 ?? Number.NaN,
+};
+const p99: Metric = {
+  label: 'latency p99',
+  unit: 'ms',
+  better: 'lower',
+  get: (r) => r.report.latencyMs?.p99 ?? Number.NaN,
+};
+const connRate: Metric = {
+  label: 'connect rate',
+  unit: 'conn/s',
+  better: 'higher',
+  get: (r) => r.report.connections?.rate ?? Number.NaN,
+};
+const connackP99: Metric = {
+  label: 'CONNACK p99',
+  unit: 'ms',
+  better: 'lower',
+  get: (r) => r.report.connections?.connackMs?.p99 ?? Number.NaN,
+};
+const rssPerConn: Metric = {
+  label: 'RSS per connection',
+  unit: 'KB',
+  better: 'lower',
+  get: (r) => (r.rssPerConn ?? Number.NaN) / 1000,
 };
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? 0;
+function scenarios(connections: number): Scenario[] {
+  const fanin = (q: number): Scenario => ({
+    id: `fanin-q${q}`,
+    label: `fan-in 16->1 QoS ${q} (bench/+/x)`,
+    args: ['fanin', '-c', '16', '-q', String(q)],
+    metrics: [recv],
+  });
+  return [
+    fanin(0),
+    fanin(1),
+    fanin(2),
+    {
+      id: 'fanout-q0',
+      label: 'fan-out 1->100 QoS 0',
+      args: ['fanout', '-c', '100', '-q', '0'],
+      metrics: [recv],
+    },
+    {
+      id: 'fanout-q1',
+      label: 'fan-out 1->100 QoS 1',
+      args: ['fanout', '-c', '100', '-q', '1'],
+      metrics: [recv],
+    },
+    {
+      id: 'pairs-q1',
+      label: '50 pairs QoS 1',
+      args: ['pairs', '-c', '50', '-q', '1'],
+      metrics: [recv],
+    },
+    {
+      id: 'latency-q1',
+      label: 'latency 1->1 QoS 1 at 1000 msg/s',
+      args: ['latency', '-q', '1', '--rate', '1000'],
+      metrics: [p50, p99],
+    },
+    {
+      id: 'conn',
+      label: `${connections.toLocaleString('en-US')} idle connections`,
+      args: ['conn', '-c', String(connections), '--concurrency', '100'],
+      metrics: [connRate, connackP99, rssPerConn],
+    },
+    {
+      id: 'big-q0',
+      label: '256 KiB payloads 1->1 QoS 0',
+      args: ['pairs', '-c', '1', '-s', '262144', '-q', '0'],
+      metrics: [recv],
+    },
+    {
+      id: 'big-q1',
+      label: '256 KiB payloads 1->1 QoS 1',
+      args: ['pairs', '-c', '1', '-s', '262144', '-q', '1'],
+      metrics: [recv],
+    },
+    {
+      id: 'lmdb',
+      label: 'fan-in 16->1 QoS 1, persistent session, LMDB sync',
+      args: ['fanin', '-c', '16', '-q', '1', '--persistent'],
+      metrics: [recv],
+      only: ['petrel-lmdb'],
+    },
+  ];
 }
 
-const results = new Map<string, Map<string, number>>();
-for (const name of BROKERS) {
-  const start = starters[name];
-  if (start === undefined) throw new Error(`unknown broker ${name}`);
-  const broker = await start();
-  const perScenario = new Map<string, number>();
-  try {
-    for (const sc of scenarios) {
-      const rates: number[] = [];
-      for (let r = 0; r < RUNS; r++) {
+interface Options {
+  brokers: string[];
+  scenarios: string[] | undefined;
+  seconds: number;
+  warmup: number;
+  runs: number;
+  connections: number;
+  out: string | undefined;
+}
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = {
+    brokers: (process.env.BENCH_BROKERS ?? 'petrel,mosquitto,aedes').split(','),
+    scenarios: undefined,
+    seconds: Number(process.env.BENCH_SECONDS ?? '5'),
+    warmup: 1,
+    runs: Number(process.env.BENCH_RUNS ?? '3'),
+    connections: 10_000,
+    out: undefined,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i] as string;
+    const v = (): string => {
+      const x = argv[++i];
+      if (x === undefined) throw new Error(`${flag}: missing value`);
+      return x;
+    };
+    const num = (min: number): number => {
+      const x = v();
+      const n = Number(x);
+      if (!Number.isFinite(n) || n < min) throw new Error(`${flag}: expected a number >= ${min}`);
+      return n;
+    };
+    switch (flag) {
+      case '--brokers':
+        o.brokers = v().split(',');
+        break;
+      case '--scenarios':
+        o.scenarios = v().split(',');
+        break;
+      case '--duration':
+        o.seconds = num(1);
+        break;
+      case '--warmup':
+        o.warmup = num(0);
+        break;
+      case '--runs':
+        o.runs = num(1);
+        break;
+      case '--connections':
+        o.connections = num(1);
+        break;
+      case '--out':
+        o.out = v();
+        break;
+      case '--help':
+        process.stdout.write(
+          `Usage: npm run bench:compare -- [--brokers ${Object.keys(BROKERS).join(',')}] [--scenarios ${scenarios(
+            10_000,
+          )
+            .map((s) => s.id)
+            .join(',')}] [--duration S] [--warmup S] [--runs N] [--connections N] [--out FILE]\n`,
+        );
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option '${flag}'`);
+    }
+  }
+  for (const b of o.brokers) if (BROKERS[b] === undefined) throw new Error(`unknown broker '${b}'`);
+  return o;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `petrel bench` once against `broker`; samples the broker's RSS while connections idle. */
+function runBench(broker: RunningBroker, args: string[], timeoutMs: number): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const rssBefore = rssOf(broker.pid);
+    const cpuBefore = cpuOf(broker.pid);
+    let rssPerConn: number | undefined;
+    let sampling: Promise<void> = Promise.resolve();
+    const child = spawnWithNofile(
+      process.execPath,
+      [MAIN, 'bench', ...args, '-h', '127.0.0.1', '-p', String(broker.port), '--json', '--quiet'],
+      'pipe',
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /(\d+) connections open/.exec(d.toString());
+      if (m !== null) {
+        const n = Number(m[1]);
+        // Let the broker settle (lazy allocations, GC) before reading its RSS.
+        sampling = sleep(1000).then(() => {
+          if (n > 0) rssPerConn = (rssOf(broker.pid) - rssBefore) / n;
+        });
+      }
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      void sampling.then(() => {
+        const brokerCpu = cpuOf(broker.pid) - cpuBefore;
         try {
-          const res = await runLoad(
-            broker.port,
-            sc,
-            SECONDS,
-            `${name}-${r}-${Date.now() % 100000}`,
+          const report = JSON.parse(stdout) as BenchReport;
+          const run: Run = { report, brokerCpu };
+          if (rssPerConn !== undefined) run.rssPerConn = rssPerConn;
+          resolve(run);
+        } catch {
+          reject(
+            new Error(`petrel bench exited ${code}: ${stderr.trim().split('\n').pop() ?? ''}`),
           );
-          rates.push(res.rate);
-          const lost = res.lost > 0 ? ` (${Math.round(res.lost)} written off as dropped)` : '';
+        }
+      });
+    });
+  });
+}
+
+function median(xs: number[]): number {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1
+    ? (s[mid] as number)
+    : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+function fmt(n: number, unit: string): string {
+  if (!Number.isFinite(n)) return '-';
+  if (unit === 'ms' || unit === 'KB') return n < 10 ? n.toFixed(2) : n.toFixed(1);
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function ratio(a: number, b: number): number {
+  return Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? a / b : Number.NaN;
+}
+
+const fmtRatio = (r: number): string => (Number.isFinite(r) ? `${r.toFixed(2)}x` : '-');
+
+async function main(): Promise<number> {
+  const o = parseOptions(process.argv.slice(2));
+  const all = scenarios(o.connections);
+  const selected = all.filter((s) => o.scenarios === undefined || o.scenarios.includes(s.id));
+  for (const id of o.scenarios ?? []) {
+    if (!all.some((s) => s.id === id)) throw new Error(`unknown scenario '${id}'`);
+  }
+  const brokers: BrokerKind[] = [];
+  const wanted = new Set(o.brokers);
+  // The LMDB comparison needs Petrel-with-LMDB and Mosquitto's in-memory QoS 1 fan-in.
+  if (selected.some((s) => s.id === 'lmdb') && wanted.has('petrel')) wanted.add('petrel-lmdb');
+  for (const name of wanted) {
+    const b = BROKERS[name] as BrokerKind;
+    const missing = b.missing();
+    if (missing !== undefined) {
+      process.stderr.write(`skipping ${name}: ${missing}\n`);
+      continue;
+    }
+    brokers.push(b);
+  }
+  const nofile = childNofile();
+  const conns = selected.find((s) => s.id === 'conn');
+  if (conns !== undefined && nofile < o.connections + 100) {
+    process.stderr.write(
+      `warning: processes get only ${nofile} file descriptors (hard limit); ${o.connections} connections will fail. Raise it (ulimit -Hn, /etc/security/limits.conf) or pass --connections ${nofile - 200}\n`,
+    );
+  }
+  const common = ['-d', String(o.seconds), '--warmup', String(o.warmup), '--window', '100'];
+  const results = new Map<string, Map<string, Run[]>>();
+  const started = Date.now();
+  for (const b of brokers) {
+    for (const sc of selected) {
+      const runsOn = sc.only ?? ['petrel', 'mosquitto', 'aedes'];
+      if (!runsOn.includes(b.name)) continue;
+      const runs: Run[] = [];
+      for (let r = 0; r < o.runs; r++) {
+        let broker: RunningBroker | undefined;
+        try {
+          broker = await b.start();
+          const args = sc.id === 'conn' ? [...sc.args, '-d', '2'] : [...sc.args, ...common];
+          const run = await runBench(broker, args, (o.seconds + 90) * 1000);
+          runs.push(run);
+          const rep = run.report;
+          const shown = sc.metrics.map((m) => `${m.label} ${fmt(m.get(run), m.unit)} ${m.unit}`);
+          const issues =
+            rep.lost > 0 || rep.duplicates > 0 ? ` lost ${rep.lost} dup ${rep.duplicates}` : '';
+          const errs = rep.errors.length > 0 ? ` errors: ${rep.errors[0]}` : '';
           process.stderr.write(
-            `${name} | ${sc.name} | run ${r + 1}: ${Math.round(res.rate)} msg/s${lost}\n`,
+            `${b.name.padEnd(11)} ${sc.id.padEnd(10)} run ${r + 1}: ${shown.join(', ')}${issues} (generator ${Math.round(rep.cpu.coreShare * 100)}% of a core, broker ${run.brokerCpu.toFixed(1)} s CPU)${errs}\n`,
           );
         } catch (err) {
-          rates.push(0);
-          process.stderr.write(`${name} | ${sc.name} | run ${r + 1}: failed: ${String(err)}\n`);
+          process.stderr.write(
+            `${b.name.padEnd(11)} ${sc.id.padEnd(10)} run ${r + 1}: failed: ${(err as Error).message}\n`,
+          );
+        } finally {
+          await broker?.stop();
         }
-        // Let the broker drain whatever the closed connections left behind.
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await sleep(300);
       }
-      perScenario.set(sc.name, median(rates));
+      let per = results.get(sc.id);
+      if (per === undefined) {
+        per = new Map();
+        results.set(sc.id, per);
+      }
+      per.set(b.name, runs);
     }
-  } finally {
-    await broker.stop();
   }
-  results.set(name, perScenario);
+  const elapsed = (Date.now() - started) / 1000;
+  if (o.out !== undefined) {
+    const raw: Record<string, Record<string, Run[]>> = {};
+    for (const [id, per] of results) raw[id] = Object.fromEntries(per);
+    writeFileSync(o.out, `${JSON.stringify(raw, null, 1)}\n`);
+  }
+  process.stdout.write(render(o, selected, results, elapsed));
+  return 0;
 }
 
-const fmt = (n: number | undefined): string =>
-  n === undefined ? '-' : Math.round(n).toLocaleString('en-US');
-const ratio = (a: number | undefined, b: number | undefined): string =>
-  a === undefined || b === undefined || b === 0 ? '-' : `${(a / b).toFixed(2)}x`;
-const lines = [
-  `Median of ${RUNS} runs, ${SECONDS} s each (1 s warm-up), messages delivered per second:`,
-  '',
-  '| Scenario | Petrel | Mosquitto | Aedes | Petrel/Mosquitto | Petrel/Aedes |',
-  '|---|---:|---:|---:|---:|---:|',
-];
-for (const sc of scenarios) {
-  const p = results.get('petrel')?.get(sc.name);
-  const m = results.get('mosquitto')?.get(sc.name);
-  const a = results.get('aedes')?.get(sc.name);
-  lines.push(
-    `| ${sc.name} | ${fmt(p)} | ${fmt(m)} | ${fmt(a)} | ${ratio(p, m)} | ${ratio(p, a)} |`,
-  );
+function med(
+  results: Map<string, Map<string, Run[]>>,
+  id: string,
+  broker: string,
+  m: Metric,
+): number {
+  return median((results.get(id)?.get(broker) ?? []).map((r) => m.get(r)));
 }
-process.stdout.write(`${lines.join('\n')}\n`);
+
+function problems(results: Map<string, Map<string, Run[]>>, id: string, broker: string): string {
+  const runs = results.get(id)?.get(broker);
+  if (runs === undefined || runs.length === 0) return '-';
+  const lost = runs.reduce((a, r) => a + r.report.lost, 0);
+  const dup = runs.reduce((a, r) => a + r.report.duplicates, 0);
+  return `${lost}/${dup}`;
+}
+
+function machine(): string {
+  const c = cpus();
+  const mosq = spawnSync(process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto', ['-h'], {
+    encoding: 'utf8',
+  }).stdout?.split('\n')[0];
+  return `${c.length} x ${c[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, Linux; ${mosq ?? 'mosquitto ?'}`;
+}
+
+function render(
+  o: Options,
+  selected: Scenario[],
+  results: Map<string, Map<string, Run[]>>,
+  elapsed: number,
+): string {
+  const lines: string[] = [];
+  lines.push(
+    `Date: ${new Date().toISOString()}  Machine: ${machine()}`,
+    `Runs: median of ${o.runs} runs of ${o.seconds} s (${o.warmup} s warm-up not counted), window 100 messages per publisher, 64 B payloads unless stated; every broker restarted for every run; took ${Math.round(elapsed)} s.`,
+    '',
+    '| Scenario | Metric | Petrel | Mosquitto | Aedes | Petrel/Mosquitto | Petrel/Aedes | lost/dup (P, M, A) |',
+    '|---|---|---:|---:|---:|---:|---:|---|',
+  );
+  for (const sc of selected) {
+    for (const m of sc.metrics) {
+      const isLmdb = sc.id === 'lmdb';
+      const p = med(results, sc.id, isLmdb ? 'petrel-lmdb' : 'petrel', m);
+      const mq = med(results, isLmdb ? 'fanin-q1' : sc.id, 'mosquitto', m);
+      const a = isLmdb ? Number.NaN : med(results, sc.id, 'aedes', m);
+      const lossCol = isLmdb
+        ? `${problems(results, 'lmdb', 'petrel-lmdb')}, ${problems(results, 'fanin-q1', 'mosquitto')} (in-memory), -`
+        : `${problems(results, sc.id, 'petrel')}, ${problems(results, sc.id, 'mosquitto')}, ${problems(results, sc.id, 'aedes')}`;
+      lines.push(
+        `| ${sc.label}${isLmdb ? ' vs Mosquitto in-memory QoS 1 fan-in' : ''} | ${m.label} (${m.unit}) | ${fmt(p, m.unit)} | ${fmt(mq, m.unit)} | ${fmt(a, m.unit)} | ${fmtRatio(ratio(p, mq))} | ${fmtRatio(ratio(p, a))} | ${lossCol} |`,
+      );
+    }
+  }
+  lines.push('', 'Targets of issue 6:', '');
+  for (const t of targets(results)) lines.push(`- ${t}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The issue's targets, each marked met / MISSED / not measured. */
+function targets(results: Map<string, Map<string, Run[]>>): string[] {
+  const out: string[] = [];
+  const m = (id: string, broker: string, metric: Metric): number =>
+    med(results, id, broker, metric);
+  const verdict = (ok: boolean | undefined): string =>
+    ok === undefined ? 'not measured' : ok ? 'met' : 'MISSED';
+  const vsMosq = (id: string, label: string, min: number): void => {
+    const r = ratio(m(id, 'petrel', recv), m(id, 'mosquitto', recv));
+    out.push(
+      `${label} >= ${min}x Mosquitto: ${fmtRatio(r)} — ${verdict(Number.isFinite(r) ? r >= min : undefined)}`,
+    );
+  };
+  vsMosq('fanin-q0', 'fan-in QoS 0', 5);
+  vsMosq('fanin-q1', 'fan-in QoS 1', 4);
+  vsMosq('fanin-q2', 'fan-in QoS 2', 3);
+  vsMosq('fanout-q0', 'fan-out QoS 0', 5);
+  vsMosq('fanout-q1', 'fan-out QoS 1', 3);
+  vsMosq('pairs-q1', 'pairs QoS 1', 3);
+  const l50 = ratio(m('latency-q1', 'petrel', p50), m('latency-q1', 'mosquitto', p50));
+  const l99 = ratio(m('latency-q1', 'petrel', p99), m('latency-q1', 'mosquitto', p99));
+  out.push(
+    `latency QoS 1 at 1000 msg/s p50 <= 2x Mosquitto's: ${fmtRatio(l50)} — ${verdict(Number.isFinite(l50) ? l50 <= 2 : undefined)}`,
+    `latency QoS 1 at 1000 msg/s p99 <= 3x Mosquitto's: ${fmtRatio(l99)} — ${verdict(Number.isFinite(l99) ? l99 <= 3 : undefined)}`,
+  );
+  const cm = ratio(m('conn', 'petrel', connRate), m('conn', 'mosquitto', connRate));
+  const ca = ratio(m('conn', 'petrel', connRate), m('conn', 'aedes', connRate));
+  out.push(
+    `connect rate >= 0.5x Mosquitto: ${fmtRatio(cm)} — ${verdict(Number.isFinite(cm) ? cm >= 0.5 : undefined)}`,
+    `connect rate >= 3x Aedes: ${fmtRatio(ca)} — ${verdict(Number.isFinite(ca) ? ca >= 3 : undefined)}`,
+  );
+  const rss = m('conn', 'petrel', rssPerConn);
+  out.push(
+    `RSS per idle connection <= 6 KB: ${fmt(rss, 'KB')} KB — ${verdict(Number.isFinite(rss) ? rss <= 6 : undefined)}`,
+  );
+  vsMosq('big-q0', '256 KiB payloads QoS 0', 1.5);
+  const throughput = [
+    'fanin-q0',
+    'fanin-q1',
+    'fanin-q2',
+    'fanout-q0',
+    'fanout-q1',
+    'pairs-q1',
+    'big-q0',
+    'big-q1',
+  ];
+  const below: string[] = [];
+  let measured = 0;
+  for (const id of throughput) {
+    const r = ratio(m(id, 'petrel', recv), m(id, 'aedes', recv));
+    if (!Number.isFinite(r)) continue;
+    measured++;
+    if (r < 3) below.push(`${id} ${fmtRatio(r)}`);
+  }
+  out.push(
+    `every throughput scenario >= 3x Aedes: ${measured === 0 ? 'not measured' : below.length === 0 ? 'met' : `MISSED (${below.join(', ')})`}`,
+  );
+  let lost = 0;
+  let dup = 0;
+  let runs = 0;
+  for (const [id, per] of results) {
+    for (const run of per.get(id === 'lmdb' ? 'petrel-lmdb' : 'petrel') ?? []) {
+      runs++;
+      lost += run.report.lost;
+      dup += run.report.duplicates;
+    }
+  }
+  out.push(
+    `no losses, no duplicates (Petrel, every run): ${runs === 0 ? 'not measured' : `${lost} lost, ${dup} duplicates — ${verdict(lost === 0 && dup === 0)}`}`,
+  );
+  const lm = ratio(m('lmdb', 'petrel-lmdb', recv), m('fanin-q1', 'mosquitto', recv));
+  out.push(
+    `LMDB sync, persistent QoS 1 fan-in >= 2x Mosquitto in-memory QoS 1 fan-in: ${fmtRatio(lm)} — ${verdict(Number.isFinite(lm) ? lm >= 2 : undefined)}`,
+  );
+  return out;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`bench:compare: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 2;
+  },
+);
