@@ -28,3 +28,7 @@ export type {
 } from './broker/hooks.js';
 export type { BrokerOptions, Durability, ListenerOptions } from './broker/options.js';
 export { OPTION_SPECS, optionsJsonSchema, validateOptions } from './broker/options.js';
+export { LmdbStore, type LmdbStoreOptions } from './persistence/lmdb/index.js';
+export { MemoryStore, type MemoryStoreOptions } from './persistence/memory.js';
+export type { DurabilityMode, Store, StoreOptions } from './persistence/types.js';
+export { StoreError } from './persistence/types.js';

@@ -1,4 +1,5 @@
 // `petrel broker`: runs a broker until SIGINT/SIGTERM.
+import { dirname, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
@@ -9,6 +10,8 @@ import { createBroker } from '../broker/broker.js';
 import type { BrokerHooks } from '../broker/hooks.js';
 import type { BrokerOptions } from '../broker/options.js';
 import { optionsJsonSchema } from '../broker/options.js';
+import { LmdbStore } from '../persistence/lmdb/index.js';
+import type { Store } from '../persistence/types.js';
 import type { BrokerConfig } from './config.js';
 import { ConfigError, loadConfig, parseConfig } from './config.js';
 
@@ -21,6 +24,10 @@ Options:
   -H, --host HOST       interface to bind (default 127.0.0.1)
       --ws-port PORT    also listen for MQTT over WebSocket on PORT (path /mqtt)
   -c, --config FILE     JSON config file (see docs/config.md)
+  -d, --data-dir DIR    directory of the LMDB store (default ./data beside the config file,
+                        else in the working directory)
+      --durability MODE sync (default: acknowledge after the commit is on disk), batched,
+                        or none (memory only)
   -v, --verbose         debug logging
       --schema          print the JSON schema of the config file and exit
   -h, --help            show this help
@@ -31,6 +38,8 @@ interface Args {
   host?: string;
   wsPort?: number;
   config?: string;
+  dataDir?: string;
+  durability?: string;
   verbose: boolean;
   help: boolean;
   schema: boolean;
@@ -69,6 +78,21 @@ function parseArgs(argv: string[]): Args {
         const c = next();
         if (c === undefined) throw new ConfigError(`${flag}: expected a file`);
         a.config = c;
+        break;
+      }
+      case '-d':
+      case '--data-dir': {
+        const d = next();
+        if (d === undefined || d === '') throw new ConfigError(`${flag}: expected a directory`);
+        a.dataDir = d;
+        break;
+      }
+      case '--durability': {
+        const d = next();
+        if (d !== 'sync' && d !== 'batched' && d !== 'none') {
+          throw new ConfigError(`${flag}: expected sync, batched or none, got ${d ?? 'nothing'}`);
+        }
+        a.durability = d;
         break;
       }
       case '-v':
@@ -157,6 +181,25 @@ async function makeHooks(cfg: BrokerConfig): Promise<AuthSetup | undefined> {
   };
 }
 
+/**
+ * The command line is durable by default (an embedded broker defaults to memory): unless
+ * `durability` is `none`, state lives in an LMDB store in `dataDir`.
+ */
+function makeStore(cfg: BrokerConfig, configFile: string | undefined, log: Logger): Store | undefined {
+  const durability = cfg.durability ?? 'sync';
+  if (durability === 'none') return undefined;
+  const base = configFile !== undefined ? dirname(resolve(configFile)) : process.cwd();
+  const dir = resolve(base, cfg.dataDir ?? 'data');
+  log.info({ dir, durability }, 'store: LMDB');
+  return new LmdbStore({
+    dir,
+    durability,
+    intervalMs: cfg.batchIntervalMs ?? 10,
+    log,
+    onCorrupt: cfg.storeOnCorrupt ?? 'refuse',
+  });
+}
+
 /** Entry point of `petrel broker`; resolves with the exit code. */
 export async function run(argv: string[]): Promise<number> {
   let args: Args;
@@ -176,6 +219,8 @@ export async function run(argv: string[]): Promise<number> {
     if (args.port !== undefined) overrides.port = args.port;
     if (args.host !== undefined) overrides.host = args.host;
     if (args.wsPort !== undefined) overrides.wsPort = args.wsPort;
+    if (args.dataDir !== undefined) overrides.dataDir = resolve(args.dataDir);
+    if (args.durability !== undefined) overrides.durability = args.durability;
     cfg = parseConfig({ ...cfg, ...overrides }, args.config ?? 'command line');
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -185,7 +230,15 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   }
   const log = makeLogger(args.verbose ? 'debug' : (cfg.logLevel ?? 'info'));
-  const { passwordFile: _pf, aclFile: _af, allowAnonymous: _aa, logLevel: _ll, ...brokerCfg } = cfg;
+  const {
+    passwordFile: _pf,
+    aclFile: _af,
+    allowAnonymous: _aa,
+    logLevel: _ll,
+    dataDir: _dd,
+    storeOnCorrupt: _oc,
+    ...brokerCfg
+  } = cfg;
   let auth: AuthSetup | undefined;
   try {
     auth = await makeHooks(cfg);
@@ -194,6 +247,8 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   const options: BrokerOptions = { ...brokerCfg, logger: log };
+  const store = makeStore(cfg, args.config, log);
+  if (store !== undefined) options.store = store;
   if (auth !== undefined) options.hooks = auth.hooks;
   let broker: ReturnType<typeof createBroker>;
   try {

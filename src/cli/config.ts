@@ -14,6 +14,13 @@ export interface CliOnlyConfig {
   allowAnonymous?: boolean;
   /** Log level: fatal, error, warn, info (default), debug, trace, silent. */
   logLevel?: string;
+  /**
+   * Directory of the LMDB store (default `data` beside the config file, else in the working
+   * directory). Unused with `durability: "none"`.
+   */
+  dataDir?: string;
+  /** What to do with a damaged database: `refuse` (default), `salvage` or `reset`. */
+  storeOnCorrupt?: 'refuse' | 'salvage' | 'reset';
 }
 
 /** A config file's contents after validation. */
@@ -31,7 +38,7 @@ export function parseConfig(data: unknown, source = 'config'): BrokerConfig {
   }
   const rest: Record<string, unknown> = { ...(data as Record<string, unknown>) };
   const cli: CliOnlyConfig = {};
-  for (const key of ['passwordFile', 'aclFile'] as const) {
+  for (const key of ['passwordFile', 'aclFile', 'dataDir'] as const) {
     const v = rest[key];
     delete rest[key];
     if (v === undefined) continue;
@@ -53,6 +60,14 @@ export function parseConfig(data: unknown, source = 'config'): BrokerConfig {
     cli.logLevel = rest.logLevel;
   }
   delete rest.logLevel;
+  if (rest.storeOnCorrupt !== undefined) {
+    const v = rest.storeOnCorrupt;
+    if (v !== 'refuse' && v !== 'salvage' && v !== 'reset') {
+      throw new ConfigError(`${source}: storeOnCorrupt: must be one of refuse, salvage, reset`);
+    }
+    cli.storeOnCorrupt = v;
+  }
+  delete rest.storeOnCorrupt;
   const errors = validateOptions(rest, true);
   if (errors.length > 0) throw new ConfigError(`${source}: ${errors[0]}`);
   delete rest.$schema;

@@ -16,7 +16,9 @@ function run(args: string[]): {
   stderr: () => string;
   exit: Promise<number | null>;
 } {
+  // The command line stores state in ./data by default: keep it inside the test's directory.
   const child = spawn(process.execPath, [MAIN, 'broker', ...args], {
+    cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
