@@ -1,6 +1,6 @@
 // One thread's share of a run: its publishers and subscribers, driven by socket events. The
 // per-message work is a memcpy of a pre-encoded PUBLISH and three patched fields on the way out,
-// and a few byte reads on the way in; writes and acks are batched per socket per chunk.
+// and a few byte reads on the way in; acks and writes are batched per socket per event-loop turn.
 import type { Histogram } from 'hdr-histogram-js';
 import { BenchConnection, connectPacket, nowMs } from './connection.js';
 import { encodeHistogram, newHistogram } from './histogram.js';
@@ -35,6 +35,12 @@ const MAX_BATCH = 256;
 class AckBuffer {
   private buf = Buffer.allocUnsafe(4096);
   private len = 0;
+  /** Queued for the end-of-turn flush. */
+  queued = false;
+
+  get pending(): boolean {
+    return this.len > 0;
+  }
 
   push(first: number, id: number): void {
     if (this.len + 4 > this.buf.length) {
@@ -107,6 +113,15 @@ export class Engine {
   private connectEnd = 0;
   private readonly deliveredBase: number;
   private readonly limit: number;
+  private readonly minBatch: number;
+  /** Local publishers by index, and those whose deliveries moved during the current chunk. */
+  private readonly pubByIndex: (Publisher | undefined)[] = [];
+  private readonly touched: number[] = [];
+  private readonly isTouched: Uint8Array;
+  private delivered = false;
+  private turnScheduled = false;
+  private readonly ackQueue: AckBuffer[] = [];
+  private readonly ackConns: BenchConnection[] = [];
 
   constructor(
     private readonly plan: BenchPlan,
@@ -115,6 +130,8 @@ export class Engine {
   ) {
     this.deliveredBase = thread * shared.publishers;
     this.limit = plan.count > 0 ? plan.count : Number.POSITIVE_INFINITY;
+    this.minBatch = Math.max(1, Math.floor(plan.window / 4));
+    this.isTouched = new Uint8Array(Math.max(1, plan.publishers));
   }
 
   private mine(i: number): boolean {
@@ -179,15 +196,17 @@ export class Engine {
       };
       p.conn = new BenchConnection(plan, (h, b) => this.onPublisherFrame(p, h, b));
       p.conn.afterChunk = () => {
-        p.acks.flush(p.conn);
         Atomics.store(this.shared.acked, p.index, p.acked);
-        this.pump(p);
+        this.queueAcks(p.acks, p.conn);
+        this.touch(p.index);
+        this.scheduleTurn();
       };
       p.conn.socket.on('drain', () => this.pump(p));
       p.conn.socket.on('close', () => {
         if (this.sending) this.error(`publisher ${i}: connection closed by the broker`);
       });
       this.pubs.push(p);
+      this.pubByIndex[i] = p;
       const id = `${prefix}-p${i}`;
       pubWork.push(p.conn.connect(connectPacket(plan, id), id));
     }
@@ -255,8 +274,14 @@ export class Engine {
         const d = Math.floor(this.shared.deliveredOf(p.index) / p.fanout);
         if (!(d >= done)) done = d;
       }
-      let k = Number.isNaN(done) ? MAX_BATCH : plan.window - (p.sent - done);
-      if (k <= 0) {
+      const outstanding = Number.isNaN(done) ? 0 : p.sent - done;
+      let k = Number.isNaN(done) ? MAX_BATCH : plan.window - outstanding;
+      // Closed loop: wait for a quarter of the window to free up rather than trickling out one
+      // message per returning ack, so writes stay batched while the pipe stays full.
+      if (
+        k <= 0 ||
+        (plan.rate === 0 && outstanding > 0 && k < this.minBatch && this.limit - p.sent > k)
+      ) {
         blocked = true;
         break;
       }
@@ -354,6 +379,8 @@ export class Engine {
       if (tr.see(seq)) {
         const i = this.deliveredBase + pub;
         shared.delivered[i] = (shared.delivered[i] as number) + 1;
+        this.touch(pub);
+        this.delivered = true;
       }
       return;
     }
@@ -367,10 +394,63 @@ export class Engine {
   }
 
   private afterSubscriberChunk(s: Subscriber): void {
-    s.acks.flush(s.conn);
-    if (this.pubs.length > 0) this.pumpAll();
-    if (this.shared.threads > 1) this.shared.wakeOthers(this.thread);
+    this.queueAcks(s.acks, s.conn);
+    this.scheduleTurn();
   }
+
+  private touch(pub: number): void {
+    if (this.isTouched[pub] === 0) {
+      this.isTouched[pub] = 1;
+      this.touched.push(pub);
+    }
+  }
+
+  private queueAcks(acks: AckBuffer, conn: BenchConnection): void {
+    if (!acks.pending || acks.queued) return;
+    acks.queued = true;
+    this.ackQueue.push(acks);
+    this.ackConns.push(conn);
+  }
+
+  private scheduleTurn(): void {
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    setImmediate(this.endTurn);
+  }
+
+  /**
+   * Once per event-loop turn, after every socket read of the turn: one write of acks per socket,
+   * then the publishers whose acks or deliveries moved get to send (one write each).
+   */
+  private readonly endTurn = (): void => {
+    this.turnScheduled = false;
+    const q = this.ackQueue;
+    for (let i = 0; i < q.length; i++) {
+      const a = q[i] as AckBuffer;
+      a.queued = false;
+      a.flush(this.ackConns[i] as BenchConnection);
+    }
+    q.length = 0;
+    this.ackConns.length = 0;
+    const touched = this.touched;
+    const delivered = this.delivered;
+    this.delivered = false;
+    if (this.shared.threads > 1) {
+      for (const p of touched) this.isTouched[p] = 0;
+      touched.length = 0;
+      if (this.pubs.length > 0) this.pumpAll();
+      if (delivered) this.shared.wakeOthers(this.thread);
+      return;
+    }
+    // One thread: only the publishers whose messages moved can send more.
+    for (let i = 0; i < touched.length; i++) {
+      const idx = touched[i] as number;
+      this.isTouched[idx] = 0;
+      const p = this.pubByIndex[idx];
+      if (p !== undefined) this.pump(p);
+    }
+    touched.length = 0;
+  };
 
   /** `conn`: opens this thread's share of the connections at the plan's rate. */
   connectAll(startAt: number): Promise<void> {

@@ -41,7 +41,10 @@ export interface BenchReport {
   receiveRate: number;
   latencyMs: LatencySummary | null;
   connections: ConnectReport | null;
-  /** The generator's own CPU time (all threads), seconds, and as a share of one core. */
+  /**
+   * The generator's own CPU time (all threads) while publishing (`conn`: while connecting),
+   * seconds, and as a share of one core over that time.
+   */
   cpu: { user: number; system: number; coreShare: number };
   errors: string[];
 }
@@ -83,7 +86,7 @@ export function formatText(r: BenchReport): string {
     }
   }
   lines.push(
-    `  generator CPU ${r.cpu.user.toFixed(2)} s user + ${r.cpu.system.toFixed(2)} s system over ${r.seconds.toFixed(2)} s measured (${Math.round(r.cpu.coreShare * 100)}% of one core)`,
+    `  generator CPU ${r.cpu.user.toFixed(2)} s user + ${r.cpu.system.toFixed(2)} s system (${Math.round(r.cpu.coreShare * 100)}% of one core while running)`,
   );
   for (const e of r.errors) lines.push(`  error: ${e}`);
   return `${lines.join('\n')}\n`;

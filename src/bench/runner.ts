@@ -107,6 +107,7 @@ async function runMessages(
     }
   }
   const stopAt = nowMs();
+  const cpu = cpuSince(cpu0, (stopAt - startAt) / 1000);
   const s1: [number, number] = [sentNow(), recvNow()];
   const from = s0 === undefined ? startAt : Math.max(measureFrom, startAt);
   const first = s0 ?? [0, 0];
@@ -159,7 +160,7 @@ async function runMessages(
     // Publishers only: what the broker never acknowledged.
     r.lost = Math.max(0, r.sent - SharedCounters.sum(shared.acked));
   }
-  r.cpu = cpuSince(cpu0, seconds);
+  r.cpu = cpu;
   return r;
 }
 
@@ -183,6 +184,7 @@ async function runConn(
     clearInterval(ticker);
   }
   const connectedAt = nowMs();
+  const cpu = cpuSince(cpu0, (connectedAt - startAt) / 1000);
   const connected = SharedCounters.sum(shared.connected);
   observer.holding?.(connected, plan.durationMs / 1000);
   await sleep(plan.durationMs);
@@ -207,6 +209,6 @@ async function runConn(
   };
   r.connections = c;
   r.seconds = (connectedAt - startAt) / 1000;
-  r.cpu = cpuSince(cpu0, r.seconds);
+  r.cpu = cpu;
   return r;
 }
