@@ -1,5 +1,5 @@
 // Public face of the client: `import { connect, MqttClient } from 'petrel'`.
-export type { ClientEvents, ClientState } from './client/client.js';
+
 export { MqttClient } from './client/client.js';
 export { connect } from './client/connect.js';
 export {
@@ -16,6 +16,7 @@ export type {
   WillOptions,
 } from './client/options.js';
 export type { RequestOptions } from './client/request.js';
+export type { ClientEvents, ClientState } from './client/state.js';
 export type {
   AuthChallenge,
   AuthResponse,

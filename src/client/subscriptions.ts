@@ -1,7 +1,12 @@
 import type { ProtocolVersion, QoS } from '../codec/constants.js';
 import { PacketType } from '../codec/constants.js';
 import { validateTopicFilter } from '../codec/topic.js';
-import type { Properties, SubscribePacket, Subscription } from '../codec/types.js';
+import type {
+  Properties,
+  SubscribePacket,
+  Subscription,
+  UnsubscribePacket,
+} from '../codec/types.js';
 import { invalid } from './errors.js';
 import type { GrantedSubscription, SubscribeOptions } from './types.js';
 
@@ -42,6 +47,30 @@ export function buildSubscribe(
     if (options.userProperties !== undefined) properties.userProperties = options.userProperties;
   }
   return { type: PacketType.SUBSCRIBE, packetId: 0, subscriptions, properties };
+}
+
+/**
+ * Builds an UNSUBSCRIBE (packet id 0: assigned when sent); throws on an empty list or an
+ * invalid filter (0x8F).
+ */
+export function buildUnsubscribe(
+  filters: string[],
+  options: { userProperties?: Array<[string, string]> },
+  version: ProtocolVersion,
+): UnsubscribePacket {
+  if (filters.length === 0) throw invalid('unsubscribe() needs at least one topic filter');
+  for (const f of filters) validateTopicFilter(f);
+  return {
+    type: PacketType.UNSUBSCRIBE,
+    packetId: 0,
+    topicFilters: filters,
+    properties:
+      version === 5 && options.userProperties !== undefined
+        ? { userProperties: options.userProperties }
+        : version === 5
+          ? {}
+          : undefined,
+  };
 }
 
 interface Stored {
