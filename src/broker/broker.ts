@@ -1,7 +1,10 @@
 import { EventEmitter } from 'node:events';
+import { watch } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
-import type { AddressInfo, Server, Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { basename, dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import type { ProtocolVersion, QoS } from '../codec/constants.js';
 import { ReasonCode } from '../codec/reason-codes.js';
 import type { Properties } from '../codec/types.js';
@@ -12,14 +15,16 @@ import type { StoredSubscription } from '../persistence/types.js';
 import { Clock } from '../shared/clock.js';
 import { TimingWheel } from '../shared/timing-wheel.js';
 import { listenTcp } from '../transport/tcp.js';
-import type { WebSocketListener } from '../transport/websocket.js';
+import { listenTls, loadTlsOptions } from '../transport/tls.js';
 import { listenWebSocket } from '../transport/websocket.js';
 import { Connection, ConnState, ConnTimer } from './connection.js';
 import { pump } from './delivery.js';
 import { dispatchFrame, fail, rejectWith } from './dispatch.js';
-import type { BrokerHooks } from './hooks.js';
+import type { BrokerHooks, ClientInfo } from './hooks.js';
+import { isPromise } from './hooks.js';
+import { isLoopback, ListenerState } from './listener.js';
 import { Message } from './message.js';
-import type { BrokerOptions, ListenerOptions, ResolvedOptions } from './options.js';
+import type { BrokerOptions, ListenerType, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
 import { Persister } from './persist.js';
 import { Router } from './routing/router.js';
@@ -72,7 +77,7 @@ export interface BrokerEvents {
 
 /** A bound listener. */
 export interface BrokerAddress {
-  type: 'tcp' | 'ws';
+  type: ListenerType;
   host: string;
   port: number;
   path?: string;
@@ -84,10 +89,6 @@ export interface ServerPublishOptions {
   retain?: boolean;
   properties?: Properties;
 }
-
-type Listener =
-  | { kind: 'tcp'; server: Server; spec: ListenerOptions }
-  | { kind: 'ws'; ws: WebSocketListener; spec: ListenerOptions };
 
 /**
  * An MQTT 3.1 / 3.1.1 / 5.0 broker. Create it with {@link createBroker}, then `await listen()`;
@@ -108,7 +109,11 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
   readonly persist: Persister;
   readonly hooks: BrokerHooks;
   readonly sys: SysPublisher;
-  private servers: Listener[] = [];
+  private servers: ListenerState[] = [];
+  /** Listener of streams handed to {@link accept} without one (custom transports). */
+  private customListener: ListenerState | undefined;
+  /** TLS connections in their handshake: accept time by remote address and port. */
+  private readonly handshaking = new Map<string, number>();
   private state: 'new' | 'listening' | 'closing' | 'closed' = 'new';
   private opened = false;
 
@@ -166,21 +171,14 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
     this.wheel.start();
     try {
       for (const spec of this.options.listeners) {
-        const host = spec.host ?? this.options.host;
-        if (spec.type === 'tcp') {
-          const server = await listenTcp(spec.port, host, (s: Socket) =>
-            this.accept(s, s.remoteAddress, 'tcp'),
+        const l = new ListenerState(spec, this.options, this.clock.now);
+        await this.bind(l);
+        this.servers.push(l);
+        if (l.tls === undefined && !isLoopback(l.host)) {
+          this.log.warn(
+            { type: l.type, host: l.host, port: spec.port },
+            'listener on a non-loopback interface without TLS: traffic and passwords travel in clear',
           );
-          this.servers.push({ kind: 'tcp', server, spec });
-        } else {
-          const ws = await listenWebSocket(
-            spec.port,
-            host,
-            spec.path ?? this.options.wsPath,
-            this.options.maxPacketSize + 8,
-            (stream, remote) => this.accept(stream, remote, 'ws'),
-          );
-          this.servers.push({ kind: 'ws', ws, spec });
         }
       }
     } catch (err) {
@@ -193,15 +191,192 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
     this.emitEvent('listening', this.addresses());
   }
 
+  private async bind(l: ListenerState): Promise<void> {
+    const spec = l.spec;
+    if (spec === undefined) return;
+    const onRaw = (raw: Socket) => this.admitHandshake(l, raw);
+    if (l.tls !== undefined) {
+      l.tlsOptions = await loadTlsOptions(l.tls);
+      if (this.options.watchCertificates) this.watchCertificates(l);
+    }
+    switch (spec.type) {
+      case 'tcp':
+        l.server = await listenTcp(spec.port, l.host, (s: Socket) =>
+          this.accept(s, s.remoteAddress, 'tcp', l),
+        );
+        return;
+      case 'tls':
+        l.server = await listenTls(spec.port, l.host, l.tlsOptions ?? {}, onRaw, (s: TLSSocket) =>
+          this.accept(s, s.remoteAddress, 'tls', l, s, this.takeHandshake(s)),
+        );
+        return;
+      case 'ws':
+      case 'wss':
+        l.ws = await listenWebSocket(
+          spec.port,
+          l.host,
+          l.path as string,
+          this.options.maxPacketSize + 8,
+          (stream, remote, socket) =>
+            this.accept(
+              stream,
+              remote,
+              spec.type,
+              l,
+              spec.type === 'wss' ? (socket as TLSSocket) : undefined,
+            ),
+          l.tlsOptions === undefined ? undefined : { options: l.tlsOptions, onRaw },
+        );
+        return;
+    }
+  }
+
+  /** A TLS client starts its handshake: refused when the listener is full or closing. */
+  private admitHandshake(l: ListenerState, raw: Socket): boolean {
+    if (this.state !== 'listening' || l.full) {
+      this.stats.connectionsRefused++;
+      return false;
+    }
+    const key = `${raw.remoteAddress}|${raw.remotePort}`;
+    if (l.type === 'tls') this.handshaking.set(key, this.clock.now);
+    l.raw.add(raw);
+    raw.once('close', () => {
+      this.handshaking.delete(key);
+      l.raw.delete(raw);
+    });
+    return true;
+  }
+
+  /** When the TCP connection under a finished TLS handshake was accepted. */
+  private takeHandshake(s: TLSSocket): number {
+    const key = `${s.remoteAddress}|${s.remotePort}`;
+    const t = this.handshaking.get(key);
+    this.handshaking.delete(key);
+    return t ?? this.clock.now;
+  }
+
+  /** Reloads a listener's certificate when its files change (editors often replace them). */
+  private watchCertificates(l: ListenerState): void {
+    const tls = l.tls;
+    if (tls === undefined) return;
+    const files = [tls.certFile, tls.keyFile, tls.caFile].filter((f) => f !== undefined);
+    const dirs = new Map<string, Set<string>>();
+    for (const f of files) {
+      const d = dirname(f);
+      let names = dirs.get(d);
+      if (names === undefined) {
+        names = new Set();
+        dirs.set(d, names);
+      }
+      names.add(basename(f));
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const changed = () => {
+      if (timer !== undefined) clearTimeout(timer);
+      // Files are often written in several steps (cert, then key): wait for the burst to end.
+      timer = setTimeout(() => {
+        timer = undefined;
+        this.reloadListener(l).then(
+          () => this.log.info({ port: l.spec?.port }, 'TLS certificate reloaded'),
+          (err: unknown) =>
+            this.log.error(
+              { err: (err as Error).message },
+              'TLS certificate reload failed, keeping the previous one',
+            ),
+        );
+      }, 200);
+      timer.unref();
+    };
+    const watchers = [...dirs].map(([dir, names]) => {
+      const w = watch(dir, { persistent: false }, (_event, name) => {
+        if (name === null || names.has(String(name))) changed();
+      });
+      w.on('error', () => {});
+      return w;
+    });
+    l.unwatch = () => {
+      if (timer !== undefined) clearTimeout(timer);
+      for (const w of watchers) w.close();
+    };
+  }
+
+  private async reloadListener(l: ListenerState): Promise<void> {
+    if (l.tls === undefined || this.state !== 'listening') return;
+    const options = await loadTlsOptions(l.tls);
+    l.setSecureContext(options); // throws when the key does not match the certificate
+  }
+
+  /**
+   * Re-reads the certificate, key and CA files of every TLS listener (what SIGHUP does in
+   * `petrel broker`). New handshakes use them; established connections are not touched. A
+   * listener whose files cannot be read or do not fit keeps its previous certificate, and the
+   * promise rejects naming the problem.
+   */
+  async reloadCertificates(): Promise<void> {
+    const problems: string[] = [];
+    for (const l of this.servers) {
+      try {
+        await this.reloadListener(l);
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
+    }
+    if (problems.length > 0) throw new Error(problems.join('; '));
+  }
+
+  /**
+   * Asks `authorizeSubscribe` again for every subscription of every session (connected or not)
+   * and removes those now refused, e.g. after an ACL reload. Returns how many were removed.
+   */
+  async reauthorizeSubscriptions(): Promise<number> {
+    const hook = this.hooks.authorizeSubscribe;
+    if (hook === undefined) return 0;
+    let removed = 0;
+    for (const session of [...this.sessions.values()]) {
+      const client: ClientInfo = session.connection ?? {
+        clientId: session.clientId,
+        username: session.username,
+        protocolVersion: session.protocolVersion,
+        remoteAddress: undefined,
+      };
+      for (const entry of [...session.subscriptions.values()]) {
+        let verdict: boolean | number;
+        try {
+          const v = hook(client, {
+            topicFilter: entry.filter,
+            qos: entry.qos,
+            noLocal: entry.noLocal,
+            retainAsPublished: entry.retainAsPublished,
+            retainHandling: entry.retainHandling,
+          });
+          verdict = isPromise(v) ? await v : v;
+        } catch {
+          verdict = false;
+        }
+        if (verdict !== false && (verdict === true || verdict < 0x80)) continue;
+        if (session.subscriptions.get(entry.filter) !== entry) continue;
+        session.subscriptions.delete(entry.filter);
+        this.router.trie.remove(entry);
+        if (session.persistent) this.persist.subDelete(session, entry.filter);
+        removed++;
+        this.log.info(
+          { clientId: session.clientId, filter: entry.filter },
+          'subscription no longer authorized, removed',
+        );
+      }
+    }
+    return removed;
+  }
+
   /** Bound listeners (actual ports when 0 was asked for). */
   addresses(): BrokerAddress[] {
     const out: BrokerAddress[] = [];
     for (const l of this.servers) {
-      const server = l.kind === 'tcp' ? l.server : l.ws.http;
-      const a = server.address() as AddressInfo | null;
-      if (a === null) continue;
-      const entry: BrokerAddress = { type: l.kind, host: a.address, port: a.port };
-      if (l.kind === 'ws') entry.path = l.spec.path ?? this.options.wsPath;
+      const server = l.server ?? l.ws?.http;
+      const a = server?.address() as AddressInfo | null | undefined;
+      if (a === null || a === undefined || l.type === 'custom') continue;
+      const entry: BrokerAddress = { type: l.type, host: a.address, port: a.port };
+      if (l.path !== undefined && (l.type === 'ws' || l.type === 'wss')) entry.path = l.path;
       out.push(entry);
     }
     return out;
@@ -219,18 +394,40 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
 
   /**
    * Hands a connected byte stream to the broker (used by the listeners; also for custom
-   * transports and tests).
+   * transports and tests). Streams handed over without a listener accept anonymous clients
+   * unless `allowAnonymous` is false. `peer` is the TLS socket under the stream (client
+   * certificate identity); `acceptedAt` (clock ms) starts the connect timeout earlier, so a TLS
+   * handshake counts against it.
    */
-  accept(socket: Duplex, remoteAddress: string | undefined, transport: 'tcp' | 'ws' = 'tcp'): void {
-    if (this.state !== 'listening' || this.connections.size >= this.options.maxConnections) {
+  accept(
+    socket: Duplex,
+    remoteAddress: string | undefined,
+    transport: ListenerType | 'custom' = 'custom',
+    listener?: ListenerState,
+    peer?: TLSSocket,
+    acceptedAt?: number,
+  ): void {
+    let l = listener;
+    if (l === undefined) {
+      l = this.customListener ??= new ListenerState(undefined, this.options, this.clock.now);
+    }
+    if (
+      this.state !== 'listening' ||
+      this.connections.size >= this.options.maxConnections ||
+      l.full
+    ) {
       this.stats.connectionsRefused++;
       socket.on('error', () => {});
       socket.destroy();
       return;
     }
-    const conn = new Connection(this, socket, remoteAddress, transport);
+    const conn = new Connection(this, socket, remoteAddress, transport, l, peer);
+    l.connections++;
     this.connections.add(conn);
-    this.wheel.schedule(conn.connectTimer, this.options.connectTimeoutMs);
+    this.wheel.scheduleAt(
+      conn.connectTimer,
+      (acceptedAt ?? this.clock.now) + this.options.connectTimeoutMs,
+    );
   }
 
   /** Publishes a message from the server side (no client, no hooks). */
@@ -273,6 +470,13 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
     fail(conn, err);
   }
 
+  /** @internal A client exceeded its message or byte rate: v5 DISCONNECT 0x96, 3.x close. */
+  rateExceeded(conn: Connection, what: string): void {
+    this.stats.rateLimited++;
+    this.log.info({ clientId: conn.clientId, limit: what }, 'rate limit exceeded, disconnecting');
+    rejectWith(conn, ReasonCode.MessageRateTooHigh, `${what} limit exceeded`, true);
+  }
+
   /** @internal */
   onDrain(conn: Connection): void {
     const s = conn.session;
@@ -290,7 +494,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
    */
   onSocketClose(conn: Connection, closed = true): void {
     if (closed) {
-      this.connections.delete(conn);
+      if (this.connections.delete(conn)) conn.listener.connections--;
       this.wheel.cancel(conn.forceCloseTimer);
       this.persist.forget(conn);
     }
@@ -403,7 +607,10 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
     while (this.connections.size > 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));
     }
-    for (const conn of this.connections) conn.socket.destroy();
+    for (const conn of this.connections) {
+      conn.socket.destroy();
+      conn.listener.connections--;
+    }
     this.connections.clear();
   }
 
@@ -414,11 +621,14 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
       ls.map(
         (l) =>
           new Promise<void>((resolve) => {
-            if (l.kind === 'tcp') l.server.close(() => resolve());
-            else {
+            l.unwatch?.();
+            // Sockets still in their TLS handshake are not connections yet: close() would wait.
+            for (const raw of l.raw) raw.destroy();
+            if (l.server !== undefined) l.server.close(() => resolve());
+            else if (l.ws !== undefined) {
               l.ws.wss.close();
               closeHttp(l.ws.http, resolve);
-            }
+            } else resolve();
           }),
       ),
     );

@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import type { ProtocolVersion } from '../codec/constants.js';
 import { Framer } from '../codec/framer.js';
 import { FixedQueue } from '../shared/fixed-queue.js';
@@ -6,6 +7,9 @@ import type { TimerTarget } from '../shared/timing-wheel.js';
 import { Timer } from '../shared/timing-wheel.js';
 import type { BrokerCore } from './broker.js';
 import type { ClientInfo } from './hooks.js';
+import type { ListenerState } from './listener.js';
+import type { ListenerType } from './options.js';
+import { TokenBucket } from './rate-limit.js';
 import type { Session } from './session/session.js';
 
 /** Lifecycle of a connection. */
@@ -90,6 +94,10 @@ export class Connection implements TimerTarget, ClientInfo {
   /** Why the connection closed (for logs and events). */
   closeReason = '';
 
+  /** PUBLISH and byte rate limits of this client; undefined when unlimited. */
+  readonly publishBucket: TokenBucket | undefined;
+  readonly byteBucket: TokenBucket | undefined;
+
   readonly connectTimer: Timer;
   readonly keepAliveTimer: Timer;
   readonly forceCloseTimer: Timer;
@@ -99,8 +107,21 @@ export class Connection implements TimerTarget, ClientInfo {
     readonly broker: BrokerCore,
     readonly socket: Duplex,
     readonly remoteAddress: string | undefined,
-    readonly transport: 'tcp' | 'ws',
+    readonly transport: ListenerType | 'custom',
+    readonly listener: ListenerState,
+    /** The TLS socket under this connection (`tls`, `wss`), for the certificate identity. */
+    readonly peer: TLSSocket | undefined = undefined,
   ) {
+    const o = broker.options;
+    const now = broker.clock.now;
+    this.publishBucket =
+      o.maxPublishRate > 0
+        ? new TokenBucket(o.maxPublishRate, o.maxPublishBurst ?? o.maxPublishRate, now)
+        : undefined;
+    this.byteBucket =
+      o.maxByteRate > 0
+        ? new TokenBucket(o.maxByteRate, o.maxByteBurst ?? o.maxByteRate, now)
+        : undefined;
     this.framer = new Framer(
       (header, body) => broker.onFrame(this, header, body),
       broker.options.maxConnectPacketSize,
@@ -130,8 +151,13 @@ export class Connection implements TimerTarget, ClientInfo {
 
   private onData(chunk: Buffer): void {
     if (this.state === ConnState.Closed) return;
-    this.lastActivity = this.broker.clock.now;
+    const now = this.broker.clock.now;
+    this.lastActivity = now;
     this.broker.stats.bytesReceived += chunk.length;
+    if (this.byteBucket !== undefined && !this.byteBucket.take(chunk.length, now)) {
+      this.broker.rateExceeded(this, 'byte rate');
+      return;
+    }
     try {
       this.framer.push(chunk);
     } catch (err) {

@@ -2,10 +2,44 @@ import type { Logger } from 'pino';
 import type { Store } from '../persistence/types.js';
 import type { BrokerHooks } from './hooks.js';
 
+/** Kinds of listener: plain MQTT, MQTT over TLS, over WebSocket, over WebSocket over TLS. */
+export type ListenerType = 'tcp' | 'tls' | 'ws' | 'wss';
+
+/**
+ * Per-listener security settings. Each falls back to the broker-level option of the same name
+ * (see docs/config.md).
+ */
+export interface ListenerSecurityOptions {
+  /** PEM certificate chain file (`tls`, `wss`). */
+  certFile?: string;
+  /** PEM private key file (`tls`, `wss`). */
+  keyFile?: string;
+  /** PEM CA bundle that client certificates must chain to. */
+  caFile?: string;
+  /** Refuse TLS clients without a valid certificate (needs `caFile`). */
+  requireCertificate?: boolean;
+  /** Use the client certificate's CN (else first subjectAltName) as the user name. */
+  useIdentityAsUsername?: boolean;
+  /** OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are always Node's defaults). */
+  ciphers?: string;
+  /** Lowest TLS version accepted (default `TLSv1.2`; TLS 1.3 is negotiated when both can). */
+  tlsMinVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** Anonymous clients: unset = allowed only when the listener binds a loopback address. */
+  allowAnonymous?: boolean;
+  /** Concurrent connections on this listener (default: the broker-wide `maxConnections`). */
+  maxConnections?: number;
+  /** CONNECTs per second accepted on this listener (token bucket; 0 = unlimited). */
+  connectRate?: number;
+  /** Token bucket size of `connectRate` (default: equal to the rate). */
+  connectBurst?: number;
+  /** CONNECTs being authenticated at once on this listener; more get 0x89 Server busy. */
+  maxPendingConnects?: number;
+}
+
 /** A listener the broker opens on {@link Broker.listen}. */
-export interface ListenerOptions {
-  /** `tcp` (plain MQTT) or `ws` (MQTT over WebSocket). */
-  type: 'tcp' | 'ws';
+export interface ListenerOptions extends ListenerSecurityOptions {
+  /** `tcp` (plain MQTT), `tls`, `ws` (MQTT over WebSocket) or `wss`. */
+  type: ListenerType;
   /** Port; 0 picks a free one (see {@link Broker.addresses}). */
   port: number;
   /** Interface to bind; default `127.0.0.1`. */
@@ -21,7 +55,7 @@ export type Durability = 'sync' | 'batched' | 'none';
  * Every broker option. All are optional; {@link resolveOptions} fills in the defaults listed in
  * docs/config.md. The plain-data ones can come from a JSON config file (`petrel broker -c`).
  */
-export interface BrokerOptions {
+export interface BrokerOptions extends ListenerSecurityOptions {
   /** TCP port of the default listener (default 1883). Ignored when `listeners` is given. */
   port?: number;
   /** Interface of the default listeners (default `127.0.0.1`). */
@@ -30,8 +64,22 @@ export interface BrokerOptions {
   wsPort?: number;
   /** WebSocket path (default `/mqtt`). */
   wsPath?: string;
-  /** Explicit listeners; replaces `port`/`wsPort`. */
+  /** TLS port of an extra default listener (needs `certFile` and `keyFile`); unset = none. */
+  tlsPort?: number;
+  /** Port of an extra default WebSocket-over-TLS listener; unset = none. */
+  wssPort?: number;
+  /** Explicit listeners; replaces `port`/`wsPort`/`tlsPort`/`wssPort`. */
   listeners?: ListenerOptions[];
+  /** Reload a TLS listener's certificate when its files change (default true). */
+  watchCertificates?: boolean;
+  /** PUBLISH packets per second a client may send (token bucket; 0 = unlimited, default). */
+  maxPublishRate?: number;
+  /** Token bucket size of `maxPublishRate` (default: equal to the rate). */
+  maxPublishBurst?: number;
+  /** Bytes per second a client may send (token bucket; 0 = unlimited, default). */
+  maxByteRate?: number;
+  /** Token bucket size of `maxByteRate` (default: equal to the rate). */
+  maxByteBurst?: number;
   /** Store for sessions, queues and retained messages (default: in-memory). */
   store?: Store;
   /**
@@ -101,17 +149,30 @@ export interface BrokerOptions {
   closeTimeoutMs?: number;
 }
 
+/** Options whose default is "unset". */
+type Unsettable =
+  | 'wsPort'
+  | 'tlsPort'
+  | 'wssPort'
+  | 'serverReference'
+  | 'certFile'
+  | 'keyFile'
+  | 'caFile'
+  | 'ciphers'
+  | 'allowAnonymous'
+  | 'connectBurst'
+  | 'maxPublishBurst'
+  | 'maxByteBurst';
+
 /** Options after defaults are applied. */
 export type ResolvedOptions = Required<
-  Omit<BrokerOptions, 'store' | 'logger' | 'hooks' | 'wsPort' | 'serverReference' | 'listeners'>
+  Omit<BrokerOptions, 'store' | 'logger' | 'hooks' | 'listeners' | Unsettable>
 > & {
   store: Store | undefined;
   logger: Logger | undefined;
   hooks: BrokerHooks;
-  wsPort: number | undefined;
-  serverReference: string | undefined;
   listeners: ListenerOptions[];
-};
+} & { [K in Unsettable]: BrokerOptions[K] | undefined };
 
 interface NumberSpec {
   kind: 'int';
@@ -122,7 +183,7 @@ interface NumberSpec {
 }
 interface BoolSpec {
   kind: 'bool';
-  def: boolean;
+  def: boolean | undefined;
   doc: string;
 }
 interface StringSpec {
@@ -159,7 +220,29 @@ export const OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
   host: str('127.0.0.1', 'interface of the default listeners'),
   wsPort: int(0, 65535, undefined, 'WebSocket listener port (unset: none)'),
   wsPath: str('/mqtt', 'WebSocket path'),
+  tlsPort: int(0, 65535, undefined, 'TLS listener port (unset: none)'),
+  wssPort: int(0, 65535, undefined, 'WebSocket-over-TLS listener port (unset: none)'),
   listeners: { kind: 'listeners', def: undefined, doc: 'explicit listeners' },
+  certFile: str(undefined, 'PEM certificate chain of TLS listeners'),
+  keyFile: str(undefined, 'PEM private key of TLS listeners'),
+  caFile: str(undefined, 'PEM CA bundle for client certificates'),
+  requireCertificate: bool(false, 'refuse TLS clients without a valid certificate'),
+  useIdentityAsUsername: bool(false, 'client certificate CN/SAN is the user name'),
+  ciphers: str(undefined, 'OpenSSL cipher list (TLS 1.2)'),
+  tlsMinVersion: str('TLSv1.2', 'lowest TLS version accepted', ['TLSv1.2', 'TLSv1.3']),
+  watchCertificates: bool(true, 'reload certificates when their files change'),
+  allowAnonymous: {
+    kind: 'bool',
+    def: undefined,
+    doc: 'accept clients without a user name (unset: on loopback listeners only)',
+  },
+  connectRate: int(0, 1_000_000, 0, 'CONNECTs per second per listener (0: unlimited)'),
+  connectBurst: int(1, 1_000_000, undefined, 'connect-rate bucket size (unset: the rate)'),
+  maxPendingConnects: int(1, 1_000_000, 1000, 'CONNECTs being authenticated per listener'),
+  maxPublishRate: int(0, 100_000_000, 0, 'PUBLISHes per second per client (0: unlimited)'),
+  maxPublishBurst: int(1, 100_000_000, undefined, 'publish-rate bucket size (unset: the rate)'),
+  maxByteRate: int(0, Number.MAX_SAFE_INTEGER, 0, 'bytes per second per client (0: unlimited)'),
+  maxByteBurst: int(1, Number.MAX_SAFE_INTEGER, undefined, 'byte-rate bucket (unset: the rate)'),
   durability: str('none', 'durability of the default in-memory store', ['sync', 'batched', 'none']),
   batchIntervalMs: int(0, 60_000, 10, 'batched flush interval, ms'),
   maxPacketSize: int(64, 268_435_460, 1_048_576, 'largest inbound packet, bytes'),
@@ -245,18 +328,47 @@ function checkValue(spec: OptionSpec, value: unknown): string | undefined {
   }
 }
 
+/** Keys a listener object may carry besides type, port, host and path. */
+export const LISTENER_KEYS: readonly (keyof ListenerSecurityOptions)[] = [
+  'certFile',
+  'keyFile',
+  'caFile',
+  'requireCertificate',
+  'useIdentityAsUsername',
+  'ciphers',
+  'tlsMinVersion',
+  'allowAnonymous',
+  'maxConnections',
+  'connectRate',
+  'connectBurst',
+  'maxPendingConnects',
+];
+const LISTENER_TYPES = ['tcp', 'tls', 'ws', 'wss'];
+
 function checkListeners(value: unknown): string | undefined {
-  if (!Array.isArray(value)) return 'must be an array of {type, port, host?, path?}';
+  if (!Array.isArray(value)) return 'must be an array of {type, port, host?, path?, ...}';
   for (let i = 0; i < value.length; i++) {
     const l = value[i] as Record<string, unknown> | null;
     if (typeof l !== 'object' || l === null) return `[${i}] must be an object`;
-    if (l.type !== 'tcp' && l.type !== 'ws') return `[${i}].type must be "tcp" or "ws"`;
+    if (typeof l.type !== 'string' || !LISTENER_TYPES.includes(l.type)) {
+      return `[${i}].type must be one of ${LISTENER_TYPES.join(', ')}`;
+    }
     const p = l.port;
     if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > 65535) {
       return `[${i}].port must be an integer between 0 and 65535`;
     }
     if (l.host !== undefined && typeof l.host !== 'string') return `[${i}].host must be a string`;
     if (l.path !== undefined && typeof l.path !== 'string') return `[${i}].path must be a string`;
+    for (const [key, v] of Object.entries(l)) {
+      if (key === 'type' || key === 'port' || key === 'host' || key === 'path') continue;
+      const spec = (LISTENER_KEYS as readonly string[]).includes(key)
+        ? OPTION_SPECS[key]
+        : undefined;
+      if (spec === undefined) return `[${i}].${key}: unknown listener option`;
+      if (v === undefined) continue;
+      const problem = checkValue(spec, v);
+      if (problem !== undefined) return `[${i}].${key} ${problem}`;
+    }
   }
   return undefined;
 }
@@ -276,7 +388,26 @@ export function resolveOptions(options: BrokerOptions = {}): ResolvedOptions {
     if (options.wsPort !== undefined) {
       listeners.push({ type: 'ws', port: options.wsPort, host, path: out.wsPath as string });
     }
+    if (options.tlsPort !== undefined) {
+      listeners.push({ type: 'tls', port: options.tlsPort, host });
+    }
+    if (options.wssPort !== undefined) {
+      listeners.push({ type: 'wss', port: options.wssPort, host, path: out.wsPath as string });
+    }
     out.listeners = listeners;
+  }
+  const listeners = out.listeners as ListenerOptions[];
+  for (let i = 0; i < listeners.length; i++) {
+    const l = listeners[i] as ListenerOptions;
+    if (l.type !== 'tls' && l.type !== 'wss') continue;
+    if (
+      (l.certFile ?? options.certFile) === undefined ||
+      (l.keyFile ?? options.keyFile) === undefined
+    ) {
+      throw new TypeError(
+        `invalid broker option listeners[${i}]: ${l.type} needs certFile and keyFile`,
+      );
+    }
   }
   out.store = options.store;
   out.logger = options.logger;
@@ -286,7 +417,7 @@ export function resolveOptions(options: BrokerOptions = {}): ResolvedOptions {
 
 /**
  * A JSON Schema (draft 2020-12) of the config file, derived from {@link OPTION_SPECS}, plus the
- * command-line-only keys (`passwordFile`, `aclFile`, `allowAnonymous`, `logLevel`).
+ * command-line-only keys (`passwordFile`, `aclFile`, `logLevel`).
  */
 export function optionsJsonSchema(): Record<string, unknown> {
   const properties: Record<string, unknown> = { $schema: { type: 'string' } };
@@ -302,7 +433,11 @@ export function optionsJsonSchema(): Record<string, unknown> {
         };
         break;
       case 'bool':
-        properties[key] = { type: 'boolean', default: spec.def, description: spec.doc };
+        properties[key] = {
+          type: 'boolean',
+          description: spec.doc,
+          ...(spec.def === undefined ? {} : { default: spec.def }),
+        };
         break;
       case 'string':
         properties[key] = {
@@ -321,7 +456,7 @@ export function optionsJsonSchema(): Record<string, unknown> {
             required: ['type', 'port'],
             additionalProperties: false,
             properties: {
-              type: { enum: ['tcp', 'ws'] },
+              type: { enum: LISTENER_TYPES },
               port: { type: 'integer', minimum: 0, maximum: 65535 },
               host: { type: 'string' },
               path: { type: 'string' },
@@ -331,9 +466,11 @@ export function optionsJsonSchema(): Record<string, unknown> {
         break;
     }
   }
+  // Listener objects accept the per-listener keys with the same types as the broker-wide ones.
+  const items = (properties.listeners as { items: { properties: Record<string, unknown> } }).items;
+  for (const key of LISTENER_KEYS) items.properties[key] = properties[key];
   properties.passwordFile = { type: 'string', description: 'password file (Mosquitto format)' };
   properties.aclFile = { type: 'string', description: 'ACL file (Mosquitto format)' };
-  properties.allowAnonymous = { type: 'boolean', description: 'accept CONNECT without user name' };
   properties.logLevel = {
     enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     default: 'info',

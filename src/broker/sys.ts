@@ -10,6 +10,10 @@ export class BrokerStats {
   maxConnected = 0;
   clientsTotal = 0;
   connectionsRefused = 0;
+  /** CONNECTs refused by a connect-rate or pending-authentication limit, or for anonymity. */
+  connectsRefused = 0;
+  /** Clients disconnected for exceeding a message or byte rate. */
+  rateLimited = 0;
   publishReceived = 0;
   publishSent = 0;
   bytesReceived = 0;

@@ -1,11 +1,15 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { TlsOptions } from 'node:tls';
 import { WebSocketServer } from 'ws';
 import { WebSocketStream } from './ws-stream.js';
 
 /** A running WebSocket listener. */
 export interface WebSocketListener {
+  /** The HTTP server (an `https.Server`, which has `setSecureContext`, for `wss`). */
   http: Server;
   wss: WebSocketServer;
 }
@@ -20,12 +24,23 @@ export function listenWebSocket(
   host: string,
   path: string,
   maxPayload: number,
-  onStream: (stream: Duplex, remoteAddress: string | undefined) => void,
+  onStream: (stream: Duplex, remoteAddress: string | undefined, socket: Socket) => void,
+  tls?: { options: TlsOptions; onRaw: (raw: Socket) => boolean },
 ): Promise<WebSocketListener> {
-  const http = createServer((_req, res) => {
+  const reply = (_req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(426, { 'content-type': 'text/plain' });
     res.end('MQTT over WebSocket: connect with the "mqtt" subprotocol\n');
-  });
+  };
+  let http: Server;
+  if (tls === undefined) http = createServer(reply);
+  else {
+    const https = createHttpsServer(tls.options, reply);
+    https.on('connection', (raw: Socket) => {
+      if (!tls.onRaw(raw)) raw.destroy();
+    });
+    https.on('tlsClientError', () => {});
+    http = https as unknown as Server;
+  }
   const wss = new WebSocketServer({
     server: http,
     path,
@@ -39,7 +54,7 @@ export function listenWebSocket(
   });
   wss.on('connection', (ws, req) => {
     ws.binaryType = 'nodebuffer';
-    onStream(new WebSocketStream(ws), req.socket.remoteAddress);
+    onStream(new WebSocketStream(ws), req.socket.remoteAddress, req.socket);
   });
   wss.on('error', () => {
     // Errors of the HTTP server surface through `http`.

@@ -4,6 +4,7 @@ import { encodePacket } from '../../codec/encode.js';
 import { MqttError, protocolError } from '../../codec/errors.js';
 import { ReasonCode } from '../../codec/reason-codes.js';
 import type { ConnectPacket, Properties } from '../../codec/types.js';
+import { peerIdentity } from '../../transport/tls.js';
 import type { Connection } from '../connection.js';
 import { ConnState } from '../connection.js';
 import { fail, rejectWith } from '../dispatch.js';
@@ -28,6 +29,16 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
   conn.protocolVersion = p.protocolVersion;
   conn.state = ConnState.Authenticating;
   const v5 = p.protocolVersion === 5;
+  const listener = conn.listener;
+  const bucket = listener.connectBucket;
+  if (bucket !== undefined && !bucket.take(1, broker.clock.now)) {
+    broker.stats.connectsRefused++;
+    throw new MqttError(
+      'CONNECT_RATE',
+      'connect rate of the listener exceeded',
+      ReasonCode.ConnectionRateExceeded,
+    );
+  }
 
   let clientId = p.clientId;
   let assignedId: string | undefined;
@@ -62,6 +73,21 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
   }
   conn.clientId = clientId;
   conn.username = p.username;
+  // A verified client certificate names the user; it also stands in for the password.
+  let certified = false;
+  if (listener.useIdentityAsUsername) {
+    const identity = conn.peer === undefined ? undefined : peerIdentity(conn.peer);
+    if (identity === undefined) {
+      broker.stats.connectsRefused++;
+      throw new MqttError(
+        'NO_CERTIFICATE_IDENTITY',
+        'a verified client certificate is required on this listener',
+        ReasonCode.NotAuthorized,
+      );
+    }
+    conn.username = identity;
+    certified = true;
+  }
   if (!v5 && o.maxKeepAlive < 65535 && (p.keepAlive > o.maxKeepAlive || p.keepAlive === 0)) {
     // 3.x cannot be told a lower keep-alive (v5 gets Server Keep Alive): refuse, as Mosquitto does.
     throw new MqttError(
@@ -105,6 +131,29 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
   conn.pendingConnect = pending;
 
   const method = v5 ? p.properties?.authenticationMethod : undefined;
+  if (!certified && !listener.allowAnonymous) {
+    // Secure default (as Mosquitto 2.0): off loopback, a client must prove who it is. Without
+    // a user name, or with nothing that could check one, there is no proof.
+    const verifiable =
+      method !== undefined || (p.username !== undefined && broker.hooks.authenticate !== undefined);
+    if (!verifiable) {
+      broker.stats.connectsRefused++;
+      throw new MqttError(
+        'ANONYMOUS_REFUSED',
+        'anonymous clients are not allowed on this listener',
+        ReasonCode.NotAuthorized,
+      );
+    }
+  }
+  if (!certified && listener.pending >= listener.maxPendingConnects) {
+    // Bounds the work (scrypt, remote lookups) a CONNECT storm can queue up.
+    broker.stats.connectsRefused++;
+    throw new MqttError(
+      'TOO_MANY_PENDING_CONNECTS',
+      'too many CONNECTs being authenticated',
+      ReasonCode.ServerBusy,
+    );
+  }
   if (method !== undefined) {
     const hook = broker.hooks.enhancedAuth;
     if (hook === undefined) {
@@ -121,7 +170,7 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
   }
 
   const auth = broker.hooks.authenticate;
-  if (auth === undefined) {
+  if (auth === undefined || certified) {
     completeConnect(conn, pending, undefined);
     return;
   }
@@ -144,12 +193,15 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
     return;
   }
   conn.block();
+  listener.pending++;
   result.then(
     (r) => {
+      listener.pending--;
       finishAuthenticate(conn, pending, r);
       conn.unblock();
     },
     (err: unknown) => {
+      listener.pending--;
       broker.log.warn({ clientId, err }, 'authenticate hook rejected');
       finishAuthenticate(conn, pending, false);
       conn.unblock();
@@ -209,12 +261,16 @@ export function runEnhancedAuth(conn: Connection, data: Buffer | undefined, reau
     return;
   }
   conn.block();
+  const listener = conn.listener;
+  listener.pending++;
   result.then(
     (r) => {
+      listener.pending--;
       finishEnhancedAuth(conn, r, reauth);
       conn.unblock();
     },
     () => {
+      listener.pending--;
       finishEnhancedAuth(conn, { outcome: 'fail' }, reauth);
       conn.unblock();
     },

@@ -23,6 +23,11 @@ export function handlePublish(conn: Connection, p: PublishPacket): void {
   const session = conn.session;
   if (session === undefined) return;
   broker.stats.publishReceived++;
+  const bucket = conn.publishBucket;
+  if (bucket !== undefined && !bucket.take(1, broker.clock.now)) {
+    broker.rateExceeded(conn, 'message rate');
+    return;
+  }
   const v5 = conn.protocolVersion === 5;
 
   let topic = p.topic;

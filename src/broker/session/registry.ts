@@ -55,7 +55,7 @@ export function attachSession(
     broker.sessions.set(clientId, session);
   }
   session.protocolVersion = p.protocolVersion;
-  session.username = p.username;
+  session.username = conn.username;
 
   const requested = v5 ? (p.properties?.sessionExpiryInterval ?? 0) : p.clean ? 0 : NEVER_EXPIRES;
   const granted = Math.min(requested, o.maxSessionExpiryInterval);

@@ -1,0 +1,98 @@
+import type { Server, Socket } from 'node:net';
+import type { TLSSocket, TlsOptions } from 'node:tls';
+import type { TlsSettings } from '../transport/tls.js';
+import type { WebSocketListener } from '../transport/websocket.js';
+import type { ListenerOptions, ListenerType, ResolvedOptions } from './options.js';
+import { TokenBucket } from './rate-limit.js';
+
+/** Whether `host` only accepts connections from this machine. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase();
+  return (
+    h === 'localhost' ||
+    h === '::1' ||
+    h === '[::1]' ||
+    h.startsWith('127.') ||
+    h.startsWith('::ffff:127.')
+  );
+}
+
+/**
+ * One listener at run time: its resolved policy (each key falls back to the broker-wide option)
+ * and its counters. Connections point at it, so per-listener limits cost a field read.
+ */
+export class ListenerState {
+  readonly type: ListenerType | 'custom';
+  readonly host: string;
+  readonly path: string | undefined;
+  /** Anonymous clients (and, without an authenticate hook, every client) are accepted. */
+  readonly allowAnonymous: boolean;
+  readonly useIdentityAsUsername: boolean;
+  readonly maxConnections: number;
+  readonly maxPendingConnects: number;
+  /** CONNECT token bucket; undefined when the rate is unlimited. */
+  readonly connectBucket: TokenBucket | undefined;
+  /** TLS files and policy (`tls`, `wss`). */
+  readonly tls: TlsSettings | undefined;
+  /** Current TLS server options (replaced on a certificate reload). */
+  tlsOptions: TlsOptions | undefined = undefined;
+  /** Open connections (MQTT sessions or not yet). */
+  connections = 0;
+  /** Authentications in progress (pending hook promises). */
+  pending = 0;
+  /** TCP sockets of this TLS listener (closed with it, even mid-handshake). */
+  readonly raw = new Set<Socket>();
+  server: Server | undefined = undefined;
+  ws: WebSocketListener | undefined = undefined;
+  /** Stops the certificate file watchers. */
+  unwatch: (() => void) | undefined = undefined;
+
+  constructor(
+    readonly spec: ListenerOptions | undefined,
+    o: ResolvedOptions,
+    now: number,
+  ) {
+    this.type = spec?.type ?? 'custom';
+    this.host = spec?.host ?? o.host;
+    this.path = spec === undefined ? undefined : (spec.path ?? o.wsPath);
+    const anon = spec?.allowAnonymous ?? o.allowAnonymous;
+    // Custom transports handed to accept() are the embedder's business: anonymous unless refused.
+    this.allowAnonymous = anon ?? (spec === undefined || isLoopback(this.host));
+    this.useIdentityAsUsername = spec?.useIdentityAsUsername ?? o.useIdentityAsUsername;
+    this.maxConnections = spec?.maxConnections ?? o.maxConnections;
+    this.maxPendingConnects = spec?.maxPendingConnects ?? o.maxPendingConnects;
+    const rate = spec?.connectRate ?? o.connectRate;
+    this.connectBucket =
+      rate > 0
+        ? new TokenBucket(rate, spec?.connectBurst ?? o.connectBurst ?? rate, now)
+        : undefined;
+    if (spec !== undefined && (spec.type === 'tls' || spec.type === 'wss')) {
+      this.tls = {
+        certFile: (spec.certFile ?? o.certFile) as string,
+        keyFile: (spec.keyFile ?? o.keyFile) as string,
+        caFile: spec.caFile ?? o.caFile,
+        ciphers: spec.ciphers ?? o.ciphers,
+        minVersion: spec.tlsMinVersion ?? o.tlsMinVersion,
+        requireCertificate: spec.requireCertificate ?? o.requireCertificate,
+        handshakeTimeoutMs: o.connectTimeoutMs,
+      };
+    } else this.tls = undefined;
+  }
+
+  /** Whether a new socket may be accepted. */
+  get full(): boolean {
+    return this.connections >= this.maxConnections;
+  }
+
+  /** Applies new TLS options to the running server; live connections keep their session. */
+  setSecureContext(options: TlsOptions): void {
+    this.tlsOptions = options;
+    const server = (this.server ?? this.ws?.http) as unknown as
+      | { setSecureContext?: (o: TlsOptions) => void }
+      | undefined;
+    server?.setSecureContext?.(options);
+  }
+}
+
+/** The TLS socket under a connection, if any (for the certificate identity). */
+export type PeerSocket = TLSSocket | undefined;

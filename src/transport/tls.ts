@@ -1,0 +1,101 @@
+import { readFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import type { SecureVersion, TLSSocket, TlsOptions, Server as TlsServer } from 'node:tls';
+import { createServer } from 'node:tls';
+
+/** The files and policy of a TLS listener. */
+export interface TlsSettings {
+  certFile: string;
+  keyFile: string;
+  caFile: string | undefined;
+  ciphers: string | undefined;
+  minVersion: SecureVersion;
+  requireCertificate: boolean;
+  /** Bound on the TLS handshake (the broker passes its connect timeout). */
+  handshakeTimeoutMs: number;
+}
+
+/**
+ * Reads the certificate, key and CA files and builds the options of a TLS server (also what
+ * `setSecureContext` takes on reload). Rejects with an error naming the file that failed.
+ */
+export async function loadTlsOptions(s: TlsSettings): Promise<TlsOptions> {
+  const read = async (path: string) => {
+    try {
+      return await readFile(path);
+    } catch (err) {
+      throw new Error(`cannot read ${path}: ${(err as Error).message}`);
+    }
+  };
+  const [cert, key, ca] = await Promise.all([
+    read(s.certFile),
+    read(s.keyFile),
+    s.caFile === undefined ? undefined : read(s.caFile),
+  ]);
+  const o: TlsOptions = {
+    cert,
+    key,
+    minVersion: s.minVersion,
+    // A client certificate is asked for whenever there is a CA to check it against; it is
+    // mandatory only with requireCertificate (then tls.Server drops unverified peers).
+    requestCert: s.requireCertificate || ca !== undefined,
+    rejectUnauthorized: s.requireCertificate,
+    handshakeTimeout: s.handshakeTimeoutMs,
+  };
+  if (ca !== undefined) o.ca = ca;
+  if (s.ciphers !== undefined) o.ciphers = s.ciphers;
+  return o;
+}
+
+/**
+ * Starts an MQTT-over-TLS listener. `onRaw` sees each TCP connection before its handshake and
+ * may refuse it (returns false: destroyed at once, no handshake work spent); `onSecure` gets each
+ * socket whose handshake completed (and, with requireCertificate, whose certificate verified).
+ * Throws synchronously when the key and certificate do not fit together.
+ */
+export function listenTls(
+  port: number,
+  host: string,
+  options: TlsOptions,
+  onRaw: (raw: Socket) => boolean,
+  onSecure: (socket: TLSSocket) => void,
+): Promise<TlsServer> {
+  const server = createServer(
+    { ...options, noDelay: true, highWaterMark: 64 * 1024 } as TlsOptions,
+    onSecure,
+  );
+  server.on('connection', (raw: Socket) => {
+    if (!onRaw(raw)) raw.destroy();
+  });
+  // Handshake failures (bad certificate, wrong protocol, timeout) concern one client only.
+  server.on('tlsClientError', () => {});
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve(server);
+    });
+  });
+}
+
+/**
+ * The identity of a verified client certificate: its subject CN, else its first subjectAltName
+ * value (`DNS:`, `email:`, `URI:` … prefix removed). Undefined without a verified certificate.
+ */
+export function peerIdentity(socket: TLSSocket): string | undefined {
+  if (!socket.authorized) return undefined;
+  const cert = socket.getPeerCertificate();
+  if (cert === null || typeof cert !== 'object' || cert.subject === undefined) return undefined;
+  const cn: unknown = cert.subject.CN;
+  if (typeof cn === 'string' && cn !== '') return cn;
+  if (Array.isArray(cn) && typeof cn[0] === 'string' && cn[0] !== '') return cn[0];
+  const san = cert.subjectaltname;
+  if (typeof san === 'string' && san !== '') {
+    const first = san.split(',')[0]?.trim() ?? '';
+    const colon = first.indexOf(':');
+    const value = colon >= 0 ? first.slice(colon + 1) : first;
+    if (value !== '') return value;
+  }
+  return undefined;
+}
