@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type { ResolvedOptions } from './options.js';
 import { defaultPort } from './options.js';
 
@@ -13,6 +14,9 @@ export interface Transport {
   pause(): void;
   resume(): void;
 }
+
+/** What a Node socket and a `ws` WebSocket share. */
+type NodeEmitter = Pick<EventEmitter, 'on' | 'once' | 'off'>;
 
 /** Callbacks of an open transport. `onClose` is called exactly once. */
 export interface TransportEvents {
@@ -60,29 +64,10 @@ async function openSocket(options: ResolvedOptions, events: TransportEvents): Pr
       })
     : net.connect({ host, port });
   socket.setNoDelay(true);
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error): void => {
-      socket.destroy();
-      reject(err);
-    };
-    socket.once('error', onError);
-    socket.once(secure ? 'secureConnect' : 'connect', () => {
-      socket.off('error', onError);
-      resolve();
-    });
-  });
-  let closed = false;
-  let failure: Error | undefined;
+  await opened(socket, secure ? 'secureConnect' : 'connect', () => socket.destroy());
   socket.on('data', (chunk: Buffer) => events.onData(chunk));
   socket.on('drain', () => events.onDrain());
-  socket.on('error', (err) => {
-    failure ??= err;
-  });
-  socket.on('close', () => {
-    if (closed) return;
-    closed = true;
-    events.onClose(failure);
-  });
+  reportClose(socket, events);
   return {
     write: (data) => socket.write(data),
     end: () => {
@@ -92,6 +77,35 @@ async function openSocket(options: ResolvedOptions, events: TransportEvents): Pr
     pause: () => socket.pause(),
     resume: () => socket.resume(),
   };
+}
+
+/** Resolves on `openEvent`; an error before it destroys the stream (`abort`) and rejects. */
+function opened(stream: NodeEmitter, openEvent: string, abort: () => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (err: Error): void => {
+      abort();
+      reject(err);
+    };
+    stream.once('error', onError);
+    stream.once(openEvent, () => {
+      stream.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/** Reports the close once, with the first error seen before it. */
+function reportClose(stream: NodeEmitter, events: TransportEvents): void {
+  let closed = false;
+  let failure: Error | undefined;
+  stream.on('error', (err: Error) => {
+    failure ??= err;
+  });
+  stream.on('close', () => {
+    if (closed) return;
+    closed = true;
+    events.onClose(failure);
+  });
 }
 
 interface BrowserSocket {
@@ -128,28 +142,9 @@ async function openWebSocket(
   if (options.tls.servername !== undefined) wsOptions.servername = options.tls.servername;
   const ws = new WebSocket(href, options.wsProtocol, wsOptions);
   ws.binaryType = 'nodebuffer';
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error): void => {
-      ws.terminate();
-      reject(err);
-    };
-    ws.once('error', onError);
-    ws.once('open', () => {
-      ws.off('error', onError);
-      resolve();
-    });
-  });
-  let closed = false;
-  let failure: Error | undefined;
+  await opened(ws, 'open', () => ws.terminate());
   ws.on('message', (data: Buffer) => events.onData(data));
-  ws.on('error', (err) => {
-    failure ??= err;
-  });
-  ws.on('close', () => {
-    if (closed) return;
-    closed = true;
-    events.onClose(failure);
-  });
+  reportClose(ws, events);
   return {
     write: (data) => {
       ws.send(data);
