@@ -1,10 +1,12 @@
-// Flag parsing shared by `petrel pub`, `petrel sub` and `petrel rr`, following the meanings of
-// mosquitto_pub / mosquitto_sub / mosquitto_rr.
+// What `petrel pub`, `petrel sub` and `petrel rr` share, following the meanings of
+// mosquitto_pub / mosquitto_sub / mosquitto_rr: flag parsing, the client they connect with,
+// payload sources and message output.
 import { readFileSync } from 'node:fs';
-import type { MqttClient } from '../client/client.js';
+import { MqttClient } from '../client/client.js';
 import type { ClientOptions, ConnectProperties } from '../client/options.js';
 import type { Message, PublishProperties } from '../client/types.js';
 import type { ProtocolVersion, QoS } from '../codec/constants.js';
+import { PacketType } from '../codec/constants.js';
 import type { Packet } from '../codec/types.js';
 
 /** A bad command line; the message names the flag. */
@@ -58,6 +60,16 @@ export interface FlagSpec {
   apply: (value: string, flag: string) => void;
 }
 
+/** A flag followed by a value. */
+export function valueFlag(names: string[], apply: (value: string, flag: string) => void): FlagSpec {
+  return { names, arity: 1, apply };
+}
+
+/** A flag without a value. */
+export function switchFlag(names: string[], apply: () => void): FlagSpec {
+  return { names, arity: 0, apply };
+}
+
 /** One parsing pass: common flags plus the command's own. */
 export function parseArgs(argv: string[], specs: FlagSpec[]): CommonArgs {
   const a: CommonArgs = {
@@ -96,195 +108,99 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): CommonArgs {
     },
   };
   const common: FlagSpec[] = [
-    {
-      names: ['-h', '--host'],
-      arity: 1,
-      apply: (v) => {
-        a.host = v;
-      },
-    },
-    {
-      names: ['-p', '--port'],
-      arity: 1,
-      apply: (v, f) => {
-        a.port = int(v, f, 1, 65535);
-      },
-    },
-    {
-      names: ['-L', '--url'],
-      arity: 1,
-      apply: (v, f) => {
-        let u: URL;
-        try {
-          u = new URL(v);
-        } catch {
-          throw new UsageError(`${f}: invalid URL '${v}'`);
-        }
-        if (!['mqtt:', 'mqtts:', 'ws:', 'wss:'].includes(u.protocol)) {
-          throw new UsageError(`${f}: unsupported URL scheme '${u.protocol}'`);
-        }
-        a.url = v;
-        if (u.username) a.username = decodeURIComponent(u.username);
-        if (u.password) a.password = decodeURIComponent(u.password);
-        const isWs = u.protocol === 'ws:' || u.protocol === 'wss:';
-        // For mqtt(s) URLs the path is the topic (mosquitto's -L); for WebSocket it is the path.
-        // Taken from the raw text: a '#' wildcard would otherwise parse as the URL fragment.
-        const rest = v.slice(v.indexOf('//') + 2);
-        const slash = rest.indexOf('/');
-        const path = slash >= 0 ? rest.slice(slash + 1) : '';
-        if (!isWs && path.length > 0) a.urlTopic = decodeURIComponent(path);
-      },
-    },
-    {
-      names: ['-i', '--id'],
-      arity: 1,
-      apply: (v) => {
-        a.clientId = v;
-      },
-    },
-    {
-      names: ['-I', '--id-prefix'],
-      arity: 1,
-      apply: (v) => {
-        a.idPrefix = v;
-      },
-    },
-    {
-      names: ['-u', '--username'],
-      arity: 1,
-      apply: (v) => {
-        a.username = v;
-      },
-    },
-    {
-      names: ['-P', '--pw'],
-      arity: 1,
-      apply: (v) => {
-        a.password = v;
-      },
-    },
-    {
-      names: ['-k', '--keepalive'],
-      arity: 1,
-      apply: (v, f) => {
-        a.keepAlive = int(v, f, 0, 65535);
-      },
-    },
-    {
-      names: ['-V', '--protocol-version'],
-      arity: 1,
-      apply: (v, f) => {
-        a.protocolVersion = protocolVersion(v, f);
-      },
-    },
-    {
-      names: ['-c', '--disable-clean-session'],
-      arity: 0,
-      apply: () => {
-        a.clean = false;
-      },
-    },
-    {
-      names: ['-x', '--session-expiry-interval'],
-      arity: 1,
-      apply: (v, f) => {
-        a.sessionExpiry = int(v, f, 0, 0xffffffff);
-      },
-    },
-    {
-      names: ['-q', '--qos'],
-      arity: 1,
-      apply: (v, f) => {
-        a.qos = qos(v, f);
-      },
-    },
-    {
-      names: ['-d', '--debug'],
-      arity: 0,
-      apply: () => {
-        a.debug = true;
-      },
-    },
-    {
-      names: ['--quiet'],
-      arity: 0,
-      apply: () => {
-        a.quiet = true;
-      },
-    },
-    {
-      names: ['--will-topic'],
-      arity: 1,
-      apply: (v) => {
-        a.willTopic = v;
-      },
-    },
-    {
-      names: ['--will-payload'],
-      arity: 1,
-      apply: (v) => {
-        a.willPayload = v;
-      },
-    },
-    {
-      names: ['--will-qos'],
-      arity: 1,
-      apply: (v, f) => {
-        a.willQos = qos(v, f);
-      },
-    },
-    {
-      names: ['--will-retain'],
-      arity: 0,
-      apply: () => {
-        a.willRetain = true;
-      },
-    },
-    {
-      names: ['--cafile'],
-      arity: 1,
-      apply: (v) => {
-        a.cafile = v;
-        a.tls = true;
-      },
-    },
-    {
-      names: ['--cert'],
-      arity: 1,
-      apply: (v) => {
-        a.cert = v;
-        a.tls = true;
-      },
-    },
-    {
-      names: ['--key'],
-      arity: 1,
-      apply: (v) => {
-        a.key = v;
-        a.tls = true;
-      },
-    },
-    {
-      names: ['--insecure'],
-      arity: 0,
-      apply: () => {
-        a.insecure = true;
-      },
-    },
-    {
-      names: ['--tls'],
-      arity: 0,
-      apply: () => {
-        a.tls = true;
-      },
-    },
-    {
-      names: ['--connect-timeout'],
-      arity: 1,
-      apply: (v, f) => {
-        a.connectTimeout = num(v, f, 0.001);
-      },
-    },
+    valueFlag(['-h', '--host'], (v) => {
+      a.host = v;
+    }),
+    valueFlag(['-p', '--port'], (v, f) => {
+      a.port = int(v, f, 1, 65535);
+    }),
+    valueFlag(['-L', '--url'], (v, f) => {
+      let u: URL;
+      try {
+        u = new URL(v);
+      } catch {
+        throw new UsageError(`${f}: invalid URL '${v}'`);
+      }
+      if (!['mqtt:', 'mqtts:', 'ws:', 'wss:'].includes(u.protocol)) {
+        throw new UsageError(`${f}: unsupported URL scheme '${u.protocol}'`);
+      }
+      a.url = v;
+      if (u.username) a.username = decodeURIComponent(u.username);
+      if (u.password) a.password = decodeURIComponent(u.password);
+      const isWs = u.protocol === 'ws:' || u.protocol === 'wss:';
+      // For mqtt(s) URLs the path is the topic (mosquitto's -L); for WebSocket it is the path.
+      // Taken from the raw text: a '#' wildcard would otherwise parse as the URL fragment.
+      const rest = v.slice(v.indexOf('//') + 2);
+      const slash = rest.indexOf('/');
+      const path = slash >= 0 ? rest.slice(slash + 1) : '';
+      if (!isWs && path.length > 0) a.urlTopic = decodeURIComponent(path);
+    }),
+    valueFlag(['-i', '--id'], (v) => {
+      a.clientId = v;
+    }),
+    valueFlag(['-I', '--id-prefix'], (v) => {
+      a.idPrefix = v;
+    }),
+    valueFlag(['-u', '--username'], (v) => {
+      a.username = v;
+    }),
+    valueFlag(['-P', '--pw'], (v) => {
+      a.password = v;
+    }),
+    valueFlag(['-k', '--keepalive'], (v, f) => {
+      a.keepAlive = int(v, f, 0, 65535);
+    }),
+    valueFlag(['-V', '--protocol-version'], (v, f) => {
+      a.protocolVersion = protocolVersion(v, f);
+    }),
+    switchFlag(['-c', '--disable-clean-session'], () => {
+      a.clean = false;
+    }),
+    valueFlag(['-x', '--session-expiry-interval'], (v, f) => {
+      a.sessionExpiry = int(v, f, 0, 0xffffffff);
+    }),
+    valueFlag(['-q', '--qos'], (v, f) => {
+      a.qos = qos(v, f);
+    }),
+    switchFlag(['-d', '--debug'], () => {
+      a.debug = true;
+    }),
+    switchFlag(['--quiet'], () => {
+      a.quiet = true;
+    }),
+    valueFlag(['--will-topic'], (v) => {
+      a.willTopic = v;
+    }),
+    valueFlag(['--will-payload'], (v) => {
+      a.willPayload = v;
+    }),
+    valueFlag(['--will-qos'], (v, f) => {
+      a.willQos = qos(v, f);
+    }),
+    switchFlag(['--will-retain'], () => {
+      a.willRetain = true;
+    }),
+    valueFlag(['--cafile'], (v) => {
+      a.cafile = v;
+      a.tls = true;
+    }),
+    valueFlag(['--cert'], (v) => {
+      a.cert = v;
+      a.tls = true;
+    }),
+    valueFlag(['--key'], (v) => {
+      a.key = v;
+      a.tls = true;
+    }),
+    switchFlag(['--insecure'], () => {
+      a.insecure = true;
+    }),
+    switchFlag(['--tls'], () => {
+      a.tls = true;
+    }),
+    valueFlag(['--connect-timeout'], (v, f) => {
+      a.connectTimeout = num(v, f, 0.001);
+    }),
   ];
   const table = new Map<string, FlagSpec>();
   for (const s of [...common, ...specs]) for (const n of s.names) table.set(n, s);
@@ -490,30 +406,15 @@ export function clientOptions(a: CommonArgs, defaultId: string): ClientOptions {
   return options;
 }
 
-const packetNames = [
-  '',
-  'CONNECT',
-  'CONNACK',
-  'PUBLISH',
-  'PUBACK',
-  'PUBREC',
-  'PUBREL',
-  'PUBCOMP',
-  'SUBSCRIBE',
-  'SUBACK',
-  'UNSUBSCRIBE',
-  'UNSUBACK',
-  'PINGREQ',
-  'PINGRESP',
-  'DISCONNECT',
-  'AUTH',
-];
+/** Packet names by type number, from the codec's table. */
+const packetNames: string[] = [];
+for (const [name, type] of Object.entries(PacketType)) packetNames[type] = name;
 
 /** One debug line per packet, in mosquitto's style, on stderr (`-d`). */
 export function attachDebug(client: MqttClient): void {
   const line = (dir: string, p: Packet): void => {
     let detail = '';
-    if (p.type === 3) {
+    if (p.type === PacketType.PUBLISH) {
       detail = ` (d${p.dup ? 1 : 0}, q${p.qos}, r${p.retain ? 1 : 0}, m${p.packetId}, '${p.topic}', ... (${p.payload.length} bytes))`;
     } else if ('packetId' in p) detail = ` (Mid: ${p.packetId})`;
     else if ('reasonCode' in p) detail = ` (${p.reasonCode})`;
@@ -521,6 +422,119 @@ export function attachDebug(client: MqttClient): void {
   };
   client.on('packetsend', (p) => line('sending', p));
   client.on('packetreceive', (p) => line('received', p));
+}
+
+/** A client for the common flags (`extra` on top), printing every packet with `-d`. */
+export function createClient(
+  cmd: string,
+  args: CommonArgs,
+  extra: Partial<ClientOptions> = {},
+): MqttClient {
+  const client = new MqttClient({ ...clientOptions(args, `petrel_${cmd}`), ...extra });
+  if (args.debug) attachDebug(client);
+  return client;
+}
+
+/**
+ * Connects `client` (by default a new one for the common flags); on failure prints the error
+ * and returns the exit code instead.
+ */
+export async function openClient(
+  cmd: string,
+  args: CommonArgs,
+  client: MqttClient = createClient(cmd, args),
+): Promise<MqttClient | number> {
+  try {
+    await client.connect();
+  } catch (err) {
+    return fail(cmd, errorMessage(err));
+  }
+  return client;
+}
+
+/** Where a payload comes from: `-m`, `-f`, `-s`, `-n`, or `-l` (pub: one message a line). */
+export type Source =
+  | { kind: 'message'; data: Buffer }
+  | { kind: 'file'; path: string }
+  | { kind: 'stdin' }
+  | { kind: 'lines' }
+  | { kind: 'null' };
+
+/** The flags `-m`, `-f`, `-s` and `-n`; each one given is appended to `sources`. */
+export function sourceFlags(sources: Source[]): FlagSpec[] {
+  return [
+    valueFlag(['-m', '--message'], (v) => {
+      sources.push({ kind: 'message', data: Buffer.from(v, 'utf8') });
+    }),
+    valueFlag(['-f', '--file'], (v) => {
+      sources.push({ kind: 'file', path: v });
+    }),
+    switchFlag(['-s', '--stdin-file'], () => {
+      sources.push({ kind: 'stdin' });
+    }),
+    switchFlag(['-n', '--null-message'], () => {
+      sources.push({ kind: 'null' });
+    }),
+  ];
+}
+
+/** The payload known before connecting (reads `-f`'s file); undefined for stdin sources. */
+export function fixedPayload(source: Source): Buffer | undefined {
+  if (source.kind === 'message') return source.data;
+  if (source.kind === 'null') return Buffer.alloc(0);
+  if (source.kind === 'file') return readFileSync(source.path);
+  return undefined;
+}
+
+/** How `sub` and `rr` print a message. */
+export interface OutputOptions {
+  /** `-v`: topic, a space, then the payload. */
+  verbose: boolean;
+  /** `-F`. */
+  format: string | undefined;
+  /** Off with `-N`. */
+  newline: boolean;
+  /** `--json`. */
+  json: boolean;
+}
+
+/** Output settings before any flag. */
+export function defaultOutput(): OutputOptions {
+  return { verbose: false, format: undefined, newline: true, json: false };
+}
+
+/** The flags `-v`, `-F`, `-N` and `--json`, setting `o`. */
+export function outputFlags(o: OutputOptions): FlagSpec[] {
+  return [
+    switchFlag(['-v', '--verbose'], () => {
+      o.verbose = true;
+    }),
+    valueFlag(['-F', '--format'], (v) => {
+      o.format = v;
+    }),
+    switchFlag(['-N'], () => {
+      o.newline = false;
+    }),
+    switchFlag(['--json'], () => {
+      o.json = true;
+    }),
+  ];
+}
+
+/** The bytes printed for `msg`. */
+export function renderMessage(msg: Message, o: OutputOptions): Buffer {
+  if (o.json) return Buffer.from(`${jsonMessage(msg)}\n`);
+  const eol = o.newline ? Buffer.from('\n') : Buffer.alloc(0);
+  if (o.format !== undefined) return Buffer.concat([formatMessage(o.format, msg), eol]);
+  const prefix = o.verbose ? Buffer.from(`${msg.topic} `, 'utf8') : Buffer.alloc(0);
+  return Buffer.concat([prefix, msg.payload, eol]);
+}
+
+/** With `--help` among the arguments, prints `help` and returns true. */
+export function printHelp(argv: string[], help: string): boolean {
+  if (!argv.includes('--help')) return false;
+  process.stdout.write(help);
+  return true;
 }
 
 /** Prints `petrel <cmd>: message` on stderr and returns the exit code. */

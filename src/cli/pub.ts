@@ -1,19 +1,22 @@
 // `petrel pub`: publish one message, a file, stdin or stdin line by line (like mosquitto_pub).
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { MqttClient } from '../client/client.js';
-import type { PublishOptions } from '../client/types.js';
+import type { DisconnectOptions, PublishOptions } from '../client/types.js';
+import type { Source } from './common.js';
 import {
-  attachDebug,
-  clientOptions,
   commonHelp,
   errorMessage,
   fail,
+  fixedPayload,
   int,
   num,
+  openClient,
   parseArgs,
+  printHelp,
   readStdin,
+  sourceFlags,
+  switchFlag,
   UsageError,
+  valueFlag,
 } from './common.js';
 
 const help = `Usage: petrel pub -t TOPIC (-m MESSAGE | -f FILE | -l | -s | -n) [options]
@@ -30,19 +33,9 @@ Message:
   --repeat-delay SECONDS   pause between repeats
 ${commonHelp}`;
 
-type Source =
-  | { kind: 'message'; data: Buffer }
-  | { kind: 'file'; path: string }
-  | { kind: 'stdin' }
-  | { kind: 'lines' }
-  | { kind: 'null' };
-
 /** Entry point of `petrel pub`; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--help')) {
-    process.stdout.write(help);
-    return 0;
-  }
+  if (printHelp(argv, help)) return 0;
   let topic: string | undefined;
   let retain = false;
   let repeat = 1;
@@ -51,59 +44,22 @@ export async function run(argv: string[]): Promise<number> {
   let args: ReturnType<typeof parseArgs>;
   try {
     args = parseArgs(argv, [
-      {
-        names: ['-t', '--topic'],
-        arity: 1,
-        apply: (v) => {
-          topic = v;
-        },
-      },
-      {
-        names: ['-m', '--message'],
-        arity: 1,
-        apply: (v) => void sources.push({ kind: 'message', data: Buffer.from(v, 'utf8') }),
-      },
-      {
-        names: ['-f', '--file'],
-        arity: 1,
-        apply: (v) => void sources.push({ kind: 'file', path: v }),
-      },
-      {
-        names: ['-l', '--stdin-line'],
-        arity: 0,
-        apply: () => void sources.push({ kind: 'lines' }),
-      },
-      {
-        names: ['-s', '--stdin-file'],
-        arity: 0,
-        apply: () => void sources.push({ kind: 'stdin' }),
-      },
-      {
-        names: ['-n', '--null-message'],
-        arity: 0,
-        apply: () => void sources.push({ kind: 'null' }),
-      },
-      {
-        names: ['-r', '--retain'],
-        arity: 0,
-        apply: () => {
-          retain = true;
-        },
-      },
-      {
-        names: ['--repeat'],
-        arity: 1,
-        apply: (v, f) => {
-          repeat = int(v, f, 1, 1e9);
-        },
-      },
-      {
-        names: ['--repeat-delay'],
-        arity: 1,
-        apply: (v, f) => {
-          repeatDelay = num(v, f);
-        },
-      },
+      valueFlag(['-t', '--topic'], (v) => {
+        topic = v;
+      }),
+      ...sourceFlags(sources),
+      switchFlag(['-l', '--stdin-line'], () => {
+        sources.push({ kind: 'lines' });
+      }),
+      switchFlag(['-r', '--retain'], () => {
+        retain = true;
+      }),
+      valueFlag(['--repeat'], (v, f) => {
+        repeat = int(v, f, 1, 1e9);
+      }),
+      valueFlag(['--repeat-delay'], (v, f) => {
+        repeatDelay = num(v, f);
+      }),
     ]);
     topic ??= args.urlTopic;
     if (topic === undefined) throw new UsageError("option '-t' (topic) is required");
@@ -120,20 +76,13 @@ export async function run(argv: string[]): Promise<number> {
   const source = sources[0]!;
   let payload: Buffer | undefined;
   try {
-    if (source.kind === 'message') payload = source.data;
-    else if (source.kind === 'null') payload = Buffer.alloc(0);
-    else if (source.kind === 'file') payload = readFileSync(source.path);
+    payload = fixedPayload(source);
   } catch (err) {
     return fail('pub', `cannot read '${(source as { path: string }).path}': ${errorMessage(err)}`);
   }
 
-  const client = new MqttClient(clientOptions(args, 'petrel_pub'));
-  if (args.debug) attachDebug(client);
-  try {
-    await client.connect();
-  } catch (err) {
-    return fail('pub', errorMessage(err));
-  }
+  const client = await openClient('pub', args);
+  if (typeof client === 'number') return client;
   const options: PublishOptions = { qos: args.qos, retain };
   if (args.protocolVersion === 5) options.properties = args.properties.publish;
   const t = topic;
@@ -162,7 +111,7 @@ export async function run(argv: string[]): Promise<number> {
     client.destroy();
     return fail('pub', errorMessage(err));
   }
-  const disconnect: Parameters<MqttClient['disconnect']>[0] = {};
+  const disconnect: DisconnectOptions = {};
   const dp = args.properties.disconnect;
   if (dp.sessionExpiryInterval !== undefined) {
     disconnect.sessionExpiryInterval = dp.sessionExpiryInterval;

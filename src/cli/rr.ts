@@ -1,20 +1,24 @@
 // `petrel rr`: MQTT 5 request/response (like mosquitto_rr): publish a request with a Response
 // Topic and Correlation Data, print the response, exit.
-import { readFileSync } from 'node:fs';
-import { MqttClient } from '../client/client.js';
 import type { RequestOptions } from '../client/request.js';
+import type { Source } from './common.js';
 import {
-  attachDebug,
-  clientOptions,
   commonHelp,
+  defaultOutput,
   errorMessage,
   fail,
-  formatMessage,
-  jsonMessage,
+  fixedPayload,
   num,
+  openClient,
+  outputFlags,
   parseArgs,
+  printHelp,
   readStdin,
+  renderMessage,
+  sourceFlags,
+  switchFlag,
   UsageError,
+  valueFlag,
 } from './common.js';
 
 const help = `Usage: petrel rr -t REQUEST_TOPIC -e RESPONSE_TOPIC (-m MSG | -f FILE | -s | -n) [options]
@@ -29,110 +33,32 @@ ${commonHelp}`;
 
 /** Entry point of `petrel rr`; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--help')) {
-    process.stdout.write(help);
-    return 0;
-  }
+  if (printHelp(argv, help)) return 0;
   let topic: string | undefined;
   let responseTopic: string | undefined;
-  let message: Buffer | undefined;
-  let file: string | undefined;
-  let stdin = false;
+  const sources: Source[] = [];
   let timeout = 10;
-  let verbose = false;
-  let format: string | undefined;
-  let newline = true;
-  let json = false;
   let retain = false;
+  const output = defaultOutput();
   let args: ReturnType<typeof parseArgs>;
   try {
     args = parseArgs(
       ['-V', '5', ...argv],
       [
-        {
-          names: ['-t', '--topic'],
-          arity: 1,
-          apply: (v) => {
-            topic = v;
-          },
-        },
-        {
-          names: ['-e', '--response-topic'],
-          arity: 1,
-          apply: (v) => {
-            responseTopic = v;
-          },
-        },
-        {
-          names: ['-m', '--message'],
-          arity: 1,
-          apply: (v) => {
-            message = Buffer.from(v, 'utf8');
-          },
-        },
-        {
-          names: ['-f', '--file'],
-          arity: 1,
-          apply: (v) => {
-            file = v;
-          },
-        },
-        {
-          names: ['-s', '--stdin-file'],
-          arity: 0,
-          apply: () => {
-            stdin = true;
-          },
-        },
-        {
-          names: ['-n', '--null-message'],
-          arity: 0,
-          apply: () => {
-            message = Buffer.alloc(0);
-          },
-        },
-        {
-          names: ['-r', '--retain'],
-          arity: 0,
-          apply: () => {
-            retain = true;
-          },
-        },
-        {
-          names: ['-W', '--timeout'],
-          arity: 1,
-          apply: (v, f) => {
-            timeout = num(v, f, 0.001);
-          },
-        },
-        {
-          names: ['-v', '--verbose'],
-          arity: 0,
-          apply: () => {
-            verbose = true;
-          },
-        },
-        {
-          names: ['-F', '--format'],
-          arity: 1,
-          apply: (v) => {
-            format = v;
-          },
-        },
-        {
-          names: ['-N'],
-          arity: 0,
-          apply: () => {
-            newline = false;
-          },
-        },
-        {
-          names: ['--json'],
-          arity: 0,
-          apply: () => {
-            json = true;
-          },
-        },
+        valueFlag(['-t', '--topic'], (v) => {
+          topic = v;
+        }),
+        valueFlag(['-e', '--response-topic'], (v) => {
+          responseTopic = v;
+        }),
+        ...sourceFlags(sources),
+        switchFlag(['-r', '--retain'], () => {
+          retain = true;
+        }),
+        valueFlag(['-W', '--timeout'], (v, f) => {
+          timeout = num(v, f, 0.001);
+        }),
+        ...outputFlags(output),
       ],
     );
     topic ??= args.urlTopic;
@@ -140,27 +66,26 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError("option '-V': request/response needs MQTT 5 (-V 5)");
     }
     if (topic === undefined) throw new UsageError("option '-t' (request topic) is required");
-    const sources = [message !== undefined, file !== undefined, stdin].filter(Boolean).length;
-    if (sources !== 1) {
+    // -m and -n both set the message and a repeated flag replaces the earlier one, so what
+    // must be unique is the kind of source.
+    const kinds = new Set(sources.map((s) => (s.kind === 'null' ? 'message' : s.kind)));
+    if (kinds.size !== 1) {
       throw new UsageError("exactly one of '-m', '-f', '-s' or '-n' is required");
     }
   } catch (err) {
     if (err instanceof UsageError) return fail('rr', `${err.message} (see --help)`, 2);
     throw err;
   }
+  const source = sources[sources.length - 1]!;
+  const file = source.kind === 'file' ? source.path : undefined;
   let payload: Buffer;
   try {
-    payload = message ?? (file !== undefined ? readFileSync(file) : await readStdin());
+    payload = fixedPayload(source) ?? (await readStdin());
   } catch (err) {
     return fail('rr', `cannot read '${file}': ${errorMessage(err)}`);
   }
-  const client = new MqttClient(clientOptions(args, 'petrel_rr'));
-  if (args.debug) attachDebug(client);
-  try {
-    await client.connect();
-  } catch (err) {
-    return fail('rr', errorMessage(err));
-  }
+  const client = await openClient('rr', args);
+  if (typeof client === 'number') return client;
   const options: RequestOptions = {
     qos: args.qos,
     retain,
@@ -170,18 +95,7 @@ export async function run(argv: string[]): Promise<number> {
   if (responseTopic !== undefined) options.responseTopic = responseTopic;
   try {
     const msg = await client.request(topic!, payload, options);
-    let out: Buffer;
-    if (json) out = Buffer.from(`${jsonMessage(msg)}\n`);
-    else if (format !== undefined) {
-      out = Buffer.concat([formatMessage(format, msg), Buffer.from(newline ? '\n' : '')]);
-    } else {
-      out = Buffer.concat([
-        Buffer.from(verbose ? `${msg.topic} ` : ''),
-        msg.payload,
-        Buffer.from(newline ? '\n' : ''),
-      ]);
-    }
-    process.stdout.write(out);
+    process.stdout.write(renderMessage(msg, output));
   } catch (err) {
     await client.disconnect({ timeout: 500 });
     const code = (err as { code?: string }).code === 'REQUEST_TIMEOUT' ? 27 : 1;

@@ -1,19 +1,22 @@
 // `petrel sub`: subscribe and print messages (like mosquitto_sub).
-import { MqttClient } from '../client/client.js';
 import type { Message, SubscribeOptions } from '../client/types.js';
 import { isValidTopicFilter, topicMatches } from '../codec/topic.js';
 import {
-  attachDebug,
-  clientOptions,
   commonHelp,
+  createClient,
+  defaultOutput,
   errorMessage,
   fail,
-  formatMessage,
   int,
-  jsonMessage,
   num,
+  openClient,
+  outputFlags,
   parseArgs,
+  printHelp,
+  renderMessage,
+  switchFlag,
   UsageError,
+  valueFlag,
 } from './common.js';
 
 const help = `Usage: petrel sub -t FILTER [-t FILTER ...] [options]
@@ -40,22 +43,16 @@ ${commonHelp}`;
 
 /** Entry point of `petrel sub`; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--help')) {
-    process.stdout.write(help);
-    return 0;
-  }
+  if (printHelp(argv, help)) return 0;
   const topics: string[] = [];
   const filterOut: string[] = [];
   const unsubscribe: string[] = [];
-  let verbose = false;
   let count = 0;
   let timeout = 0;
   let noRetained = false;
   let retainedOnly = false;
   let removeRetained = false;
-  let format: string | undefined;
-  let newline = true;
-  let json = false;
+  const output = defaultOutput();
   let exitAfterSubscribe = false;
   const subOptions: SubscribeOptions = {};
   let args: ReturnType<typeof parseArgs>;
@@ -65,100 +62,37 @@ export async function run(argv: string[]): Promise<number> {
       list.push(v);
     };
     args = parseArgs(argv, [
-      { names: ['-t', '--topic'], arity: 1, apply: filter(topics) },
-      { names: ['-T', '--filter-out'], arity: 1, apply: filter(filterOut) },
-      { names: ['-U', '--unsubscribe'], arity: 1, apply: filter(unsubscribe) },
-      {
-        names: ['-v', '--verbose'],
-        arity: 0,
-        apply: () => {
-          verbose = true;
-        },
-      },
-      {
-        names: ['-C', '--count'],
-        arity: 1,
-        apply: (v, f) => {
-          count = int(v, f, 1, 1e9);
-        },
-      },
-      {
-        names: ['-W', '--timeout'],
-        arity: 1,
-        apply: (v, f) => {
-          timeout = num(v, f, 0.001);
-        },
-      },
-      {
-        names: ['-R', '--no-retain'],
-        arity: 0,
-        apply: () => {
-          noRetained = true;
-        },
-      },
-      {
-        names: ['--retained-only'],
-        arity: 0,
-        apply: () => {
-          retainedOnly = true;
-        },
-      },
-      {
-        names: ['--remove-retained'],
-        arity: 0,
-        apply: () => {
-          removeRetained = true;
-        },
-      },
-      {
-        names: ['-F', '--format'],
-        arity: 1,
-        apply: (v) => {
-          format = v;
-        },
-      },
-      {
-        names: ['-N'],
-        arity: 0,
-        apply: () => {
-          newline = false;
-        },
-      },
-      {
-        names: ['--json'],
-        arity: 0,
-        apply: () => {
-          json = true;
-        },
-      },
-      {
-        names: ['-E'],
-        arity: 0,
-        apply: () => {
-          exitAfterSubscribe = true;
-        },
-      },
-      {
-        names: ['--nl', '--no-local'],
-        arity: 0,
-        apply: () => {
-          subOptions.noLocal = true;
-        },
-      },
-      {
-        names: ['--rap', '--retain-as-published'],
-        arity: 0,
-        apply: () => {
-          subOptions.retainAsPublished = true;
-        },
-      },
-      {
-        names: ['--rh', '--retain-handling'],
-        arity: 1,
-        apply: (v, f) => {
-          subOptions.retainHandling = int(v, f, 0, 2) as 0 | 1 | 2;
-        },
-      },
+      valueFlag(['-t', '--topic'], filter(topics)),
+      valueFlag(['-T', '--filter-out'], filter(filterOut)),
+      valueFlag(['-U', '--unsubscribe'], filter(unsubscribe)),
+      ...outputFlags(output),
+      valueFlag(['-C', '--count'], (v, f) => {
+        count = int(v, f, 1, 1e9);
+      }),
+      valueFlag(['-W', '--timeout'], (v, f) => {
+        timeout = num(v, f, 0.001);
+      }),
+      switchFlag(['-R', '--no-retain'], () => {
+        noRetained = true;
+      }),
+      switchFlag(['--retained-only'], () => {
+        retainedOnly = true;
+      }),
+      switchFlag(['--remove-retained'], () => {
+        removeRetained = true;
+      }),
+      switchFlag(['-E'], () => {
+        exitAfterSubscribe = true;
+      }),
+      switchFlag(['--nl', '--no-local'], () => {
+        subOptions.noLocal = true;
+      }),
+      switchFlag(['--rap', '--retain-as-published'], () => {
+        subOptions.retainAsPublished = true;
+      }),
+      valueFlag(['--rh', '--retain-handling'], (v, f) => {
+        subOptions.retainHandling = int(v, f, 0, 2) as 0 | 1 | 2;
+      }),
     ]);
     if (args.urlTopic !== undefined) topics.push(args.urlTopic);
     if (topics.length === 0 && unsubscribe.length === 0) {
@@ -179,11 +113,7 @@ export async function run(argv: string[]): Promise<number> {
 
   // Like mosquitto_sub, stay subscribed across broker restarts (resubscribing when needed);
   // only the first connection must succeed.
-  const client = new MqttClient({
-    ...clientOptions(args, 'petrel_sub'),
-    reconnect: { initialDelay: 500, maxDelay: 10_000 },
-  });
-  if (args.debug) attachDebug(client);
+  const client = createClient('sub', args, { reconnect: { initialDelay: 500, maxDelay: 10_000 } });
   let received = 0;
   let failure: string | undefined;
   const cleared = new Set<string>();
@@ -214,11 +144,7 @@ export async function run(argv: string[]): Promise<number> {
         client.publish(msg.topic, '', { retain: true, qos: 0 }).catch(() => undefined);
       }
     }
-    const eol = newline ? Buffer.from('\n') : Buffer.alloc(0);
-    if (json) return Buffer.from(`${jsonMessage(msg)}\n`);
-    if (format !== undefined) return Buffer.concat([formatMessage(format, msg), eol]);
-    const prefix = verbose ? Buffer.from(`${msg.topic} `, 'utf8') : Buffer.alloc(0);
-    return Buffer.concat([prefix, msg.payload, eol]);
+    return renderMessage(msg, output);
   };
   // Consuming through messages() carries back-pressure end to end: while stdout's reader is
   // slower than the broker, the client stops reading its socket.
@@ -241,11 +167,8 @@ export async function run(argv: string[]): Promise<number> {
   });
   client.on('close', () => end(finished ? 0 : 1));
 
-  try {
-    await client.connect();
-  } catch (err) {
-    return fail('sub', errorMessage(err));
-  }
+  const opened = await openClient('sub', args, client);
+  if (typeof opened === 'number') return opened;
   client.on('offline', (err) => {
     if (args.debug)
       process.stderr.write(
