@@ -161,13 +161,10 @@ export class MqttClient extends Emitter<ClientEvents> {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.ctx.control.request(packet, false).then((ack) => {
-      const suback = ack as SubackPacket;
-      return {
-        granted: this.ctx.subscriptions.granted(packet, suback.reasonCodes),
-        properties: suback.properties,
-      };
-    });
+    const subscriptions = this.ctx.subscriptions;
+    return this.ctx.control
+      .request(packet, false)
+      .then((ack) => subscriptions.subscribed(packet, ack as SubackPacket));
   }
 
   /** Unsubscribes; resolves on UNSUBACK (v5: with a reason code per filter). */
@@ -182,14 +179,10 @@ export class MqttClient extends Emitter<ClientEvents> {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.ctx.control.request(packet, false).then((ack) => {
-      const unsuback = ack as UnsubackPacket;
-      this.ctx.subscriptions.remove(list);
-      return {
-        reasonCodes: list.map((_, i) => unsuback.reasonCodes[i] ?? 0),
-        properties: unsuback.properties,
-      };
-    });
+    const subscriptions = this.ctx.subscriptions;
+    return this.ctx.control
+      .request(packet, false)
+      .then((ack) => subscriptions.unsubscribed(list, ack as UnsubackPacket));
   }
 
   /**

@@ -3,12 +3,19 @@ import { PacketType } from '../codec/constants.js';
 import { validateTopicFilter } from '../codec/topic.js';
 import type {
   Properties,
+  SubackPacket,
   SubscribePacket,
   Subscription,
+  UnsubackPacket,
   UnsubscribePacket,
 } from '../codec/types.js';
 import { invalid } from './errors.js';
-import type { GrantedSubscription, SubscribeOptions } from './types.js';
+import type {
+  GrantedSubscription,
+  SubscribeOptions,
+  SubscribeResult,
+  UnsubscribeResult,
+} from './types.js';
 
 /**
  * Builds a SUBSCRIBE (packet id 0: assigned when sent); throws on an empty list, an invalid
@@ -90,9 +97,9 @@ export class SubscriptionRegistry {
   }
 
   /** Records what SUBACK granted and returns the per-filter outcome. */
-  granted(packet: SubscribePacket, reasonCodes: number[]): GrantedSubscription[] {
-    return packet.subscriptions.map((s, i) => {
-      const code = reasonCodes[i] ?? 0x80;
+  subscribed(packet: SubscribePacket, suback: SubackPacket): SubscribeResult {
+    const granted = packet.subscriptions.map((s, i): GrantedSubscription => {
+      const code = suback.reasonCodes[i] ?? 0x80;
       if (code < 0x80)
         this.map.set(s.topicFilter, { subscription: s, properties: packet.properties });
       return {
@@ -101,10 +108,16 @@ export class SubscriptionRegistry {
         qos: code < 0x80 ? (code as QoS) : undefined,
       };
     });
+    return { granted, properties: suback.properties };
   }
 
-  remove(filters: readonly string[]): void {
+  /** Forgets `filters` after UNSUBACK and returns its reason codes (0 for v3, which has none). */
+  unsubscribed(filters: readonly string[], unsuback: UnsubackPacket): UnsubscribeResult {
     for (const f of filters) this.map.delete(f);
+    return {
+      reasonCodes: filters.map((_, i) => unsuback.reasonCodes[i] ?? 0),
+      properties: unsuback.properties,
+    };
   }
 
   /** One SUBSCRIBE per stored filter, with the properties it was first made with. */
