@@ -68,7 +68,7 @@ export function listenTls(
     if (!onRaw(raw)) raw.destroy();
   });
   // Handshake failures (bad certificate, wrong protocol, timeout) concern one client only.
-  server.on('tlsClientError', () => {});
+  server.on('tlsClientError', (_err: Error, socket: TLSSocket) => socket.destroy());
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once('error', onError);

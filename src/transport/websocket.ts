@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { TlsOptions } from 'node:tls';
+import type { TLSSocket, TlsOptions } from 'node:tls';
 import { WebSocketServer } from 'ws';
 import { WebSocketStream } from './ws-stream.js';
 
@@ -38,7 +38,7 @@ export function listenWebSocket(
     https.on('connection', (raw: Socket) => {
       if (!tls.onRaw(raw)) raw.destroy();
     });
-    https.on('tlsClientError', () => {});
+    https.on('tlsClientError', (_err: Error, socket: TLSSocket) => socket.destroy());
     http = https as unknown as Server;
   }
   const wss = new WebSocketServer({
