@@ -24,6 +24,7 @@ export class Inbound {
     this.qos2.clear();
   }
 
+  /** A PUBLISH from the broker: resolve its alias, deliver it, acknowledge it. */
   onPublish(packet: PublishPacket): void {
     let topic = packet.topic;
     let properties = packet.properties;
@@ -75,6 +76,7 @@ export class Inbound {
     }
   }
 
+  /** PUBREL: the QoS 2 exchange ends with PUBCOMP; the id may be used again. */
   onPubrel(packet: AckPacket): void {
     this.qos2.delete(packet.packetId);
     this.ctx.send({

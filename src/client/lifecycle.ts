@@ -72,6 +72,7 @@ export class Lifecycle {
     pending?.reject(err);
   }
 
+  /** CONNACK: refused, or the connection is up: take its limits and restore the session. */
   onConnack(conn: Connection, packet: ConnackPacket): void {
     const ctx = this.ctx;
     const pending = this.pendingConnack;

@@ -27,6 +27,7 @@ export class OfflineSweep {
     this.timer = setTimeout(this.sweep, period);
   }
 
+  /** Disarms the sweep (connected again, or closed). */
   stop(): void {
     if (this.timer !== undefined) {
       clearTimeout(this.timer);

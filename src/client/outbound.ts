@@ -22,10 +22,12 @@ export class Outbound implements InflightHost {
     this.inflight = new Inflight(this);
   }
 
+  /** The protocol level in use (for the in-flight table). */
   get protocolVersion(): ProtocolVersion {
     return this.ctx.version;
   }
 
+  /** Sends a PUBREL (for the in-flight table). */
   send(packet: Packet): void {
     this.ctx.send(packet);
   }
