@@ -185,7 +185,11 @@ async function makeHooks(cfg: BrokerConfig): Promise<AuthSetup | undefined> {
  * The command line is durable by default (an embedded broker defaults to memory): unless
  * `durability` is `none`, state lives in an LMDB store in `dataDir`.
  */
-function makeStore(cfg: BrokerConfig, configFile: string | undefined, log: Logger): Store | undefined {
+function makeStore(
+  cfg: BrokerConfig,
+  configFile: string | undefined,
+  log: Logger,
+): Store | undefined {
   const durability = cfg.durability ?? 'sync';
   if (durability === 'none') return undefined;
   const base = configFile !== undefined ? dirname(resolve(configFile)) : process.cwd();
