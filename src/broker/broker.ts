@@ -25,7 +25,7 @@ import { isPromise } from './hooks.js';
 import { isLoopback, ListenerState } from './listener.js';
 import { Message } from './message.js';
 import type { BrokerOptions, ListenerType, ResolvedOptions } from './options.js';
-import { resolveOptions } from './options.js';
+import { LIVE_OPTIONS, OPTION_SPECS, resolveOptions } from './options.js';
 import { Persister } from './persist.js';
 import { Router } from './routing/router.js';
 import { SubEntry } from './routing/subscription.js';
@@ -322,6 +322,28 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
       }
     }
     if (problems.length > 0) throw new Error(problems.join('; '));
+  }
+
+  /**
+   * Takes over a reloaded configuration: validates `next` whole (throws a TypeError naming the
+   * first bad key, changing nothing), applies the options listed in `LIVE_OPTIONS`, and returns
+   * the names of changed options that only a restart applies (listeners, TLS settings, …).
+   */
+  updateOptions(next: BrokerOptions): string[] {
+    const resolved = resolveOptions({ ...next, hooks: this.hooks }) as unknown as Record<
+      string,
+      unknown
+    >;
+    const current = this.options as unknown as Record<string, unknown>;
+    const restart: string[] = [];
+    for (const key of Object.keys(OPTION_SPECS)) {
+      const a = current[key];
+      const b = resolved[key];
+      if (a === b || JSON.stringify(a) === JSON.stringify(b)) continue;
+      if (LIVE_OPTIONS.has(key)) current[key] = b;
+      else restart.push(key);
+    }
+    return restart;
   }
 
   /**

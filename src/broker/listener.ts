@@ -28,7 +28,8 @@ export class ListenerState {
   /** Anonymous clients (and, without an authenticate hook, every client) are accepted. */
   readonly allowAnonymous: boolean;
   readonly useIdentityAsUsername: boolean;
-  readonly maxConnections: number;
+  /** This listener's own connection limit; unset: the broker-wide one (live-reloadable). */
+  readonly maxConnections: number | undefined;
   readonly maxPendingConnects: number;
   /** CONNECT token bucket; undefined when the rate is unlimited. */
   readonly connectBucket: TokenBucket | undefined;
@@ -49,7 +50,7 @@ export class ListenerState {
 
   constructor(
     readonly spec: ListenerOptions | undefined,
-    o: ResolvedOptions,
+    private readonly o: ResolvedOptions,
     now: number,
   ) {
     this.type = spec?.type ?? 'custom';
@@ -59,7 +60,7 @@ export class ListenerState {
     // Custom transports handed to accept() are the embedder's business: anonymous unless refused.
     this.allowAnonymous = anon ?? (spec === undefined || isLoopback(this.host));
     this.useIdentityAsUsername = spec?.useIdentityAsUsername ?? o.useIdentityAsUsername;
-    this.maxConnections = spec?.maxConnections ?? o.maxConnections;
+    this.maxConnections = spec?.maxConnections;
     this.maxPendingConnects = spec?.maxPendingConnects ?? o.maxPendingConnects;
     const rate = spec?.connectRate ?? o.connectRate;
     this.connectBucket =
@@ -81,7 +82,7 @@ export class ListenerState {
 
   /** Whether a new socket may be accepted. */
   get full(): boolean {
-    return this.connections >= this.maxConnections;
+    return this.connections >= (this.maxConnections ?? this.o.maxConnections);
   }
 
   /** Applies new TLS options to the running server; live connections keep their session. */

@@ -273,6 +273,36 @@ export const OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
   closeTimeoutMs: int(0, 600_000, 2000, 'shutdown grace, ms'),
 };
 
+/**
+ * Options a running broker can take over from a reloaded configuration ({@link
+ * Broker.updateOptions}): each is read when it is used, so new values apply from the next
+ * connection, packet or queue decision. The others (listeners, TLS, announced protocol
+ * maxima…) need a restart.
+ */
+export const LIVE_OPTIONS: ReadonlySet<string> = new Set([
+  'maxPacketSize',
+  'maxConnectPacketSize',
+  'maxConnections',
+  'maxInflight',
+  'maxQueuedMessages',
+  'maxQueuedBytes',
+  'maxTopicLevels',
+  'maxTopicLength',
+  'maxClientIdLength',
+  'maxKeepAlive',
+  'maxSessionExpiryInterval',
+  'connectTimeoutMs',
+  'slowConsumerTimeoutMs',
+  'allowEmptyClientId',
+  'maxPublishRate',
+  'maxPublishBurst',
+  'maxByteRate',
+  'maxByteBurst',
+  'serverReference',
+  'serverMoved',
+  'closeTimeoutMs',
+]);
+
 /** Keys accepted from code but not from a config file. */
 const CODE_ONLY = new Set(['store', 'logger', 'hooks']);
 

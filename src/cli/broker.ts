@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { Acl } from '../auth/acl.js';
 import { createAuthHooks } from '../auth/hooks.js';
 import { PasswordAuthenticator } from '../auth/password-file.js';
+import type { Broker } from '../broker/broker.js';
 import { createBroker } from '../broker/broker.js';
 import type { BrokerHooks } from '../broker/hooks.js';
 import type { BrokerOptions } from '../broker/options.js';
@@ -23,6 +24,19 @@ Options:
   -p, --port PORT       TCP port (default 1883)
   -H, --host HOST       interface to bind (default 127.0.0.1)
       --ws-port PORT    also listen for MQTT over WebSocket on PORT (path /mqtt)
+      --tls-port PORT   also listen for MQTT over TLS on PORT (needs --cert and --key)
+      --wss-port PORT   also listen for MQTT over WebSocket over TLS on PORT
+      --cert FILE       PEM certificate chain of the TLS listeners
+      --key FILE        PEM private key of the TLS listeners
+      --cafile FILE     PEM CA bundle that client certificates must chain to
+      --require-certificate
+                        refuse TLS clients without a valid client certificate
+      --use-identity-as-username
+                        the client certificate's CN is the user name
+      --tls-version V   lowest TLS version accepted: TLSv1.2 (default) or TLSv1.3
+      --ciphers LIST    OpenSSL cipher list for TLS 1.2
+      --allow-anonymous accept clients without a user name on every listener (default:
+                        only on loopback listeners, and not with a password file)
   -c, --config FILE     JSON config file (see docs/config.md)
   -d, --data-dir DIR    directory of the LMDB store (default ./data beside the config file,
                         else in the working directory)
@@ -40,6 +54,8 @@ interface Args {
   config?: string;
   dataDir?: string;
   durability?: string;
+  /** Flags that map 1:1 to config keys (override the file). */
+  keys: Record<string, unknown>;
   verbose: boolean;
   help: boolean;
   schema: boolean;
@@ -54,7 +70,11 @@ function parsePort(flag: string, v: string | undefined): number {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { verbose: false, help: false, schema: false };
+  const a: Args = { verbose: false, help: false, schema: false, keys: {} };
+  const file = (flag: string, v: string | undefined): string => {
+    if (v === undefined || v === '') throw new ConfigError(`${flag}: expected a file`);
+    return v;
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
     const next = () => argv[++i];
@@ -72,6 +92,44 @@ function parseArgs(argv: string[]): Args {
       }
       case '--ws-port':
         a.wsPort = parsePort(flag, next());
+        break;
+      case '--tls-port':
+        a.keys.tlsPort = parsePort(flag, next());
+        break;
+      case '--wss-port':
+        a.keys.wssPort = parsePort(flag, next());
+        break;
+      case '--cert':
+        a.keys.certFile = file(flag, next());
+        break;
+      case '--key':
+        a.keys.keyFile = file(flag, next());
+        break;
+      case '--cafile':
+        a.keys.caFile = file(flag, next());
+        break;
+      case '--require-certificate':
+        a.keys.requireCertificate = true;
+        break;
+      case '--use-identity-as-username':
+        a.keys.useIdentityAsUsername = true;
+        break;
+      case '--tls-version': {
+        const v = next();
+        if (v !== 'TLSv1.2' && v !== 'TLSv1.3') {
+          throw new ConfigError(`${flag}: expected TLSv1.2 or TLSv1.3, got ${v ?? 'nothing'}`);
+        }
+        a.keys.tlsMinVersion = v;
+        break;
+      }
+      case '--ciphers': {
+        const v = next();
+        if (v === undefined || v === '') throw new ConfigError(`${flag}: expected a cipher list`);
+        a.keys.ciphers = v;
+        break;
+      }
+      case '--allow-anonymous':
+        a.keys.allowAnonymous = true;
         break;
       case '-c':
       case '--config': {
@@ -204,10 +262,76 @@ function makeStore(
   });
 }
 
+const SCHEMES = { tcp: 'mqtt', tls: 'mqtts', ws: 'ws', wss: 'wss' } as const;
+
+/** The broker options of a config (without the keys only the command line uses). */
+function brokerOptionsOf(cfg: BrokerConfig): BrokerOptions {
+  const {
+    passwordFile: _pf,
+    aclFile: _af,
+    logLevel: _ll,
+    dataDir: _dd,
+    storeOnCorrupt: _oc,
+    ...brokerCfg
+  } = cfg;
+  return brokerCfg;
+}
+
+/**
+ * SIGHUP: re-reads the config file (a file that fails validation changes nothing and is logged),
+ * applies the options a running broker can take, then reloads the password file and ACL
+ * (re-checking existing subscriptions) and the TLS certificates. Each part that fails keeps its
+ * previous state.
+ */
+async function reload(
+  broker: Broker,
+  configFile: string | undefined,
+  overrides: Record<string, unknown>,
+  auth: AuthSetup | undefined,
+  log: Logger,
+): Promise<void> {
+  if (configFile !== undefined) {
+    let next: BrokerConfig;
+    try {
+      next = parseConfig({ ...loadConfig(configFile), ...overrides }, configFile);
+      const restart = broker.updateOptions(brokerOptionsOf(next));
+      if (restart.length > 0) {
+        log.warn({ options: restart }, 'changed options apply only after a restart');
+      }
+      log.info('configuration reloaded');
+    } catch (err) {
+      log.error(
+        { err: (err as Error).message },
+        'configuration reload failed, keeping the previous configuration',
+      );
+      return;
+    }
+  }
+  if (auth !== undefined) {
+    try {
+      await auth.reload();
+      log.info('password file and ACL reloaded');
+      const removed = await broker.reauthorizeSubscriptions();
+      if (removed > 0) log.info({ removed }, 'subscriptions no longer allowed were removed');
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'reload failed, keeping the previous files');
+    }
+  }
+  try {
+    await broker.reloadCertificates();
+  } catch (err) {
+    log.error(
+      { err: (err as Error).message },
+      'TLS certificate reload failed, keeping the previous certificates',
+    );
+  }
+}
+
 /** Entry point of `petrel broker`; resolves with the exit code. */
 export async function run(argv: string[]): Promise<number> {
   let args: Args;
   let cfg: BrokerConfig = {};
+  const overrides: Record<string, unknown> = {};
   try {
     args = parseArgs(argv);
     if (args.help) {
@@ -219,7 +343,7 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     if (args.config !== undefined) cfg = loadConfig(args.config);
-    const overrides: Record<string, unknown> = {};
+    Object.assign(overrides, args.keys);
     if (args.port !== undefined) overrides.port = args.port;
     if (args.host !== undefined) overrides.host = args.host;
     if (args.wsPort !== undefined) overrides.wsPort = args.wsPort;
@@ -234,15 +358,6 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   }
   const log = makeLogger(args.verbose ? 'debug' : (cfg.logLevel ?? 'info'));
-  const {
-    passwordFile: _pf,
-    aclFile: _af,
-    allowAnonymous: _aa,
-    logLevel: _ll,
-    dataDir: _dd,
-    storeOnCorrupt: _oc,
-    ...brokerCfg
-  } = cfg;
   let auth: AuthSetup | undefined;
   try {
     auth = await makeHooks(cfg);
@@ -250,7 +365,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`petrel broker: ${(err as Error).message}\n`);
     return 1;
   }
-  const options: BrokerOptions = { ...brokerCfg, logger: log };
+  const options: BrokerOptions = { ...brokerOptionsOf(cfg), logger: log };
   const store = makeStore(cfg, args.config, log);
   if (store !== undefined) options.store = store;
   if (auth !== undefined) options.hooks = auth.hooks;
@@ -263,16 +378,12 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   for (const a of broker.addresses()) {
-    log.info(
-      `listening on ${a.type === 'ws' ? `ws://${a.host}:${a.port}${a.path ?? ''}` : `mqtt://${a.host}:${a.port}`}`,
-    );
+    log.info(`listening on ${SCHEMES[a.type]}://${a.host}:${a.port}${a.path ?? ''}`);
   }
+  const b = broker;
   const onHup = () => {
-    if (auth === undefined) return;
-    auth.reload().then(
-      () => log.info('password file and ACL reloaded'),
-      (err: unknown) =>
-        log.error({ err: (err as Error).message }, 'reload failed, keeping the previous files'),
+    reload(b, args.config, overrides, auth, log).catch((err: unknown) =>
+      log.error({ err: (err as Error).message }, 'reload failed'),
     );
   };
   process.on('SIGHUP', onHup);
