@@ -16,9 +16,9 @@ export class TokenBucket {
   }
 
   /**
-   * Takes `n` tokens at time `now` (ms). Refused only when the bucket is already empty: a single
-   * take larger than what is left (one big packet against a byte rate) is allowed and leaves the
-   * bucket in debt, so the average rate still holds without making large packets impossible.
+   * Takes `n` tokens at time `now` (ms); false (nothing taken) when fewer are left. A take larger
+   * than the whole bucket (one packet bigger than a byte burst) needs a full bucket and leaves
+   * it in debt, so the average rate holds without making such packets impossible.
    */
   take(n: number, now: number): boolean {
     if (now > this.last) {
@@ -26,7 +26,7 @@ export class TokenBucket {
       this.tokens = t > this.burst ? this.burst : t;
       this.last = now;
     }
-    if (this.tokens <= 0) return false;
+    if (this.tokens < (n < this.burst ? n : this.burst)) return false;
     this.tokens -= n;
     return true;
   }

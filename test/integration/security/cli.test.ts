@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { publishOf, RawClient } from '../../helpers/broker.js';
+import type { TestCerts } from './helpers.js';
+import { makeCerts, mqttConnect, trust } from './helpers.js';
+
+const MAIN = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
+
+describe('petrel broker security flags and reload', () => {
+  let dir: string;
+  let certs: TestCerts;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'petrel-sec-cli-'));
+    certs = makeCerts();
+  });
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+    certs.remove();
+  });
+
+  function run(args: string[]) {
+    const child = spawn(process.execPath, [MAIN, 'broker', '--durability', 'none', ...args], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    return { child, stderr: () => err, exit };
+  }
+
+  async function waitFor(get: () => string, re: RegExp, ms = 5000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const m = get().match(re);
+      if (m !== null) return m;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${re}; got: ${get()}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  test('--tls-port/--cert/--key/--cafile/--require-certificate open an mqtts listener', async () => {
+    const p = run([
+      '-p',
+      '0',
+      '--tls-port',
+      '0',
+      '--cert',
+      certs.serverCert,
+      '--key',
+      certs.serverKey,
+      '--cafile',
+      certs.ca,
+      '--require-certificate',
+    ]);
+    try {
+      const m = await waitFor(p.stderr, /listening on mqtts:\/\/127\.0\.0\.1:(\d+)/);
+      const url = `mqtts://localhost:${m[1]}`;
+      await assert.rejects(mqttConnect(url, trust(certs)));
+      const c = await mqttConnect(url, trust(certs, true));
+      c.end(true);
+    } finally {
+      p.child.kill('SIGTERM');
+      assert.equal(await p.exit, 0);
+    }
+  });
+
+  test('--tls-port without a certificate is a start-up error', async () => {
+    const p = run(['-p', '0', '--tls-port', '0']);
+    assert.equal(await p.exit, 1);
+    assert.match(p.stderr(), /petrel broker: .*tls needs certFile and keyFile/);
+  });
+
+  test('a non-loopback listener without TLS is warned about and refuses anonymous clients', async () => {
+    const p = run(['-p', '0', '-H', '0.0.0.0']);
+    try {
+      const m = await waitFor(p.stderr, /listening on mqtt:\/\/0\.0\.0\.0:(\d+)/);
+      assert.match(p.stderr(), /non-loopback interface without TLS/);
+      const { client, connack } = await RawClient.connect(Number(m[1]), 5);
+      assert.equal(connack.reasonCode, 0x87);
+      client.destroy();
+    } finally {
+      p.child.kill('SIGTERM');
+      await p.exit;
+    }
+  });
+
+  test('SIGHUP: a config that fails validation keeps the old one and logs why; a valid one applies live limits', async () => {
+    const cfg = join(dir, 'reload.json');
+    writeFileSync(cfg, JSON.stringify({ maxPublishRate: 0 }));
+    const p = run(['-c', cfg, '-p', '0']);
+    try {
+      const m = await waitFor(p.stderr, /listening on mqtt:\/\/127\.0\.0\.1:(\d+)/);
+      const port = Number(m[1]);
+      writeFileSync(cfg, JSON.stringify({ maxPublishRate: -3 }));
+      p.child.kill('SIGHUP');
+      await waitFor(
+        p.stderr,
+        /maxPublishRate: must be an integer.*keeping the previous configuration/,
+      );
+      writeFileSync(cfg, JSON.stringify({ maxPublishRate: 1, maxPublishBurst: 2, port: 1 }));
+      p.child.kill('SIGHUP');
+      await waitFor(p.stderr, /configuration reloaded/);
+      const { client } = await RawClient.connect(port, 5);
+      for (let i = 0; i < 3; i++) client.send(publishOf('hup/x', 'm', 0));
+      const d = await client.next().catch((e: Error) => new Error(`${e.message}: ${p.stderr()}`));
+      assert.equal(d instanceof Error ? d.message : d.type === 14 && d.reasonCode, 0x96);
+    } finally {
+      p.child.kill('SIGTERM');
+      await p.exit;
+    }
+  });
+});
