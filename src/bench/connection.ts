@@ -5,11 +5,11 @@ import { createConnection } from 'node:net';
 import type { ProtocolVersion, QoS } from '../codec/constants.js';
 import { PacketType } from '../codec/constants.js';
 import { encodePacket } from '../codec/encode.js';
-import { Framer } from '../codec/framer.js';
 import type { BenchPlan } from './options.js';
+import { FrameScanner } from './scanner.js';
 
-/** Receives every frame after CONNACK. */
-export type FrameSink = (header: number, body: Buffer) => void;
+/** Receives every frame after CONNACK: the body is `buf[start..end)`. */
+export type FrameSink = (header: number, buf: Buffer, start: number, end: number) => void;
 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across threads. */
 export function nowMs(): number {
@@ -40,7 +40,7 @@ export function connectPacket(plan: BenchPlan, clientId: string): Buffer {
 /** Opens a TCP connection and completes CONNECT/CONNACK; frames after that go to `sink`. */
 export class BenchConnection {
   readonly socket: Socket;
-  private readonly framer: Framer;
+  private readonly framer: FrameScanner;
   private onConnack: ((code: number) => void) | undefined;
   private onSuback: ((code: number) => void) | undefined;
   sink: FrameSink;
@@ -54,7 +54,7 @@ export class BenchConnection {
     this.sink = sink;
     this.socket = createConnection({ host: plan.host, port: plan.port });
     this.socket.setNoDelay(true);
-    this.framer = new Framer((h, b) => this.frame(h, b));
+    this.framer = new FrameScanner((h, b, s, e) => this.frame(h, b, s, e));
     this.socket.on('data', (d: Buffer) => {
       this.chunkAt = nowMs();
       this.framer.push(d);
@@ -68,19 +68,19 @@ export class BenchConnection {
     });
   }
 
-  private frame(header: number, body: Buffer): void {
+  private frame(header: number, buf: Buffer, start: number, end: number): void {
     const type = header >> 4;
     if (type === PacketType.CONNACK && this.onConnack !== undefined) {
       const cb = this.onConnack;
       this.onConnack = undefined;
-      cb(body[1] ?? 0xff);
+      cb(end - start >= 2 ? (buf[start + 1] as number) : 0xff);
     } else if (type === PacketType.SUBACK && this.onSuback !== undefined) {
       const cb = this.onSuback;
       this.onSuback = undefined;
       // v3/v4: id(2) codes; v5: id(2) props-length(varint, usually 0) codes.
-      cb(body[body.length - 1] ?? 0x80);
+      cb(end - start >= 3 ? (buf[end - 1] as number) : 0x80);
     } else {
-      this.sink(header, body);
+      this.sink(header, buf, start, end);
     }
   }
 

@@ -119,6 +119,9 @@ export class Engine {
   private readonly touched: number[] = [];
   private readonly isTouched: Uint8Array;
   private delivered = false;
+  /** Pending run of equal latency samples (µs) not yet in the histogram. */
+  private runValue = -1;
+  private runCount = 0;
   private turnScheduled = false;
   private readonly ackQueue: AckBuffer[] = [];
   private readonly ackConns: BenchConnection[] = [];
@@ -159,7 +162,7 @@ export class Engine {
       for (let p = 0; p < plan.publishers; p++) {
         s.trackers.push(hears(plan, i, p) ? new SequenceTracker(0) : undefined);
       }
-      s.conn = new BenchConnection(plan, (h, b) => this.onSubscriberFrame(s, h, b));
+      s.conn = new BenchConnection(plan, (h, b, st, e) => this.onSubscriberFrame(s, h, b, st, e));
       s.conn.afterChunk = () => this.afterSubscriberChunk(s);
       s.conn.socket.on('close', () => {
         if (this.sending) this.error(`subscriber ${i}: connection closed by the broker`);
@@ -194,7 +197,7 @@ export class Engine {
         acked: 0,
         acks: new AckBuffer(),
       };
-      p.conn = new BenchConnection(plan, (h, b) => this.onPublisherFrame(p, h, b));
+      p.conn = new BenchConnection(plan, (h, b, st) => this.onPublisherFrame(p, h, b, st));
       p.conn.afterChunk = () => {
         Atomics.store(this.shared.acked, p.index, p.acked);
         this.queueAcks(p.acks, p.conn);
@@ -322,24 +325,30 @@ export class Engine {
     p.conn.socket.write(buf);
   }
 
-  private onPublisherFrame(p: Publisher, header: number, body: Buffer): void {
+  private onPublisherFrame(p: Publisher, header: number, buf: Buffer, start: number): void {
     const type = header >> 4;
     if (type === 4 || type === 7) {
       p.acked++;
     } else if (type === 5) {
-      p.acks.push(0x62, ((body[0] as number) << 8) | (body[1] as number));
+      p.acks.push(0x62, ((buf[start] as number) << 8) | (buf[start + 1] as number));
     }
   }
 
-  private onSubscriberFrame(s: Subscriber, header: number, body: Buffer): void {
+  private onSubscriberFrame(
+    s: Subscriber,
+    header: number,
+    buf: Buffer,
+    start: number,
+    end: number,
+  ): void {
     const type = header >> 4;
     if (type === 3) {
       const qos = (header >> 1) & 3;
-      let pos = 2 + (((body[0] as number) << 8) | (body[1] as number));
+      let pos = start + 2 + (((buf[start] as number) << 8) | (buf[start + 1] as number));
       if (qos > 0) {
         s.acks.push(
           qos === 1 ? 0x40 : 0x50,
-          ((body[pos] as number) << 8) | (body[pos + 1] as number),
+          ((buf[pos] as number) << 8) | (buf[pos + 1] as number),
         );
         pos += 2;
       }
@@ -348,29 +357,35 @@ export class Engine {
         let mul = 1;
         let b: number;
         do {
-          b = body[pos++] as number;
+          b = buf[pos++] as number;
           n += (b & 0x7f) * mul;
           mul *= 128;
-        } while (b >= 0x80 && pos < body.length);
+        } while (b >= 0x80 && pos < end);
         pos += n;
       }
-      this.onMessage(s, body, pos);
+      this.onMessage(s, buf, pos, end);
     } else if (type === 6) {
-      s.acks.push(0x70, ((body[0] as number) << 8) | (body[1] as number));
+      s.acks.push(0x70, ((buf[start] as number) << 8) | (buf[start + 1] as number));
     }
   }
 
-  private onMessage(s: Subscriber, body: Buffer, at: number): void {
+  private onMessage(s: Subscriber, body: Buffer, at: number, end: number): void {
     const shared = this.shared;
     shared.received[this.thread] = (shared.received[this.thread] as number) + 1;
-    if (!isBenchPayload(body, at)) return;
+    if (!isBenchPayload(body, at, end)) return;
     const tag = body.readUInt32BE(at + TAG_AT);
     const pub = body.readUInt32BE(at + PUB_AT);
     const seq = body.readUInt32BE(at + SEQ_AT);
     const ts = body.readDoubleBE(at + TIME_AT);
     if (ts >= this.measureFrom && ts <= this.measureTo) {
-      const us = Math.round((s.conn.chunkAt - ts) * 1000);
-      this.latency.recordValue(Math.max(us, 0));
+      // Messages of one batch read in one chunk share a latency: record runs, not each one.
+      const us = Math.max(Math.round((s.conn.chunkAt - ts) * 1000), 0);
+      if (us === this.runValue) this.runCount++;
+      else {
+        if (this.runCount > 0) this.latency.recordValueWithCount(this.runValue, this.runCount);
+        this.runValue = us;
+        this.runCount = 1;
+      }
     }
     let tr: SequenceTracker | undefined;
     if (tag === this.plan.tag >>> 0 && this.plan.matrix !== 'foreign') {
@@ -513,6 +528,14 @@ export class Engine {
     });
   }
 
+  /** Adds the pending run of latency samples; returns the histogram's count. */
+  private flushRun(): number {
+    if (this.runCount > 0) this.latency.recordValueWithCount(this.runValue, this.runCount);
+    this.runCount = 0;
+    this.runValue = -1;
+    return this.latency.totalCount;
+  }
+
   /** Closes every connection (DISCONNECT first) and returns this thread's figures. */
   async finish(): Promise<ThreadResult> {
     this.stop(this.measureTo === Number.POSITIVE_INFINITY ? nowMs() : this.measureTo);
@@ -542,7 +565,7 @@ export class Engine {
       unique,
       duplicates,
       gaps,
-      latency: this.latency.totalCount > 0 ? encodeHistogram(this.latency) : '',
+      latency: this.flushRun() > 0 ? encodeHistogram(this.latency) : '',
       connack: this.connack.totalCount > 0 ? encodeHistogram(this.connack) : '',
       connectStart: this.connectStart,
       connectEnd: this.connectEnd,

@@ -59,7 +59,7 @@ export function publishTemplate(
   };
 }
 
-/** Whether the payload at `at` carries a generator header. */
-export function isBenchPayload(body: Buffer, at: number): boolean {
-  return body.length - at >= PAYLOAD_HEADER && body[at] === MAGIC0 && body[at + 1] === MAGIC1;
+/** Whether the payload at `body[at..end)` carries a generator header. */
+export function isBenchPayload(body: Buffer, at: number, end: number): boolean {
+  return end - at >= PAYLOAD_HEADER && body[at] === MAGIC0 && body[at + 1] === MAGIC1;
 }

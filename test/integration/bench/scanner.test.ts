@@ -1,0 +1,78 @@
+// The generator's frame scanner must cut a byte stream into the same frames however the reads
+// split it (whole, byte by byte, random cuts, large bodies across many reads).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FrameScanner } from '../../../src/bench/scanner.js';
+import { encodePacket } from '../../../src/codec/encode.js';
+
+function frames(): Buffer[] {
+  const out: Buffer[] = [];
+  for (const size of [0, 1, 100, 127, 128, 16_383, 16_384, 300_000]) {
+    out.push(
+      encodePacket(
+        {
+          type: 3,
+          topic: `t/${size}`,
+          payload: Buffer.alloc(size, size & 0xff),
+          qos: 1,
+          retain: false,
+          dup: false,
+          packetId: 7,
+          properties: undefined,
+        },
+        4,
+      ),
+    );
+  }
+  out.push(Buffer.from([0x40, 0x02, 0x00, 0x07]), Buffer.from([0xd0, 0x00]));
+  return out;
+}
+
+function scan(stream: Buffer, cuts: number[]): Buffer[] {
+  const got: Buffer[] = [];
+  const s = new FrameScanner((h, buf, start, end) => {
+    // Rebuild the frame from its header and body to compare with what was sent.
+    const body = Buffer.from(buf.subarray(start, end));
+    const enc = [h];
+    let n = body.length;
+    do {
+      let b = n % 128;
+      n = Math.floor(n / 128);
+      if (n > 0) b |= 0x80;
+      enc.push(b);
+    } while (n > 0);
+    got.push(Buffer.concat([Buffer.from(enc), body]));
+  });
+  let pos = 0;
+  for (const c of [...cuts, stream.length]) {
+    if (c > pos) s.push(stream.subarray(pos, c));
+    pos = Math.max(pos, c);
+  }
+  return got;
+}
+
+test('frames are the same whole, byte by byte and cut at random', () => {
+  const sent = frames();
+  const stream = Buffer.concat(sent);
+  assert.deepEqual(scan(stream, []), sent);
+  const small = Buffer.concat(sent.filter((f) => f.length < 20_000));
+  const bytes = Array.from({ length: small.length }, (_, i) => i);
+  assert.deepEqual(
+    scan(small, bytes),
+    sent.filter((f) => f.length < 20_000),
+  );
+  let seed = 42;
+  const rnd = (): number => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  for (let round = 0; round < 50; round++) {
+    const cuts = Array.from({ length: 20 }, () => Math.floor(rnd() * stream.length)).sort(
+      (a, b) => a - b,
+    );
+    assert.deepEqual(scan(stream, cuts), sent);
+  }
+  // A 300 000-byte body across 64 KiB reads, as a socket delivers it.
+  const reads = Array.from({ length: Math.ceil(stream.length / 65_536) }, (_, i) => i * 65_536);
+  assert.deepEqual(scan(stream, reads), sent);
+});
