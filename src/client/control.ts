@@ -5,6 +5,7 @@ import type {
   UnsubackPacket,
   UnsubscribePacket,
 } from '../codec/types.js';
+import type { Connection } from './connection.js';
 import type { ClientContext } from './context.js';
 import { closedError } from './errors.js';
 import { Queue } from './queue.js';
@@ -15,6 +16,8 @@ interface PendingAck {
   reject: (e: Error) => void;
   /** Internal resubscription: failures are emitted, not rejected. */
   internal: boolean;
+  /** The connection the packet went out on: only one that is gone calls for a resend. */
+  sentOn: Connection | undefined;
 }
 
 /**
@@ -47,15 +50,24 @@ export class ControlRequests {
       return Promise.reject(closedError());
     }
     return new Promise((resolve, reject) => {
-      const pending: PendingAck = { packet, resolve, reject, internal };
+      const pending: PendingAck = { packet, resolve, reject, internal, sentOn: undefined };
       if (ctx.state === 'connected' && ctx.conn?.open) this.sendNow(pending);
       else this.waiting.push(pending);
     });
   }
 
-  /** After CONNACK: sends unanswered requests again, then those that waited for it. */
+  /**
+   * After CONNACK: sends again, with the same packet id, the requests left unanswered by an
+   * earlier connection, then those that waited for one. Requests already sent on this
+   * connection (resubscriptions made since CONNACK) are not sent twice.
+   */
   resume(): void {
-    for (const [, pending] of this.pending) this.ctx.send(pending.packet);
+    const conn = this.ctx.conn;
+    for (const [, pending] of this.pending) {
+      if (pending.sentOn === conn) continue;
+      pending.sentOn = conn;
+      this.ctx.send(pending.packet);
+    }
     while (this.waiting.length > 0) {
       const pending = this.waiting.shift()!;
       this.sendNow(pending);
@@ -83,6 +95,7 @@ export class ControlRequests {
     const id = this.ctx.allocatePacketId();
     pending.packet = { ...pending.packet, packetId: id };
     this.pending.set(id, pending);
+    pending.sentOn = this.ctx.conn;
     this.ctx.send(pending.packet);
   }
 }
