@@ -4,22 +4,20 @@ import type { RequestOptions } from '../client/request.js';
 import type { Source } from './common.js';
 import {
   commonHelp,
-  defaultOutput,
   errorMessage,
   fail,
   fixedPayload,
   num,
   openClient,
-  outputFlags,
   parseArgs,
   printHelp,
   readStdin,
-  renderMessage,
   sourceFlags,
   switchFlag,
   UsageError,
   valueFlag,
 } from './common.js';
+import { defaultOutput, outputFlags, renderMessage } from './output.js';
 
 const help = `Usage: petrel rr -t REQUEST_TOPIC -e RESPONSE_TOPIC (-m MSG | -f FILE | -s | -n) [options]
 

@@ -4,20 +4,18 @@ import { isValidTopicFilter, topicMatches } from '../codec/topic.js';
 import {
   commonHelp,
   createClient,
-  defaultOutput,
   errorMessage,
   fail,
   int,
   num,
   openClient,
-  outputFlags,
   parseArgs,
   printHelp,
-  renderMessage,
   switchFlag,
   UsageError,
   valueFlag,
 } from './common.js';
+import { defaultOutput, outputFlags, renderMessage } from './output.js';
 
 const help = `Usage: petrel sub -t FILTER [-t FILTER ...] [options]
 

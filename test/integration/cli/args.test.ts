@@ -1,13 +1,8 @@
 // Flag parsing shared by pub/sub/rr, without spawning processes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  clientOptions,
-  formatMessage,
-  isoLocal,
-  parseArgs,
-  UsageError,
-} from '../../../src/cli/common.js';
+import { clientOptions, parseArgs, UsageError } from '../../../src/cli/common.js';
+import { formatMessage, isoLocal } from '../../../src/cli/output.js';
 import type { Message } from '../../../src/client/types.js';
 
 test('-L carries credentials, host, port and a topic with wildcards', () => {
