@@ -132,6 +132,27 @@ describe('TLS and WSS listeners', () => {
     }
   });
 
+  test('wss:// with requireCertificate and useIdentityAsUsername takes the name from the certificate', async () => {
+    const broker = await start({
+      ...tlsKeys(),
+      wssPort: 0,
+      caFile: certs.ca,
+      requireCertificate: true,
+      useIdentityAsUsername: true,
+    });
+    try {
+      const users: Array<string | undefined> = [];
+      broker.on('clientConnected', (e) => users.push(e.username));
+      const url = `wss://localhost:${portOf(broker, 'wss')}/mqtt`;
+      await assert.rejects(mqttConnect(url, trust(certs)));
+      const c = await mqttConnect(url, trust(certs, true));
+      c.end(true);
+      assert.deepEqual(users, ['petrel-client']);
+    } finally {
+      await broker.close();
+    }
+  });
+
   test('useIdentityAsUsername without a verified certificate: CONNACK 0x87 / return code 5', async () => {
     const broker = await start({ ...tlsKeys(), tlsPort: 0, useIdentityAsUsername: true });
     try {
