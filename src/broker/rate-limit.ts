@@ -23,10 +23,10 @@ export class TokenBucket {
   take(n: number, now: number): boolean {
     if (now > this.last) {
       const t = this.tokens + ((now - this.last) * this.rate) / 1000;
-      this.tokens = t > this.burst ? this.burst : t;
+      this.tokens = Math.min(t, this.burst);
       this.last = now;
     }
-    if (this.tokens < (n < this.burst ? n : this.burst)) return false;
+    if (this.tokens < Math.min(n, this.burst)) return false;
     this.tokens -= n;
     return true;
   }
