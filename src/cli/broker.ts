@@ -225,13 +225,16 @@ async function makeHooks(cfg: BrokerConfig): Promise<AuthSetup | undefined> {
   if (acl !== undefined) opts.acl = acl;
   const h = createAuthHooks(opts);
   const aclFile = cfg.aclFile;
+  const hooks: BrokerHooks = {
+    authorizePublish: (c, m) => h.authorizePublish(c, m),
+    authorizeSubscribe: (c, s) => h.authorizeSubscribe(c, s),
+    authorizeRead: (c, t) => h.authorizeRead(c, t),
+  };
+  // Without a password file nothing can check a user name: leave authentication to the
+  // broker's listener rule (anonymous on loopback or with allowAnonymous, refused elsewhere).
+  if (passwords !== undefined) hooks.authenticate = (r) => h.authenticate(r);
   return {
-    hooks: {
-      authenticate: (r) => h.authenticate(r),
-      authorizePublish: (c, m) => h.authorizePublish(c, m),
-      authorizeSubscribe: (c, s) => h.authorizeSubscribe(c, s),
-      authorizeRead: (c, t) => h.authorizeRead(c, t),
-    },
+    hooks,
     async reload() {
       if (passwords !== undefined) await passwords.reload();
       if (aclFile !== undefined) h.setAcl(await Acl.load(aclFile));
