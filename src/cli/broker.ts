@@ -290,6 +290,7 @@ async function reload(
   broker: Broker,
   configFile: string | undefined,
   overrides: Record<string, unknown>,
+  started: BrokerConfig,
   auth: AuthSetup | undefined,
   log: Logger,
 ): Promise<void> {
@@ -298,6 +299,9 @@ async function reload(
     try {
       next = parseConfig({ ...loadConfig(configFile), ...overrides }, configFile);
       const restart = broker.updateOptions(brokerOptionsOf(next));
+      for (const key of ['passwordFile', 'aclFile', 'dataDir', 'storeOnCorrupt'] as const) {
+        if (next[key] !== started[key]) restart.push(key);
+      }
       if (restart.length > 0) {
         log.warn({ options: restart }, 'changed options apply only after a restart');
       }
@@ -385,7 +389,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const b = broker;
   const onHup = () => {
-    reload(b, args.config, overrides, auth, log).catch((err: unknown) =>
+    reload(b, args.config, overrides, cfg, auth, log).catch((err: unknown) =>
       log.error({ err: (err as Error).message }, 'reload failed'),
     );
   };
