@@ -1,7 +1,11 @@
 // What `petrel pub`, `petrel sub` and `petrel rr` share, following the meanings of
 // mosquitto_pub / mosquitto_sub / mosquitto_rr: flag parsing, the client they connect with and
 // payload sources. How messages and packets are printed is in output.ts.
+
+import type { SrvRecord } from 'node:dns';
+import { resolveSrv } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { MqttClient } from '../client/client.js';
 import type { ClientOptions, ConnectProperties } from '../client/options.js';
 import type { PublishProperties } from '../client/types.js';
@@ -49,6 +53,14 @@ export interface CommonArgs {
   insecure: boolean;
   tls: boolean;
   connectTimeout: number;
+  /** `-A`: local address to bind to. */
+  bindAddress: string | undefined;
+  /** `--unix`: Unix socket path instead of host and port. */
+  unixSocket: string | undefined;
+  /** `-M`: QoS 1/2 messages in flight at most. */
+  maxInflight: number | undefined;
+  /** `-S`: look the broker up with a DNS SRV record. */
+  srv: boolean;
   properties: CliProperties;
 }
 
@@ -97,6 +109,10 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): CommonArgs {
     insecure: false,
     tls: false,
     connectTimeout: 10,
+    bindAddress: undefined,
+    unixSocket: undefined,
+    maxInflight: undefined,
+    srv: false,
     properties: {
       connect: {},
       publish: {},
@@ -200,6 +216,19 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): CommonArgs {
     valueFlag(['--connect-timeout'], (v, f) => {
       a.connectTimeout = num(v, f, 0.001);
     }),
+    valueFlag(['-A'], (v, f) => {
+      if (!isIP(v)) throw new UsageError(`option '${f}': '${v}' is not an IP address`);
+      a.bindAddress = v;
+    }),
+    valueFlag(['--unix'], (v) => {
+      a.unixSocket = v;
+    }),
+    valueFlag(['-M'], (v, f) => {
+      a.maxInflight = int(v, f, 1, 65535);
+    }),
+    switchFlag(['-S'], () => {
+      a.srv = true;
+    }),
   ];
   const table = new Map<string, FlagSpec>();
   for (const s of [...common, ...specs]) for (const n of s.names) table.set(n, s);
@@ -247,6 +276,14 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): CommonArgs {
   }
   if (a.password !== undefined && a.username === undefined) {
     throw new UsageError("option '-P' needs '-u'");
+  }
+  if (a.unixSocket !== undefined && a.url !== undefined && /^wss?:/.test(a.url)) {
+    throw new UsageError("option '--unix' cannot be used with a WebSocket URL");
+  }
+  if (a.srv && (a.url !== undefined || a.unixSocket !== undefined || a.port !== undefined)) {
+    throw new UsageError(
+      "option '-S' takes host and port from DNS: not with '-L', '--unix' or '-p'",
+    );
   }
   return a;
 }
@@ -387,6 +424,9 @@ export function clientOptions(a: CommonArgs, defaultId: string): ClientOptions {
   };
   if (a.username !== undefined) options.username = a.username;
   if (a.password !== undefined) options.password = a.password;
+  if (a.bindAddress !== undefined) options.localAddress = a.bindAddress;
+  if (a.unixSocket !== undefined) options.socketPath = a.unixSocket;
+  if (a.maxInflight !== undefined) options.maxInflight = a.maxInflight;
   if (a.willTopic !== undefined) {
     options.will = {
       topic: a.willTopic,
@@ -403,6 +443,35 @@ export function clientOptions(a: CommonArgs, defaultId: string): ClientOptions {
     if (a.key !== undefined) options.tls.key = readFileSync(a.key);
   }
   return options;
+}
+
+/**
+ * `-S`: replaces host and port with the SRV record of `_mqtt._tcp.HOST` (`_secure-mqtt` with
+ * TLS) of lowest priority, highest weight among those. Returns an exit code on failure.
+ */
+export async function applySrv(cmd: string, a: CommonArgs): Promise<number | undefined> {
+  if (!a.srv) return undefined;
+  const service = `${a.tls ? '_secure-mqtt' : '_mqtt'}._tcp.${a.host}`;
+  let records: SrvRecord[];
+  try {
+    records = await resolveSrv(service);
+  } catch (err) {
+    return fail(cmd, `SRV lookup of ${service} failed: ${errorMessage(err)}`);
+  }
+  let best: SrvRecord | undefined;
+  for (const r of records) {
+    if (
+      best === undefined ||
+      r.priority < best.priority ||
+      (r.priority === best.priority && r.weight > best.weight)
+    ) {
+      best = r;
+    }
+  }
+  if (best === undefined) return fail(cmd, `SRV lookup of ${service} found no record`);
+  a.host = best.name;
+  a.port = best.port;
+  return undefined;
 }
 
 /** A client for the common flags (`extra` on top), printing every packet with `-d`. */
@@ -508,4 +577,8 @@ export const commonHelp = `Connection:
   --cafile FILE --cert FILE --key FILE --insecure --tls
   -D COMMAND PROPERTY VALUE   v5 property (e.g. -D publish user-property k v)
   --connect-timeout SECONDS
+  -A ADDRESS               bind the connection to this local address
+  --unix PATH              connect over a Unix socket instead of host and port
+  -M N                     at most N QoS 1/2 messages in flight (default 65535)
+  -S                       find host and port with a DNS SRV lookup (_mqtt._tcp.HOST)
 `;

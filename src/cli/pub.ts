@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import type { DisconnectOptions, PublishOptions } from '../client/types.js';
 import type { Source } from './common.js';
 import {
+  applySrv,
   commonHelp,
   errorMessage,
   fail,
@@ -81,6 +82,8 @@ export async function run(argv: string[]): Promise<number> {
     return fail('pub', `cannot read '${(source as { path: string }).path}': ${errorMessage(err)}`);
   }
 
+  const srvFailure = await applySrv('pub', args);
+  if (srvFailure !== undefined) return srvFailure;
   const client = await openClient('pub', args);
   if (typeof client === 'number') return client;
   const options: PublishOptions = { qos: args.qos, retain };

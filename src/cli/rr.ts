@@ -3,6 +3,7 @@
 import type { RequestOptions } from '../client/request.js';
 import type { Source } from './common.js';
 import {
+  applySrv,
   commonHelp,
   errorMessage,
   fail,
@@ -82,6 +83,8 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     return fail('rr', `cannot read '${file}': ${errorMessage(err)}`);
   }
+  const srvFailure = await applySrv('rr', args);
+  if (srvFailure !== undefined) return srvFailure;
   const client = await openClient('rr', args);
   if (typeof client === 'number') return client;
   const options: RequestOptions = {

@@ -2,6 +2,7 @@
 import type { Message, SubscribeOptions } from '../client/types.js';
 import { isValidTopicFilter, topicMatches } from '../codec/topic.js';
 import {
+  applySrv,
   commonHelp,
   createClient,
   errorMessage,
@@ -111,6 +112,8 @@ export async function run(argv: string[]): Promise<number> {
 
   // Like mosquitto_sub, stay subscribed across broker restarts (resubscribing when needed);
   // only the first connection must succeed.
+  const srvFailure = await applySrv('sub', args);
+  if (srvFailure !== undefined) return srvFailure;
   const client = createClient('sub', args, { reconnect: { initialDelay: 500, maxDelay: 10_000 } });
   let received = 0;
   let failure: string | undefined;

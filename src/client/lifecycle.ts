@@ -89,7 +89,7 @@ export class Lifecycle {
     if (props.assignedClientIdentifier !== undefined) {
       ctx.clientId = props.assignedClientIdentifier;
     }
-    ctx.limits.update(props);
+    ctx.limits.update(props, ctx.opts.maxInflight);
     ctx.aliases.reset(
       ctx.version === 5 ? (ctx.opts.properties.topicAliasMaximum ?? 0) : 0,
       ctx.version === 5 && ctx.opts.autoTopicAlias ? (props.topicAliasMaximum ?? 0) : 0,
@@ -201,7 +201,7 @@ export class Lifecycle {
           ? err
           : new ClientError(
               ClientErrorCode.ConnectionFailed,
-              `cannot connect to ${ctx.opts.url.host}: ${(err as Error).message}`,
+              `cannot connect to ${ctx.opts.socketPath ?? ctx.opts.url.host}: ${(err as Error).message}`,
             );
       this.failConnecting(conn, e);
       throw e;

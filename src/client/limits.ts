@@ -12,9 +12,9 @@ export class BrokerLimits {
   maxQoS: QoS = 2;
   retain = true;
 
-  /** Takes the limits of a CONNACK's properties. */
-  update(props: Properties): void {
-    this.sendQuota = props.receiveMaximum ?? 65_535;
+  /** Takes the limits of a CONNACK's properties; our own `maxInflight` caps the send quota. */
+  update(props: Properties, maxInflight = 65_535): void {
+    this.sendQuota = Math.min(props.receiveMaximum ?? 65_535, maxInflight);
     this.maxPacketSize = props.maximumPacketSize ?? Number.POSITIVE_INFINITY;
     this.maxQoS = (props.maximumQoS ?? 2) as QoS;
     this.retain = props.retainAvailable !== 0;

@@ -94,6 +94,18 @@ export interface ClientOptions {
   wsProtocol?: string;
   /** Extra HTTP headers of the WebSocket upgrade (Node only). */
   wsHeaders?: Record<string, string>;
+  /** Local address to bind the socket to before connecting (Node only; mosquitto's `-A`). */
+  localAddress?: string;
+  /**
+   * Path of a Unix domain socket to connect to instead of the URL's host and port (Node only;
+   * `mqtt://` and `mqtts://`; mosquitto's `--unix`). The URL still chooses TLS or not.
+   */
+  socketPath?: string;
+  /**
+   * QoS 1/2 messages this client keeps in flight at most (default 65535); the broker's Receive
+   * Maximum lowers it further (mosquitto's `-M`).
+   */
+  maxInflight?: number;
 }
 
 /** Options after defaults are applied. */
@@ -122,6 +134,9 @@ export interface ResolvedOptions {
   tls: TlsOptions;
   wsProtocol: string;
   wsHeaders: Record<string, string> | undefined;
+  localAddress: string | undefined;
+  socketPath: string | undefined;
+  maxInflight: number;
 }
 
 const defaultPorts: Record<string, number> = {
@@ -183,6 +198,11 @@ export function resolveOptions(url: string | undefined, options: ClientOptions):
   if (p.sessionExpiryInterval !== undefined) {
     checkInt('sessionExpiryInterval', p.sessionExpiryInterval, 0, 0xffffffff);
   }
+  const maxInflight = options.maxInflight ?? 65_535;
+  checkInt('maxInflight', maxInflight, 1, 65_535);
+  if (options.socketPath !== undefined && (u.protocol === 'ws:' || u.protocol === 'wss:')) {
+    throw new TypeError('socketPath needs an mqtt:// or mqtts:// URL');
+  }
   const clean = options.clean ?? true;
   // An explicit '' is sent as is (v5 and 3.1.1 with clean start let the broker assign one).
   const clientId = options.clientId ?? randomClientId();
@@ -221,6 +241,9 @@ export function resolveOptions(url: string | undefined, options: ClientOptions):
     tls: { ...options.tls },
     wsProtocol: options.wsProtocol ?? 'mqtt',
     wsHeaders: options.wsHeaders,
+    localAddress: options.localAddress,
+    socketPath: options.socketPath,
+    maxInflight,
   };
 }
 

@@ -52,18 +52,24 @@ async function openSocket(options: ResolvedOptions, events: TransportEvents): Pr
   const host = hostOf(url);
   const port = url.port ? Number(url.port) : defaultPort(url.protocol);
   const net = await import('node:net');
+  // A Unix socket path replaces host and port; a TCP socket may be bound to a local address.
+  const where =
+    options.socketPath !== undefined
+      ? { path: options.socketPath }
+      : options.localAddress !== undefined
+        ? { host, port, localAddress: options.localAddress }
+        : { host, port };
   const socket = secure
     ? (await import('node:tls')).connect({
-        host,
-        port,
+        ...where,
         ca: options.tls.ca,
         cert: options.tls.cert,
         key: options.tls.key,
         servername: options.tls.servername ?? (net.isIP(host) ? undefined : host),
         rejectUnauthorized: options.tls.rejectUnauthorized ?? true,
       })
-    : net.connect({ host, port });
-  socket.setNoDelay(true);
+    : net.connect(where);
+  if (options.socketPath === undefined) socket.setNoDelay(true);
   await opened(socket, secure ? 'secureConnect' : 'connect', () => socket.destroy());
   socket.on('data', (chunk: Buffer) => events.onData(chunk));
   socket.on('drain', () => events.onDrain());
@@ -140,6 +146,7 @@ async function openWebSocket(
     perMessageDeflate: false,
   };
   if (options.tls.servername !== undefined) wsOptions.servername = options.tls.servername;
+  if (options.localAddress !== undefined) wsOptions.localAddress = options.localAddress;
   const ws = new WebSocket(href, options.wsProtocol, wsOptions);
   ws.binaryType = 'nodebuffer';
   await opened(ws, 'open', () => ws.terminate());

@@ -23,15 +23,25 @@ export function killAll(): void {
   running.clear();
 }
 
+/** Extra settings of a spawned `petrel`: Node flags before the script, environment additions. */
+export interface SpawnExtras {
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+}
+
 /** Starts `petrel <args>` or another program; stdin is closed unless `input` is given. */
 export function start(
   tool: 'petrel' | 'mosquitto_pub' | 'mosquitto_sub' | 'mosquitto_rr',
   args: string[],
   input?: string | Buffer,
+  extras: SpawnExtras = {},
 ): Run {
   const child =
     tool === 'petrel'
-      ? spawn(process.execPath, [main, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+      ? spawn(process.execPath, [...(extras.nodeArgs ?? []), main, ...args], {
+          stdio: ['pipe', 'pipe', 'pipe'],
+          env: { ...process.env, ...extras.env },
+        })
       : // mosquitto's tools block-buffer stdout into a pipe; line buffering shows `-d` output live.
         spawn('stdbuf', ['-oL', tool, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   running.add(child);
@@ -90,8 +100,9 @@ export async function runTool(
   args: string[],
   input?: string | Buffer,
   ms = 8000,
+  extras: SpawnExtras = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const r = start(tool, args, input);
+  const r = start(tool, args, input, extras);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
