@@ -229,6 +229,8 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): CommonArgs {
     switchFlag(['-S'], () => {
       a.srv = true;
     }),
+    // Accepted for mosquitto's scripts: the client always disables Nagle's algorithm.
+    switchFlag(['--nodelay'], () => undefined),
   ];
   const table = new Map<string, FlagSpec>();
   for (const s of [...common, ...specs]) for (const n of s.names) table.set(n, s);
@@ -581,4 +583,5 @@ export const commonHelp = `Connection:
   --unix PATH              connect over a Unix socket instead of host and port
   -M N                     at most N QoS 1/2 messages in flight (default 65535)
   -S                       find host and port with a DNS SRV lookup (_mqtt._tcp.HOST)
+  --nodelay                accepted; Nagle's algorithm is always off
 `;

@@ -100,6 +100,27 @@ test('bad combinations are refused with the flag named', () => {
   assert.throws(() => parseArgs(['-d=1'], []), /unknown option '-d=1'/);
 });
 
+test('-A, --unix and -M reach the client options; --nodelay is accepted', () => {
+  const o = clientOptions(
+    parseArgs(['-A', '127.0.0.2', '--unix', '/tmp/m.sock', '-M', '7', '--nodelay'], []),
+    'petrel_pub',
+  );
+  assert.equal(o.localAddress, '127.0.0.2');
+  assert.equal(o.socketPath, '/tmp/m.sock');
+  assert.equal(o.maxInflight, 7);
+});
+
+test('-A, --unix, -M and -S refuse what cannot work, naming the flag', () => {
+  assert.throws(() => parseArgs(['-M', '0'], []), /'-M': 0 is out of range/);
+  assert.throws(() => parseArgs(['-A', 'eth0'], []), /'-A': 'eth0' is not an IP address/);
+  assert.throws(
+    () => parseArgs(['--unix', '/tmp/s', '-L', 'ws://h:8080/mqtt'], []),
+    /'--unix' cannot be used with a WebSocket URL/,
+  );
+  assert.throws(() => parseArgs(['-S', '-p', '1883'], []), /'-S'/);
+  assert.throws(() => parseArgs(['-S', '--unix', '/tmp/s'], []), /'-S'/);
+});
+
 test('-F expands every documented placeholder and escape', () => {
   const msg: Message = {
     topic: 'a/b',
