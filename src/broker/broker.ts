@@ -1,8 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { watch } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { basename, dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { ProtocolVersion, QoS } from '../codec/constants.js';
@@ -15,18 +13,18 @@ import type { StoredSubscription } from '../persistence/types.js';
 import { Clock } from '../shared/clock.js';
 import { TimingWheel } from '../shared/timing-wheel.js';
 import { listenTcp } from '../transport/tcp.js';
-import { listenTls, loadTlsOptions } from '../transport/tls.js';
+import { listenTls, loadTlsOptions, watchFiles } from '../transport/tls.js';
 import { listenWebSocket } from '../transport/websocket.js';
 import { Connection, ConnState, ConnTimer } from './connection.js';
 import { pump } from './delivery.js';
 import { dispatchFrame, fail, rejectWith } from './dispatch.js';
-import type { BrokerHooks, ClientInfo } from './hooks.js';
-import { isPromise } from './hooks.js';
+import type { BrokerHooks } from './hooks.js';
 import { isLoopback, ListenerState } from './listener.js';
 import { Message } from './message.js';
 import type { BrokerOptions, ListenerType, ResolvedOptions } from './options.js';
 import { LIVE_OPTIONS, OPTION_SPECS, resolveOptions } from './options.js';
 import { Persister } from './persist.js';
+import { reauthorizeSubscriptions } from './reauthorize.js';
 import { Router } from './routing/router.js';
 import { SubEntry } from './routing/subscription.js';
 import { detachSession, onSessionTimer } from './session/registry.js';
@@ -260,44 +258,16 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
     const tls = l.tls;
     if (tls === undefined) return;
     const files = [tls.certFile, tls.keyFile, tls.caFile].filter((f) => f !== undefined);
-    const dirs = new Map<string, Set<string>>();
-    for (const f of files) {
-      const d = dirname(f);
-      let names = dirs.get(d);
-      if (names === undefined) {
-        names = new Set();
-        dirs.set(d, names);
-      }
-      names.add(basename(f));
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const changed = () => {
-      if (timer !== undefined) clearTimeout(timer);
-      // Files are often written in several steps (cert, then key): wait for the burst to end.
-      timer = setTimeout(() => {
-        timer = undefined;
-        this.reloadListener(l).then(
-          () => this.log.info({ port: l.spec?.port }, 'TLS certificate reloaded'),
-          (err: unknown) =>
-            this.log.error(
-              { err: (err as Error).message },
-              'TLS certificate reload failed, keeping the previous one',
-            ),
-        );
-      }, 200);
-      timer.unref();
-    };
-    const watchers = [...dirs].map(([dir, names]) => {
-      const w = watch(dir, { persistent: false }, (_event, name) => {
-        if (name === null || names.has(String(name))) changed();
-      });
-      w.on('error', () => {});
-      return w;
+    l.unwatch = watchFiles(files, () => {
+      this.reloadListener(l).then(
+        () => this.log.info({ port: l.spec?.port }, 'TLS certificate reloaded'),
+        (err: unknown) =>
+          this.log.error(
+            { err: (err as Error).message },
+            'TLS certificate reload failed, keeping the previous one',
+          ),
+      );
     });
-    l.unwatch = () => {
-      if (timer !== undefined) clearTimeout(timer);
-      for (const w of watchers) w.close();
-    };
   }
 
   private async reloadListener(l: ListenerState): Promise<void> {
@@ -350,44 +320,8 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
    * Asks `authorizeSubscribe` again for every subscription of every session (connected or not)
    * and removes those now refused, e.g. after an ACL reload. Returns how many were removed.
    */
-  async reauthorizeSubscriptions(): Promise<number> {
-    const hook = this.hooks.authorizeSubscribe;
-    if (hook === undefined) return 0;
-    let removed = 0;
-    for (const session of [...this.sessions.values()]) {
-      const client: ClientInfo = session.connection ?? {
-        clientId: session.clientId,
-        username: session.username,
-        protocolVersion: session.protocolVersion,
-        remoteAddress: undefined,
-      };
-      for (const entry of [...session.subscriptions.values()]) {
-        let verdict: boolean | number;
-        try {
-          const v = hook(client, {
-            topicFilter: entry.filter,
-            qos: entry.qos,
-            noLocal: entry.noLocal,
-            retainAsPublished: entry.retainAsPublished,
-            retainHandling: entry.retainHandling,
-          });
-          verdict = isPromise(v) ? await v : v;
-        } catch {
-          verdict = false;
-        }
-        if (verdict !== false && (verdict === true || verdict < 0x80)) continue;
-        if (session.subscriptions.get(entry.filter) !== entry) continue;
-        session.subscriptions.delete(entry.filter);
-        this.router.trie.remove(entry);
-        if (session.persistent) this.persist.subDelete(session, entry.filter);
-        removed++;
-        this.log.info(
-          { clientId: session.clientId, filter: entry.filter },
-          'subscription no longer authorized, removed',
-        );
-      }
-    }
-    return removed;
+  reauthorizeSubscriptions(): Promise<number> {
+    return reauthorizeSubscriptions(this);
   }
 
   /** Bound listeners (actual ports when 0 was asked for). */

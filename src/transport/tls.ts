@@ -1,5 +1,7 @@
+import { watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
+import { basename, dirname } from 'node:path';
 import type { SecureVersion, TLSSocket, TlsOptions, Server as TlsServer } from 'node:tls';
 import { createServer } from 'node:tls';
 
@@ -98,4 +100,43 @@ export function peerIdentity(socket: TLSSocket): string | undefined {
     if (value !== '') return value;
   }
   return undefined;
+}
+
+/**
+ * Calls `onChange` once `delayMs` after the last change to any of `files`. Watches their
+ * directories, so a file replaced by rename (what editors and certificate tools do) is still
+ * seen. The watchers do not keep the process alive. Returns a function that stops watching.
+ */
+export function watchFiles(files: string[], onChange: () => void, delayMs = 200): () => void {
+  const dirs = new Map<string, Set<string>>();
+  for (const f of files) {
+    const d = dirname(f);
+    let names = dirs.get(d);
+    if (names === undefined) {
+      names = new Set();
+      dirs.set(d, names);
+    }
+    names.add(basename(f));
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const changed = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    // Files are often written in several steps (key, then certificate): wait for the burst.
+    timer = setTimeout(() => {
+      timer = undefined;
+      onChange();
+    }, delayMs);
+    timer.unref();
+  };
+  const watchers = [...dirs].map(([dir, names]) => {
+    const w = watch(dir, { persistent: false }, (_event, name) => {
+      if (name === null || names.has(String(name))) changed();
+    });
+    w.on('error', () => {});
+    return w;
+  });
+  return () => {
+    if (timer !== undefined) clearTimeout(timer);
+    for (const w of watchers) w.close();
+  };
 }
