@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { publishOf, RawClient } from '../../helpers/broker.js';
+import { publishOf, RawClient, subOf, subscribeRaw } from '../../helpers/broker.js';
 import type { TestCerts } from './helpers.js';
 import { makeCerts, mqttConnect, trust } from './helpers.js';
 
@@ -117,4 +117,35 @@ describe('petrel broker security flags and reload', () => {
       await p.exit;
     }
   });
+
+  test('SIGHUP reloads the ACL and removes subscriptions it no longer grants', async () => {
+    const acl = join(dir, 'acl');
+    writeFileSync(acl, 'topic read news/#\ntopic write news/#\n');
+    const p = run(['-p', '0', '-c', writeConfig('acl.json', { aclFile: acl })]);
+    try {
+      const m = await waitFor(p.stderr, /listening on mqtt:\/\/127\.0\.0\.1:(\d+)/);
+      const port = Number(m[1]);
+      const { client: sub } = await RawClient.connect(port, 5);
+      assert.deepEqual(await subscribeRaw(sub, [subOf('news/#', 0)]), [0]);
+      writeFileSync(acl, 'topic write news/#\n');
+      p.child.kill('SIGHUP');
+      await waitFor(p.stderr, /"removed":1/);
+      const { client: pub } = await RawClient.connect(port, 5);
+      pub.send(publishOf('news/a', 'x', 1, 1));
+      const ack = await pub.next();
+      assert.equal(ack.type === 4 && ack.reasonCode, 0x10); // no matching subscribers
+      assert.equal(await sub.silent(150), true);
+      sub.destroy();
+      pub.destroy();
+    } finally {
+      p.child.kill('SIGTERM');
+      await p.exit;
+    }
+  });
+
+  function writeConfig(name: string, data: unknown): string {
+    const path = join(dir, name);
+    writeFileSync(path, JSON.stringify(data));
+    return path;
+  }
 });
