@@ -110,8 +110,6 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
   private servers: ListenerState[] = [];
   /** Listener of streams handed to {@link accept} without one (custom transports). */
   private customListener: ListenerState | undefined;
-  /** TLS connections in their handshake: accept time by remote address and port. */
-  private readonly handshaking = new Map<string, number>();
   private state: 'new' | 'listening' | 'closing' | 'closed' = 'new';
   private opened = false;
 
@@ -205,7 +203,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
         return;
       case 'tls':
         l.server = await listenTls(spec.port, l.host, l.tlsOptions ?? {}, onRaw, (s: TLSSocket) =>
-          this.accept(s, s.remoteAddress, 'tls', l, s, this.takeHandshake(s)),
+          this.accept(s, s.remoteAddress, 'tls', l, s, this.takeHandshake(l, s)),
         );
         return;
       case 'ws':
@@ -215,14 +213,17 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
           l.host,
           l.path as string,
           this.options.maxPacketSize + 8,
-          (stream, remote, socket) =>
+          (stream, remote, socket) => {
+            // On wss the CONNECT window starts at the upgrade (the handshake has its own bound).
+            if (spec.type === 'wss') this.takeHandshake(l, socket as TLSSocket);
             this.accept(
               stream,
               remote,
               spec.type,
               l,
               spec.type === 'wss' ? (socket as TLSSocket) : undefined,
-            ),
+            );
+          },
           l.tlsOptions === undefined ? undefined : { options: l.tlsOptions, onRaw },
         );
         return;
@@ -236,21 +237,23 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
       return false;
     }
     const key = `${raw.remoteAddress}|${raw.remotePort}`;
-    if (l.type === 'tls') this.handshaking.set(key, this.clock.now);
-    l.raw.add(raw);
+    const entry = { raw, at: this.clock.now };
+    l.handshakes.set(key, entry);
     raw.once('close', () => {
-      this.handshaking.delete(key);
-      l.raw.delete(raw);
+      if (l.handshakes.get(key) === entry) l.handshakes.delete(key);
     });
     return true;
   }
 
-  /** When the TCP connection under a finished TLS handshake was accepted. */
-  private takeHandshake(s: TLSSocket): number {
+  /**
+   * The socket under `s` became a broker connection: no longer a handshake. Returns when its
+   * TCP connection was accepted.
+   */
+  private takeHandshake(l: ListenerState, s: TLSSocket): number {
     const key = `${s.remoteAddress}|${s.remotePort}`;
-    const t = this.handshaking.get(key);
-    this.handshaking.delete(key);
-    return t ?? this.clock.now;
+    const entry = l.handshakes.get(key);
+    l.handshakes.delete(key);
+    return entry?.at ?? this.clock.now;
   }
 
   /** Reloads a listener's certificate when its files change (editors often replace them). */
@@ -579,7 +582,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
           new Promise<void>((resolve) => {
             l.unwatch?.();
             // Sockets still in their TLS handshake are not connections yet: close() would wait.
-            for (const raw of l.raw) raw.destroy();
+            for (const h of l.handshakes.values()) h.raw.destroy();
             if (l.server !== undefined) l.server.close(() => resolve());
             else if (l.ws !== undefined) {
               l.ws.wss.close();

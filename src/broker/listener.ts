@@ -41,8 +41,12 @@ export class ListenerState {
   connections = 0;
   /** Authentications in progress (pending hook promises). */
   pending = 0;
-  /** TCP sockets of this TLS listener (closed with it, even mid-handshake). */
-  readonly raw = new Set<Socket>();
+  /**
+   * TCP sockets of this TLS listener still in their handshake (or HTTP upgrade), by remote
+   * address and port, with their accept time: closed with the listener, which would otherwise
+   * wait for them.
+   */
+  readonly handshakes = new Map<string, { raw: Socket; at: number }>();
   server: Server | undefined = undefined;
   ws: WebSocketListener | undefined = undefined;
   /** Stops the certificate file watchers. */

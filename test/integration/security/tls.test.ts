@@ -45,6 +45,30 @@ describe('TLS and WSS listeners', () => {
     }
   });
 
+  test('on close(), v5 clients on tls and wss listeners get DISCONNECT 0x8B (Server shutting down)', async () => {
+    const broker = await start({ ...tlsKeys(), tlsPort: 0, wssPort: 0 });
+    const reasons: number[] = [];
+    const clients = await Promise.all(
+      [
+        `mqtts://localhost:${portOf(broker, 'tls')}`,
+        `wss://localhost:${portOf(broker, 'wss')}/mqtt`,
+      ].map((url) => mqttConnect(url, { ...trust(certs), protocolVersion: 5 })),
+    );
+    const got = clients.map(
+      (c) =>
+        new Promise<void>((resolve) =>
+          c.on('disconnect', (p) => {
+            reasons.push(p.reasonCode ?? -1);
+            resolve();
+          }),
+        ),
+    );
+    await broker.close();
+    await Promise.all(got);
+    for (const c of clients) c.end(true);
+    assert.deepEqual(reasons, [0x8b, 0x8b]);
+  });
+
   test('TLS 1.3 by default, TLS 1.2 still accepted, older versions refused; ciphers configurable', async () => {
     const broker = await start({
       listeners: [{ type: 'tls', port: 0, ...tlsKeys(), ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384' }],
