@@ -280,7 +280,6 @@ export const OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
  * maxima…) need a restart.
  */
 export const LIVE_OPTIONS: ReadonlySet<string> = new Set([
-  'maxPacketSize',
   'maxConnectPacketSize',
   'maxConnections',
   'maxInflight',
