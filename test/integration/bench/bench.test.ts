@@ -109,6 +109,32 @@ describe('petrel bench against an embedded broker', () => {
     }
   }
 
+  for (const [name, args] of [
+    ['MQTT 5 pairs QoS 2', ['pairs', '-c', '10', '-q', '2', '-V', 'mqttv5']],
+    ['two worker threads, fanin QoS 1', ['fanin', '-q', '1', '--workers', '2']],
+    ['-n 500 per publisher, fanin QoS 1', ['fanin', '-q', '1', '-n', '500']],
+  ] as const) {
+    test(`${name}: every message received once`, async () => {
+      const r = await bench([
+        ...args,
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(b.port),
+        '-d',
+        '1',
+        '--json',
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const rep = JSON.parse(r.stdout) as Report;
+      assert.ok(rep.sent > 0);
+      if ((args as readonly string[]).includes('-n')) assert.equal(rep.sent, 16 * 500);
+      assert.equal(rep.received, rep.expected);
+      assert.equal(rep.lost, 0);
+      assert.equal(rep.duplicates, 0);
+    });
+  }
+
   test('conn opens, holds and reports the connections', async () => {
     const r = await bench([
       'conn',
