@@ -47,6 +47,8 @@ export class BenchConnection {
   /** Called after each chunk's frames were handled (flush acks, pump publishers). */
   afterChunk: () => void = () => undefined;
   closed = false;
+  /** The socket's last error, for the message when CONNECT fails. */
+  private lastError: string | undefined;
   /** Arrival time of the chunk being handled (one clock read per chunk, not per message). */
   chunkAt = 0;
 
@@ -60,7 +62,9 @@ export class BenchConnection {
       this.framer.push(d);
       this.afterChunk();
     });
-    this.socket.on('error', () => undefined);
+    this.socket.on('error', (err: Error) => {
+      this.lastError = err.message;
+    });
     this.socket.on('close', () => {
       this.closed = true;
       this.onConnack?.(-1);
@@ -92,7 +96,9 @@ export class BenchConnection {
         else
           reject(
             new Error(
-              code < 0 ? `${clientId}: connection closed` : `${clientId}: CONNACK code ${code}`,
+              code >= 0
+                ? `${clientId}: CONNACK code ${code}`
+                : `${clientId}: ${this.lastError ?? 'connection closed before CONNACK'}`,
             ),
           );
       };

@@ -71,14 +71,15 @@ export interface BenchPlan {
 /** The minimum payload: magic (2), run tag (4), publisher (4), sequence (4), timestamp (8). */
 export const PAYLOAD_HEADER = 22;
 
-/** Publishers each subscriber of `plan` should hear from publisher `pub`. */
+/** How many subscribers of `plan` should receive each message of publisher `pub`. */
 export function fanoutOf(plan: BenchPlan, pub: number): number {
   switch (plan.matrix) {
     case 'all':
       return plan.subscribers;
     case 'pairs':
       return pub < plan.subscribers ? 1 : 0;
-    default:
+    case 'foreign':
+    case 'none':
       return 0;
   }
 }

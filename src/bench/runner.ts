@@ -32,6 +32,10 @@ export async function runBench(plan: BenchPlan, observer: RunObserver = {}): Pro
     return plan.scenario === 'conn'
       ? await runConn(plan, shared, engines, observer)
       : await runMessages(plan, shared, engines, observer);
+  } catch (err) {
+    // Close whatever did connect, so a failed run does not keep the process alive.
+    await Promise.allSettled(engines.map((e) => e.call({ op: 'finish' })));
+    throw err;
   } finally {
     await Promise.all(engines.map((e) => e.close()));
   }
