@@ -79,6 +79,18 @@ export async function mustStart(
   return s;
 }
 
+/**
+ * Waits until the child's stderr matches `re`: the ready line comes on stdout, so a log line
+ * written just before it may still be in the other pipe.
+ */
+export async function stderrMatch(stderr: () => string, re: RegExp, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!re.test(stderr())) {
+    if (Date.now() > deadline) throw new Error(`stderr never matched ${re}; got: ${stderr()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** SIGKILLs the child and waits until it is gone. */
 export function kill(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
