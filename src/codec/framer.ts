@@ -25,6 +25,14 @@ function tooLong(): MqttError {
 }
 
 /**
+ * Packet type 0 is reserved in every version: refusing it at the first byte closes a connection
+ * that sends garbage at once, instead of waiting for a body its length bytes may never deliver.
+ */
+function reservedType(header: number): MqttError {
+  return malformed('INVALID_PACKET_TYPE', `reserved packet type ${header >> 4}`, 'MQTT-2.1.2-1');
+}
+
+/**
  * Streaming splitter of an MQTT byte stream into frames. Accepts arbitrary chunks (one byte at a
  * time included); a frame lying inside one chunk is passed on as a zero-copy view, a frame split
  * across chunks is joined with a single concat once complete. The size limit is checked as soon
@@ -72,6 +80,7 @@ export class Framer {
     const onFrame = this.onFrame;
     while (pos < n) {
       const header = chunk[pos] as number;
+      if (header < 0x10) throw reservedType(header);
       let i = pos + 1;
       let len = 0;
       let mul = 1;

@@ -156,6 +156,15 @@ describe('Framer', () => {
       (e: unknown) => e instanceof MqttError && e.code === 'NON_MINIMAL_VARINT',
     );
   });
+  test('[MQTT-2.1.2-1] reserved packet type 0 is refused at its first byte, before any length', () => {
+    const isReserved = (e: unknown) => e instanceof MqttError && e.code === 'INVALID_PACKET_TYPE';
+    // The length bytes announce a body that never comes: the frame is refused anyway.
+    assert.throws(() => new Framer(() => {}).push(hex('00 ff')), isReserved);
+    assert.throws(() => new Framer(() => {}).push(hex('0f')), isReserved);
+    const f = new Framer(() => {});
+    f.push(hex('c000')); // a whole PINGREQ, then the garbage byte alone
+    assert.throws(() => f.push(hex('00')), isReserved);
+  });
 });
 
 function str3(): Buffer {
