@@ -145,6 +145,12 @@ export interface BrokerOptions extends ListenerSecurityOptions {
   serverReference?: string;
   /** With `serverReference`: the move is permanent (0x9D Server moved) rather than 0x9C. */
   serverMoved?: boolean;
+  /**
+   * v5 Response Information: a v5 client whose CONNECT sets Request Response Information to 1
+   * gets this prefix followed by its client id in CONNACK (e.g. `response/` gives
+   * `response/<clientId>`), the base for the Response Topics it uses. Unset (default): never sent.
+   */
+  responseInformation?: string;
   /** Shutdown grace for `close()`, ms (default 2000). */
   closeTimeoutMs?: number;
 }
@@ -155,6 +161,7 @@ type Unsettable =
   | 'tlsPort'
   | 'wssPort'
   | 'serverReference'
+  | 'responseInformation'
   | 'certFile'
   | 'keyFile'
   | 'caFile'
@@ -270,6 +277,7 @@ export const OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
   sysInterval: int(0, 86_400, 10, '$SYS update interval, s (0: off)'),
   serverReference: str(undefined, 'redirect v5 clients to this server'),
   serverMoved: bool(false, 'redirect is permanent (0x9D)'),
+  responseInformation: str(undefined, 'v5 Response Information prefix (+ client id); unset: none'),
   closeTimeoutMs: int(0, 600_000, 2000, 'shutdown grace, ms'),
 };
 
@@ -299,6 +307,7 @@ export const LIVE_OPTIONS: ReadonlySet<string> = new Set([
   'maxByteBurst',
   'serverReference',
   'serverMoved',
+  'responseInformation',
   'closeTimeoutMs',
 ]);
 

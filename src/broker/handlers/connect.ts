@@ -220,7 +220,13 @@ function finishAuthenticate(
     return;
   }
   if (r === false) {
-    rejectWith(conn, ReasonCode.BadUserNameOrPassword, undefined, false);
+    // Without a user name there were no credentials to be wrong: the client is refused for being
+    // anonymous, 5 / 0x87 Not authorized, as Mosquitto 2.0 answers with a password file.
+    const code =
+      pending.packet.username === undefined
+        ? ReasonCode.NotAuthorized
+        : ReasonCode.BadUserNameOrPassword;
+    rejectWith(conn, code, undefined, false);
     return;
   }
   if (r.reasonCode < 0x80) {

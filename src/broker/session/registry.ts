@@ -2,6 +2,7 @@ import type { QoS } from '../../codec/constants.js';
 import { PacketType } from '../../codec/constants.js';
 import { encodePacket } from '../../codec/encode.js';
 import { ReasonCode } from '../../codec/reason-codes.js';
+import { isValidTopicName } from '../../codec/topic.js';
 import type { ConnectPacket, Properties } from '../../codec/types.js';
 import type { BrokerCore } from '../broker.js';
 import type { Connection } from '../connection.js';
@@ -99,6 +100,12 @@ export function attachSession(
     if (!o.subscriptionIdentifiersAvailable) properties.subscriptionIdentifiersAvailable = 0;
     if (!o.sharedSubscriptionAvailable) properties.sharedSubscriptionAvailable = 0;
     if (serverKeepAlive !== undefined) properties.serverKeepAlive = serverKeepAlive;
+    const info = responseInformation(
+      o.responseInformation,
+      cp?.requestResponseInformation,
+      clientId,
+    );
+    if (info !== undefined) properties.responseInformation = info;
   }
   conn.state = ConnState.Connected;
   conn.pendingConnect = undefined;
@@ -270,4 +277,19 @@ function rerouteShared(broker: BrokerCore, session: Session): void {
     const ids = target.subscriptionId !== 0 ? [target.subscriptionId] : undefined;
     deliver(broker, target.session, d.message, qos, d.retain, ids, g, undefined);
   }
+}
+
+/**
+ * The v5 Response Information for a CONNECT: the configured prefix plus the client id, only when
+ * the client asked for it ([MQTT-3.1.2-28]: never when it did not) and only when the result can
+ * serve as a topic (a client id with `+`, `#` or NUL cannot).
+ */
+function responseInformation(
+  prefix: string | undefined,
+  requested: number | undefined,
+  clientId: string,
+): string | undefined {
+  if (prefix === undefined || requested !== 1) return undefined;
+  const info = prefix + clientId;
+  return isValidTopicName(info) ? info : undefined;
 }

@@ -463,3 +463,55 @@ describe('MQTT 5 hooks, AUTH and redirection', () => {
     }
   });
 });
+
+describe('MQTT 5 Response Information', () => {
+  test('[MQTT-3.1.2-28] Request Response Information 1 gets the configured prefix plus the client id; 0 or absent gets none', async () => {
+    const tb = await startBroker({ responseInformation: 'response/' });
+    try {
+      const asked = await RawClient.connect(tb.port, 5, {
+        clientId: 'rr-1',
+        properties: { requestResponseInformation: 1 },
+      });
+      assert.equal(asked.connack.properties?.responseInformation, 'response/rr-1');
+      asked.client.destroy();
+      for (const properties of [{ requestResponseInformation: 0 }, undefined]) {
+        const { client, connack } = await RawClient.connect(tb.port, 5, { properties });
+        assert.equal(connack.reasonCode, 0);
+        assert.equal(connack.properties?.responseInformation, undefined);
+        client.destroy();
+      }
+    } finally {
+      await tb.close();
+    }
+  });
+
+  test('[MQTT-3.1.2-28] an assigned client identifier is the one the Response Information names', async () => {
+    const tb = await startBroker({ responseInformation: 'rsp/' });
+    try {
+      const { client, connack } = await RawClient.connect(tb.port, 5, {
+        clientId: '',
+        properties: { requestResponseInformation: 1 },
+      });
+      const id = connack.properties?.assignedClientIdentifier;
+      assert.equal(typeof id, 'string');
+      assert.equal(connack.properties?.responseInformation, `rsp/${id}`);
+      client.destroy();
+    } finally {
+      await tb.close();
+    }
+  });
+
+  test('without the responseInformation option no Response Information is sent, even when asked', async () => {
+    const tb = await startBroker({});
+    try {
+      const { client, connack } = await RawClient.connect(tb.port, 5, {
+        properties: { requestResponseInformation: 1 },
+      });
+      assert.equal(connack.reasonCode, 0);
+      assert.equal(connack.properties?.responseInformation, undefined);
+      client.destroy();
+    } finally {
+      await tb.close();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { createAuthHooks, hashPassword, PasswordAuthenticator } from '../../../src/auth/index.js';
 import type { Broker, BrokerOptions } from '../../../src/broker.js';
 import { RawClient } from '../../helpers/broker.js';
 import { portOf, start } from './helpers.js';
@@ -57,6 +58,23 @@ describe('anonymous access (Mosquitto 2.0 defaults)', () => {
       assert.deepEqual(await connackCodes(b, { username: 'bob' }), [4, 0x86]);
       assert.deepEqual(await connackCodes(b), [5, 0x87]);
     });
+  });
+
+  test('[MQTT-3.2.2-6] with a password file, a CONNECT without a user name gets 5 / v5 0x87 Not authorized, a wrong password 4 / 0x86', async () => {
+    const hash = await hashPassword('secret', { params: { ln: 4, r: 8, p: 1 } });
+    const passwords = PasswordAuthenticator.fromText(`alice:${hash}\n`);
+    // Wired as `petrel broker` wires a password file: the hook refuses clients without a user name.
+    const auth = createAuthHooks({ passwords, allowAnonymous: false });
+    const hooks = { authenticate: auth.authenticate };
+    const good = { username: 'alice', password: Buffer.from('secret') };
+    const bad = { username: 'alice', password: Buffer.from('wrong') };
+    for (const host of ['127.0.0.1', '0.0.0.0']) {
+      await withBroker({ host, hooks }, async (b) => {
+        assert.deepEqual(await connackCodes(b), [5, 0x87], `no user name on ${host}`);
+        assert.deepEqual(await connackCodes(b, bad), [4, 0x86], `wrong password on ${host}`);
+        assert.deepEqual(await connackCodes(b, good), [0, 0], `right password on ${host}`);
+      });
+    }
   });
 
   test('allowAnonymous: true opens a non-loopback listener; false closes a loopback one', async () => {
