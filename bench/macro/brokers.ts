@@ -21,7 +21,13 @@ export interface BrokerKind {
   name: string;
   /** A line saying what is missing and how to install it, or undefined when ready. */
   missing(): string | undefined;
-  start(): Promise<RunningBroker>;
+  start(tuning?: BrokerTuning): Promise<RunningBroker>;
+}
+
+/** Per-scenario settings. */
+export interface BrokerTuning {
+  /** Mosquitto's `max_inflight_messages` (default 0: unbounded). */
+  mosquittoInflight?: number;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -222,7 +228,7 @@ export const mosquitto: BrokerKind = {
     existsSync(MOSQUITTO_BIN)
       ? undefined
       : `${MOSQUITTO_BIN} not found: install it (Debian/Ubuntu: sudo apt-get install mosquitto) or set MOSQUITTO_BIN`,
-  start: async () => {
+  start: async (tuning?: BrokerTuning) => {
     const dir = mkdtempSync(join(tmpdir(), 'petrel-bench-mosq-'));
     const conf = join(dir, 'mosquitto.conf');
     const port = await freePort();
@@ -235,10 +241,11 @@ export const mosquitto: BrokerKind = {
         'log_dest none',
         'max_packet_size 1048576',
         `max_queued_messages ${QUEUE_LIMIT}`,
-        // Unlimited: 2.0.11 otherwise leaves messages queued behind a full in-flight window
-        // until the next publish arrives (fixed in 2.0.13), which the generator sees as losses
-        // at the end of a run. No in-flight bound can only make Mosquitto faster.
-        'max_inflight_messages 0',
+        // Unbounded by default: with a bound, 2.0.11 leaves messages queued behind a full
+        // in-flight window until the next PUBLISH arrives (fixed in 2.0.13), seen as losses at
+        // the end of a run, and QoS 1 fan-in is faster without one. QoS 2 fan-in is faster with
+        // 100 (its acks scan the in-flight list), so that scenario asks for it.
+        `max_inflight_messages ${tuning?.mosquittoInflight ?? 0}`,
         `listener ${port} 127.0.0.1`,
         // Nagle off, as Petrel and Aedes have it: otherwise small deliveries wait for ACKs.
         'set_tcp_nodelay true',
