@@ -10,6 +10,14 @@ export function listenTcp(
   // A larger write buffer than the 16 KiB default lets bursts to one subscriber go out in fewer
   // writev calls before backpressure sends deliveries to the session queue.
   const server = createServer({ noDelay: true, highWaterMark: 64 * 1024 }, onSocket);
+  return bind(server, port, host);
+}
+
+/**
+ * Binds any `net.Server` (plain, TLS, HTTP, HTTPS); resolves with it once listening, rejects
+ * with the bind error (address in use, permission) instead of letting it be emitted.
+ */
+export function bind<S extends Server>(server: S, port: number, host: string): Promise<S> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once('error', onError);

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { basename, dirname } from 'node:path';
 import type { SecureVersion, TLSSocket, TlsOptions, Server as TlsServer } from 'node:tls';
 import { createServer } from 'node:tls';
+import { bind } from './tcp.js';
 
 /** The files and policy of a TLS listener. */
 export interface TlsSettings {
@@ -71,14 +72,7 @@ export function listenTls(
   });
   // Handshake failures (bad certificate, wrong protocol, timeout) concern one client only.
   server.on('tlsClientError', (_err: Error, socket: TLSSocket) => socket.destroy());
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve(server);
-    });
-  });
+  return bind(server, port, host);
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket, TlsOptions } from 'node:tls';
 import { WebSocketServer } from 'ws';
+import { bind } from './tcp.js';
 import { WebSocketStream } from './ws-stream.js';
 
 /** A running WebSocket listener. */
@@ -59,12 +60,5 @@ export function listenWebSocket(
   wss.on('error', () => {
     // Errors of the HTTP server surface through `http`.
   });
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
-    http.once('error', onError);
-    http.listen(port, host, () => {
-      http.off('error', onError);
-      resolve({ http, wss });
-    });
-  });
+  return bind(http, port, host).then(() => ({ http, wss }));
 }
