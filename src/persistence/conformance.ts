@@ -3,6 +3,7 @@ import { after, describe, it } from 'node:test';
 import {
   type ChangeRecord,
   type DurabilityMode,
+  emptySnapshot,
   type Snapshot,
   type Store,
   type StoredIncoming,
@@ -435,19 +436,6 @@ export function storeConformance(
       assert.equal(snap.messages.length, expected.length);
     });
   });
-}
-
-function emptySnapshot(): Snapshot {
-  return {
-    sessions: [],
-    subscriptions: [],
-    messages: [],
-    queue: [],
-    incoming: [],
-    retained: [],
-    wills: [],
-    lastCommitAt: undefined,
-  };
 }
 
 function session(clientId: string, version: 3 | 4 | 5 = 5): StoredSession {

@@ -1,13 +1,10 @@
-import { Batcher } from './batcher.js';
+import { BatchedStore } from './batched-store.js';
 import { StateImage } from './image.js';
 import {
   type ChangeRecord,
-  type DurabilityMode,
-  type DurableListener,
   type Snapshot,
   type Store,
   StoreError,
-  type StoreErrorListener,
   type StoreOptions,
 } from './types.js';
 
@@ -30,31 +27,15 @@ export interface MemoryStoreOptions extends StoreOptions {
  * It follows the full Store contract (batches, sequence numbers, load after "reopen" on the same
  * {@link StateImage}), so a broker behaves identically on it and on a durable store.
  */
-export class MemoryStore implements Store {
-  readonly durability: DurabilityMode;
+export class MemoryStore extends BatchedStore implements Store {
   /** The backing state ("the disk"). */
   readonly image: StateImage;
-  private readonly batcher: Batcher;
   private readonly beforeCommit: MemoryStoreOptions['beforeCommit'];
-  private state: 'new' | 'open' | 'closed' = 'new';
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.durability = options.durability ?? 'none';
+    super(options.durability ?? 'none', options);
     this.image = options.image ?? new StateImage();
     this.beforeCommit = options.beforeCommit;
-    this.batcher = new Batcher(this.commit, {
-      durability: this.durability,
-      intervalMs: options.intervalMs ?? 10,
-      log: options.log,
-    });
-  }
-
-  get durableSeq(): number {
-    return this.batcher.durableSeq;
-  }
-
-  get healthy(): boolean {
-    return this.batcher.healthy;
   }
 
   async open(): Promise<void> {
@@ -68,27 +49,6 @@ export class MemoryStore implements Store {
     return this.image.snapshot();
   }
 
-  write(record: ChangeRecord): number {
-    if (this.state === 'closed') throw new StoreError('CLOSED', 'store is closed');
-    return this.batcher.write(record);
-  }
-
-  onDurable(listener: DurableListener): void {
-    this.batcher.onDurable(listener);
-  }
-
-  onError(listener: StoreErrorListener): void {
-    this.batcher.onError(listener);
-  }
-
-  whenDurable(seq: number): Promise<void> {
-    return this.batcher.whenDurable(seq);
-  }
-
-  flush(): Promise<void> {
-    return this.batcher.flush();
-  }
-
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     try {
@@ -98,9 +58,9 @@ export class MemoryStore implements Store {
     }
   }
 
-  private readonly commit = async (records: ChangeRecord[]): Promise<void> => {
+  protected async commit(records: ChangeRecord[]): Promise<void> {
     if (this.beforeCommit !== undefined) await this.beforeCommit(records);
     for (const r of records) this.image.apply(r);
     this.image.lastCommitAt = Date.now();
-  };
+  }
 }

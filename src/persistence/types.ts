@@ -240,6 +240,20 @@ export interface Snapshot {
   lastCommitAt: number | undefined;
 }
 
+/** A snapshot of an empty store, the starting point of {@link Store.load} implementations. */
+export function emptySnapshot(): Snapshot {
+  return {
+    sessions: [],
+    subscriptions: [],
+    messages: [],
+    queue: [],
+    incoming: [],
+    retained: [],
+    wills: [],
+    lastCommitAt: undefined,
+  };
+}
+
 /** Called once per durable batch with its sequence number (all earlier batches are durable). */
 export type DurableListener = (seq: number) => void;
 

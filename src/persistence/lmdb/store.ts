@@ -10,16 +10,14 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { type Database, open as openLmdb, type RootDatabase } from 'lmdb';
-import { Batcher } from '../batcher.js';
+import { BatchedStore } from '../batched-store.js';
 import { compactBatch } from '../compact.js';
 import {
   type ChangeRecord,
-  type DurabilityMode,
-  type DurableListener,
+  emptySnapshot,
   type Snapshot,
   type Store,
   StoreError,
-  type StoreErrorListener,
   type StoreLogger,
   type StoreOptions,
 } from '../types.js';
@@ -82,39 +80,23 @@ function syncToDisk(root: RootDatabase): Promise<void> {
  * The embedded durable store: LMDB through the `lmdb` package. One transaction per batch
  * (group commit); a batch is reported durable once the environment has been fsynced after it.
  */
-export class LmdbStore implements Store {
-  readonly durability: DurabilityMode;
+export class LmdbStore extends BatchedStore implements Store {
   /** The data directory. */
   readonly dir: string;
   private readonly options: LmdbStoreOptions;
   private readonly log: StoreLogger | undefined;
-  private readonly batcher: Batcher;
   private root: RootDatabase | undefined;
   private meta: Database | undefined;
   private readonly tables = new Map<Table, Database>();
   private lock: LockResult | undefined;
-  private state: 'new' | 'opening' | 'open' | 'closed' = 'new';
   /** The database was rebuilt by a salvage: a format version lost with it means the current. */
   private salvaged = false;
 
   constructor(options: LmdbStoreOptions) {
+    super(options.durability ?? 'sync', options);
     this.options = options;
     this.dir = options.dir;
-    this.durability = options.durability ?? 'sync';
     this.log = options.log;
-    this.batcher = new Batcher(this.commit, {
-      durability: this.durability,
-      intervalMs: options.intervalMs ?? 10,
-      log: options.log,
-    });
-  }
-
-  get durableSeq(): number {
-    return this.batcher.durableSeq;
-  }
-
-  get healthy(): boolean {
-    return this.batcher.healthy;
   }
 
   async open(): Promise<void> {
@@ -151,16 +133,7 @@ export class LmdbStore implements Store {
 
   async load(): Promise<Snapshot> {
     if (this.state !== 'open') throw new StoreError('CLOSED', 'store is not open');
-    const snap: Snapshot = {
-      sessions: [],
-      subscriptions: [],
-      messages: [],
-      queue: [],
-      incoming: [],
-      retained: [],
-      wills: [],
-      lastCommitAt: undefined,
-    };
+    const snap = emptySnapshot();
     const dropped: Record<string, number> = {};
     const read = <T>(table: Table, into: T[]): void => {
       const valid = VALIDATORS[table];
@@ -192,27 +165,6 @@ export class LmdbStore implements Store {
     }
     this.sweep(snap);
     return snap;
-  }
-
-  write(record: ChangeRecord): number {
-    if (this.state === 'closed') throw new StoreError('CLOSED', 'store is closed');
-    return this.batcher.write(record);
-  }
-
-  onDurable(listener: DurableListener): void {
-    this.batcher.onDurable(listener);
-  }
-
-  onError(listener: StoreErrorListener): void {
-    this.batcher.onError(listener);
-  }
-
-  whenDurable(seq: number): Promise<void> {
-    return this.batcher.whenDurable(seq);
-  }
-
-  flush(): Promise<void> {
-    return this.batcher.flush();
   }
 
   async close(): Promise<void> {
@@ -363,7 +315,7 @@ export class LmdbStore implements Store {
 
   // --- writing -------------------------------------------------------------------------------
 
-  private readonly commit = async (records: ChangeRecord[]): Promise<void> => {
+  protected async commit(records: ChangeRecord[]): Promise<void> {
     const root = this.rootDb();
     root.transactionSync(() => {
       for (const r of compactBatch(records)) this.apply(r);
@@ -371,7 +323,7 @@ export class LmdbStore implements Store {
     }, TXN_FLAGS);
     // `root.flushed` does not cover synchronous transactions in lmdb-js; sync explicitly.
     if (this.durability !== 'none') await syncToDisk(root);
-  };
+  }
 
   /** Applies one record inside the current write transaction. */
   private apply(r: ChangeRecord): void {
