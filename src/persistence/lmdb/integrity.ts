@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { runChild } from './child.js';
 
 const MDB_MAGIC = 0xbeefc0de;
 // MDB_meta sits after the page header: magic at 24, psize (mm_dbs[0].md_pad) at 48,
@@ -80,47 +79,27 @@ export type ProbeResult =
  * Reads every entry of every table in a child process. A damaged LMDB file can make the reader
  * fault or loop instead of throwing; in a child that costs the child, not the broker.
  */
-export function probe(
+export async function probe(
   dir: string,
   tables: readonly string[],
   timeoutMs = 30_000,
 ): Promise<ProbeResult> {
-  const script = fileURLToPath(new URL('./probe.js', import.meta.url));
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [script, dir, ...tables], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      if (err.length < 4096) err += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      resolve({ ok: false, reason: `cannot run the integrity probe: ${e.message}` });
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) {
-        try {
-          resolve({ ok: true, counts: JSON.parse(out) as Record<string, number> });
-          return;
-        } catch {
-          resolve({ ok: false, reason: 'integrity probe printed garbage' });
-          return;
-        }
-      }
-      const why =
-        signal !== null
-          ? `reading the database killed the probe (${signal})`
-          : lastLine(err) || `probe exited with ${code}`;
-      resolve({ ok: false, reason: why });
-    });
-  });
+  const r = await runChild('./probe.js', [dir, ...tables], timeoutMs, 4096);
+  if (r.spawnError !== undefined) {
+    return { ok: false, reason: `cannot run the integrity probe: ${r.spawnError.message}` };
+  }
+  if (r.code === 0) {
+    try {
+      return { ok: true, counts: JSON.parse(r.out) as Record<string, number> };
+    } catch {
+      return { ok: false, reason: 'integrity probe printed garbage' };
+    }
+  }
+  const why =
+    r.signal !== null
+      ? `reading the database killed the probe (${r.signal})`
+      : lastLine(r.err) || `probe exited with ${r.code}`;
+  return { ok: false, reason: why };
 }
 
 function lastLine(s: string): string {

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runChild } from './child.js';
 import { invalidateNewestMeta } from './integrity.js';
 
 /** What the salvage recovered from one table. */
@@ -60,52 +59,35 @@ export async function salvage(
   return results;
 }
 
-function salvageTable(src: string, dst: string, table: string): Promise<TableSalvage> {
-  const script = fileURLToPath(new URL('./salvage-child.js', import.meta.url));
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [script, src, dst, table], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      if (err.length < 8192) err += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    const finish = (status: string): void => {
-      clearTimeout(timer);
-      const lines = out
-        .trim()
-        .split('\n')
-        .filter((l) => l !== '');
-      let copied = 0;
-      let malformed = 0;
-      let why = status;
-      for (const line of lines) {
-        const [word, a, b, ...rest] = line.split(' ');
-        if (word === 'done' || word === 'error') {
-          copied = Number(a);
-          malformed = Number(b);
-          why = word === 'done' ? 'complete' : `read stopped: ${rest.join(' ')}`;
-        } else if (/^\d+$/.test(word ?? '')) {
-          copied = Number(word);
-        }
-      }
-      resolve({ table, copied, malformed, status: why });
-    };
-    child.on('error', (e) => finish(`cannot run salvage: ${e.message}`));
-    child.on('close', (code, signal) => {
-      if (signal !== null) finish(`reading faulted (${signal})`);
-      else if (code !== 0 && !out.includes('done') && !out.includes('error')) {
-        const cause = err
-          .split('\n')
-          .find((l) => /MDB_|Error:/.test(l))
-          ?.trim();
-        finish(cause === undefined ? `reader exited with ${code}` : `unreadable: ${cause}`);
-      } else finish('complete');
-    });
-  });
+async function salvageTable(src: string, dst: string, table: string): Promise<TableSalvage> {
+  const r = await runChild('./salvage-child.js', [src, dst, table], 30_000, 8192);
+  const out = r.out;
+  let status: string;
+  if (r.spawnError !== undefined) status = `cannot run salvage: ${r.spawnError.message}`;
+  else if (r.signal !== null) status = `reading faulted (${r.signal})`;
+  else if (r.code !== 0 && !out.includes('done') && !out.includes('error')) {
+    const cause = r.err
+      .split('\n')
+      .find((l) => /MDB_|Error:/.test(l))
+      ?.trim();
+    status = cause === undefined ? `reader exited with ${r.code}` : `unreadable: ${cause}`;
+  } else status = 'complete';
+  const lines = out
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '');
+  let copied = 0;
+  let malformed = 0;
+  let why = status;
+  for (const line of lines) {
+    const [word, a, b, ...rest] = line.split(' ');
+    if (word === 'done' || word === 'error') {
+      copied = Number(a);
+      malformed = Number(b);
+      why = word === 'done' ? 'complete' : `read stopped: ${rest.join(' ')}`;
+    } else if (/^\d+$/.test(word ?? '')) {
+      copied = Number(word);
+    }
+  }
+  return { table, copied, malformed, status: why };
 }
