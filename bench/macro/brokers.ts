@@ -21,13 +21,7 @@ export interface BrokerKind {
   name: string;
   /** A line saying what is missing and how to install it, or undefined when ready. */
   missing(): string | undefined;
-  start(tuning?: BrokerTuning): Promise<RunningBroker>;
-}
-
-/** Per-scenario settings. */
-export interface BrokerTuning {
-  /** Mosquitto's `max_inflight_messages` (default 0: unbounded). */
-  mosquittoInflight?: number;
+  start(): Promise<RunningBroker>;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -228,7 +222,7 @@ export const mosquitto: BrokerKind = {
     existsSync(MOSQUITTO_BIN)
       ? undefined
       : `${MOSQUITTO_BIN} not found: install it (Debian/Ubuntu: sudo apt-get install mosquitto) or set MOSQUITTO_BIN`,
-  start: async (tuning?: BrokerTuning) => {
+  start: async () => {
     const dir = mkdtempSync(join(tmpdir(), 'petrel-bench-mosq-'));
     const conf = join(dir, 'mosquitto.conf');
     const port = await freePort();
@@ -241,11 +235,11 @@ export const mosquitto: BrokerKind = {
         'log_dest none',
         'max_packet_size 1048576',
         `max_queued_messages ${QUEUE_LIMIT}`,
-        // Unbounded by default: with a bound, 2.0.11 leaves messages queued behind a full
-        // in-flight window until the next PUBLISH arrives (fixed in 2.0.13), seen as losses at
-        // the end of a run, and QoS 1 fan-in is faster without one. QoS 2 fan-in is faster with
-        // 100 (its acks scan the in-flight list), so that scenario asks for it.
-        `max_inflight_messages ${tuning?.mosquittoInflight ?? 0}`,
+        // Unbounded: with a bound, 2.0.11 leaves messages queued behind a full in-flight window
+        // until the next PUBLISH arrives (fixed in 2.0.13): losses at the end of a run, and
+        // QoS 2 fan-in stalls outright in some runs. QoS 1 fan-in is faster unbounded; QoS 2
+        // fan-in is about 1.5x faster with 100 when it does not stall (see docs/benchmarks.md).
+        'max_inflight_messages 0',
         `listener ${port} 127.0.0.1`,
         // Nagle off, as Petrel and Aedes have it: otherwise small deliveries wait for ACKs.
         'set_tcp_nodelay true',

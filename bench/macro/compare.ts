@@ -15,7 +15,7 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchReport } from '../../src/bench/report.js';
-import type { BrokerKind, BrokerTuning, RunningBroker } from './brokers.js';
+import type { BrokerKind, RunningBroker } from './brokers.js';
 import { BROKERS, childNofile, cpuOf, rssOf, spawnWithNofile } from './brokers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -45,7 +45,6 @@ interface Scenario {
   metrics: Metric[];
   /** Brokers it runs on, when not all of the selected ones. */
   only?: string[];
-  tuning?: BrokerTuning;
 }
 
 const recv: Metric = {
@@ -91,8 +90,6 @@ function scenarios(connections: number): Scenario[] {
     label: `fan-in 16->1 QoS ${q} (bench/+/x)`,
     args: ['fanin', '-c', '16', '-q', String(q)],
     metrics: [recv],
-    // Mosquitto's faster setting for each (see brokers.ts).
-    tuning: { mosquittoInflight: q === 2 ? 100 : 0 },
   });
   return [
     fanin(0),
@@ -340,7 +337,7 @@ async function main(): Promise<number> {
       try {
         if (!fresh) {
           try {
-            shared = await b.start(sc.tuning);
+            shared = await b.start();
             await runBench(shared, [...sc.args, '-d', '2'], 90_000);
           } catch (err) {
             process.stderr.write(
@@ -351,7 +348,7 @@ async function main(): Promise<number> {
         for (let r = 0; r < o.runs; r++) {
           let broker: RunningBroker | undefined = shared;
           try {
-            if (broker === undefined) broker = await b.start(sc.tuning);
+            if (broker === undefined) broker = await b.start();
             const run = await runBench(broker, args, (o.seconds + 90) * 1000);
             runs.push(run);
             const rep = run.report;
@@ -369,7 +366,7 @@ async function main(): Promise<number> {
             // A broker that died is restarted for the next run.
             if (shared !== undefined) {
               await shared.stop();
-              shared = await b.start(sc.tuning).catch(() => undefined);
+              shared = await b.start().catch(() => undefined);
             }
           } finally {
             if (shared === undefined) await broker?.stop();
