@@ -192,18 +192,39 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
     finishAuthenticate(conn, pending, result);
     return;
   }
+  settleHook(
+    conn,
+    result,
+    (r) => finishAuthenticate(conn, pending, r),
+    (err) => {
+      broker.log.warn({ clientId, err }, 'authenticate hook rejected');
+      return false;
+    },
+  );
+}
+
+/**
+ * Waits for an authentication hook's promise with reading paused, counted against the
+ * listener's CONNECTs being authenticated; a rejection becomes the value `onReject` gives.
+ */
+function settleHook<T>(
+  conn: Connection,
+  result: Promise<T>,
+  finish: (r: T) => void,
+  onReject: (err: unknown) => T,
+): void {
+  const listener = conn.listener;
   conn.block();
   listener.pending++;
   result.then(
     (r) => {
       listener.pending--;
-      finishAuthenticate(conn, pending, r);
+      finish(r);
       conn.unblock();
     },
     (err: unknown) => {
       listener.pending--;
-      broker.log.warn({ clientId, err }, 'authenticate hook rejected');
-      finishAuthenticate(conn, pending, false);
+      finish(onReject(err));
       conn.unblock();
     },
   );
@@ -266,20 +287,11 @@ export function runEnhancedAuth(conn: Connection, data: Buffer | undefined, reau
     finishEnhancedAuth(conn, result, reauth);
     return;
   }
-  conn.block();
-  const listener = conn.listener;
-  listener.pending++;
-  result.then(
-    (r) => {
-      listener.pending--;
-      finishEnhancedAuth(conn, r, reauth);
-      conn.unblock();
-    },
-    () => {
-      listener.pending--;
-      finishEnhancedAuth(conn, { outcome: 'fail' }, reauth);
-      conn.unblock();
-    },
+  settleHook<EnhancedAuthResult>(
+    conn,
+    result,
+    (r) => finishEnhancedAuth(conn, r, reauth),
+    () => ({ outcome: 'fail' }),
   );
 }
 

@@ -52,21 +52,11 @@ export class TopicTrie {
         g = new SharedGroup(entry.group, entry.topicFilter);
         node.shared.set(entry.group, g);
       }
-      const i = g.members.findIndex((m) => m.session === entry.session);
-      if (i >= 0) {
-        g.members[i] = entry;
-        return false;
-      }
-      g.members.push(entry);
+      if (!upsert(g.members, entry)) return false;
       this.count++;
       return true;
     }
-    const i = node.subs.findIndex((s) => s.session === entry.session);
-    if (i >= 0) {
-      node.subs[i] = entry;
-      return false;
-    }
-    node.subs.push(entry);
+    if (!upsert(node.subs, entry)) return false;
     this.count++;
     return true;
   }
@@ -197,4 +187,18 @@ export class TopicTrie {
       n = p;
     }
   }
+}
+
+/**
+ * One session has at most one subscription per filter (and per shared group): a new one replaces
+ * the old in place, keeping its turn in the round robin. Returns true when `entry` was added.
+ */
+function upsert(list: SubEntry[], entry: SubEntry): boolean {
+  const i = list.findIndex((s) => s.session === entry.session);
+  if (i >= 0) {
+    list[i] = entry;
+    return false;
+  }
+  list.push(entry);
+  return true;
 }
