@@ -36,6 +36,8 @@ interface PendingFrame {
 interface HeldAck {
   seq: number;
   bytes: Buffer;
+  /** Runs right after the ack is written (a SUBACK's retained messages follow it). */
+  then: (() => void) | undefined;
 }
 
 /**
@@ -227,9 +229,10 @@ export class Connection implements TimerTarget, ClientInfo {
   /**
    * Holds an ack until store commit `seq` is durable (sync durability). Reaching `limit` held
    * acks pauses reading: the client cannot have more unacknowledged messages than that.
+   * `then` runs once the ack has been written.
    */
-  holdAck(seq: number, bytes: Buffer, limit: number): void {
-    this.heldAcks.push({ seq, bytes });
+  holdAck(seq: number, bytes: Buffer, limit: number, then?: () => void): void {
+    this.heldAcks.push({ seq, bytes, then });
     if (this.heldAcks.length >= limit && !this.ackBlocked) {
       this.ackBlocked = true;
       this.socket.pause();
@@ -253,6 +256,7 @@ export class Connection implements TimerTarget, ClientInfo {
       if (a === undefined || a.seq > committed) break;
       this.heldAcks.shift();
       this.write(a.bytes);
+      if (a.then !== undefined) a.then();
     }
     if (this.ackBlocked && this.heldAcks.length === 0) {
       this.ackBlocked = false;

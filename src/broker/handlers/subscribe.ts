@@ -11,6 +11,7 @@ import { fail } from '../dispatch.js';
 import { isPromise } from '../hooks.js';
 import { topicWithinLimits } from '../limits.js';
 import { SubEntry } from '../routing/subscription.js';
+import type { Session } from '../session/session.js';
 
 /** A subscription after the checks: granted QoS, or a failure reason (>= 0x80). */
 interface Verdict {
@@ -156,12 +157,15 @@ function finishSubscribe(
     conn.protocolVersion,
   );
   const persist = broker.persist;
+  // [MQTT-3.3.1-6] retained messages follow the SUBACK, also when it waits for a commit.
   if (persist.holdsAcks && (persist.dirty || conn.hasHeldAcks)) {
-    conn.holdAck(persist.seq, ack, broker.options.receiveMaximum);
+    const then = added.length > 0 ? () => sendRetained(conn, session, added) : undefined;
+    conn.holdAck(persist.seq, ack, broker.options.receiveMaximum, then);
     persist.awaitCommit(conn);
-  } else conn.write(ack);
-  // [MQTT-3.3.1-6] retained messages follow the SUBACK.
-  for (const a of added) broker.router.sendRetained(session, a.entry, a.isNew);
+  } else {
+    conn.write(ack);
+    sendRetained(conn, session, added);
+  }
   if (broker.subscribeListeners) {
     broker.emitEvent('subscribe', {
       clientId: conn.clientId,
@@ -171,4 +175,14 @@ function finishSubscribe(
       })),
     });
   }
+}
+
+function sendRetained(
+  conn: Connection,
+  session: Session,
+  added: ReadonlyArray<{ entry: SubEntry; isNew: boolean }>,
+): void {
+  // A held SUBACK is released later: by then the client may have gone or been taken over.
+  if (conn.session !== session) return;
+  for (const a of added) conn.broker.router.sendRetained(session, a.entry, a.isNew);
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { MemoryStore } from '../../../src/broker.js';
 import type { TestBroker } from '../../helpers/broker.js';
 import {
+  delay,
   nextPublishOf,
   publishOf,
   RawClient,
@@ -129,6 +131,28 @@ describe('retained messages', () => {
       s.destroy();
     } finally {
       await small.close();
+    }
+  });
+});
+
+describe('retained messages with sync durability', () => {
+  test('[MQTT-3.3.1-6] when the SUBACK waits for a store commit, the retained messages wait behind it', async () => {
+    // Every commit takes 50 ms, so the persistent session's SUBACK is held for its commit.
+    const store = new MemoryStore({ durability: 'sync', beforeCommit: () => delay(50) });
+    const tb = await startBroker({ store });
+    try {
+      const { client: p } = await RawClient.connect(tb.port, 4);
+      p.send(publishOf('held/a', 'kept', 1, 1, { retain: true }));
+      assert.equal((await p.next()).type, 4);
+      p.destroy();
+      const { client: s } = await RawClient.connect(tb.port, 4, { clean: false });
+      assert.deepEqual(await subscribeRaw(s, [subOf('held/#', 1)]), [1]);
+      const m = await nextPublishOf(s);
+      assert.equal(m.retain, true);
+      assert.equal(m.payload.toString(), 'kept');
+      s.destroy();
+    } finally {
+      await tb.close();
     }
   });
 });
