@@ -33,58 +33,87 @@ import { BrokerStats, SysPublisher } from './sys.js';
 
 /** Payload of the `clientConnected` event. */
 export interface ClientConnectedEvent {
+  /** The client id (the assigned one when the client sent none). */
   clientId: string;
+  /** The user name it authenticated with (or its certificate identity); undefined if none. */
   username: string | undefined;
+  /** 3 (MQTT 3.1), 4 (3.1.1) or 5. */
   protocolVersion: ProtocolVersion;
+  /** Whether a stored session was resumed (the CONNACK Session Present flag). */
   sessionPresent: boolean;
 }
 /** Payload of the `clientDisconnected` event. */
 export interface ClientDisconnectedEvent {
+  /** The client id. */
   clientId: string;
+  /** Why the connection ended, for logs (e.g. `connection lost`, `server shutting down`). */
   reason: string;
 }
 /** Payload of the `subscribe` event. */
 export interface SubscribeEvent {
+  /** The subscribing client. */
   clientId: string;
+  /** Each filter of the SUBSCRIBE with its SUBACK code (granted QoS, or >= 0x80 refused). */
   subscriptions: Array<{ topicFilter: string; code: number }>;
 }
 /** Payload of the `unsubscribe` event. */
 export interface UnsubscribeEvent {
+  /** The unsubscribing client. */
   clientId: string;
+  /** The filters of the UNSUBSCRIBE. */
   topicFilters: string[];
 }
 /** Payload of the `publish` event (emitted only while someone listens). */
 export interface PublishEvent {
+  /** The publishing client. */
   clientId: string;
+  /** The topic name (topic aliases resolved). */
   topic: string;
+  /** The payload: a view valid during the listener call; copy it to keep it. */
   payload: Buffer;
+  /** QoS of the PUBLISH as received. */
   qos: QoS;
+  /** The RETAIN flag as received. */
   retain: boolean;
 }
 
 /** The broker's typed events. */
 export interface BrokerEvents {
+  /** A client's CONNACK was sent with success. */
   clientConnected: [ClientConnectedEvent];
+  /** A connected client's connection ended, for whatever reason. */
   clientDisconnected: [ClientDisconnectedEvent];
+  /** A SUBSCRIBE was answered. */
   subscribe: [SubscribeEvent];
+  /** An UNSUBSCRIBE was answered. */
   unsubscribe: [UnsubscribeEvent];
+  /** A client's PUBLISH was accepted (emitted only while someone listens). */
   publish: [PublishEvent];
+  /** Every listener is bound; the addresses they got. */
   listening: [BrokerAddress[]];
+  /** A broker-level failure (not one client's protocol error). */
   error: [Error];
 }
 
 /** A bound listener. */
 export interface BrokerAddress {
+  /** `tcp`, `tls`, `ws` or `wss`. */
   type: ListenerType;
+  /** The interface it is bound to. */
   host: string;
+  /** The bound port (the real one when 0 was asked for). */
   port: number;
+  /** The HTTP path of a WebSocket listener. */
   path?: string;
 }
 
 /** Options of {@link Broker.publish}. */
 export interface ServerPublishOptions {
+  /** Delivery QoS (default 0); each subscriber gets at most its granted QoS. */
   qos?: QoS;
+  /** Store as the topic's retained message (default false). */
   retain?: boolean;
+  /** v5 properties forwarded to v5 subscribers (ignored for 3.x ones). */
   properties?: Properties;
 }
 
@@ -94,18 +123,27 @@ export interface ServerPublishOptions {
  * and `routing/`; this class owns the shared state and the lifecycle.
  */
 export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
+  /** The options with every default applied. */
   readonly options: ResolvedOptions;
+  /** The logger (silent unless `options.logger` was given). */
   readonly log: Logger;
+  /** The one clock of the broker: read once per tick, never per packet. */
   readonly clock: Clock;
+  /** The one timing wheel: keep-alive, will delay, expiry and connect timeouts. */
   readonly wheel: TimingWheel;
+  /** Plain counters behind `$SYS` and the events. */
   readonly stats = new BrokerStats();
+  /** Subscriptions, shared groups and retained messages, and the fan-out of messages. */
   readonly router: Router;
   /** Sessions by client id, connected or not. */
   readonly sessions = new Map<string, Session>();
   /** Open network connections (connected or not yet). */
   readonly connections = new Set<Connection>();
+  /** Turns state changes into store records; holds acks until their commit (sync). */
   readonly persist: Persister;
+  /** The authentication and authorization hooks from the options. */
   readonly hooks: BrokerHooks;
+  /** Publishes `$SYS/broker/...`. */
   readonly sys: SysPublisher;
   private servers: ListenerState[] = [];
   /** Listener of streams handed to {@link accept} without one (custom transports). */
@@ -113,6 +151,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
   private state: 'new' | 'listening' | 'closing' | 'closed' = 'new';
   private opened = false;
 
+  /** Builds a broker; nothing is bound or opened until {@link Broker.listen}. */
   constructor(options: BrokerOptions = {}) {
     super();
     this.options = resolveOptions(options);

@@ -6,14 +6,19 @@ export type MaybePromise<T> = T | Promise<T>;
 
 /** What the hooks learn about a client. */
 export interface ClientInfo {
+  /** The client id (assigned by the broker when the client sent none). */
   readonly clientId: string;
+  /** The user name of CONNECT, or the certificate identity with `useIdentityAsUsername`. */
   readonly username: string | undefined;
+  /** 3 (MQTT 3.1), 4 (3.1.1) or 5. */
   readonly protocolVersion: ProtocolVersion;
+  /** Peer IP address; undefined for custom transports that have none. */
   readonly remoteAddress: string | undefined;
 }
 
 /** Input of {@link BrokerHooks.authenticate}. */
 export interface AuthenticateRequest extends ClientInfo {
+  /** The password of CONNECT (binary in MQTT); undefined when absent. */
   readonly password: Buffer | undefined;
   /** v5 CONNECT properties (undefined for 3.x). */
   readonly properties: Properties | undefined;
@@ -30,7 +35,9 @@ export type AuthenticateResult =
 
 /** Input of {@link BrokerHooks.enhancedAuth}: one step of a v5 AUTH exchange. */
 export interface EnhancedAuthRequest extends ClientInfo {
+  /** The Authentication Method of CONNECT, e.g. `SCRAM-SHA-256`. */
   readonly method: string;
+  /** The Authentication Data of this step, if the client sent any. */
   readonly data: Buffer | undefined;
   /** 0 on CONNECT, then 1, 2, … for each AUTH the client sends. */
   readonly step: number;
@@ -49,9 +56,13 @@ export type EnhancedAuthResult =
 
 /** A message as seen by {@link BrokerHooks.authorizePublish}. */
 export interface PublishInfo {
+  /** The topic name (topic aliases resolved). */
   readonly topic: string;
+  /** The payload: a view valid during the call (copied by the broker while a promise pends). */
   readonly payload: Buffer;
+  /** QoS of the PUBLISH. */
   readonly qos: QoS;
+  /** The RETAIN flag. */
   readonly retain: boolean;
 }
 
@@ -90,7 +101,9 @@ export interface BrokerHooks {
 
 /** The subscriber as seen by {@link BrokerHooks.authorizeRead} (the session: stable across reconnects). */
 export interface SubscriberInfo {
+  /** The subscriber's client id. */
   readonly clientId: string;
+  /** The user name it last connected with. */
   readonly username: string | undefined;
 }
 

@@ -32,23 +32,27 @@ export class MemoryStore extends BatchedStore implements Store {
   readonly image: StateImage;
   private readonly beforeCommit: MemoryStoreOptions['beforeCommit'];
 
+  /** A store on `options.image`, or on a fresh empty image. */
   constructor(options: MemoryStoreOptions = {}) {
     super(options.durability ?? 'none', options);
     this.image = options.image ?? new StateImage();
     this.beforeCommit = options.beforeCommit;
   }
 
+  /** See {@link Store.open}; nothing to open in memory. */
   async open(): Promise<void> {
     if (this.state === 'closed') throw new StoreError('CLOSED', 'store is closed');
     this.state = 'open';
   }
 
+  /** See {@link Store.load}: the image, minus messages nothing refers to any more. */
   async load(): Promise<Snapshot> {
     if (this.state !== 'open') throw new StoreError('CLOSED', 'store is not open');
     this.image.sweepMessages();
     return this.image.snapshot();
   }
 
+  /** See {@link Store.close}: commits what was written, then refuses writes. */
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     try {

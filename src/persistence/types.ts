@@ -315,8 +315,10 @@ export type StoreErrorCode =
 
 /** Every error a store reports. `code` is stable; `message` is for humans. */
 export class StoreError extends Error {
+  /** What went wrong, stable across releases. */
   readonly code: StoreErrorCode;
 
+  /** An error with a stable `code` and a message for humans. */
   constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'StoreError';

@@ -92,6 +92,7 @@ export class LmdbStore extends BatchedStore implements Store {
   /** The database was rebuilt by a salvage: a format version lost with it means the current. */
   private salvaged = false;
 
+  /** A store in `options.dir`; nothing is touched on disk until {@link LmdbStore.open}. */
   constructor(options: LmdbStoreOptions) {
     super(options.durability ?? 'sync', options);
     this.options = options;
@@ -99,6 +100,10 @@ export class LmdbStore extends BatchedStore implements Store {
     this.log = options.log;
   }
 
+  /**
+   * See {@link Store.open}: creates the directory (0700), takes its lock, checks integrity
+   * (salvaging a damaged file when allowed) and migrates an older format.
+   */
   async open(): Promise<void> {
     if (this.state !== 'new') throw new StoreError('CLOSED', 'store already opened');
     this.state = 'opening';
@@ -131,6 +136,7 @@ export class LmdbStore extends BatchedStore implements Store {
     }
   }
 
+  /** See {@link Store.load}: reads every table; unreadable records are dropped and logged. */
   async load(): Promise<Snapshot> {
     if (this.state !== 'open') throw new StoreError('CLOSED', 'store is not open');
     const snap = emptySnapshot();
@@ -167,6 +173,7 @@ export class LmdbStore extends BatchedStore implements Store {
     return snap;
   }
 
+  /** See {@link Store.close}: commits what was written, closes the environment, unlocks. */
   async close(): Promise<void> {
     if (this.state === 'closed' || this.state === 'new') {
       this.state = 'closed';
