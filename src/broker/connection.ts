@@ -62,8 +62,13 @@ export class Connection implements TimerTarget, ClientInfo {
   /** Clock time of the last bytes read. */
   lastActivity: number;
 
-  /** Writes are corked until the end of the current microtask. */
-  private corked = false;
+  /** A flush is scheduled for the end of the current microtask. */
+  private flushQueued = false;
+  /** Packets written since the last flush, sent as one buffer (or a few) by {@link flush}. */
+  private out: Buffer[] | undefined = undefined;
+  private outBytes = 0;
+  /** One of the collected packets is big enough to be written without copying. */
+  private outBig = false;
   /** `write()` returned false: stop pulling from the session queue until `drain`. */
   backpressured = false;
 
@@ -168,26 +173,56 @@ export class Connection implements TimerTarget, ClientInfo {
   }
 
   /**
-   * Queues `bytes` for sending. Writes are corked and flushed once per microtask, so a burst of
-   * packets to one client becomes one syscall. Sets {@link backpressured} when the socket buffer
-   * is full.
+   * Queues `bytes` for sending. Packets are collected and flushed once per microtask, so a burst
+   * of packets to one client becomes one `socket.write()` of one buffer (one syscall). Sets
+   * {@link backpressured} as soon as the collected bytes would fill the socket's buffer.
+   * `bytes` must not be modified afterwards (it may be written as is).
    */
   write(bytes: Buffer): void {
     if (this.state === ConnState.Closed || this.socket.destroyed) return;
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
+    if (!this.flushQueued) {
+      this.flushQueued = true;
       queueMicrotask(this.flushFn);
     }
-    this.broker.stats.bytesSent += bytes.length;
-    if (!this.socket.write(bytes)) this.backpressured = true;
+    const n = bytes.length;
+    this.broker.stats.bytesSent += n;
+    let out = this.out;
+    if (out === undefined) out = this.out = [];
+    out.push(bytes);
+    this.outBytes += n;
+    if (n >= DIRECT_MIN) this.outBig = true;
+    const s = this.socket;
+    if (this.outBytes + s.writableLength >= s.writableHighWaterMark) this.backpressured = true;
   }
 
-  /** Sends buffered writes now. */
+  /** Sends the collected writes now. */
   flush(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    this.socket.uncork();
+    this.flushQueued = false;
+    const out = this.out;
+    if (out === undefined || out.length === 0) return;
+    const total = this.outBytes;
+    const big = this.outBig;
+    this.outBytes = 0;
+    this.outBig = false;
+    const s = this.socket;
+    if (s.destroyed) {
+      out.length = 0;
+      return;
+    }
+    let ok: boolean;
+    if (out.length === 1) {
+      ok = s.write(out[0] as Buffer);
+    } else if (!big) {
+      ok = s.write(join(out, 0, out.length, total));
+    } else {
+      ok = writeRuns(s, out);
+    }
+    out.length = 0;
+    if (!ok) this.backpressured = true;
+    else if (this.backpressured) {
+      // Predicted full in write(), yet the socket took it all: nothing will emit 'drain'.
+      this.onDrain();
+    }
   }
 
   private onDrain(): void {
@@ -275,4 +310,47 @@ export class Connection implements TimerTarget, ClientInfo {
   onTimer(kind: number): void {
     this.broker.onConnectionTimer(this, kind);
   }
+}
+
+/** A packet at least this big is written as is rather than copied into a joined buffer. */
+const DIRECT_MIN = 16 * 1024;
+
+/** Copies `list[from..to)` (`total` bytes) into one new buffer. */
+function join(list: Buffer[], from: number, to: number, total: number): Buffer {
+  const buf = Buffer.allocUnsafe(total);
+  let off = 0;
+  for (let i = from; i < to; i++) {
+    const b = list[i] as Buffer;
+    buf.set(b, off);
+    off += b.length;
+  }
+  return buf;
+}
+
+/**
+ * Writes a long list in runs: small packets joined, big ones as they are (no copy), inside one
+ * cork so that the socket still gets a single writev.
+ */
+function writeRuns(s: Duplex, list: Buffer[]): boolean {
+  let ok = true;
+  s.cork();
+  let start = 0;
+  let run = 0;
+  for (let i = 0; i < list.length; i++) {
+    const b = list[i] as Buffer;
+    if (b.length < DIRECT_MIN) {
+      run += b.length;
+      continue;
+    }
+    if (i > start)
+      ok = s.write(i - start === 1 ? (list[start] as Buffer) : join(list, start, i, run)) && ok;
+    ok = s.write(b) && ok;
+    start = i + 1;
+    run = 0;
+  }
+  const n = list.length;
+  if (n > start)
+    ok = s.write(n - start === 1 ? (list[start] as Buffer) : join(list, start, n, run)) && ok;
+  s.uncork();
+  return ok;
 }
