@@ -3,6 +3,7 @@ import { PacketType } from '../codec/constants.js';
 import {
   encodePacket,
   encodePublish,
+  encodePublishHeader,
   publishPacketIdOffset,
   writePacketId,
 } from '../codec/encode.js';
@@ -47,9 +48,32 @@ const scratch: PublishPacket = {
 };
 
 /**
+ * Payloads at least this big are not copied into the encoded PUBLISH: only its header is encoded
+ * and the payload follows it as a second buffer of the same write (see {@link send}).
+ */
+const SPLIT_MIN = 16 * 1024;
+
+/** Whether `msg` is sent as an encoded header followed by its payload buffer. */
+function split(msg: Message): boolean {
+  return msg.payload.length >= SPLIT_MIN;
+}
+
+/** Wire size of a PUBLISH of `msg` whose encoding (or encoded header) is `buf`. */
+function wireSize(msg: Message, buf: Buffer): number {
+  return split(msg) ? buf.length + msg.payload.length : buf.length;
+}
+
+/** Writes an encoding from {@link encodeFor}, followed by the payload when only a header. */
+function send(conn: Connection, msg: Message, buf: Buffer): void {
+  conn.write(buf);
+  if (split(msg)) conn.write(msg.payload);
+}
+
+/**
  * Encodes `d`'s message for `conn`. With `cache` and nothing subscriber-specific (no
  * subscription ids, no topic alias, not a resend), the encoding is shared across the fan-out.
- * QoS>0 results are templates: copy then patch the packet id.
+ * QoS>0 results are templates: copy then patch the packet id. For a big payload the result is
+ * only the PUBLISH header ({@link split}): send it with {@link send}.
  */
 function encodeFor(
   broker: BrokerCore,
@@ -103,10 +127,12 @@ function encodeFor(
   scratch.dup = dup;
   scratch.packetId = qos > 0 ? 1 : 0;
   scratch.properties = props;
-  const buf = encodePublish(scratch, conn.protocolVersion);
+  const buf = split(msg)
+    ? encodePublishHeader(scratch, conn.protocolVersion)
+    : encodePublish(scratch, conn.protocolVersion);
   scratch.payload = EMPTY;
   scratch.properties = undefined;
-  if (alias !== 0 && !aliasTopic && !fits(conn, buf.length)) {
+  if (alias !== 0 && !aliasTopic && !fits(conn, wireSize(msg, buf))) {
     // The client will never see this packet, so it must not learn (or be assumed to know) the alias.
     conn.outAliases?.delete(msg.topic);
   }
@@ -160,8 +186,8 @@ export function deliver(
   if (session.queue.length === 0 && !conn.backpressured && conn.ready) {
     if (qos === 0) {
       const buf = encodeFor(broker, conn, msg, 0, retain, subIds, false, cache);
-      if (!fits(conn, buf.length)) return;
-      conn.write(buf);
+      if (!fits(conn, wireSize(msg, buf))) return;
+      send(conn, msg, buf);
       broker.stats.publishSent++;
       return;
     }
@@ -199,7 +225,7 @@ function sendNew(
   const template = encodeFor(broker, conn, msg, d.qos, d.retain, d.subscriptionIds, false, cache);
   const offset = lastOffset;
   const shared = lastShared;
-  if (!fits(conn, template.length)) {
+  if (!fits(conn, wireSize(msg, template))) {
     // [MQTT-3.1.2-25] too big for this client: dropped for it alone.
     broker.stats.dropped++;
     broker.persist.queueDelete(session, d);
@@ -225,7 +251,7 @@ function sendNew(
     template.copy(buf);
   }
   writePacketId(buf, offset, id);
-  conn.write(buf);
+  send(conn, msg, buf);
   broker.stats.publishSent++;
   return true;
 }
@@ -305,8 +331,8 @@ export function pump(broker: BrokerCore, session: Session): void {
         false,
         undefined,
       );
-      if (fits(conn, buf.length)) {
-        conn.write(buf);
+      if (fits(conn, wireSize(d.message, buf))) {
+        send(conn, d.message, buf);
         broker.stats.publishSent++;
       }
       continue;
@@ -347,7 +373,7 @@ export function resendInflight(broker: BrokerCore, session: Session, conn: Conne
     const offset = lastOffset;
     const buf = Buffer.from(template);
     writePacketId(buf, offset, d.packetId);
-    conn.write(buf);
+    send(conn, d.message, buf);
     broker.stats.publishSent++;
   }
 }

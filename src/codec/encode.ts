@@ -14,6 +14,7 @@ import { encodeUnsubscribe } from './packets/unsubscribe.js';
 import type { Packet } from './types.js';
 
 export { encodePublish, publishPacketIdOffset, writePacketId } from './packets/publish.js';
+export { encodePublishHeader } from './publish-header.js';
 
 /**
  * Encodes any packet into one exactly-sized Buffer. For version 3/4, properties and v5-only

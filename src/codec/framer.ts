@@ -7,6 +7,15 @@ export type FrameHandler = (header: number, body: Buffer) => void;
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * A split frame gets its whole body allocated at its first bytes, and reads are copied straight
+ * into it, when it is small or when those first bytes are a fair share of it (a 256 KiB frame in
+ * 64 KiB reads). Otherwise it collects views and joins them when complete: a header announcing a
+ * huge length, then trickling, costs memory only as its bytes arrive (at most 8x of them).
+ */
+const PREALLOC_ANY = 16 * 1024;
+const PREALLOC_RATIO = 8;
+
 function tooLarge(size: number, max: number): MqttError {
   return new MqttError(
     'PACKET_TOO_LARGE',
@@ -35,8 +44,9 @@ function reservedType(header: number): MqttError {
 /**
  * Streaming splitter of an MQTT byte stream into frames. Accepts arbitrary chunks (one byte at a
  * time included); a frame lying inside one chunk is passed on as a zero-copy view, a frame split
- * across chunks is joined with a single concat once complete. The size limit is checked as soon
- * as the Remaining Length is known, before any of the body is buffered.
+ * across chunks is copied into one buffer allocated at its first bytes (or, for a large frame
+ * whose first read is a small share of it, joined with a single concat once complete). The size
+ * limit is checked as soon as the Remaining Length is known, before any of the body is buffered.
  *
  * Bodies handed to the handler may be views into the pushed chunks: copy what you keep beyond
  * the current tick, and do not modify a chunk after pushing it.
@@ -52,6 +62,8 @@ export class Framer {
   private need = -1;
   private header = 0;
   private parts: Buffer[] = [];
+  /** Body of the split frame being assembled (when preallocated), `have` bytes filled. */
+  private frame: Buffer | undefined = undefined;
   private have = 0;
 
   constructor(onFrame: FrameHandler, maxPacketSize: number = MAX_PACKET_SIZE) {
@@ -110,8 +122,8 @@ export class Framer {
       } else {
         this.header = header;
         this.need = len;
-        this.parts.push(chunk.subarray(i));
-        this.have = n - i;
+        this.have = 0;
+        this.absorb(chunk, i, n);
         return;
       }
     }
@@ -153,26 +165,45 @@ export class Framer {
     const missing = this.need - this.have;
     const avail = n - pos;
     if (avail < missing) {
-      if (avail > 0) {
-        this.parts.push(pos === 0 ? chunk : chunk.subarray(pos));
-        this.have += avail;
-      }
+      if (avail > 0) this.absorb(chunk, pos, n);
       return -1;
     }
     const end = pos + missing;
     let body: Buffer;
+    const frame = this.frame;
     const parts = this.parts;
-    if (parts.length === 0) {
+    if (frame !== undefined) {
+      chunk.copy(frame, this.have, pos, end);
+      body = frame;
+      this.frame = undefined;
+    } else if (parts.length === 0) {
       body = this.need === 0 ? EMPTY : chunk.subarray(pos, end);
     } else {
       parts.push(chunk.subarray(pos, end));
       body = Buffer.concat(parts, this.need);
+      this.parts = [];
     }
     const header = this.header;
-    this.parts = [];
     this.have = 0;
     this.need = -1;
     this.onFrame(header, body);
     return end;
+  }
+
+  /** Keeps `chunk[from..to)`, part of the body of the incomplete frame (`need` bytes long). */
+  private absorb(chunk: Buffer, from: number, to: number): void {
+    if (to === from) return;
+    let frame = this.frame;
+    const need = this.need;
+    if (
+      frame === undefined &&
+      this.have === 0 &&
+      (need <= PREALLOC_ANY || need <= (to - from) * PREALLOC_RATIO)
+    ) {
+      frame = this.frame = Buffer.allocUnsafe(need);
+    }
+    if (frame !== undefined) chunk.copy(frame, this.have, from, to);
+    else this.parts.push(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to));
+    this.have += to - from;
   }
 }

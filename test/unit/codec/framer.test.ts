@@ -116,6 +116,18 @@ describe('Framer', () => {
     assert.ok(process.memoryUsage().arrayBuffers - before < 1_000_000);
   });
 
+  test('a large frame split across reads arrives whole, in big or trickling reads', () => {
+    const payload = Buffer.alloc(300_000);
+    for (let i = 0; i < payload.length; i++) payload[i] = (i * 7) & 0xff;
+    const frame = pkt(0x30, str3(), payload);
+    const stream = Buffer.concat([frame, hex('c000'), frame]);
+    const whole = frameAll([stream]);
+    // 64 KiB reads (body allocated at its first read) and reads small next to the frame (joined).
+    assert.deepEqual(frameAll(cut(stream, [65_536, 131_072, 196_608, 262_144, 327_680])), whole);
+    assert.deepEqual(frameAll(cut(stream, [7, 1000, 2000, 250_000, 300_010, 300_020])), whole);
+    assert.equal(whole.length, 3);
+  });
+
   test('maxPacketSize counts the whole packet (fixed header included) and is mutable', () => {
     const ok = frameAll([pkt(0x30, str3(), Buffer.alloc(5))], 10);
     assert.equal(ok.length, 1);
