@@ -23,8 +23,56 @@ export const ConnState = {
   Closed: 3,
 } as const;
 
-/** Timer kinds of a connection. */
+/**
+ * Timer kinds of a connection. They never overlap (connect timeout until CONNACK, keep-alive
+ * while connected, forced close once closed), so a connection has one timer and its kind follows
+ * from the state when it fires.
+ */
 export const ConnTimer = { ConnectTimeout: 1, KeepAlive: 2, ForceClose: 3 } as const;
+
+/** Back-reference from a socket to its connection, so one listener function serves every socket. */
+const kConn = Symbol('petrel.connection');
+
+type ConnSocket = Duplex & { [kConn]: Connection };
+
+function onSocketData(this: ConnSocket, chunk: Buffer): void {
+  this[kConn].onData(chunk);
+}
+
+function onSocketDrain(this: ConnSocket): void {
+  this[kConn].onDrain();
+}
+
+function onSocketError(this: ConnSocket, err: Error): void {
+  const conn = this[kConn];
+  conn.broker.onSocketError(conn, err);
+}
+
+function onSocketClose(this: ConnSocket): void {
+  const conn = this[kConn];
+  conn.broker.onSocketClose(conn);
+}
+
+// The peer ended its side: no DISCONNECT came first, so this is an abnormal close.
+function onSocketEnd(this: ConnSocket): void {
+  const conn = this[kConn];
+  conn.broker.onSocketClose(conn, false);
+}
+
+/** The Framer calls its handler as a method, so the connection rides on it instead of a closure. */
+class ConnFramer extends Framer {
+  constructor(
+    readonly conn: Connection,
+    maxPacketSize: number,
+  ) {
+    super(onConnFrame, maxPacketSize);
+  }
+}
+
+function onConnFrame(this: ConnFramer, header: number, body: Buffer): void {
+  const conn = this.conn;
+  conn.broker.onFrame(conn, header, body);
+}
 
 /** A frame read while the connection waits for an asynchronous hook or store commit. */
 interface PendingFrame {
@@ -88,8 +136,9 @@ export class Connection implements TimerTarget, ClientInfo {
   private hookBlocked = false;
   /** …or while as many acks as the Receive Maximum wait for the store (sync durability). */
   private ackBlocked = false;
-  private readonly backlog = new FixedQueue<PendingFrame>(4);
-  private readonly heldAcks = new FixedQueue<HeldAck>(4);
+  // Created on first use: most connections never block or hold an ack.
+  private _backlog: FixedQueue<PendingFrame> | undefined = undefined;
+  private _heldAcks: FixedQueue<HeldAck> | undefined = undefined;
 
   /** v5 enhanced authentication in progress: the method, and the step count. */
   authMethod: string | undefined = undefined;
@@ -105,9 +154,8 @@ export class Connection implements TimerTarget, ClientInfo {
   readonly publishBucket: TokenBucket | undefined;
   readonly byteBucket: TokenBucket | undefined;
 
-  readonly connectTimer: Timer;
-  readonly keepAliveTimer: Timer;
-  readonly forceCloseTimer: Timer;
+  /** The connection's one timer (see {@link ConnTimer}). */
+  private readonly timer: Timer;
   private readonly flushFn: () => void;
 
   constructor(
@@ -129,21 +177,39 @@ export class Connection implements TimerTarget, ClientInfo {
       o.maxByteRate > 0
         ? new TokenBucket(o.maxByteRate, o.maxByteBurst ?? o.maxByteRate, now)
         : undefined;
-    this.framer = new Framer(
-      (header, body) => broker.onFrame(this, header, body),
-      broker.options.maxConnectPacketSize,
-    );
+    this.framer = new ConnFramer(this, broker.options.maxConnectPacketSize);
     this.lastActivity = broker.clock.now;
-    this.connectTimer = new Timer(this, ConnTimer.ConnectTimeout);
-    this.keepAliveTimer = new Timer(this, ConnTimer.KeepAlive);
-    this.forceCloseTimer = new Timer(this, ConnTimer.ForceClose);
+    this.timer = new Timer(this, 0);
     this.flushFn = () => this.flush();
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.onDrain());
-    socket.on('error', (err: Error) => broker.onSocketError(this, err));
-    socket.on('close', () => broker.onSocketClose(this));
-    // The peer ended its side: no DISCONNECT came first, so this is an abnormal close.
-    socket.on('end', () => broker.onSocketClose(this, false));
+    (socket as ConnSocket)[kConn] = this;
+    socket.on('data', onSocketData);
+    socket.on('drain', onSocketDrain);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+    socket.on('end', onSocketEnd);
+  }
+
+  /** The connect timeout (armed from accept until CONNACK). Same timer as the others. */
+  get connectTimer(): Timer {
+    return this.timer;
+  }
+
+  /** The keep-alive check (armed while connected). Same timer as the others. */
+  get keepAliveTimer(): Timer {
+    return this.timer;
+  }
+
+  /** Destroys a socket that does not close within 1 s of {@link end}. Same timer as the others. */
+  get forceCloseTimer(): Timer {
+    return this.timer;
+  }
+
+  private get backlog(): FixedQueue<PendingFrame> {
+    return (this._backlog ??= new FixedQueue<PendingFrame>(4));
+  }
+
+  private get heldAcks(): FixedQueue<HeldAck> {
+    return (this._heldAcks ??= new FixedQueue<HeldAck>(4));
   }
 
   /** The client's protocol version (for hooks). */
@@ -156,7 +222,8 @@ export class Connection implements TimerTarget, ClientInfo {
     return this.state !== ConnState.Closed && !this.socket.destroyed;
   }
 
-  private onData(chunk: Buffer): void {
+  /** @internal Bytes read from the socket. */
+  onData(chunk: Buffer): void {
     if (this.state === ConnState.Closed) return;
     const now = this.broker.clock.now;
     this.lastActivity = now;
@@ -225,7 +292,8 @@ export class Connection implements TimerTarget, ClientInfo {
     }
   }
 
-  private onDrain(): void {
+  /** @internal The socket's buffer drained. */
+  onDrain(): void {
     this.backpressured = false;
     if (this.state === ConnState.Connected) this.broker.onDrain(this);
   }
@@ -253,8 +321,8 @@ export class Connection implements TimerTarget, ClientInfo {
   }
 
   private replay(): void {
-    while (!this.blocked && this.state !== ConnState.Closed) {
-      const f = this.backlog.shift();
+    while (!this.blocked && this.state !== ConnState.Closed && this._backlog !== undefined) {
+      const f = this._backlog.shift();
       if (f === undefined) break;
       this.broker.onFrame(this, f.header, f.body);
     }
@@ -276,12 +344,12 @@ export class Connection implements TimerTarget, ClientInfo {
 
   /** Whether acks are waiting for a commit. */
   get hasHeldAcks(): boolean {
-    return this.heldAcks.length > 0;
+    return this._heldAcks !== undefined && this._heldAcks.length > 0;
   }
 
   /** Acks waiting for a commit (unacknowledged inbound messages, for Receive Maximum). */
   get heldAckCount(): number {
-    return this.heldAcks.length;
+    return this._heldAcks === undefined ? 0 : this._heldAcks.length;
   }
 
   /** Writes every held ack whose commit (≤ `committed`) is durable. */
@@ -307,8 +375,16 @@ export class Connection implements TimerTarget, ClientInfo {
     this.broker.wheel.schedule(this.forceCloseTimer, 1000);
   }
 
-  onTimer(kind: number): void {
-    this.broker.onConnectionTimer(this, kind);
+  onTimer(): void {
+    const state = this.state;
+    this.broker.onConnectionTimer(
+      this,
+      state === ConnState.Closed
+        ? ConnTimer.ForceClose
+        : state === ConnState.Connected
+          ? ConnTimer.KeepAlive
+          : ConnTimer.ConnectTimeout,
+    );
   }
 }
 

@@ -50,13 +50,19 @@ function reservedType(header: number): MqttError {
  *
  * Bodies handed to the handler may be views into the pushed chunks: copy what you keep beyond
  * the current tick, and do not modify a chunk after pushing it.
+ *
+ * The handler is called as a method of the Framer (`this` is the Framer), so a subclass can carry
+ * its owner in a field instead of each owner allocating a closure.
  */
 export class Framer {
   /** Largest accepted packet, fixed header included. Mutable: lower it until CONNECT is done. */
   maxPacketSize: number;
   private readonly onFrame: FrameHandler;
-  /** Fixed-header bytes of an incomplete header (first byte + up to 4 length bytes). */
-  private readonly hdr = Buffer.alloc(5);
+  /**
+   * Fixed-header bytes of an incomplete header (first byte + up to 4 length bytes). Created the
+   * first time a header is split across chunks: most connections never need it.
+   */
+  private hdr: Buffer | undefined = undefined;
   private hdrLen = 0;
   /** Remaining Length of the frame being assembled, or -1 while the header is incomplete. */
   private need = -1;
@@ -89,7 +95,6 @@ export class Framer {
       pos = this.resume(chunk);
       if (pos < 0) return;
     }
-    const onFrame = this.onFrame;
     while (pos < n) {
       const header = chunk[pos] as number;
       if (header < 0x10) throw reservedType(header);
@@ -109,7 +114,7 @@ export class Framer {
       }
       if (!complete) {
         if (i - pos >= 5) throw tooLong();
-        chunk.copy(this.hdr, 0, pos, n);
+        chunk.copy((this.hdr ??= Buffer.alloc(5)), 0, pos, n);
         this.hdrLen = n - pos;
         return;
       }
@@ -117,7 +122,7 @@ export class Framer {
       if (total > this.maxPacketSize) throw tooLarge(total, this.maxPacketSize);
       const end = i + len;
       if (end <= n) {
-        onFrame(header, len === 0 ? EMPTY : chunk.subarray(i, end));
+        this.onFrame(header, len === 0 ? EMPTY : chunk.subarray(i, end));
         pos = end;
       } else {
         this.header = header;
@@ -137,7 +142,7 @@ export class Framer {
     const n = chunk.length;
     let pos = 0;
     if (this.need < 0) {
-      const hdr = this.hdr;
+      const hdr = (this.hdr ??= Buffer.alloc(5));
       while (pos < n) {
         const b = chunk[pos++] as number;
         hdr[this.hdrLen++] = b;

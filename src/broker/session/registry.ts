@@ -16,6 +16,11 @@ import { NEVER_EXPIRES, Session, SessionTimer } from './session.js';
 
 const MAX_PACKET = 268_435_460;
 
+// A 3.1/3.1.1 CONNACK accepting the connection is one of two constant byte strings (3.1 has no
+// Session Present flag): shared, never encoded per client (written buffers are not modified).
+const CONNACK_NEW = Buffer.from([0x20, 0x02, 0x00, 0x00]);
+const CONNACK_PRESENT = Buffer.from([0x20, 0x02, 0x01, 0x00]);
+
 /**
  * Binds an authenticated connection to its session (taking over a live connection with the same
  * client id, resuming or discarding the stored session), sends CONNACK, then resends what was
@@ -44,8 +49,8 @@ export function attachSession(
   if (existing !== undefined && !p.clean) {
     session = existing;
     present = true;
-    broker.wheel.cancel(session.expiryTimer);
-    if (session.willTimer.armed) {
+    session.cancelTimers(broker.wheel);
+    if (session.willPending) {
       // [MQTT-3.1.3-9] reconnected within the will delay: the will is not sent.
       broker.wheel.cancel(session.willTimer);
       session.will = undefined;
@@ -74,6 +79,9 @@ export function attachSession(
     serverKeepAlive = keepAlive;
   }
   conn.keepAliveGraceMs = keepAlive * 1500;
+  // The connect timeout also bounds authentication (a hook or an AUTH exchange that never ends);
+  // it ends here, before the keep-alive takes over the connection's one timer.
+  broker.wheel.cancel(conn.connectTimer);
   if (keepAlive > 0) broker.wheel.schedule(conn.keepAliveTimer, conn.keepAliveGraceMs);
 
   const cp = v5 ? p.properties : undefined;
@@ -109,13 +117,15 @@ export function attachSession(
   }
   conn.state = ConnState.Connected;
   conn.pendingConnect = undefined;
-  // The connect timeout also bounds authentication (a hook or an AUTH exchange that never ends).
-  broker.wheel.cancel(conn.connectTimer);
   conn.write(
-    encodePacket(
-      { type: PacketType.CONNACK, sessionPresent: present, reasonCode: 0, properties },
-      p.protocolVersion,
-    ),
+    properties === undefined
+      ? present && p.protocolVersion === 4
+        ? CONNACK_PRESENT
+        : CONNACK_NEW
+      : encodePacket(
+          { type: PacketType.CONNACK, sessionPresent: present, reasonCode: 0, properties },
+          p.protocolVersion,
+        ),
   );
   broker.stats.connected++;
   if (broker.stats.connected > broker.stats.maxConnected)
@@ -139,8 +149,9 @@ export function attachSession(
 function resume(broker: BrokerCore, session: Session, conn: Connection, present: boolean): void {
   if (conn.state !== ConnState.Connected || session.connection !== conn) return;
   conn.ready = true;
-  if (present) resendInflight(broker, session, conn);
-  pump(broker, session);
+  if (present && session.inflightCount > 0) resendInflight(broker, session, conn);
+  // An empty queue has nothing to pump (and a new session has no queue yet).
+  if (session.queuedCount > 0) pump(broker, session);
 }
 
 /**
@@ -153,7 +164,7 @@ export function detachSession(broker: BrokerCore, conn: Connection, publish: boo
   session.connection = undefined;
   broker.stats.connected--;
   session.congestedSince = 0;
-  broker.wheel.cancel(session.slowTimer);
+  session.cancelTimers(broker.wheel);
   rerouteShared(broker, session);
 
   const will = session.will;
@@ -184,22 +195,17 @@ export function detachSession(broker: BrokerCore, conn: Connection, publish: boo
  * drops what it queued.
  */
 export function endSession(broker: BrokerCore, session: Session): void {
-  broker.wheel.cancel(session.expiryTimer);
-  broker.wheel.cancel(session.slowTimer);
-  if (session.willTimer.armed) {
+  session.cancelTimers(broker.wheel);
+  if (session.willPending) {
     broker.wheel.cancel(session.willTimer);
     const will = session.will;
     session.will = undefined;
     if (will !== undefined) publishWill(broker, session.clientId, will);
   }
-  for (const entry of session.subscriptions.values()) broker.router.trie.remove(entry);
-  session.subscriptions.clear();
-  session.queue.clear();
-  session.queuedBytes = 0;
-  session.queuedQos0 = 0;
-  session.inflight.clear();
-  session.packetIds.clear();
-  session.inboundQos2.clear();
+  if (session.hasSubscriptions) {
+    for (const entry of session.subscriptions.values()) broker.router.trie.remove(entry);
+  }
+  session.clearState();
   if (broker.sessions.get(session.clientId) === session) broker.sessions.delete(session.clientId);
   broker.persist.sessionDelete(session);
 }
@@ -237,6 +243,7 @@ export function onSessionTimer(broker: BrokerCore, session: Session, kind: numbe
  * they go to another connected member of the same group instead.
  */
 function rerouteShared(broker: BrokerCore, session: Session): void {
+  if (session.inflightCount === 0 && session.queuedCount === 0) return;
   let moved: Delivery[] | undefined;
   for (const d of session.inflight.values()) {
     if (d.group === undefined) continue;

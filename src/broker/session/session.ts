@@ -1,7 +1,7 @@
 import type { ProtocolVersion, QoS } from '../../codec/constants.js';
 import type { Will } from '../../codec/types.js';
 import { FixedQueue } from '../../shared/fixed-queue.js';
-import type { TimerTarget } from '../../shared/timing-wheel.js';
+import type { TimerTarget, TimingWheel } from '../../shared/timing-wheel.js';
 import { Timer } from '../../shared/timing-wheel.js';
 import type { Connection } from '../connection.js';
 import type { Delivery } from '../message.js';
@@ -28,15 +28,8 @@ export class Session implements TimerTarget {
   protocolVersion: ProtocolVersion;
   /** Seconds the session outlives its connection; 0 = ends with it. */
   expiryInterval = 0;
-  readonly subscriptions = new Map<string, SubEntry>();
-  /** Outbound QoS 1/2 deliveries by packet id, in send order. */
-  readonly inflight = new Map<number, Delivery>();
-  readonly queue = new FixedQueue<Delivery>(4);
   queuedBytes = 0;
   queuedQos0 = 0;
-  readonly packetIds = new PacketIdAllocator();
-  /** Inbound QoS 2 packet ids received and acknowledged with PUBREC, awaiting PUBREL. */
-  readonly inboundQos2 = new Set<number>();
   will: Will | undefined = undefined;
   /** When the queue first overflowed while connected (ms), 0 when it has room. */
   congestedSince = 0;
@@ -47,9 +40,16 @@ export class Session implements TimerTarget {
   /** User name of the last connection (for hooks while offline). */
   username: string | undefined = undefined;
 
-  readonly expiryTimer: Timer;
-  readonly willTimer: Timer;
-  readonly slowTimer: Timer;
+  // Containers and timers are created on first use: most sessions of an idle fleet never queue,
+  // subscribe or go offline, and these were most of an idle connection's heap.
+  private _subscriptions: Map<string, SubEntry> | undefined = undefined;
+  private _inflight: Map<number, Delivery> | undefined = undefined;
+  private _queue: FixedQueue<Delivery> | undefined = undefined;
+  private _packetIds: PacketIdAllocator | undefined = undefined;
+  private _inboundQos2: Set<number> | undefined = undefined;
+  private _expiryTimer: Timer | undefined = undefined;
+  private _willTimer: Timer | undefined = undefined;
+  private _slowTimer: Timer | undefined = undefined;
 
   // Scratch fields of TopicTrie.match: per-publish de-duplication without allocation.
   matchEpoch = -1;
@@ -63,9 +63,79 @@ export class Session implements TimerTarget {
     private readonly owner: SessionOwner,
   ) {
     this.protocolVersion = protocolVersion;
-    this.expiryTimer = new Timer(this, SessionTimer.Expiry);
-    this.willTimer = new Timer(this, SessionTimer.WillDelay);
-    this.slowTimer = new Timer(this, SessionTimer.SlowConsumer);
+  }
+
+  /** Subscriptions by topic filter (as subscribed, `$share/…` included). */
+  get subscriptions(): Map<string, SubEntry> {
+    return (this._subscriptions ??= new Map());
+  }
+
+  /** Outbound QoS 1/2 deliveries by packet id, in send order. */
+  get inflight(): Map<number, Delivery> {
+    return (this._inflight ??= new Map());
+  }
+
+  /** Deliveries waiting for the connection, the in-flight window or the socket to drain. */
+  get queue(): FixedQueue<Delivery> {
+    return (this._queue ??= new FixedQueue<Delivery>(4));
+  }
+
+  get packetIds(): PacketIdAllocator {
+    return (this._packetIds ??= new PacketIdAllocator());
+  }
+
+  /** Inbound QoS 2 packet ids received and acknowledged with PUBREC, awaiting PUBREL. */
+  get inboundQos2(): Set<number> {
+    return (this._inboundQos2 ??= new Set());
+  }
+
+  get expiryTimer(): Timer {
+    return (this._expiryTimer ??= new Timer(this, SessionTimer.Expiry));
+  }
+
+  get willTimer(): Timer {
+    return (this._willTimer ??= new Timer(this, SessionTimer.WillDelay));
+  }
+
+  get slowTimer(): Timer {
+    return (this._slowTimer ??= new Timer(this, SessionTimer.SlowConsumer));
+  }
+
+  /** Whether a delayed will is waiting to be published (without creating its timer). */
+  get willPending(): boolean {
+    return this._willTimer !== undefined && this._willTimer.armed;
+  }
+
+  /** Whether the session has subscriptions (without creating the map). */
+  get hasSubscriptions(): boolean {
+    return this._subscriptions !== undefined && this._subscriptions.size > 0;
+  }
+
+  /** Messages in flight (without creating the map). */
+  get inflightCount(): number {
+    return this._inflight === undefined ? 0 : this._inflight.size;
+  }
+
+  /** Deliveries queued (without creating the queue). */
+  get queuedCount(): number {
+    return this._queue === undefined ? 0 : this._queue.length;
+  }
+
+  /** Disarms the expiry and slow-consumer timers (the will timer is the caller's business). */
+  cancelTimers(wheel: TimingWheel): void {
+    if (this._expiryTimer !== undefined) wheel.cancel(this._expiryTimer);
+    if (this._slowTimer !== undefined) wheel.cancel(this._slowTimer);
+  }
+
+  /** Drops every subscription entry, queued and in-flight delivery and packet id. */
+  clearState(): void {
+    this._subscriptions?.clear();
+    this._queue?.clear();
+    this._inflight?.clear();
+    this._packetIds?.clear();
+    this._inboundQos2?.clear();
+    this.queuedBytes = 0;
+    this.queuedQos0 = 0;
   }
 
   /** Whether the session outlives its connection. */
