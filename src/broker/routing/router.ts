@@ -5,8 +5,30 @@ import { deliver, FanoutCache } from '../delivery.js';
 import type { Message } from '../message.js';
 import type { Session } from '../session/session.js';
 import { RetainedIndex } from './retained.js';
+import type { SharedGroup } from './shared.js';
 import type { SubEntry } from './subscription.js';
 import { TopicTrie } from './topic-trie.js';
+
+/**
+ * The recipients of one topic as the trie matched them: per session the highest granted QoS, the
+ * Retain As Published flag and the subscription ids; the shared groups. Never modified once built
+ * (a fan-out in progress keeps reading it while the cache is cleared).
+ */
+class Recipients {
+  constructor(
+    readonly sessions: Session[],
+    readonly qos: QoS[],
+    readonly rap: boolean[],
+    readonly subIds: Array<number[] | undefined>,
+    readonly shared: SharedGroup[],
+    /** The publisher it was matched for when a No Local subscription took part (else any). */
+    readonly origin: string | undefined,
+  ) {}
+}
+
+/** Bounds of the topic → recipients cache: topics, and recipients summed over them. */
+const ROUTES_MAX = 10_000;
+const ROUTED_MAX = 250_000;
 
 /**
  * Routes messages: the retained index, the subscription trie and the fan-out loop. A publish
@@ -20,6 +42,10 @@ export class Router {
   private readonly pending = new FixedQueue<Message>(4);
   private depth = 0;
   private readonly scratch: Message[] = [];
+  /** Topic → recipients, valid while the trie's generation is {@link routesGen}. */
+  private readonly routes = new Map<string, Recipients>();
+  private routesGen = -1;
+  private routed = 0;
 
   constructor(private readonly broker: BrokerCore) {}
 
@@ -43,27 +69,17 @@ export class Router {
   private route(msg: Message): number {
     const broker = this.broker;
     if (msg.retain) this.retain(msg);
-    const trie = this.trie;
-    trie.matchInto(msg.levels, msg.origin);
-    const sessions = trie.outSessions;
-    const shared = trie.outShared;
+    const r = this.recipients(msg);
+    const sessions = r.sessions;
+    const shared = r.shared;
     // One recipient: nothing to share, so its QoS>0 encoding is patched in place, not copied.
     const cache = sessions.length + shared.length > 1 ? this.cache : undefined;
     this.cache.reset(); // a no-op unless a previous fan-out threw half-way
     const mq = msg.qos;
     for (let i = 0; i < sessions.length; i++) {
-      const s = sessions[i] as Session;
-      const qos = Math.min(s.matchQos, mq) as QoS;
-      deliver(
-        broker,
-        s,
-        msg,
-        qos,
-        s.matchRap ? msg.retain : false,
-        s.matchSubIds,
-        undefined,
-        cache,
-      );
+      const qos = Math.min(r.qos[i] as QoS, mq) as QoS;
+      const rap = r.rap[i] === true ? msg.retain : false;
+      deliver(broker, sessions[i] as Session, msg, qos, rap, r.subIds[i], undefined, cache);
     }
     let reached = sessions.length;
     for (let i = 0; i < shared.length; i++) {
@@ -78,6 +94,46 @@ export class Router {
     }
     this.cache.reset();
     return reached;
+  }
+
+  /**
+   * The recipients of `msg`'s topic: from the cache while no subscription changed since it was
+   * matched (and, when a No Local subscription took part, for the same publisher), otherwise
+   * matched in the trie and cached. Most traffic repeats topics, so routing is one Map lookup.
+   */
+  private recipients(msg: Message): Recipients {
+    const trie = this.trie;
+    const routes = this.routes;
+    if (this.routesGen !== trie.generation) {
+      routes.clear();
+      this.routed = 0;
+      this.routesGen = trie.generation;
+    }
+    const hit = routes.get(msg.topic);
+    if (hit !== undefined && (hit.origin === undefined || hit.origin === msg.origin)) return hit;
+    trie.matchInto(msg.levels, msg.origin);
+    const out = trie.outSessions;
+    const n = out.length;
+    const sessions = new Array<Session>(n);
+    const qos = new Array<QoS>(n);
+    const rap = new Array<boolean>(n);
+    const subIds = new Array<number[] | undefined>(n);
+    for (let i = 0; i < n; i++) {
+      const s = out[i] as Session;
+      sessions[i] = s;
+      qos[i] = s.matchQos;
+      rap[i] = s.matchRap;
+      subIds[i] = s.matchSubIds;
+    }
+    const origin = trie.sawNoLocal ? msg.origin : undefined;
+    const r = new Recipients(sessions, qos, rap, subIds, trie.outShared.slice(), origin);
+    if (routes.size >= ROUTES_MAX || this.routed >= ROUTED_MAX) {
+      routes.clear();
+      this.routed = 0;
+    }
+    routes.set(msg.topic, r);
+    this.routed += n + r.shared.length + 1;
+    return r;
   }
 
   /** Stores or (empty payload) deletes the retained message of `msg`'s topic. */

@@ -41,9 +41,14 @@ export class TopicTrie {
   readonly outShared: SharedGroup[] = [];
   /** Number of stored subscriptions (shared members included). */
   count = 0;
+  /** Bumped by every change of the subscriptions: results cached before it are stale. */
+  generation = 0;
+  /** A No Local subscription took part in the last match (its result depends on the origin). */
+  sawNoLocal = false;
 
   /** Adds (or replaces the options of) a subscription. Returns true when it is new. */
   add(entry: SubEntry): boolean {
+    this.generation++;
     const node = this.nodeFor(entry.topicFilter, true) as TrieNode;
     if (entry.group !== undefined) {
       if (node.shared === undefined) node.shared = new Map();
@@ -82,6 +87,7 @@ export class TopicTrie {
       }
     }
     if (removed) {
+      this.generation++;
       this.count--;
       this.prune(node);
     }
@@ -97,6 +103,7 @@ export class TopicTrie {
     this.origin = origin;
     this.outSessions.length = 0;
     this.outShared.length = 0;
+    this.sawNoLocal = false;
     const dollar = (levels[0] as string).charCodeAt(0) === 36; // '$'
     this.walk(this.root, levels, 0, dollar);
   }
@@ -129,7 +136,10 @@ export class TopicTrie {
     for (let i = 0; i < subs.length; i++) {
       const e = subs[i] as SubEntry;
       const s = e.session;
-      if (e.noLocal && s.clientId === this.origin) continue;
+      if (e.noLocal) {
+        this.sawNoLocal = true;
+        if (s.clientId === this.origin) continue;
+      }
       if (s.matchEpoch !== epoch) {
         s.matchEpoch = epoch;
         s.matchQos = e.qos;
