@@ -110,7 +110,7 @@ export class Connection implements TimerTarget, ClientInfo {
   /** Clock time of the last bytes read. */
   lastActivity: number;
 
-  /** A flush is scheduled for the end of the current microtask. */
+  /** The connection waits in {@link pending} for the end of this event-loop turn. */
   private flushQueued = false;
   /** Packets written since the last flush, sent as one buffer (or a few) by {@link flush}. */
   private out: Buffer[] | undefined = undefined;
@@ -156,7 +156,6 @@ export class Connection implements TimerTarget, ClientInfo {
 
   /** The connection's one timer (see {@link ConnTimer}). */
   private readonly timer: Timer;
-  private readonly flushFn: () => void;
 
   constructor(
     readonly broker: BrokerCore,
@@ -180,7 +179,6 @@ export class Connection implements TimerTarget, ClientInfo {
     this.framer = new ConnFramer(this, broker.options.maxConnectPacketSize);
     this.lastActivity = broker.clock.now;
     this.timer = new Timer(this, 0);
-    this.flushFn = () => this.flush();
     (socket as ConnSocket)[kConn] = this;
     socket.on('data', onSocketData);
     socket.on('drain', onSocketDrain);
@@ -240,16 +238,21 @@ export class Connection implements TimerTarget, ClientInfo {
   }
 
   /**
-   * Queues `bytes` for sending. Packets are collected and flushed once per microtask, so a burst
-   * of packets to one client becomes one `socket.write()` of one buffer (one syscall). Sets
-   * {@link backpressured} as soon as the collected bytes would fill the socket's buffer.
+   * Queues `bytes` for sending. Packets are collected and flushed once per event-loop turn (right
+   * after the turn's reads, before the loop waits again, so light-load latency stays low): all
+   * packets a turn sends to one client become one `socket.write()` of one buffer (or one per
+   * high-water mark). A flush that leaves the socket's buffer full sets {@link backpressured}.
    * `bytes` must not be modified afterwards (it may be written as is).
    */
   write(bytes: Buffer): void {
     if (this.state === ConnState.Closed || this.socket.destroyed) return;
     if (!this.flushQueued) {
       this.flushQueued = true;
-      queueMicrotask(this.flushFn);
+      pending.push(this);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flushPending);
+      }
     }
     const n = bytes.length;
     this.broker.stats.bytesSent += n;
@@ -258,8 +261,9 @@ export class Connection implements TimerTarget, ClientInfo {
     out.push(bytes);
     this.outBytes += n;
     if (n >= DIRECT_MIN) this.outBig = true;
-    const s = this.socket;
-    if (this.outBytes + s.writableLength >= s.writableHighWaterMark) this.backpressured = true;
+    // A high-water mark's worth goes out at once: the kernel may take it now, and what it does not
+    // take shows as backpressure right away, not at the end of the turn.
+    if (this.outBytes >= this.socket.writableHighWaterMark && !this.backpressured) this.flush();
   }
 
   /** Sends the collected writes now. */
@@ -285,11 +289,9 @@ export class Connection implements TimerTarget, ClientInfo {
       ok = writeRuns(s, out);
     }
     out.length = 0;
-    if (!ok) this.backpressured = true;
-    else if (this.backpressured) {
-      // Predicted full in write(), yet the socket took it all: nothing will emit 'drain'.
-      this.onDrain();
-    }
+    // Not `ok`: a write the kernel took at once may still return false. The socket's buffer at
+    // the high-water mark means that write returned false, so 'drain' will follow.
+    if (!ok && s.writableLength >= s.writableHighWaterMark) this.backpressured = true;
   }
 
   /** @internal The socket's buffer drained. */
@@ -386,6 +388,21 @@ export class Connection implements TimerTarget, ClientInfo {
           : ConnTimer.ConnectTimeout,
     );
   }
+}
+
+/** Connections written to during this event-loop turn, flushed by {@link flushPending}. */
+const pending: Connection[] = [];
+let flushScheduled = false;
+
+/**
+ * Flushes every connection written to in this turn: one `setImmediate` per turn for the whole
+ * process, which runs once the turn's I/O callbacks (every read of the turn) are done.
+ */
+function flushPending(): void {
+  flushScheduled = false;
+  // A flush may write to other connections (a drain pumps a queue): they join the list.
+  for (let i = 0; i < pending.length; i++) (pending[i] as Connection).flush();
+  pending.length = 0;
 }
 
 /** A packet at least this big is written as is rather than copied into a joined buffer. */
