@@ -203,11 +203,15 @@ export class Connection implements TimerTarget, ClientInfo {
   }
 
   private get backlog(): FixedQueue<PendingFrame> {
-    return (this._backlog ??= new FixedQueue<PendingFrame>(4));
+    let v = this._backlog;
+    if (v === undefined) v = this._backlog = new FixedQueue<PendingFrame>(4);
+    return v;
   }
 
   private get heldAcks(): FixedQueue<HeldAck> {
-    return (this._heldAcks ??= new FixedQueue<HeldAck>(4));
+    let v = this._heldAcks;
+    if (v === undefined) v = this._heldAcks = new FixedQueue<HeldAck>(4);
+    return v;
   }
 
   /** The client's protocol version (for hooks). */

@@ -67,7 +67,8 @@ export class Framer {
   /** Remaining Length of the frame being assembled, or -1 while the header is incomplete. */
   private need = -1;
   private header = 0;
-  private parts: Buffer[] = [];
+  /** Views of a split frame too big to preallocate; created when first needed. */
+  private parts: Buffer[] | undefined = undefined;
   /** Body of the split frame being assembled (when preallocated), `have` bytes filled. */
   private frame: Buffer | undefined = undefined;
   private have = 0;
@@ -114,7 +115,9 @@ export class Framer {
       }
       if (!complete) {
         if (i - pos >= 5) throw tooLong();
-        chunk.copy((this.hdr ??= Buffer.alloc(5)), 0, pos, n);
+        let hdr = this.hdr;
+        if (hdr === undefined) hdr = this.hdr = Buffer.alloc(5);
+        chunk.copy(hdr, 0, pos, n);
         this.hdrLen = n - pos;
         return;
       }
@@ -142,7 +145,8 @@ export class Framer {
     const n = chunk.length;
     let pos = 0;
     if (this.need < 0) {
-      const hdr = (this.hdr ??= Buffer.alloc(5));
+      let hdr = this.hdr;
+      if (hdr === undefined) hdr = this.hdr = Buffer.alloc(5);
       while (pos < n) {
         const b = chunk[pos++] as number;
         hdr[this.hdrLen++] = b;
@@ -181,12 +185,12 @@ export class Framer {
       chunk.copy(frame, this.have, pos, end);
       body = frame;
       this.frame = undefined;
-    } else if (parts.length === 0) {
+    } else if (parts === undefined || parts.length === 0) {
       body = this.need === 0 ? EMPTY : chunk.subarray(pos, end);
     } else {
       parts.push(chunk.subarray(pos, end));
       body = Buffer.concat(parts, this.need);
-      this.parts = [];
+      this.parts = undefined;
     }
     const header = this.header;
     this.have = 0;
@@ -208,7 +212,11 @@ export class Framer {
       frame = this.frame = Buffer.allocUnsafe(need);
     }
     if (frame !== undefined) chunk.copy(frame, this.have, from, to);
-    else this.parts.push(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to));
+    else {
+      let parts = this.parts;
+      if (parts === undefined) parts = this.parts = [];
+      parts.push(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to));
+    }
     this.have += to - from;
   }
 }

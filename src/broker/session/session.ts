@@ -67,43 +67,59 @@ export class Session implements TimerTarget {
 
   /** Subscriptions by topic filter (as subscribed, `$share/…` included). */
   get subscriptions(): Map<string, SubEntry> {
-    return (this._subscriptions ??= new Map());
+    let v = this._subscriptions;
+    if (v === undefined) v = this._subscriptions = new Map();
+    return v;
   }
 
   /** Outbound QoS 1/2 deliveries by packet id, in send order. */
   get inflight(): Map<number, Delivery> {
-    return (this._inflight ??= new Map());
+    let v = this._inflight;
+    if (v === undefined) v = this._inflight = new Map();
+    return v;
   }
 
   /** Deliveries waiting for the connection, the in-flight window or the socket to drain. */
   get queue(): FixedQueue<Delivery> {
-    return (this._queue ??= new FixedQueue<Delivery>(4));
+    let v = this._queue;
+    if (v === undefined) v = this._queue = new FixedQueue<Delivery>(4);
+    return v;
   }
 
   get packetIds(): PacketIdAllocator {
-    return (this._packetIds ??= new PacketIdAllocator());
+    let v = this._packetIds;
+    if (v === undefined) v = this._packetIds = new PacketIdAllocator();
+    return v;
   }
 
   /** Inbound QoS 2 packet ids received and acknowledged with PUBREC, awaiting PUBREL. */
   get inboundQos2(): Set<number> {
-    return (this._inboundQos2 ??= new Set());
+    let v = this._inboundQos2;
+    if (v === undefined) v = this._inboundQos2 = new Set();
+    return v;
   }
 
   get expiryTimer(): Timer {
-    return (this._expiryTimer ??= new Timer(this, SessionTimer.Expiry));
+    let v = this._expiryTimer;
+    if (v === undefined) v = this._expiryTimer = new Timer(this, SessionTimer.Expiry);
+    return v;
   }
 
   get willTimer(): Timer {
-    return (this._willTimer ??= new Timer(this, SessionTimer.WillDelay));
+    let v = this._willTimer;
+    if (v === undefined) v = this._willTimer = new Timer(this, SessionTimer.WillDelay);
+    return v;
   }
 
   get slowTimer(): Timer {
-    return (this._slowTimer ??= new Timer(this, SessionTimer.SlowConsumer));
+    let v = this._slowTimer;
+    if (v === undefined) v = this._slowTimer = new Timer(this, SessionTimer.SlowConsumer);
+    return v;
   }
 
   /** Whether a delayed will is waiting to be published (without creating its timer). */
   get willPending(): boolean {
-    return this._willTimer !== undefined && this._willTimer.armed;
+    return this._willTimer?.armed === true;
   }
 
   /** Whether the session has subscriptions (without creating the map). */
