@@ -16,6 +16,20 @@ const EMPTY = Buffer.alloc(0);
 const PREALLOC_ANY = 16 * 1024;
 const PREALLOC_RATIO = 8;
 
+/** Memory of frame bodies assembled by a Framer in an allocation of their own. */
+const assembled = new WeakSet<ArrayBufferLike>();
+/** From this size an assembled body gets its own memory (smaller ones come from Node's pool). */
+const OWN_MEMORY_MIN = 4096;
+
+/**
+ * Whether `view` lies in a frame body a Framer assembled from several reads into memory of its
+ * own (not shared with a read chunk or a pool, never reused): a receiver may keep it without
+ * copying it.
+ */
+export function inAssembledFrame(view: Buffer): boolean {
+  return assembled.has(view.buffer);
+}
+
 function tooLarge(size: number, max: number): MqttError {
   return new MqttError(
     'PACKET_TOO_LARGE',
@@ -209,7 +223,12 @@ export class Framer {
       this.have === 0 &&
       (need <= PREALLOC_ANY || need <= (to - from) * PREALLOC_RATIO)
     ) {
-      frame = this.frame = Buffer.allocUnsafe(need);
+      if (need >= OWN_MEMORY_MIN) {
+        frame = this.frame = Buffer.allocUnsafeSlow(need);
+        assembled.add(frame.buffer);
+      } else {
+        frame = this.frame = Buffer.allocUnsafe(need);
+      }
     }
     if (frame !== undefined) chunk.copy(frame, this.have, from, to);
     else {

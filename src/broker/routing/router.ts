@@ -1,4 +1,5 @@
 import type { QoS } from '../../codec/constants.js';
+import { inAssembledFrame } from '../../codec/framer.js';
 import { FixedQueue } from '../../shared/fixed-queue.js';
 import type { BrokerCore } from '../broker.js';
 import { deliver, FanoutCache } from '../delivery.js';
@@ -29,6 +30,8 @@ class Recipients {
 /** Bounds of the topic → recipients cache: topics, and recipients summed over them. */
 const ROUTES_MAX = 10_000;
 const ROUTED_MAX = 250_000;
+/** Payloads from this size are checked for being already private ({@link inAssembledFrame}). */
+const OWN_MIN = 16 * 1024;
 
 /**
  * Routes messages: the retained index, the subscription trie and the fan-out loop. A publish
@@ -68,6 +71,11 @@ export class Router {
 
   private route(msg: Message): number {
     const broker = this.broker;
+    // A big payload reassembled from several reads is already a private copy: keeping it (queue,
+    // in flight, retained) needs no other.
+    if (!msg.owned && msg.payload.length >= OWN_MIN && inAssembledFrame(msg.payload)) {
+      msg.owned = true;
+    }
     if (msg.retain) this.retain(msg);
     const r = this.recipients(msg);
     const sessions = r.sessions;

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { encodePacket } from '../../../src/codec/encode.js';
 import { MqttError } from '../../../src/codec/errors.js';
-import { Framer } from '../../../src/codec/framer.js';
+import { Framer, inAssembledFrame } from '../../../src/codec/framer.js';
 import { packet } from './arbitraries.js';
 import { bytes, hex, pkt } from './helpers.js';
 
@@ -126,6 +126,20 @@ describe('Framer', () => {
     assert.deepEqual(frameAll(cut(stream, [65_536, 131_072, 196_608, 262_144, 327_680])), whole);
     assert.deepEqual(frameAll(cut(stream, [7, 1000, 2000, 250_000, 300_010, 300_020])), whole);
     assert.equal(whole.length, 3);
+  });
+
+  test('inAssembledFrame: only a body assembled into memory of its own may be kept uncopied', () => {
+    const frame = pkt(0x30, str3(), Buffer.alloc(100_000, 3));
+    const bodies: Buffer[] = [];
+    const f = new Framer((_h, b) => bodies.push(b));
+    f.push(frame.subarray(0, 60_000));
+    f.push(frame.subarray(60_000));
+    f.push(frame); // whole in one chunk: a view of the chunk
+    assert.equal(bodies.length, 2);
+    assert.equal(inAssembledFrame(bodies[0] as Buffer), true);
+    assert.equal(inAssembledFrame((bodies[0] as Buffer).subarray(10)), true);
+    assert.equal(inAssembledFrame(bodies[1] as Buffer), false);
+    assert.equal(inAssembledFrame(Buffer.from(bodies[0] as Buffer)), false);
   });
 
   test('maxPacketSize counts the whole packet (fixed header included) and is mutable', () => {
