@@ -1,4 +1,5 @@
 // `petrel broker`: runs a broker until SIGINT/SIGTERM.
+import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -43,6 +44,7 @@ Options:
       --durability MODE sync (default: acknowledge after the commit is on disk), batched,
                         or none (memory only)
   -v, --verbose         debug logging
+      --pid-file FILE   write the process id to FILE (for petrel reload); removed on exit
       --schema          print the JSON schema of the config file and exit
   -h, --help            show this help
 `;
@@ -54,6 +56,7 @@ interface Args {
   config?: string;
   dataDir?: string;
   durability?: string;
+  pidFile?: string;
   /** Flags that map 1:1 to config keys (override the file). */
   keys: Record<string, unknown>;
   verbose: boolean;
@@ -164,6 +167,12 @@ function parseArgs(argv: string[]): Args {
       case '--schema':
         a.schema = true;
         break;
+      case '--pid-file': {
+        const f = next();
+        if (f === undefined || f === '') throw new ConfigError(`${flag}: expected a file`);
+        a.pidFile = resolve(f);
+        break;
+      }
       default:
         throw new ConfigError(`unknown option '${flag}' (see petrel broker --help)`);
     }
@@ -394,6 +403,8 @@ export async function run(argv: string[]): Promise<number> {
     );
   };
   process.on('SIGHUP', onHup);
+  // Written only once SIGHUP is handled, so `petrel reload` can never kill a starting broker.
+  if (args.pidFile !== undefined) writeFileSync(args.pidFile, `${process.pid}\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'shutting down');
@@ -408,6 +419,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   process.off('SIGHUP', onHup);
   await broker.close();
+  if (args.pidFile !== undefined) rmSync(args.pidFile, { force: true });
   log.info('stopped');
   return 0;
 }

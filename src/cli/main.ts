@@ -22,6 +22,7 @@ const commands: Record<string, Command> = {
   rr: { summary: 'MQTT 5 request/response (like mosquitto_rr)', load: lazy('rr') },
   bench: { summary: 'load generator for any MQTT broker', load: lazy('bench') },
   passwd: { summary: 'manage a password file', load: lazy('passwd') },
+  reload: { summary: 'make a running broker reload its configuration', load: lazy('reload') },
 };
 
 function version(): string {
