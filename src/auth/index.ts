@@ -26,3 +26,5 @@ export {
   parsePasswordFile,
   splitPasswordFile,
 } from './password-file.js';
+export type { ScramAuthOptions, ScramClient, ScramCredentials } from './scram.js';
+export { createScramAuth, SCRAM_SHA_256, scramClient, scramCredentials } from './scram.js';
