@@ -91,6 +91,8 @@ export class LmdbStore extends BatchedStore implements Store {
   private lock: LockResult | undefined;
   /** The database was rebuilt by a salvage: a format version lost with it means the current. */
   private salvaged = false;
+  /** Set while a batch is applied through lmdb's write thread: the writes' promises. */
+  private pending: Promise<unknown>[] | undefined;
 
   /** A store in `options.dir`; nothing is touched on disk until {@link LmdbStore.open}. */
   constructor(options: LmdbStoreOptions) {
@@ -324,10 +326,25 @@ export class LmdbStore extends BatchedStore implements Store {
 
   protected async commit(records: ChangeRecord[]): Promise<void> {
     const root = this.rootDb();
-    root.transactionSync(() => {
-      for (const r of compactBatch(records)) this.apply(r);
-      void this.metaDb().put(LAST_COMMIT_KEY, Date.now());
-    }, TXN_FLAGS);
+    const batch = compactBatch(records);
+    if (!readsOnlyCommitted(batch)) {
+      root.transactionSync(() => {
+        for (const r of batch) this.apply(r);
+        void this.metaDb().put(LAST_COMMIT_KEY, Date.now());
+      }, TXN_FLAGS);
+    } else {
+      // Writes issued in one turn go to lmdb's write thread as one transaction, so the
+      // commit work leaves the event loop. `sync` still waits for the explicit fsync below.
+      const pending: Promise<unknown>[] = [];
+      this.pending = pending;
+      try {
+        for (const r of batch) this.apply(r);
+      } finally {
+        this.pending = undefined;
+      }
+      pending.push(this.metaDb().put(LAST_COMMIT_KEY, Date.now()));
+      await Promise.all(pending);
+    }
     // `root.flushed` does not cover synchronous transactions in lmdb-js; sync explicitly.
     if (this.durability !== 'none') await syncToDisk(root);
   }
@@ -336,68 +353,72 @@ export class LmdbStore extends BatchedStore implements Store {
   private apply(r: ChangeRecord): void {
     switch (r.kind) {
       case 'session.put':
-        void this.table('sessions').put(keyPart(r.session.clientId), r.session);
+        this.track(this.table('sessions').put(keyPart(r.session.clientId), r.session));
         break;
       case 'session.delete': {
         const subs = this.table('subs');
-        for (const k of [...subs.getKeys(subRange(r.clientId))]) void subs.remove(k);
+        for (const k of [...subs.getKeys(subRange(r.clientId))]) this.track(subs.remove(k));
         for (const t of ['queue', 'incoming'] as const) {
           const db = this.table(t);
-          for (const k of [...db.getKeys(numRange(r.clientId))]) void db.remove(k);
+          for (const k of [...db.getKeys(numRange(r.clientId))]) this.track(db.remove(k));
         }
-        void this.table('wills').remove(keyPart(r.clientId));
-        void this.table('sessions').remove(keyPart(r.clientId));
+        this.track(this.table('wills').remove(keyPart(r.clientId)));
+        this.track(this.table('sessions').remove(keyPart(r.clientId)));
         break;
       }
       case 'sub.put':
-        void this.table('subs').put(subKey(r.sub.clientId, r.sub.filter), r.sub);
+        this.track(this.table('subs').put(subKey(r.sub.clientId, r.sub.filter), r.sub));
         break;
       case 'sub.delete':
-        void this.table('subs').remove(subKey(r.clientId, r.filter));
+        this.track(this.table('subs').remove(subKey(r.clientId, r.filter)));
         break;
       case 'msg.put':
-        void this.table('msgs').put(r.msg.id, r.msg);
+        this.track(this.table('msgs').put(r.msg.id, r.msg));
         break;
       case 'msg.delete':
-        void this.table('msgs').remove(r.id);
+        this.track(this.table('msgs').remove(r.id));
         break;
       case 'queue.put':
-        void this.table('queue').put(numKey(r.entry.clientId, r.entry.seq), r.entry);
+        this.track(this.table('queue').put(numKey(r.entry.clientId, r.entry.seq), r.entry));
         break;
       case 'queue.update': {
         const db = this.table('queue');
         const key = numKey(r.clientId, r.seq);
         const e: unknown = db.get(key);
         if (typeof e === 'object' && e !== null) {
-          void db.put(key, { ...e, state: r.state, packetId: r.packetId });
+          this.track(db.put(key, { ...e, state: r.state, packetId: r.packetId }));
         }
         break;
       }
       case 'queue.delete':
-        void this.table('queue').remove(numKey(r.clientId, r.seq));
+        this.track(this.table('queue').remove(numKey(r.clientId, r.seq)));
         break;
       case 'incoming.put':
-        void this.table('incoming').put(
-          numKey(r.incoming.clientId, r.incoming.packetId),
-          r.incoming,
+        this.track(
+          this.table('incoming').put(numKey(r.incoming.clientId, r.incoming.packetId), r.incoming),
         );
         break;
       case 'incoming.delete':
-        void this.table('incoming').remove(numKey(r.clientId, r.packetId));
+        this.track(this.table('incoming').remove(numKey(r.clientId, r.packetId)));
         break;
       case 'retain.put':
-        void this.table('retained').put(keyPart(r.retained.topic), r.retained);
+        this.track(this.table('retained').put(keyPart(r.retained.topic), r.retained));
         break;
       case 'retain.delete':
-        void this.table('retained').remove(keyPart(r.topic));
+        this.track(this.table('retained').remove(keyPart(r.topic)));
         break;
       case 'will.put':
-        void this.table('wills').put(keyPart(r.will.clientId), r.will);
+        this.track(this.table('wills').put(keyPart(r.will.clientId), r.will));
         break;
       case 'will.delete':
-        void this.table('wills').remove(keyPart(r.clientId));
+        this.track(this.table('wills').remove(keyPart(r.clientId)));
         break;
     }
+  }
+
+  /** Keeps an asynchronous write's promise so the batch can wait for (and catch) it. */
+  private track(write: Promise<unknown>): void {
+    this.pending?.push(write);
   }
 
   /** Removes messages no queue entry or incoming record references (leaks of a crash). */
@@ -434,6 +455,26 @@ export class LmdbStore extends BatchedStore implements Store {
     if (db === undefined) throw new StoreError('CLOSED', 'store is not open');
     return db;
   }
+}
+
+/**
+ * Whether every read the batch makes (a `queue.update` reads its entry) may see the database as
+ * committed before the batch: true unless a write earlier in the same batch touches what is read.
+ * A `session.delete` cascade reads keys, so it always needs the synchronous transaction.
+ */
+function readsOnlyCommitted(batch: readonly ChangeRecord[]): boolean {
+  const written = new Set<string>();
+  for (const r of batch) {
+    if (r.kind === 'session.delete') return false;
+    if (r.kind === 'queue.put') written.add(`${r.entry.clientId}\0${r.entry.seq}`);
+    else if (r.kind === 'queue.delete') written.add(`${r.clientId}\0${r.seq}`);
+    else if (r.kind === 'queue.update') {
+      const key = `${r.clientId}\0${r.seq}`;
+      if (written.has(key)) return false;
+      written.add(key);
+    }
+  }
+  return true;
 }
 
 function msg(err: unknown): string {

@@ -322,4 +322,48 @@ describe('LmdbStore', () => {
     assert.ok(errors.length >= 1);
     await assert.rejects(s.close(), isCode('WRITE'));
   });
+
+  it('a batch reads what earlier batches committed, never undoing its own deletes', async () => {
+    const dir = await dataDir();
+    const qe = (
+      seq: number,
+      state: 'queued' | 'awaitingPuback',
+      packetId: number,
+    ): ChangeRecord => ({
+      kind: 'queue.put',
+      entry: {
+        clientId: 'c',
+        seq,
+        messageId: seq,
+        qos: 1,
+        state,
+        packetId,
+        subscriptionIds: [],
+        retain: false,
+      },
+    });
+    let s = await opened(dir);
+    await s.load();
+    await s.whenDurable(Math.max(s.write(qe(1, 'queued', 0)), s.write(qe(2, 'queued', 0))));
+    // One batch: an update of a committed entry, and a delete followed by an update of another.
+    s.write({ kind: 'queue.update', clientId: 'c', seq: 1, state: 'awaitingPuback', packetId: 9 });
+    s.write({ kind: 'queue.delete', clientId: 'c', seq: 2 });
+    await s.whenDurable(
+      s.write({
+        kind: 'queue.update',
+        clientId: 'c',
+        seq: 2,
+        state: 'awaitingPuback',
+        packetId: 4,
+      }),
+    );
+    await s.close();
+    s = await opened(dir);
+    const snap = await s.load();
+    assert.deepEqual(
+      snap.queue.map((e) => [e.seq, e.state, e.packetId]),
+      [[1, 'awaitingPuback', 9]],
+    );
+    await s.close();
+  });
 });
