@@ -5,6 +5,26 @@
  */
 
 export type {
+  AuthHooks,
+  AuthHooksOptions,
+  ScramAuthOptions,
+  ScramClient,
+  ScramCredentials,
+} from './auth/index.js';
+/** Authentication and authorization building blocks (password file, ACL, SCRAM): docs/security.md. */
+export {
+  Acl,
+  AclChecker,
+  AuthFileError,
+  createAuthHooks,
+  createScramAuth,
+  hashPassword,
+  PasswordAuthenticator,
+  SCRAM_SHA_256,
+  scramClient,
+  scramCredentials,
+} from './auth/index.js';
+export type {
   BrokerAddress,
   BrokerEvents,
   ClientConnectedEvent,
