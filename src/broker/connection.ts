@@ -110,7 +110,7 @@ export class Connection implements TimerTarget, ClientInfo {
   /** Clock time of the last bytes read. */
   lastActivity: number;
 
-  /** The connection waits in {@link pending} for the end of this event-loop turn. */
+  /** The connection waits in {@link pending} for the end of the current callback. */
   private flushQueued = false;
   /** Packets written since the last flush, sent as one buffer (or a few) by {@link flush}. */
   private out: Buffer[] | undefined = undefined;
@@ -242,10 +242,12 @@ export class Connection implements TimerTarget, ClientInfo {
   }
 
   /**
-   * Queues `bytes` for sending. Packets are collected and flushed once per event-loop turn (right
-   * after the turn's reads, before the loop waits again, so light-load latency stays low): all
-   * packets a turn sends to one client become one `socket.write()` of one buffer (or one per
-   * high-water mark). A flush that leaves the socket's buffer full sets {@link backpressured}.
+   * Queues `bytes` for sending. Packets are collected and flushed in one microtask after the
+   * callback that wrote them (one read of one socket): all packets it sends to one client become
+   * one `socket.write()` of one buffer (or one per high-water mark). A flush per event-loop turn
+   * (setImmediate) batched more at QoS 0 but delayed every PUBACK to the turn's end and cost a
+   * third of the QoS 1 fan-in rate (docs/benchmarks.md). A flush that leaves the socket's buffer
+   * full sets {@link backpressured}.
    * `bytes` must not be modified afterwards (it may be written as is).
    */
   write(bytes: Buffer): void {
@@ -255,7 +257,7 @@ export class Connection implements TimerTarget, ClientInfo {
       pending.push(this);
       if (!flushScheduled) {
         flushScheduled = true;
-        setImmediate(flushPending);
+        queueMicrotask(flushPending);
       }
     }
     const n = bytes.length;
@@ -394,13 +396,13 @@ export class Connection implements TimerTarget, ClientInfo {
   }
 }
 
-/** Connections written to during this event-loop turn, flushed by {@link flushPending}. */
+/** Connections written to during the current callback, flushed by {@link flushPending}. */
 const pending: Connection[] = [];
 let flushScheduled = false;
 
 /**
- * Flushes every connection written to in this turn: one `setImmediate` per turn for the whole
- * process, which runs once the turn's I/O callbacks (every read of the turn) are done.
+ * Flushes every connection written to during the current callback: one microtask for the whole
+ * process, however many connections the callback wrote to.
  */
 function flushPending(): void {
   flushScheduled = false;
