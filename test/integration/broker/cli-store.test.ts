@@ -50,9 +50,7 @@ function start(args: string[], cwd: string): Proc {
 }
 
 function freshDir(name: string): string {
-  const d = join(root, name);
-  rmSync(d, { recursive: true, force: true });
-  return mkdtempSync(`${d}-`);
+  return mkdtempSync(join(root, `${name}-`));
 }
 
 describe('petrel broker with its default durable store', () => {
