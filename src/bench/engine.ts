@@ -3,7 +3,7 @@
 // and a few byte reads on the way in; acks and writes are batched per socket per event-loop turn.
 import type { Histogram } from 'hdr-histogram-js';
 import { BenchConnection, connectPacket, nowMs } from './connection.js';
-import { encodeHistogram, newHistogram } from './histogram.js';
+import { encodeHistogram, newHistogram, RunRecorder } from './histogram.js';
 import type { BenchPlan } from './options.js';
 import { expand, fanoutOf, hears } from './options.js';
 import type { PublishTemplate } from './payload.js';
@@ -19,12 +19,21 @@ export interface ThreadResult {
   gaps: number;
   /** Encoded latency histogram (µs). */
   latency: string;
+  /** Encoded publisher-side ack latency histogram (µs): PUBLISH written to PUBACK/PUBCOMP. */
+  ack: string;
   /** Encoded CONNACK latency histogram (µs), `conn` only. */
   connack: string;
   /** Wall-clock ms of the first connect attempt and the last CONNACK (`conn`). */
   connectStart: number;
   connectEnd: number;
   errors: string[];
+}
+
+/** Slots of a publisher's send-time ring: a power of two above the window, at most 65536. */
+function ackRingSize(window: number): number {
+  let n = 2;
+  while (n <= window && n < 65536) n *= 2;
+  return n;
 }
 
 /** Largest batch written in one go (bytes), so huge payloads do not build huge buffers. */
@@ -76,6 +85,13 @@ interface Publisher {
   sent: number;
   acked: number;
   acks: AckBuffer;
+  /**
+   * QoS 1/2: send time (ms) of the PUBLISH with packet id i at sentAt[i & ackMask]. At most
+   * `window` messages are in flight and their ids are consecutive, so a ring of window + 1
+   * slots (rounded up to a power of two) never mixes two of them up.
+   */
+  sentAt: Float64Array;
+  ackMask: number;
 }
 
 interface Subscriber {
@@ -99,7 +115,8 @@ const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 export class Engine {
   private readonly pubs: Publisher[] = [];
   private readonly subs: Subscriber[] = [];
-  private readonly latency: Histogram = newHistogram();
+  private readonly latency = new RunRecorder();
+  private readonly ackLatency = new RunRecorder();
   private readonly connack: Histogram = newHistogram();
   private sending = false;
   private startAt = 0;
@@ -119,9 +136,6 @@ export class Engine {
   private readonly touched: number[] = [];
   private readonly isTouched: Uint8Array;
   private delivered = false;
-  /** Pending run of equal latency samples (µs) not yet in the histogram. */
-  private runValue = -1;
-  private runCount = 0;
   private turnScheduled = false;
   private readonly ackQueue: AckBuffer[] = [];
   private readonly ackConns: BenchConnection[] = [];
@@ -196,6 +210,8 @@ export class Engine {
         sent: 0,
         acked: 0,
         acks: new AckBuffer(),
+        sentAt: new Float64Array(plan.qos > 0 ? ackRingSize(plan.window) : 1),
+        ackMask: plan.qos > 0 ? ackRingSize(plan.window) - 1 : 0,
       };
       p.conn = new BenchConnection(plan, (h, b, st) => this.onPublisherFrame(p, h, b, st));
       p.conn.afterChunk = () => {
@@ -309,11 +325,14 @@ export class Engine {
     const seqAt = t.payloadAt + SEQ_AT;
     const timeAt = t.payloadAt + TIME_AT;
     let id = p.nextId;
+    const sentAt = p.sentAt;
+    const mask = p.ackMask;
     for (let j = 0, o = 0; j < k; j++, o += len) {
       t.bytes.copy(buf, o);
       if (t.idAt >= 0) {
         buf[o + t.idAt] = id >> 8;
         buf[o + t.idAt + 1] = id & 0xff;
+        sentAt[id & mask] = ts;
         id = id === 65535 ? 1 : id + 1;
       }
       buf.writeUInt32BE(p.seq++, o + seqAt);
@@ -329,6 +348,11 @@ export class Engine {
     const type = header >> 4;
     if (type === 4 || type === 7) {
       p.acked++;
+      const id = ((buf[start] as number) << 8) | (buf[start + 1] as number);
+      const ts = p.sentAt[id & p.ackMask] as number;
+      if (ts >= this.measureFrom && ts <= this.measureTo) {
+        this.ackLatency.record(Math.max(Math.round((p.conn.chunkAt - ts) * 1000), 0));
+      }
     } else if (type === 5) {
       p.acks.push(0x62, ((buf[start] as number) << 8) | (buf[start + 1] as number));
     }
@@ -378,14 +402,7 @@ export class Engine {
     const seq = body.readUInt32BE(at + SEQ_AT);
     const ts = body.readDoubleBE(at + TIME_AT);
     if (ts >= this.measureFrom && ts <= this.measureTo) {
-      // Messages of one batch read in one chunk share a latency: record runs, not each one.
-      const us = Math.max(Math.round((s.conn.chunkAt - ts) * 1000), 0);
-      if (us === this.runValue) this.runCount++;
-      else {
-        if (this.runCount > 0) this.latency.recordValueWithCount(this.runValue, this.runCount);
-        this.runValue = us;
-        this.runCount = 1;
-      }
+      this.latency.record(Math.max(Math.round((s.conn.chunkAt - ts) * 1000), 0));
     }
     let tr: SequenceTracker | undefined;
     if (tag === this.plan.tag >>> 0 && this.plan.matrix !== 'foreign') {
@@ -528,14 +545,6 @@ export class Engine {
     });
   }
 
-  /** Adds the pending run of latency samples; returns the histogram's count. */
-  private flushRun(): number {
-    if (this.runCount > 0) this.latency.recordValueWithCount(this.runValue, this.runCount);
-    this.runCount = 0;
-    this.runValue = -1;
-    return this.latency.totalCount;
-  }
-
   /** Closes every connection (DISCONNECT first) and returns this thread's figures. */
   async finish(): Promise<ThreadResult> {
     this.stop(this.measureTo === Number.POSITIVE_INFINITY ? nowMs() : this.measureTo);
@@ -565,7 +574,8 @@ export class Engine {
       unique,
       duplicates,
       gaps,
-      latency: this.flushRun() > 0 ? encodeHistogram(this.latency) : '',
+      latency: this.latency.encode(),
+      ack: this.ackLatency.encode(),
       connack: this.connack.totalCount > 0 ? encodeHistogram(this.connack) : '',
       connectStart: this.connectStart,
       connectEnd: this.connectEnd,

@@ -44,3 +44,31 @@ export function summarize(h: Histogram): LatencySummary | undefined {
     max: ms(h.maxValue),
   };
 }
+
+/**
+ * Records latency samples into a histogram, collapsing runs of equal values: messages of one
+ * batch read in one chunk share a latency, so most samples cost one comparison.
+ */
+export class RunRecorder {
+  readonly histogram: Histogram = newHistogram();
+  private value = -1;
+  private count = 0;
+
+  /** Adds one sample (µs). */
+  record(us: number): void {
+    if (us === this.value) this.count++;
+    else {
+      if (this.count > 0) this.histogram.recordValueWithCount(this.value, this.count);
+      this.value = us;
+      this.count = 1;
+    }
+  }
+
+  /** Adds the pending run; returns the histogram's encoding, '' when it is empty. */
+  encode(): string {
+    if (this.count > 0) this.histogram.recordValueWithCount(this.value, this.count);
+    this.count = 0;
+    this.value = -1;
+    return this.histogram.totalCount > 0 ? encodeHistogram(this.histogram) : '';
+  }
+}

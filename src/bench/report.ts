@@ -39,7 +39,13 @@ export interface BenchReport {
   /** Messages/s over the measured interval. */
   sendRate: number;
   receiveRate: number;
+  /** Publish→receive latency from the timestamp in each payload. */
   latencyMs: LatencySummary | null;
+  /**
+   * QoS 1/2: publisher-side acknowledgement latency, from writing a PUBLISH to reading its
+   * PUBACK (QoS 1) or PUBCOMP (QoS 2); null at QoS 0.
+   */
+  ackMs: LatencySummary | null;
   connections: ConnectReport | null;
   /**
    * The generator's own CPU time (all threads) while publishing (`conn`: while connecting),
@@ -71,6 +77,12 @@ export function formatText(r: BenchReport): string {
     if (l !== null) {
       lines.push(
         `  latency   p50 ${l.p50} ms  p99 ${l.p99} ms  p99.9 ${l.p999} ms  max ${l.max} ms  (${n0(l.count)} samples)`,
+      );
+    }
+    const a = r.ackMs;
+    if (a !== null) {
+      lines.push(
+        `  ack       p50 ${a.p50} ms  p99 ${a.p99} ms  p99.9 ${a.p999} ms  max ${a.max} ms  (${n0(a.count)} samples, PUBLISH to ${r.qos === 2 ? 'PUBCOMP' : 'PUBACK'})`,
       );
     }
   }
@@ -118,6 +130,9 @@ const CSV_COLUMNS = [
   'latencyP50Ms',
   'latencyP99Ms',
   'latencyP999Ms',
+  'ackP50Ms',
+  'ackP99Ms',
+  'ackP999Ms',
   'connected',
   'connectRate',
   'connackP50Ms',
@@ -149,6 +164,9 @@ export function formatCsv(r: BenchReport): string {
     latencyP50Ms: r.latencyMs?.p50 ?? '',
     latencyP99Ms: r.latencyMs?.p99 ?? '',
     latencyP999Ms: r.latencyMs?.p999 ?? '',
+    ackP50Ms: r.ackMs?.p50 ?? '',
+    ackP99Ms: r.ackMs?.p99 ?? '',
+    ackP999Ms: r.ackMs?.p999 ?? '',
     connected: r.connections?.connected ?? '',
     connectRate: r.connections === null ? '' : Math.round(r.connections.rate),
     connackP50Ms: r.connections?.connackMs?.p50 ?? '',

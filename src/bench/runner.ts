@@ -62,6 +62,7 @@ function baseReport(plan: BenchPlan): BenchReport {
     sendRate: 0,
     receiveRate: 0,
     latencyMs: null,
+    ackMs: null,
     connections: null,
     cpu: { user: 0, system: 0, coreShare: 0 },
     errors: [],
@@ -148,16 +149,19 @@ async function runMessages(
   r.sendRate = seconds > 0 ? (s1[0] - first[0]) / seconds : 0;
   r.receiveRate = seconds > 0 ? (s1[1] - first[1]) / seconds : 0;
   const h: Histogram = newHistogram();
+  const ackH: Histogram = newHistogram();
   let unique = 0;
   let gaps = 0;
   for (const res of results) {
     mergeHistogram(h, res.latency);
+    mergeHistogram(ackH, res.ack);
     unique += res.unique;
     r.duplicates += res.duplicates;
     gaps += res.gaps;
     r.errors.push(...res.errors);
   }
   r.latencyMs = summarize(h) ?? null;
+  r.ackMs = plan.qos > 0 ? (summarize(ackH) ?? null) : null;
   if (plan.matrix === 'foreign') r.lost = gaps;
   else if (r.expected > 0) r.lost = Math.max(0, r.expected - unique);
   if (plan.subscribers === 0 && plan.qos > 0) {
