@@ -151,6 +151,8 @@ export const petrel: BrokerKind = {
       JSON.stringify({
         logLevel: 'warn',
         sysInterval: 0,
+        // `petrel broker` is durable by default (LMDB, sync): the in-memory store is asked for.
+        durability: 'none',
         maxQueuedMessages: QUEUE_LIMIT,
         maxQueuedBytes: QUEUE_BYTES,
         maxInflight: 100,

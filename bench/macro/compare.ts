@@ -2,7 +2,8 @@
 // one broker process at a time, each run repeated; prints a Markdown
 // table of medians with the ratios Petrel/Mosquitto and Petrel/Aedes, then the issue's targets.
 //
-//   --brokers petrel,mosquitto,aedes   which brokers (petrel-lmdb runs with the lmdb scenario)
+//   --brokers petrel,mosquitto,aedes   which brokers (petrel-lmdb runs with the lmdb and
+//                                      latency-lmdb scenarios)
 //   --scenarios fanin-q0,conn,...      which scenarios (see --help for the list)
 //   --duration S   seconds per run (default 5)    --warmup S  seconds not counted (default 1)
 //   --runs N       runs per scenario and broker (default 3)
@@ -45,6 +46,10 @@ interface Scenario {
   metrics: Metric[];
   /** Brokers it runs on, when not all of the selected ones. */
   only?: string[];
+  /** A fresh broker process per run (the default: one per scenario, warmed up once). */
+  fresh?: boolean;
+  /** With `fresh`: an unmeasured run on each fresh broker first, leaving no state behind. */
+  warmArgs?: string[];
 }
 
 const recv: Metric = {
@@ -64,6 +69,18 @@ const p99: Metric = {
   unit: 'ms',
   better: 'lower',
   get: (r) => r.report.latencyMs?.p99 ?? Number.NaN,
+};
+const ackP50: Metric = {
+  label: 'ack p50',
+  unit: 'ms',
+  better: 'lower',
+  get: (r) => r.report.ackMs?.p50 ?? Number.NaN,
+};
+const ackP99: Metric = {
+  label: 'ack p99',
+  unit: 'ms',
+  better: 'lower',
+  get: (r) => r.report.ackMs?.p99 ?? Number.NaN,
 };
 const connRate: Metric = {
   label: 'connect rate',
@@ -117,7 +134,7 @@ function scenarios(connections: number): Scenario[] {
       id: 'latency-q1',
       label: 'latency 1->1 QoS 1 at 1000 msg/s',
       args: ['latency', '-q', '1', '--rate', '1000'],
-      metrics: [p50, p99],
+      metrics: [p50, p99, ackP50, ackP99],
     },
     {
       id: 'conn',
@@ -125,6 +142,7 @@ function scenarios(connections: number): Scenario[] {
       // Two generator threads: one saturates before Mosquitto does (it needs ~0.3 core here).
       args: ['conn', '-c', String(connections), '--concurrency', '100', '--workers', '2'],
       metrics: [connRate, connackP99, rssPerConn],
+      fresh: true,
     },
     {
       id: 'big-q0',
@@ -144,6 +162,19 @@ function scenarios(connections: number): Scenario[] {
       args: ['fanin', '-c', '16', '-q', '1', '--persistent'],
       metrics: [recv],
       only: ['petrel-lmdb'],
+      fresh: true,
+    },
+    {
+      // Issue 5: acknowledgement latency with and without the durable store, same flags on
+      // both. Persistent sessions outlive a run (and would collect the next run's messages), so
+      // every run gets a fresh broker, warmed up by a clean-session run that leaves nothing.
+      id: 'latency-lmdb',
+      label: 'latency 1->1 QoS 1 at 1000 msg/s, persistent session',
+      args: ['latency', '-q', '1', '--rate', '1000', '--persistent'],
+      metrics: [p50, p99, ackP50, ackP99],
+      only: ['petrel', 'petrel-lmdb', 'mosquitto'],
+      fresh: true,
+      warmArgs: ['latency', '-q', '1', '--rate', '1000', '-d', '2'],
     },
   ];
 }
@@ -301,8 +332,10 @@ async function main(): Promise<number> {
   }
   const brokers: BrokerKind[] = [];
   const wanted = new Set(o.brokers);
-  // The LMDB comparison needs Petrel-with-LMDB and Mosquitto's in-memory QoS 1 fan-in.
-  if (selected.some((s) => s.id === 'lmdb') && wanted.has('petrel')) wanted.add('petrel-lmdb');
+  // The LMDB comparisons need Petrel-with-LMDB beside Petrel in-memory / Mosquitto.
+  if (selected.some((s) => s.id === 'lmdb' || s.id === 'latency-lmdb') && wanted.has('petrel')) {
+    wanted.add('petrel-lmdb');
+  }
   for (const name of wanted) {
     const b = BROKERS[name] as BrokerKind;
     const missing = b.missing();
@@ -327,11 +360,12 @@ async function main(): Promise<number> {
       const runsOn = sc.only ?? ['petrel', 'mosquitto', 'aedes'];
       if (!runsOn.includes(b.name)) continue;
       const runs: Run[] = [];
-      // `conn` needs an untouched process for its RSS figure and `lmdb` an empty store (offline
-      // persistent sessions of an earlier run would collect the next run's messages): a fresh
-      // broker per run. The others share one process per scenario, warmed up by an unmeasured
-      // run first, since a JIT-compiled broker (Petrel, Aedes) is slow for its first seconds.
-      const fresh = sc.id === 'conn' || sc.id === 'lmdb';
+      // `conn` needs an untouched process for its RSS figure and the persistent-session
+      // scenarios an empty broker (offline sessions of an earlier run would collect the next
+      // run's messages): a fresh broker per run. The others share one process per scenario,
+      // warmed up by an unmeasured run first, since a JIT-compiled broker (Petrel, Aedes) is
+      // slow for its first seconds.
+      const fresh = sc.fresh === true;
       const args = sc.id === 'conn' ? [...sc.args, '-d', '2'] : [...sc.args, ...common];
       let shared: RunningBroker | undefined;
       try {
@@ -348,7 +382,10 @@ async function main(): Promise<number> {
         for (let r = 0; r < o.runs; r++) {
           let broker: RunningBroker | undefined = shared;
           try {
-            if (broker === undefined) broker = await b.start();
+            if (broker === undefined) {
+              broker = await b.start();
+              if (sc.warmArgs !== undefined) await runBench(broker, sc.warmArgs, 90_000);
+            }
             const run = await runBench(broker, args, (o.seconds + 90) * 1000);
             runs.push(run);
             const rep = run.report;
@@ -428,12 +465,17 @@ function render(
   const lines: string[] = [];
   lines.push(
     `Date: ${new Date().toISOString()}  Machine: ${machine()}`,
-    `Runs: median of ${o.runs} runs of ${o.seconds} s (${o.warmup} s warm-up not counted), window 100 messages per publisher, 64 B payloads unless stated; brokers warmed up by an unmeasured 2 s run (conn and lmdb: a fresh broker per run); took ${Math.round(elapsed)} s.`,
-    '',
-    '| Scenario | Metric | Petrel | Mosquitto | Aedes | Petrel/Mosquitto | Petrel/Aedes | lost/dup (P, M, A) |',
-    '|---|---|---:|---:|---:|---:|---:|---|',
+    `Runs: median of ${o.runs} runs of ${o.seconds} s (${o.warmup} s warm-up not counted), window 100 messages per publisher, 64 B payloads unless stated; brokers warmed up by an unmeasured 2 s run (conn, lmdb and latency-lmdb: a fresh broker per run, latency-lmdb's warmed up by a clean-session run); took ${Math.round(elapsed)} s.`,
   );
-  for (const sc of selected) {
+  const main = selected.filter((sc) => sc.id !== 'latency-lmdb');
+  if (main.length > 0) {
+    lines.push(
+      '',
+      '| Scenario | Metric | Petrel | Mosquitto | Aedes | Petrel/Mosquitto | Petrel/Aedes | lost/dup (P, M, A) |',
+      '|---|---|---:|---:|---:|---:|---:|---|',
+    );
+  }
+  for (const sc of main) {
     for (const m of sc.metrics) {
       const isLmdb = sc.id === 'lmdb';
       const p = med(results, sc.id, isLmdb ? 'petrel-lmdb' : 'petrel', m);
@@ -447,9 +489,54 @@ function render(
       );
     }
   }
+  const durable = selected.find((sc) => sc.id === 'latency-lmdb');
+  if (durable !== undefined) lines.push('', ...durableTable(durable, results));
   lines.push('', 'Targets of issue 6:', '');
   for (const t of targets(results)) lines.push(`- ${t}`);
+  if (durable !== undefined) {
+    lines.push('', 'Issue 5, acknowledgement latency with and without the durable store:', '');
+    for (const t of durableFigures(results)) lines.push(`- ${t}`);
+  }
   return `${lines.join('\n')}\n`;
+}
+
+/** latency-lmdb: Petrel in-memory against Petrel with LMDB `sync`, same flags (issue 5). */
+function durableTable(sc: Scenario, results: Map<string, Map<string, Run[]>>): string[] {
+  const lines = [
+    `${sc.label} (\`petrel bench ${sc.args.join(' ')}\`), a fresh broker per run:`,
+    '',
+    '| Metric | Petrel in-memory | Petrel LMDB sync | LMDB/in-memory | Mosquitto (persistence off) | lost/dup (in-memory, LMDB, M) |',
+    '|---|---:|---:|---:|---:|---|',
+  ];
+  const losses = ['petrel', 'petrel-lmdb', 'mosquitto']
+    .map((b) => problems(results, sc.id, b))
+    .join(', ');
+  for (const m of sc.metrics) {
+    const mem = med(results, sc.id, 'petrel', m);
+    const lmdb = med(results, sc.id, 'petrel-lmdb', m);
+    const mq = med(results, sc.id, 'mosquitto', m);
+    lines.push(
+      `| ${m.label} (${m.unit}) | ${fmt(mem, m.unit)} | ${fmt(lmdb, m.unit)} | ${fmtRatio(ratio(lmdb, mem))} | ${fmt(mq, m.unit)} | ${losses} |`,
+    );
+  }
+  return lines;
+}
+
+/** Issue 5 sets no number for latency: the figures and the ratio LMDB / in-memory. */
+function durableFigures(results: Map<string, Map<string, Run[]>>): string[] {
+  const id = 'latency-lmdb';
+  const line = (what: string, a: Metric, b: Metric): string => {
+    const part = (m: Metric): string => {
+      const mem = med(results, id, 'petrel', m);
+      const lmdb = med(results, id, 'petrel-lmdb', m);
+      return `${m.label.replace(/^latency /, '')} ${fmt(lmdb, m.unit)} ms with LMDB sync against ${fmt(mem, m.unit)} ms in memory (${fmtRatio(ratio(lmdb, mem))})`;
+    };
+    return `${what}: ${part(a)}; ${part(b)}`;
+  };
+  return [
+    line('acknowledgement latency (PUBLISH to PUBACK), no target', ackP50, ackP99),
+    line('end-to-end latency (publish to delivery), no target', p50, p99),
+  ];
 }
 
 /** The issue's targets, each marked met / MISSED / not measured. */
@@ -512,8 +599,8 @@ function targets(results: Map<string, Map<string, Run[]>>): string[] {
   let lost = 0;
   let dup = 0;
   let runs = 0;
-  for (const [id, per] of results) {
-    for (const run of per.get(id === 'lmdb' ? 'petrel-lmdb' : 'petrel') ?? []) {
+  for (const per of results.values()) {
+    for (const run of [...(per.get('petrel') ?? []), ...(per.get('petrel-lmdb') ?? [])]) {
       runs++;
       lost += run.report.lost;
       dup += run.report.duplicates;
