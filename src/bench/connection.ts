@@ -6,6 +6,7 @@ import type { ProtocolVersion, QoS } from '../codec/constants.js';
 import { PacketType } from '../codec/constants.js';
 import { encodePacket } from '../codec/encode.js';
 import type { BenchPlan } from './options.js';
+import { SPLIT_AT } from './payload.js';
 import { FrameScanner } from './scanner.js';
 
 /** Receives every frame after CONNACK: the body is `buf[start..end)`. */
@@ -56,7 +57,8 @@ export class BenchConnection {
     this.sink = sink;
     this.socket = createConnection({ host: plan.host, port: plan.port });
     this.socket.setNoDelay(true);
-    this.framer = new FrameScanner((h, b, s, e) => this.frame(h, b, s, e));
+    // A big PUBLISH is handed over cut short (its header read, the rest of the payload skipped).
+    this.framer = new FrameScanner((h, b, s, e) => this.frame(h, b, s, e), SPLIT_AT);
     this.socket.on('data', (d: Buffer) => {
       this.chunkAt = nowMs();
       this.framer.push(d);

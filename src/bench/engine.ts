@@ -319,7 +319,9 @@ export class Engine {
 
   private write(p: Publisher, k: number): void {
     const t = p.t;
-    const len = t.bytes.length;
+    const tail = t.tail;
+    // Big packets: only each message's head is built; the shared tail follows it in the writev.
+    const len = tail === undefined ? t.bytes.length : t.bytes.length - tail.length;
     const buf = Buffer.allocUnsafe(k * len);
     const ts = nowMs();
     const seqAt = t.payloadAt + SEQ_AT;
@@ -328,7 +330,7 @@ export class Engine {
     const sentAt = p.sentAt;
     const mask = p.ackMask;
     for (let j = 0, o = 0; j < k; j++, o += len) {
-      t.bytes.copy(buf, o);
+      t.bytes.copy(buf, o, 0, len);
       if (t.idAt >= 0) {
         buf[o + t.idAt] = id >> 8;
         buf[o + t.idAt + 1] = id & 0xff;
@@ -341,7 +343,17 @@ export class Engine {
     p.nextId = id;
     p.sent += k;
     Atomics.store(this.shared.sent, p.index, p.sent);
-    p.conn.socket.write(buf);
+    const socket = p.conn.socket;
+    if (tail === undefined) {
+      socket.write(buf);
+      return;
+    }
+    socket.cork();
+    for (let o = 0; o < buf.length; o += len) {
+      socket.write(buf.subarray(o, o + len));
+      socket.write(tail);
+    }
+    socket.uncork();
   }
 
   private onPublisherFrame(p: Publisher, header: number, buf: Buffer, start: number): void {

@@ -14,9 +14,17 @@ export const PUB_AT = 6;
 export const SEQ_AT = 10;
 export const TIME_AT = 14;
 
+/** Encoded PUBLISH packets of this size and more are sent as a patched head and a shared tail. */
+export const SPLIT_AT = 16 * 1024;
+
 /** One encoded PUBLISH to copy per message, with where to patch the id, sequence and time. */
 export interface PublishTemplate {
   bytes: Buffer;
+  /**
+   * Big packets: the bytes after the payload's header, written as they are after each
+   * message's patched head (`bytes` up to there) in the same writev, never copied.
+   */
+  tail: Buffer | undefined;
   /** Offset of the packet id, -1 at QoS 0. */
   idAt: number;
   /** Offset of the payload. */
@@ -52,10 +60,12 @@ export function publishTemplate(
   );
   // The codec may hand out a slice of a shared slab: keep a private copy.
   const bytes = Buffer.from(encoded);
+  const payloadAt = bytes.length - payload.length;
   return {
     bytes,
+    tail: bytes.length >= SPLIT_AT ? bytes.subarray(payloadAt + PAYLOAD_HEADER) : undefined,
     idAt: qos > 0 ? publishPacketIdOffset(bytes) : -1,
-    payloadAt: bytes.length - payload.length,
+    payloadAt,
   };
 }
 

@@ -2,9 +2,19 @@
 // Buffer view per frame, so a delivery costs no allocation when it sits inside one socket read.
 // The broker-grade checks of the codec's Framer (size limits, minimal lengths) are not needed
 // here: the generator only reads what a broker sends it.
+//
+// Big PUBLISH frames split across reads can be cut short: the generator only reads the topic,
+// packet id, properties and the first bytes of the payload (its header), so copying a 256 KiB
+// payload into one buffer only to ignore it would make the generator, not the broker, the limit.
 
 /** Called per complete frame: `buf[start..end)` is the body, `header` the first byte. */
 export type RawFrameHandler = (header: number, buf: Buffer, start: number, end: number) => void;
+
+/**
+ * Body bytes kept of a cut-short PUBLISH beyond its topic: packet id (2), properties (a v5
+ * length of up to 4 bytes and the properties) and the payload's first bytes.
+ */
+const KEPT_AFTER_TOPIC = 8192;
 
 /** Splits a byte stream into MQTT frames. */
 export class FrameScanner {
@@ -14,8 +24,18 @@ export class FrameScanner {
   private asm: Buffer | undefined;
   private asmBody = 0;
   private asmFilled = 0;
+  /** Body bytes of the frame being assembled still to skip once `asm` is full. */
+  private skip = 0;
 
-  constructor(private readonly onFrame: RawFrameHandler) {}
+  /**
+   * `cutAbove`: a PUBLISH whose body is longer and does not arrive in one read is handed out
+   * with only its first bytes (topic, packet id, properties, then at least the first 8 KiB of
+   * the payload); the rest is counted, never copied. Default: never (every body whole).
+   */
+  constructor(
+    private readonly onFrame: RawFrameHandler,
+    private readonly cutAbove = Number.POSITIVE_INFINITY,
+  ) {}
 
   /** Feeds one read; calls the handler for each complete frame. */
   push(data: Buffer): void {
@@ -26,10 +46,15 @@ export class FrameScanner {
       const take = Math.min(asm.length - this.asmFilled, chunk.length);
       chunk.copy(asm, this.asmFilled, 0, take);
       this.asmFilled += take;
-      if (this.asmFilled < asm.length) return;
+      pos = take;
+      if (this.skip > 0) {
+        const skipped = Math.min(this.skip, chunk.length - pos);
+        this.skip -= skipped;
+        pos += skipped;
+      }
+      if (this.asmFilled < asm.length || this.skip > 0) return;
       this.asm = undefined;
       this.onFrame(asm[0] as number, asm, this.asmBody, asm.length);
-      pos = take;
     } else if (this.head !== undefined) {
       chunk = Buffer.concat([this.head, chunk]);
       this.head = undefined;
@@ -60,11 +85,20 @@ export class FrameScanner {
         pos = end;
         continue;
       }
-      const frame = Buffer.allocUnsafe(end - pos);
-      chunk.copy(frame, 0, pos, n);
+      let keep = len;
+      // The topic length (first two body bytes) says how much of the body is worth keeping.
+      if (len > this.cutAbove && (chunk[pos] as number) >> 4 === 3 && n - i >= 2) {
+        const topicLen = ((chunk[i] as number) << 8) | (chunk[i + 1] as number);
+        keep = Math.min(len, 2 + topicLen + KEPT_AFTER_TOPIC);
+      }
+      const have = Math.min(n - i, keep);
+      const frame = Buffer.allocUnsafe(i - pos + keep);
+      chunk.copy(frame, 0, pos, i + have);
+      // Body bytes of this read beyond the kept part are skipped already.
+      this.skip = len - keep - (n - i - have);
       this.asm = frame;
       this.asmBody = i - pos;
-      this.asmFilled = n - pos;
+      this.asmFilled = i - pos + have;
       return;
     }
   }

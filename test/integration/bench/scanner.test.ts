@@ -76,3 +76,65 @@ test('frames are the same whole, byte by byte and cut at random', () => {
   const reads = Array.from({ length: Math.ceil(stream.length / 65_536) }, (_, i) => i * 65_536);
   assert.deepEqual(scan(stream, reads), sent);
 });
+
+test('a big PUBLISH split across reads is handed out cut short after its first bytes', () => {
+  const sent = frames();
+  const stream = Buffer.concat(sent);
+  const bodies = sent.map((f) => {
+    let i = 1;
+    while (((f[i] as number) & 0x80) !== 0) i++;
+    return f.subarray(i + 1);
+  });
+  const check = (cuts: number[]): number => {
+    const got: Array<[number, Buffer]> = [];
+    const s = new FrameScanner((h, buf, start, end) => {
+      got.push([h, Buffer.from(buf.subarray(start, end))]);
+    }, 16_384);
+    let pos = 0;
+    for (const c of [...cuts, stream.length]) {
+      if (c > pos) s.push(stream.subarray(pos, c));
+      pos = Math.max(pos, c);
+    }
+    assert.equal(got.length, sent.length, 'every frame, in order');
+    let cutShort = 0;
+    for (let k = 0; k < sent.length; k++) {
+      const [h, body] = got[k] as [number, Buffer];
+      const full = bodies[k] as Buffer;
+      assert.equal(h, sent[k]?.[0]);
+      if (body.length === full.length) {
+        assert.ok(body.equals(full));
+        continue;
+      }
+      // Cut short: topic, packet id and 8 KiB after the topic are kept, byte for byte.
+      cutShort++;
+      assert.ok(full.length > 16_384);
+      const topicLen = full.readUInt16BE(0);
+      assert.equal(body.length, 2 + topicLen + 8192);
+      assert.ok(body.equals(full.subarray(0, body.length)));
+    }
+    return cutShort;
+  };
+  assert.equal(check([]), 0, 'a frame inside one read is never cut');
+  const reads = Array.from({ length: Math.ceil(stream.length / 65_536) }, (_, i) => i * 65_536);
+  assert.equal(check(reads), 1, 'the 300 000-byte frame across 64 KiB reads is cut');
+  // Reads ending inside the kept part, inside the skipped part and right at its end.
+  const start = stream.indexOf(sent[sent.length - 3] as Buffer);
+  for (const cut of [6, 100, 8200, 9000, 200_000]) {
+    assert.equal(check([start + cut, start + cut + 1]), 1, `cut at ${cut}`);
+  }
+  // A read ending before the topic length (header 4 bytes + 1): kept whole, not cut.
+  assert.equal(check([start + 5]), 0);
+  const big = sent[sent.length - 3] as Buffer;
+  assert.equal(check([start + big.length - 1]), 1, 'one byte short of the end');
+  let seed = 7;
+  const rnd = (): number => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  for (let round = 0; round < 50; round++) {
+    const cuts = Array.from({ length: 20 }, () => Math.floor(rnd() * stream.length)).sort(
+      (a, b) => a - b,
+    );
+    check(cuts);
+  }
+});
