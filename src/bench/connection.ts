@@ -9,6 +9,9 @@ import type { BenchPlan } from './options.js';
 import { SPLIT_AT } from './payload.js';
 import { FrameScanner } from './scanner.js';
 
+/** One read buffer per thread (module instance), shared by its sockets. */
+const readBuffer = Buffer.allocUnsafe(1 << 20);
+
 /** Receives every frame after CONNACK: the body is `buf[start..end)`. */
 export type FrameSink = (header: number, buf: Buffer, start: number, end: number) => void;
 
@@ -55,15 +58,16 @@ export class BenchConnection {
 
   constructor(plan: BenchPlan, sink: FrameSink) {
     this.sink = sink;
-    this.socket = createConnection({ host: plan.host, port: plan.port });
+    // Reads land in one buffer shared by the thread's sockets instead of a fresh one per read:
+    // every read is handled before the next one happens, and the scanner copies what it keeps.
+    this.socket = createConnection({
+      host: plan.host,
+      port: plan.port,
+      onread: { buffer: readBuffer, callback: (n, buf) => this.onRead(n, buf) },
+    });
     this.socket.setNoDelay(true);
     // A big PUBLISH is handed over cut short (its header read, the rest of the payload skipped).
     this.framer = new FrameScanner((h, b, s, e) => this.frame(h, b, s, e), SPLIT_AT);
-    this.socket.on('data', (d: Buffer) => {
-      this.chunkAt = nowMs();
-      this.framer.push(d);
-      this.afterChunk();
-    });
     this.socket.on('error', (err: Error) => {
       this.lastError = err.message;
     });
@@ -72,6 +76,13 @@ export class BenchConnection {
       this.onConnack?.(-1);
       this.onSuback?.(-1);
     });
+  }
+
+  private onRead(n: number, buf: Uint8Array): boolean {
+    this.chunkAt = nowMs();
+    this.framer.push((buf as Buffer).subarray(0, n));
+    this.afterChunk();
+    return true;
   }
 
   private frame(header: number, buf: Buffer, start: number, end: number): void {
