@@ -36,6 +36,8 @@ export class Message {
   storeId: number;
   /** Queues and inflight windows of persistent sessions holding this message. */
   refs: number;
+  /** Store token of this message's `msg.put`, for retracting it (0 = none). */
+  putToken: number;
 
   constructor(
     readonly topic: string,
@@ -55,6 +57,7 @@ export class Message {
     this.owned = false;
     this.storeId = 0;
     this.refs = 0;
+    this.putToken = 0;
   }
 
   /** Copies the payload (and correlation data) so that the message can outlive the read chunk. */
@@ -92,6 +95,8 @@ export class Delivery {
   sent = false;
   /** Position in the session's stored queue, 0 when not stored. */
   storeSeq = 0;
+  /** Store token of this delivery's `queue.put`, for retracting it (0 = none). */
+  putToken = 0;
 
   constructor(
     readonly message: Message,

@@ -37,6 +37,8 @@ export class Persister {
    * change records would be pure overhead.
    */
   private readonly on: boolean;
+  /** The store hands out record tokens (see Store.written). */
+  private readonly tokens: boolean;
 
   constructor(
     private readonly broker: BrokerCore,
@@ -44,6 +46,7 @@ export class Persister {
     enabled = true,
   ) {
     this.on = enabled;
+    this.tokens = store.written !== undefined;
     this.holdsAcks = enabled && store.durability === 'sync';
     store.onDurable((seq) => this.onDurable(seq));
     store.onError((err: StoreError, seq: number) => {
@@ -156,6 +159,7 @@ export class Persister {
         origin: m.origin === '' ? undefined : m.origin,
       };
       this.seq = this.store.write({ kind: 'msg.put', msg });
+      m.putToken = this.token();
     }
     m.refs++;
     return m.storeId;
@@ -164,9 +168,15 @@ export class Persister {
   private unref(m: Message): void {
     if (m.storeId === 0 || m.refs === 0) return;
     if (--m.refs === 0) {
-      this.seq = this.store.write({ kind: 'msg.delete', id: m.storeId });
+      this.seq = this.store.write({ kind: 'msg.delete', id: m.storeId }, m.putToken);
       m.storeId = 0;
+      m.putToken = 0;
     }
+  }
+
+  /** The token of the record just written (0 when the store has none), for cancelling. */
+  private token(): number {
+    return this.tokens ? (this.store.written as number) : 0;
   }
 
   /** A QoS>0 delivery entered the offline/overflow queue. */
@@ -191,14 +201,19 @@ export class Persister {
         retain: d.retain,
       },
     });
+    d.putToken = this.token();
   }
 
   /** A delivery left the queue without being sent (expired, dropped, re-routed). */
   queueDelete(s: Session, d: Delivery): void {
     if (!this.on) return;
     if (d.storeSeq === 0) return;
-    this.seq = this.store.write({ kind: 'queue.delete', clientId: s.clientId, seq: d.storeSeq });
+    this.seq = this.store.write(
+      { kind: 'queue.delete', clientId: s.clientId, seq: d.storeSeq },
+      d.putToken,
+    );
     d.storeSeq = 0;
+    d.putToken = 0;
     this.unref(d.message);
   }
 
@@ -210,13 +225,16 @@ export class Persister {
       this.putEntry(s, d);
       return;
     }
-    this.seq = this.store.write({
-      kind: 'queue.update',
-      clientId: s.clientId,
-      seq: d.storeSeq,
-      state: STATE_NAMES[d.state] as QueueEntryState,
-      packetId: d.packetId,
-    });
+    this.seq = this.store.write(
+      {
+        kind: 'queue.update',
+        clientId: s.clientId,
+        seq: d.storeSeq,
+        state: STATE_NAMES[d.state] as QueueEntryState,
+        packetId: d.packetId,
+      },
+      d.putToken,
+    );
   }
 
   /** A delivery completed. */

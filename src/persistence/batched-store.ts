@@ -18,17 +18,18 @@ export abstract class BatchedStore {
   protected readonly batcher: Batcher;
   protected state: 'new' | 'opening' | 'open' | 'closed' = 'new';
 
-  protected constructor(durability: DurabilityMode, options: StoreOptions) {
+  protected constructor(durability: DurabilityMode, options: StoreOptions, windowed = false) {
     this.durability = durability;
-    this.batcher = new Batcher((records) => this.commit(records), {
+    this.batcher = new Batcher((records, seq) => this.commit(records, seq), {
       durability,
       intervalMs: options.intervalMs ?? 10,
       log: options.log,
+      windowed,
     });
   }
 
   /** Makes one batch durable (in this store's sense); a rejection fails the batch. */
-  protected abstract commit(records: ChangeRecord[]): Promise<void>;
+  protected abstract commit(records: ChangeRecord[], seq: number): Promise<void>;
 
   /** See {@link Store.durableSeq}. */
   get durableSeq(): number {
@@ -41,9 +42,14 @@ export abstract class BatchedStore {
   }
 
   /** See {@link Store.write}. */
-  write(record: ChangeRecord): number {
+  write(record: ChangeRecord, ref = 0): number {
     if (this.state === 'closed') throw new StoreError('CLOSED', 'store is closed');
-    return this.batcher.write(record);
+    return this.batcher.write(record, ref);
+  }
+
+  /** See {@link Store.written}. */
+  get written(): number {
+    return this.batcher.written;
   }
 
   /** See {@link Store.onDurable}. */

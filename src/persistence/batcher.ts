@@ -2,6 +2,7 @@ import {
   type ChangeRecord,
   type DurabilityMode,
   type DurableListener,
+  type StoredQueueEntry,
   StoreError,
   type StoreErrorListener,
   type StoreLogger,
@@ -21,6 +22,12 @@ export interface BatcherOptions {
   log?: StoreLogger | undefined;
   /** First retry delay after a failed commit, ms (doubles up to 1 s). Default 50. */
   retryMs?: number;
+  /**
+   * Keep committed records until the store takes them with {@link Batcher.drainWindow} (a store
+   * that logs batches and applies them to its tables later). Cancelling pairs then also works
+   * across batches. Default false: records are forgotten once handed to a commit.
+   */
+  windowed?: boolean;
 }
 
 interface Waiter {
@@ -31,6 +38,8 @@ interface Waiter {
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const MAX_RETRY_MS = 1000;
+/** Slot flag: the record goes into the log but not into the tables (its pair was cancelled). */
+const LOG_ONLY = 1;
 
 /**
  * Group commit: collects change records into numbered batches and commits one batch at a time.
@@ -40,6 +49,11 @@ const MAX_RETRY_MS = 1000;
  * transaction; while a commit is in flight, new records pile up and go into the next batch.
  * `batched` seals every `intervalMs`. A failed batch is merged back in front of the next one and
  * retried with backoff, so the store converges once writes succeed again.
+ *
+ * Every record gets a token (the running count of writes). A `queue.update`, `queue.delete` or
+ * `msg.delete` written with the token of its put (`ref`) cancels against that put while the put
+ * has not reached the tables: in the open batch both vanish; in a windowed store's log the undo
+ * record is still logged (for replay) but neither is applied to the tables.
  */
 export class Batcher {
   /** Newest durable batch. */
@@ -52,7 +66,26 @@ export class Batcher {
   private readonly intervalMs: number;
   private readonly log: StoreLogger | undefined;
   private readonly retryBaseMs: number;
-  private current: ChangeRecord[] = [];
+  /**
+   * Records not yet forgotten: the window (committed, windowed stores only), then the batch being
+   * committed, then the open batch. A cancelled record leaves `undefined` in its slot.
+   */
+  private slots: Array<ChangeRecord | undefined> = [];
+  /** {@link LOG_ONLY} or 0, per slot. */
+  private flags: number[] = [];
+  /** Token of `slots[0]` minus one. */
+  private base = 0;
+  /** Tokens up to this one address no slot (forgotten, or moved by a failed batch). */
+  private floor = 0;
+  /** Index of the first slot of the batch being committed (= `openStart` when none). */
+  private commitStart = 0;
+  /** Index of the first slot of the open batch. */
+  private openStart = 0;
+  /** Records written so far: the token of the latest write. */
+  written = 0;
+  /** Slots holding a record that a drain would return (neither cancelled nor log-only). */
+  private live = 0;
+  private readonly windowed: boolean;
   private openSeq = 1;
   private committing = false;
   private due = false;
@@ -70,14 +103,71 @@ export class Batcher {
     this.intervalMs = options.intervalMs;
     this.log = options.log;
     this.retryBaseMs = options.retryMs ?? 50;
+    this.windowed = options.windowed ?? false;
   }
 
-  /** Appends to the open batch; returns its sequence number. */
-  write(record: ChangeRecord): number {
+  /**
+   * Appends to the open batch; returns its sequence number. `ref` is the token of the put that
+   * this `queue.update`, `queue.delete` or `msg.delete` changes or undoes (0 = none).
+   */
+  write(record: ChangeRecord, ref = 0): number {
     if (this.closed) throw new StoreError('CLOSED', 'store is closed');
-    this.current.push(record);
-    if (this.current.length === 1) this.schedule();
+    if (ref > this.floor) {
+      const i = ref - 1 - this.base;
+      const put = this.slots[i];
+      if (put !== undefined && this.flags[i] === 0) {
+        if (record.kind === 'queue.update') {
+          if (put.kind === 'queue.put') this.slots[i] = foldUpdate(put.entry, record);
+        } else {
+          this.slots[i] = undefined;
+          this.live--;
+        }
+        // A put still in the open batch now says it all; otherwise the log needs the record.
+        if (i >= this.openStart) return this.openSeq;
+        return this.push(record, LOG_ONLY);
+      }
+    }
+    return this.push(record, 0);
+  }
+
+  private push(record: ChangeRecord, flag: number): number {
+    this.slots.push(record);
+    this.flags.push(flag);
+    this.written++;
+    if (flag === 0) this.live++;
+    if (this.slots.length - this.openStart === 1) this.schedule();
     return this.openSeq;
+  }
+
+  /** Slots (records, cancelled or not) committed but not yet taken by a drain. */
+  get windowSize(): number {
+    return this.commitStart;
+  }
+
+  /** Records a drain would return now or later: neither cancelled nor log-only. */
+  get liveRecords(): number {
+    return this.live;
+  }
+
+  /**
+   * Takes the net records of every committed batch (for a windowed store's tables), in order,
+   * without the pairs that cancelled out, and forgets them.
+   */
+  drainWindow(): ChangeRecord[] {
+    const n = this.commitStart;
+    const out: ChangeRecord[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = this.slots[i];
+      if (r !== undefined && this.flags[i] === 0) out.push(r);
+    }
+    this.live -= out.length;
+    this.slots = this.slots.slice(n);
+    this.flags = this.flags.slice(n);
+    this.base += n;
+    this.floor = this.base;
+    this.commitStart = 0;
+    this.openStart -= n;
+    return out;
   }
 
   onDurable(listener: DurableListener): void {
@@ -106,7 +196,7 @@ export class Batcher {
 
   /** Seals the open batch now and resolves when everything written so far is durable. */
   flush(): Promise<void> {
-    const last = this.current.length > 0 ? this.openSeq : this.openSeq - 1;
+    const last = this.slots.length > this.openStart ? this.openSeq : this.openSeq - 1;
     if (last <= this.durableSeq) return RESOLVED;
     this.due = true;
     this.startCommit();
@@ -159,19 +249,36 @@ export class Batcher {
   }
 
   private startCommit(): void {
-    if (this.committing || this.current.length === 0) return;
+    if (this.committing || this.slots.length === this.openStart) return;
     this.clearTimers();
     this.due = false;
-    const records = this.current;
+    const records: ChangeRecord[] = [];
+    for (let i = this.openStart; i < this.slots.length; i++) {
+      const r = this.slots[i];
+      if (r !== undefined) records.push(r);
+    }
     const seq = this.openSeq;
-    this.current = [];
     this.openSeq++;
+    this.commitStart = this.openStart;
+    this.openStart = this.slots.length;
+    if (!this.windowed) {
+      this.live = 0;
+      this.slots = [];
+      this.flags = [];
+      this.base = this.floor = this.written;
+      this.commitStart = this.openStart = 0;
+    }
     this.committing = true;
     let p: Promise<void>;
-    try {
-      p = this.commitFn(records, seq);
-    } catch (err) {
-      p = Promise.reject(err);
+    if (records.length === 0) {
+      // Everything in it cancelled out; every earlier batch is durable, so this one is too.
+      p = RESOLVED;
+    } else {
+      try {
+        p = this.commitFn(records, seq);
+      } catch (err) {
+        p = Promise.reject(err);
+      }
     }
     p.then(
       () => this.committed(seq),
@@ -181,6 +288,7 @@ export class Batcher {
 
   private committed(seq: number): void {
     this.committing = false;
+    this.commitStart = this.openStart;
     this.durableSeq = seq;
     if (!this.healthy) this.log?.info({ seq }, 'store writes succeed again');
     this.healthy = true;
@@ -192,7 +300,7 @@ export class Batcher {
       }
     }
     for (const l of this.durableListeners) l(seq);
-    if (this.current.length > 0) {
+    if (this.slots.length > this.openStart) {
       // Records that arrived during the commit have waited a full commit already.
       if (this.durability !== 'batched' || this.due) this.startCommit();
       else this.schedule();
@@ -215,7 +323,15 @@ export class Batcher {
         ? cause
         : new StoreError('WRITE', `store commit failed: ${errorMessage(cause)}`, { cause });
     // Keep order: the failed records go before anything written since.
-    this.current = records.concat(this.current);
+    if (this.windowed) {
+      this.openStart = this.commitStart;
+    } else {
+      this.slots = (records as Array<ChangeRecord | undefined>).concat(this.slots);
+      this.flags = new Array<number>(records.length).fill(0).concat(this.flags);
+      // The slots moved: tokens written so far can no longer be found.
+      this.floor = this.written;
+      this.base = this.written - this.slots.length;
+    }
     const w = this.waiters.get(seq);
     if (w !== undefined) {
       this.waiters.delete(seq);
@@ -231,6 +347,25 @@ export class Batcher {
       this.timer = setTimeout(this.onTimer, this.retryMs);
     }
   }
+}
+
+function foldUpdate(
+  entry: StoredQueueEntry,
+  u: { state: StoredQueueEntry['state']; packetId: number },
+): ChangeRecord {
+  return {
+    kind: 'queue.put',
+    entry: {
+      clientId: entry.clientId,
+      seq: entry.seq,
+      messageId: entry.messageId,
+      qos: entry.qos,
+      state: u.state,
+      packetId: u.packetId,
+      subscriptionIds: entry.subscriptionIds,
+      retain: entry.retain,
+    },
+  };
 }
 
 function errorMessage(err: unknown): string {

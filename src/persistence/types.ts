@@ -284,7 +284,16 @@ export interface Store {
    * throws only for misuse (write after close). The record and its Buffers must not be mutated
    * afterwards.
    */
-  write(record: ChangeRecord): number;
+  write(record: ChangeRecord, ref?: number): number;
+
+  /**
+   * Optional: how many records were written so far; right after a `write()` it is that
+   * record's token. The broker passes the token of a `msg.put` or `queue.put` as `ref` when it
+   * writes the `queue.update`, `queue.delete` or `msg.delete` for the same key, so a store may
+   * cancel the pair (a message stored and acknowledged before its batch is sealed never reaches
+   * the disk). A store without this member ignores `ref`; `ref` never changes the net effect.
+   */
+  readonly written?: number;
 
   /** Registers the per-batch durability callback (several listeners allowed). */
   onDurable(listener: DurableListener): void;

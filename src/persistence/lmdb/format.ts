@@ -1,7 +1,7 @@
 import type { RootDatabase } from 'lmdb';
 
 /** The on-disk format this build writes. Bump it with every incompatible change. */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
 /** Key of the format version in the `meta` table. */
 export const FORMAT_KEY = 'format';
@@ -14,7 +14,13 @@ export const FORMAT_KEY = 'format';
 export type Migration = (root: RootDatabase) => void;
 
 /**
- * Migrations by source version. Format 1 is the first; add `1: (root) => { … }` together with
- * `FORMAT_VERSION = 2`, and a test that opens a format-1 database.
+ * Migrations by source version (add one together with each `FORMAT_VERSION` bump, and a test
+ * that opens a database of the old format).
+ *
+ * 1 → 2: format 2 adds the `journal` table, which opening creates empty; the tables are
+ * unchanged. The version still moves so that a format-1 build refuses a database whose journal
+ * it would ignore.
  */
-export const MIGRATIONS: Readonly<Record<number, Migration>> = {};
+export const MIGRATIONS: Readonly<Record<number, Migration>> = {
+  1: () => undefined,
+};

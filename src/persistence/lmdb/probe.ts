@@ -7,8 +7,13 @@ async function main(dir: string, tables: string[]): Promise<void> {
   const root = open({ path: dir, maxDbs: 32, readOnly: true });
   const counts: Record<string, number> = {};
   for (const name of tables) {
-    const db = root.openDB(name, {});
+    // Read-only, a table the file does not have yet (an older format) opens as undefined.
+    const db = root.openDB(name, {}) as ReturnType<typeof root.openDB> | undefined;
     let n = 0;
+    if (db === undefined) {
+      counts[name] = 0;
+      continue;
+    }
     for (const entry of db.getRange({})) {
       if (entry.value === undefined) throw new Error(`MDB_CORRUPTED: empty value in ${name}`);
       n++;

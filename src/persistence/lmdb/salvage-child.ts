@@ -12,7 +12,12 @@ function main(srcDir: string, dstDir: string, table: string): void {
   const dst = open({ path: dstDir, maxDbs: 32 });
   const to = dst.openDB(table, {});
   const src = open({ path: srcDir, maxDbs: 32, readOnly: true });
-  const from = src.openDB(table, {});
+  // Read-only, a table the file does not have yet (an older format) opens as undefined.
+  const from = src.openDB(table, {}) as ReturnType<typeof src.openDB> | undefined;
+  if (from === undefined) {
+    process.stdout.write('done 0 0\n');
+    return;
+  }
   const valid = VALIDATORS[table];
   let copied = 0;
   let bad = 0;

@@ -23,6 +23,7 @@ import {
 } from '../types.js';
 import { FORMAT_KEY, FORMAT_VERSION, MIGRATIONS } from './format.js';
 import { probe, quickCheck } from './integrity.js';
+import { decodeJournal, encodeJournal } from './journal-codec.js';
 import { keyPart, numKey, numRange, subKey, subRange } from './keys.js';
 import { acquireLock, type LockResult, releaseLock } from './lock.js';
 import { salvage, type TableSalvage } from './salvage.js';
@@ -46,11 +47,28 @@ export interface LmdbStoreOptions extends StoreOptions {
    * process at start), `auto` only after an unclean shutdown (a stale lock), or `never`.
    */
   verify?: 'auto' | 'always' | 'never';
+  /**
+   * Longest time, ms, between checkpoints (applying the journal to the tables). Default 1000.
+   * Longer lets more store/delete pairs cancel; the journal replayed after a crash grows with it.
+   */
+  checkpointMs?: number;
+  /** Checkpoint as soon as this many records wait to be applied. Default 50 000. */
+  checkpointRecords?: number;
 }
 
 /** Table names (LMDB named databases). */
 const TABLES = ['sessions', 'subs', 'msgs', 'queue', 'incoming', 'retained', 'wills'] as const;
 type Table = (typeof TABLES)[number];
+/** The journal: one entry per committed batch not yet applied to the tables, keyed by seq. */
+const JOURNAL = 'journal';
+/**
+ * Apply the journal to the tables once this many live records (neither cancelled nor undone)
+ * wait, once the window holds CHECKPOINT_SLOTS records in all, or after CHECKPOINT_MS. Records
+ * stored and deleted within the window never reach the tables.
+ */
+const CHECKPOINT_RECORDS = 50_000;
+const CHECKPOINT_SLOTS = 1_000_000;
+const CHECKPOINT_MS = 1000;
 
 const DATA_FILE = 'data.mdb';
 const LMDB_LOCK_FILE = 'lock.mdb';
@@ -79,6 +97,14 @@ function syncToDisk(root: RootDatabase): Promise<void> {
 /**
  * The embedded durable store: LMDB through the `lmdb` package. One transaction per batch
  * (group commit); a batch is reported durable once the environment has been fsynced after it.
+ *
+ * A batch is committed as ONE journal entry (binary, see journal-codec.ts), not as one row per
+ * record: most records of a busy broker are a message stored and deleted a few milliseconds
+ * later, and such pairs cancel in the batcher's window before they reach the tables. About once
+ * a second (or every {@link CHECKPOINT_RECORDS} records) a checkpoint applies the net records of
+ * the window to the tables and removes the journal entries they came from, in the same
+ * transaction as the next journal entry. Opening replays whatever the journal still holds, so
+ * the tables plus the journal always hold every durable change.
  */
 export class LmdbStore extends BatchedStore implements Store {
   /** The data directory. */
@@ -93,10 +119,16 @@ export class LmdbStore extends BatchedStore implements Store {
   private salvaged = false;
   /** Set while a batch is applied through lmdb's write thread: the writes' promises. */
   private pending: Promise<unknown>[] | undefined;
+  private journal: Database | undefined;
+  /** Net records taken from the window by a checkpoint that has not succeeded yet. */
+  private unapplied: ChangeRecord[] = [];
+  /** Lowest journal key that may still exist. */
+  private journalFirst = 1;
+  private lastCheckpoint = Date.now();
 
   /** A store in `options.dir`; nothing is touched on disk until {@link LmdbStore.open}. */
   constructor(options: LmdbStoreOptions) {
-    super(options.durability ?? 'sync', options);
+    super(options.durability ?? 'sync', options, true);
     this.options = options;
     this.dir = options.dir;
     this.log = options.log;
@@ -124,6 +156,7 @@ export class LmdbStore extends BatchedStore implements Store {
       await this.checkIntegrity(this.lock.stale);
       this.openEnv();
       this.checkFormat();
+      this.replayJournal();
       if (!existsSync(join(dir, MARKER_FILE))) {
         writeFileSync(join(dir, MARKER_FILE), JSON.stringify({ format: FORMAT_VERSION }), {
           mode: 0o600,
@@ -183,6 +216,7 @@ export class LmdbStore extends BatchedStore implements Store {
     }
     try {
       await this.batcher.close();
+      this.finalCheckpoint();
     } finally {
       this.state = 'closed';
       const root = this.root;
@@ -208,7 +242,7 @@ export class LmdbStore extends BatchedStore implements Store {
       !quick.empty &&
       (verify === 'always' || (verify === 'auto' && stale))
     ) {
-      const result = await probe(this.dir, TABLES);
+      const result = await probe(this.dir, [...TABLES, JOURNAL]);
       if (!result.ok) reason = result.reason;
     }
     if (reason === undefined) return;
@@ -229,7 +263,7 @@ export class LmdbStore extends BatchedStore implements Store {
         dataFile,
         join(this.dir, `salvage-${stamp}`),
         salvaged,
-        ['meta', ...TABLES],
+        ['meta', ...TABLES, JOURNAL],
         quick.ok ? undefined : quick.needBytes,
       );
     }
@@ -269,6 +303,7 @@ export class LmdbStore extends BatchedStore implements Store {
       });
       this.meta = this.root.openDB('meta', {});
       for (const t of TABLES) this.tables.set(t, this.root.openDB(t, {}));
+      this.journal = this.root.openDB(JOURNAL, {});
     } catch (err) {
       throw new StoreError('CORRUPT', `cannot open the database in ${this.dir}: ${msg(err)}`, {
         cause: err,
@@ -324,29 +359,120 @@ export class LmdbStore extends BatchedStore implements Store {
 
   // --- writing -------------------------------------------------------------------------------
 
-  protected async commit(records: ChangeRecord[]): Promise<void> {
+  protected async commit(records: ChangeRecord[], seq: number): Promise<void> {
     const root = this.rootDb();
-    const batch = compactBatch(records);
-    if (!readsOnlyCommitted(batch)) {
-      root.transactionSync(() => {
-        for (const r of batch) this.apply(r);
-        void this.metaDb().put(LAST_COMMIT_KEY, Date.now());
-      }, TXN_FLAGS);
-    } else {
-      // Writes issued in one turn go to lmdb's write thread as one transaction, so the
-      // commit work leaves the event loop. `sync` still waits for the explicit fsync below.
-      const pending: Promise<unknown>[] = [];
-      this.pending = pending;
-      try {
-        for (const r of batch) this.apply(r);
-      } finally {
-        this.pending = undefined;
-      }
-      pending.push(this.metaDb().put(LAST_COMMIT_KEY, Date.now()));
-      await Promise.all(pending);
+    const now = Date.now();
+    const entry = encodeJournal(records, now);
+    const writes: Promise<unknown>[] = [];
+    const b = this.batcher;
+    const waiting = this.unapplied.length + b.windowSize;
+    const o = this.options;
+    const checkpoint =
+      waiting > 0 &&
+      (this.unapplied.length + b.liveRecords >= (o.checkpointRecords ?? CHECKPOINT_RECORDS) ||
+        b.windowSize >= CHECKPOINT_SLOTS ||
+        now - this.lastCheckpoint >= (o.checkpointMs ?? CHECKPOINT_MS));
+    const syncTxn = checkpoint && this.checkpoint(writes, seq, now);
+    // Issued in the same turn as the checkpoint's writes: lmdb's write thread commits them as one
+    // transaction, off the event loop.
+    const put = this.journalDb().put(seq, entry);
+    writes.push(put);
+    await Promise.all(writes);
+    if (checkpoint) {
+      this.unapplied = [];
+      this.journalFirst = seq;
+      this.lastCheckpoint = now;
     }
-    // `root.flushed` does not cover synchronous transactions in lmdb-js; sync explicitly.
-    if (this.durability !== 'none') await syncToDisk(root);
+    if (this.durability === 'none') return;
+    // lmdb-js syncs each asynchronous commit on its write thread right after it ("overlapping
+    // sync"); `flushed` settles once that sync is done. A synchronous transaction is not covered
+    // by it, so that (rare) case syncs explicitly.
+    const flushed = (put as Promise<unknown> & { flushed?: Promise<unknown> }).flushed;
+    if (flushed !== undefined && !syncTxn) await flushed;
+    else await syncToDisk(root);
+  }
+
+  /**
+   * Applies the window's net records to the tables and removes the journal entries before
+   * `seq`. Asynchronous writes go into `writes`; a batch that must read its own writes (a
+   * session cascade) runs in a synchronous transaction instead, and then this returns true.
+   */
+  private checkpoint(writes: Promise<unknown>[], seq: number, now: number): boolean {
+    const drained = this.batcher.drainWindow();
+    const net = compactBatch(this.unapplied.length > 0 ? this.unapplied.concat(drained) : drained);
+    this.unapplied = net;
+    const journal = this.journalDb();
+    const meta = this.metaDb();
+    if (!readsOnlyCommitted(net)) {
+      this.rootDb().transactionSync(() => {
+        for (const r of net) this.apply(r);
+        for (let k = this.journalFirst; k < seq; k++) void journal.remove(k);
+        void meta.put(LAST_COMMIT_KEY, now);
+      }, TXN_FLAGS);
+      return true;
+    }
+    this.pending = writes;
+    try {
+      for (const r of net) this.apply(r);
+    } finally {
+      this.pending = undefined;
+    }
+    for (let k = this.journalFirst; k < seq; k++) writes.push(journal.remove(k));
+    writes.push(meta.put(LAST_COMMIT_KEY, now));
+    return false;
+  }
+
+  /** On close: applies everything to the tables so that the journal is left empty. */
+  private finalCheckpoint(): void {
+    const root = this.root;
+    if (root === undefined) return;
+    const net = compactBatch(this.unapplied.concat(this.batcher.drainWindow()));
+    this.unapplied = [];
+    const journal = this.journalDb();
+    root.transactionSync(() => {
+      for (const r of net) this.apply(r);
+      for (const k of [...journal.getKeys({})]) void journal.remove(k);
+      void this.metaDb().put(LAST_COMMIT_KEY, Date.now());
+    });
+  }
+
+  /**
+   * Applies journal entries left by a process that stopped without a final checkpoint (a crash),
+   * in one transaction. A damaged entry is dropped with a log line naming it.
+   */
+  private replayJournal(): void {
+    const journal = this.journalDb();
+    const keys: unknown[] = [];
+    const records: ChangeRecord[] = [];
+    const damaged: Array<{ key: unknown; reason: string }> = [];
+    let last: number | undefined;
+    for (const { key, value } of journal.getRange({})) {
+      keys.push(key);
+      try {
+        if (!(value instanceof Uint8Array)) throw new Error('not a binary value');
+        const e = decodeJournal(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+        for (const r of e.records) records.push(r);
+        if (last === undefined || e.time > last) last = e.time;
+      } catch (err) {
+        damaged.push({ key, reason: msg(err) });
+      }
+    }
+    if (keys.length === 0) return;
+    if (damaged.length > 0) {
+      this.log?.error(
+        { dir: this.dir, damaged },
+        'dropped damaged journal entries: the changes of those batches were lost',
+      );
+    }
+    this.rootDb().transactionSync(() => {
+      for (const r of records) this.apply(r);
+      for (const k of keys) void journal.remove(k as number);
+      if (last !== undefined) void this.metaDb().put(LAST_COMMIT_KEY, last);
+    });
+    this.log?.info(
+      { dir: this.dir, entries: keys.length, records: records.length },
+      'replayed the store journal',
+    );
   }
 
   /** Applies one record inside the current write transaction. */
@@ -443,6 +569,11 @@ export class LmdbStore extends BatchedStore implements Store {
   private rootDb(): RootDatabase {
     if (this.root === undefined) throw new StoreError('CLOSED', 'store is not open');
     return this.root;
+  }
+
+  private journalDb(): Database {
+    if (this.journal === undefined) throw new StoreError('CLOSED', 'store is not open');
+    return this.journal;
   }
 
   private metaDb(): Database {

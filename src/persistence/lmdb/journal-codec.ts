@@ -1,0 +1,509 @@
+import type { Properties } from '../../codec/types.js';
+import type { ChangeRecord, QueueEntryState } from '../types.js';
+
+// One journal entry holds one committed batch: a header (magic, version, commit time, record
+// count) and the records in a compact binary form. Numbers that can exceed 32 bits (ids, seqs,
+// times, intervals) are float64; everything is bounds-checked when read, and a damaged entry
+// throws instead of yielding half a record.
+
+const MAGIC = 0x4a; // 'J'
+const VERSION = 1;
+
+const KINDS: readonly ChangeRecord['kind'][] = [
+  'session.put',
+  'session.delete',
+  'sub.put',
+  'sub.delete',
+  'msg.put',
+  'msg.delete',
+  'queue.put',
+  'queue.update',
+  'queue.delete',
+  'incoming.put',
+  'incoming.delete',
+  'retain.put',
+  'retain.delete',
+  'will.put',
+  'will.delete',
+];
+const KIND_CODE = new Map(KINDS.map((k, i) => [k, i]));
+const STATES: readonly QueueEntryState[] = [
+  'queued',
+  'awaitingPuback',
+  'awaitingPubrec',
+  'awaitingPubcomp',
+];
+const STATE_CODE = new Map(STATES.map((s, i) => [s, i]));
+
+// Property value tags.
+const T_NUM = 1;
+const T_STR = 2;
+const T_BUF = 3;
+const T_NUMS = 4;
+const T_PAIRS = 5;
+
+/** A decoded journal entry. */
+export interface JournalEntry {
+  /** When the batch was committed (ms since the epoch). */
+  time: number;
+  records: ChangeRecord[];
+}
+
+class Out {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  u8(v: number): void {
+    this.room(1);
+    this.buf[this.pos++] = v;
+  }
+
+  u16(v: number): void {
+    this.room(2);
+    this.buf.writeUInt16BE(v, this.pos);
+    this.pos += 2;
+  }
+
+  u32(v: number): void {
+    this.room(4);
+    this.buf.writeUInt32BE(v, this.pos);
+    this.pos += 4;
+  }
+
+  f64(v: number): void {
+    this.room(8);
+    this.buf.writeDoubleBE(v, this.pos);
+    this.pos += 8;
+  }
+
+  str(s: string): void {
+    // UTF-8 never takes more than 3 bytes per UTF-16 code unit.
+    this.room(4 + s.length * 3);
+    const n = this.buf.write(s, this.pos + 4, 'utf8');
+    this.buf.writeUInt32BE(n, this.pos);
+    this.pos += 4 + n;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.room(4 + b.length);
+    this.buf.writeUInt32BE(b.length, this.pos);
+    this.buf.set(b, this.pos + 4);
+    this.pos += 4 + b.length;
+  }
+
+  optNum(v: number | undefined): void {
+    if (v === undefined) this.u8(0);
+    else {
+      this.u8(1);
+      this.f64(v);
+    }
+  }
+
+  optStr(v: string | undefined): void {
+    if (v === undefined) this.u8(0);
+    else {
+      this.u8(1);
+      this.str(v);
+    }
+  }
+
+  props(p: Properties | undefined): void {
+    if (p === undefined) {
+      this.u8(0);
+      return;
+    }
+    const rec = p as Record<string, unknown>;
+    let n = 0;
+    for (const k in rec) if (rec[k] !== undefined) n++;
+    this.u8(1);
+    this.u32(n);
+    for (const k in rec) {
+      const v = rec[k];
+      if (v === undefined) continue;
+      this.str(k);
+      if (typeof v === 'number') {
+        this.u8(T_NUM);
+        this.f64(v);
+      } else if (typeof v === 'string') {
+        this.u8(T_STR);
+        this.str(v);
+      } else if (v instanceof Uint8Array) {
+        this.u8(T_BUF);
+        this.bytes(v);
+      } else if (Array.isArray(v) && v.every((x) => typeof x === 'number')) {
+        this.u8(T_NUMS);
+        this.u32(v.length);
+        for (const x of v as number[]) this.f64(x);
+      } else if (Array.isArray(v)) {
+        this.u8(T_PAIRS);
+        this.u32(v.length);
+        for (const pair of v as Array<[string, string]>) {
+          this.str(String(pair[0]));
+          this.str(String(pair[1]));
+        }
+      } else {
+        throw new TypeError(`property ${k} has a value the journal cannot store`);
+      }
+    }
+  }
+}
+
+/** Encodes one batch as a journal entry. */
+export function encodeJournal(records: readonly ChangeRecord[], time: number): Buffer {
+  const o = new Out(64 + records.length * 48);
+  o.u8(MAGIC);
+  o.u8(VERSION);
+  o.f64(time);
+  o.u32(records.length);
+  for (const r of records) {
+    o.u8(KIND_CODE.get(r.kind) as number);
+    switch (r.kind) {
+      case 'session.put': {
+        const s = r.session;
+        o.str(s.clientId);
+        o.u8(s.protocolVersion);
+        o.f64(s.expiryInterval);
+        o.optNum(s.disconnectedAt);
+        o.optStr(s.username);
+        break;
+      }
+      case 'session.delete':
+      case 'will.delete':
+        o.str(r.clientId);
+        break;
+      case 'sub.put': {
+        const s = r.sub;
+        o.str(s.clientId);
+        o.str(s.filter);
+        o.u8(s.qos);
+        o.u8((s.noLocal ? 1 : 0) | (s.retainAsPublished ? 2 : 0) | (s.retainHandling << 2));
+        o.optNum(s.subscriptionId);
+        break;
+      }
+      case 'sub.delete':
+        o.str(r.clientId);
+        o.str(r.filter);
+        break;
+      case 'msg.put': {
+        const m = r.msg;
+        o.f64(m.id);
+        o.str(m.topic);
+        o.bytes(m.payload);
+        o.u8(m.qos);
+        o.u8(m.retain ? 1 : 0);
+        o.props(m.properties);
+        o.optNum(m.expiresAt);
+        o.optStr(m.origin);
+        break;
+      }
+      case 'msg.delete':
+        o.f64(r.id);
+        break;
+      case 'queue.put': {
+        const e = r.entry;
+        o.str(e.clientId);
+        o.f64(e.seq);
+        o.f64(e.messageId);
+        o.u8(e.qos);
+        o.u8(STATE_CODE.get(e.state) as number);
+        o.u16(e.packetId);
+        o.u32(e.subscriptionIds.length);
+        for (const id of e.subscriptionIds) o.f64(id);
+        o.u8(e.retain ? 1 : 0);
+        break;
+      }
+      case 'queue.update':
+        o.str(r.clientId);
+        o.f64(r.seq);
+        o.u8(STATE_CODE.get(r.state) as number);
+        o.u16(r.packetId);
+        break;
+      case 'queue.delete':
+        o.str(r.clientId);
+        o.f64(r.seq);
+        break;
+      case 'incoming.put':
+        o.str(r.incoming.clientId);
+        o.u16(r.incoming.packetId);
+        o.optNum(r.incoming.messageId);
+        break;
+      case 'incoming.delete':
+        o.str(r.clientId);
+        o.u16(r.packetId);
+        break;
+      case 'retain.put': {
+        const m = r.retained;
+        o.str(m.topic);
+        o.bytes(m.payload);
+        o.u8(m.qos);
+        o.props(m.properties);
+        o.optNum(m.expiresAt);
+        break;
+      }
+      case 'retain.delete':
+        o.str(r.topic);
+        break;
+      case 'will.put': {
+        const w = r.will;
+        o.str(w.clientId);
+        o.str(w.topic);
+        o.bytes(w.payload);
+        o.u8(w.qos);
+        o.u8(w.retain ? 1 : 0);
+        o.props(w.properties);
+        o.f64(w.delayInterval);
+        o.optNum(w.dueAt);
+        break;
+      }
+    }
+  }
+  return o.buf.subarray(0, o.pos);
+}
+
+class In {
+  pos = 0;
+
+  constructor(readonly buf: Buffer) {}
+
+  need(n: number): void {
+    if (this.pos + n > this.buf.length) throw new Error('journal entry is truncated');
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.buf[this.pos++] as number;
+  }
+
+  u16(): number {
+    this.need(2);
+    const v = this.buf.readUInt16BE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+
+  u32(): number {
+    this.need(4);
+    const v = this.buf.readUInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  f64(): number {
+    this.need(8);
+    const v = this.buf.readDoubleBE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  str(): string {
+    const n = this.u32();
+    this.need(n);
+    const s = this.buf.toString('utf8', this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+
+  bytes(): Buffer {
+    const n = this.u32();
+    this.need(n);
+    // A copy: the entry's buffer may belong to the database's read transaction.
+    const b = Buffer.from(this.buf.subarray(this.pos, this.pos + n));
+    this.pos += n;
+    return b;
+  }
+
+  flag(): boolean {
+    const v = this.u8();
+    if (v > 1) throw new Error(`journal entry has a bad flag ${v}`);
+    return v === 1;
+  }
+
+  qos(): 0 | 1 | 2 {
+    const v = this.u8();
+    if (v > 2) throw new Error(`journal entry has a bad QoS ${v}`);
+    return v as 0 | 1 | 2;
+  }
+
+  state(): QueueEntryState {
+    const s = STATES[this.u8()];
+    if (s === undefined) throw new Error('journal entry has a bad queue state');
+    return s;
+  }
+
+  optNum(): number | undefined {
+    return this.flag() ? this.f64() : undefined;
+  }
+
+  optStr(): string | undefined {
+    return this.flag() ? this.str() : undefined;
+  }
+
+  props(): Properties | undefined {
+    if (!this.flag()) return undefined;
+    const n = this.u32();
+    const p: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++) {
+      const k = this.str();
+      const tag = this.u8();
+      if (tag === T_NUM) p[k] = this.f64();
+      else if (tag === T_STR) p[k] = this.str();
+      else if (tag === T_BUF) p[k] = this.bytes();
+      else if (tag === T_NUMS) {
+        const len = this.u32();
+        this.need(len * 8);
+        const a: number[] = [];
+        for (let j = 0; j < len; j++) a.push(this.f64());
+        p[k] = a;
+      } else if (tag === T_PAIRS) {
+        const len = this.u32();
+        const a: Array<[string, string]> = [];
+        for (let j = 0; j < len; j++) a.push([this.str(), this.str()]);
+        p[k] = a;
+      } else throw new Error(`journal entry has a bad property tag ${tag}`);
+    }
+    return p as Properties;
+  }
+}
+
+/** Decodes a journal entry; throws an Error naming the damage if it is not well formed. */
+export function decodeJournal(buf: Buffer): JournalEntry {
+  const i = new In(buf);
+  if (i.u8() !== MAGIC) throw new Error('journal entry has a bad magic byte');
+  const version = i.u8();
+  if (version !== VERSION) throw new Error(`journal entry has unknown version ${version}`);
+  const time = i.f64();
+  const count = i.u32();
+  const records: ChangeRecord[] = [];
+  for (let n = 0; n < count; n++) records.push(decodeRecord(i));
+  if (i.pos !== buf.length) throw new Error('journal entry has trailing bytes');
+  return { time, records };
+}
+
+function decodeRecord(i: In): ChangeRecord {
+  const kind = KINDS[i.u8()];
+  if (kind === undefined) throw new Error('journal entry has an unknown record kind');
+  switch (kind) {
+    case 'session.put': {
+      const clientId = i.str();
+      const v = i.u8();
+      if (v !== 3 && v !== 4 && v !== 5) throw new Error(`journal entry has bad version ${v}`);
+      return {
+        kind,
+        session: {
+          clientId,
+          protocolVersion: v,
+          expiryInterval: i.f64(),
+          disconnectedAt: i.optNum(),
+          username: i.optStr(),
+        },
+      };
+    }
+    case 'session.delete':
+    case 'will.delete':
+      return { kind, clientId: i.str() };
+    case 'sub.put': {
+      const clientId = i.str();
+      const filter = i.str();
+      const qos = i.qos();
+      const f = i.u8();
+      const rh = f >> 2;
+      if (rh > 2) throw new Error('journal entry has a bad retain handling');
+      return {
+        kind,
+        sub: {
+          clientId,
+          filter,
+          qos,
+          noLocal: (f & 1) !== 0,
+          retainAsPublished: (f & 2) !== 0,
+          retainHandling: rh as 0 | 1 | 2,
+          subscriptionId: i.optNum(),
+        },
+      };
+    }
+    case 'sub.delete':
+      return { kind, clientId: i.str(), filter: i.str() };
+    case 'msg.put':
+      return {
+        kind,
+        msg: {
+          id: i.f64(),
+          topic: i.str(),
+          payload: i.bytes(),
+          qos: i.qos(),
+          retain: i.flag(),
+          properties: i.props(),
+          expiresAt: i.optNum(),
+          origin: i.optStr(),
+        },
+      };
+    case 'msg.delete':
+      return { kind, id: i.f64() };
+    case 'queue.put': {
+      const clientId = i.str();
+      const seq = i.f64();
+      const messageId = i.f64();
+      const qos = i.qos();
+      const state = i.state();
+      const packetId = i.u16();
+      const n = i.u32();
+      i.need(n * 8);
+      const subscriptionIds: number[] = [];
+      for (let k = 0; k < n; k++) subscriptionIds.push(i.f64());
+      const retain = i.flag();
+      return {
+        kind,
+        entry: { clientId, seq, messageId, qos, state, packetId, subscriptionIds, retain },
+      };
+    }
+    case 'queue.update':
+      return { kind, clientId: i.str(), seq: i.f64(), state: i.state(), packetId: i.u16() };
+    case 'queue.delete':
+      return { kind, clientId: i.str(), seq: i.f64() };
+    case 'incoming.put':
+      return {
+        kind,
+        incoming: { clientId: i.str(), packetId: i.u16(), messageId: i.optNum() },
+      };
+    case 'incoming.delete':
+      return { kind, clientId: i.str(), packetId: i.u16() };
+    case 'retain.put':
+      return {
+        kind,
+        retained: {
+          topic: i.str(),
+          payload: i.bytes(),
+          qos: i.qos(),
+          properties: i.props(),
+          expiresAt: i.optNum(),
+        },
+      };
+    case 'retain.delete':
+      return { kind, topic: i.str() };
+    case 'will.put':
+      return {
+        kind,
+        will: {
+          clientId: i.str(),
+          topic: i.str(),
+          payload: i.bytes(),
+          qos: i.qos(),
+          retain: i.flag(),
+          properties: i.props(),
+          delayInterval: i.f64(),
+          dueAt: i.optNum(),
+        },
+      };
+  }
+}
