@@ -15,7 +15,7 @@ import { TimingWheel } from '../shared/timing-wheel.js';
 import { listenTcp } from '../transport/tcp.js';
 import { listenTls, loadTlsOptions, watchFiles } from '../transport/tls.js';
 import { listenWebSocket } from '../transport/websocket.js';
-import { Connection, ConnState, ConnTimer } from './connection.js';
+import { Connection, ConnState, ConnTimer, UNREAD } from './connection.js';
 import { pump } from './delivery.js';
 import { dispatchFrame, fail, rejectWith } from './dispatch.js';
 import type { BrokerHooks } from './hooks.js';
@@ -237,7 +237,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
     switch (spec.type) {
       case 'tcp':
         l.server = await listenTcp(spec.port, l.host, (s: Socket) =>
-          this.accept(s, s.remoteAddress, 'tcp', l),
+          this.admit(s, UNREAD, 'tcp', l, undefined, undefined),
         );
         return;
       case 'tls':
@@ -405,6 +405,18 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
     peer?: TLSSocket,
     acceptedAt?: number,
   ): void {
+    this.admit(socket, remoteAddress, transport, listener, peer, acceptedAt);
+  }
+
+  /** {@link accept}, with the remote address possibly left for the connection to read lazily. */
+  private admit(
+    socket: Duplex,
+    remoteAddress: string | undefined | typeof UNREAD,
+    transport: ListenerType | 'custom',
+    listener: ListenerState | undefined,
+    peer: TLSSocket | undefined,
+    acceptedAt: number | undefined,
+  ): void {
     let l = listener;
     if (l === undefined) {
       l = this.customListener ??= new ListenerState(undefined, this.options, this.clock.now);
@@ -514,7 +526,8 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
     if (wasConnected) {
       detachSession(this, conn, publishWill);
       this.log.debug({ clientId: conn.clientId, reason }, 'client disconnected');
-      this.emitEvent('clientDisconnected', { clientId: conn.clientId, reason });
+      if (this.listenerCount('clientDisconnected') > 0)
+        this.emitEvent('clientDisconnected', { clientId: conn.clientId, reason });
     }
   }
 

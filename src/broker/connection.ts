@@ -30,6 +30,9 @@ export const ConnState = {
  */
 export const ConnTimer = { ConnectTimeout: 1, KeepAlive: 2, ForceClose: 3 } as const;
 
+/** Marks a remote address not read from the socket yet (see {@link Connection.remoteAddress}). */
+export const UNREAD: unique symbol = Symbol('petrel.unread');
+
 /** Back-reference from a socket to its connection, so one listener function serves every socket. */
 const kConn = Symbol('petrel.connection');
 
@@ -157,15 +160,20 @@ export class Connection implements TimerTarget, ClientInfo {
   /** The connection's one timer (see {@link ConnTimer}). */
   private readonly timer: Timer;
 
+  /** Peer address once read; {@link UNREAD} until first asked for. */
+  private _remoteAddress: string | undefined | typeof UNREAD;
+
   constructor(
     readonly broker: BrokerCore,
     readonly socket: Duplex,
-    readonly remoteAddress: string | undefined,
+    /** The peer address, or {@link UNREAD} to ask the socket the first time it is needed. */
+    remoteAddress: string | undefined | typeof UNREAD,
     readonly transport: ListenerType | 'custom',
     readonly listener: ListenerState,
     /** The TLS socket under this connection (`tls`, `wss`), for the certificate identity. */
     readonly peer: TLSSocket | undefined = undefined,
   ) {
+    this._remoteAddress = remoteAddress;
     const o = broker.options;
     const now = broker.clock.now;
     this.publishBucket =
@@ -185,6 +193,18 @@ export class Connection implements TimerTarget, ClientInfo {
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
     socket.on('end', onSocketEnd);
+  }
+
+  /**
+   * Peer IP address; undefined for custom transports that have none. A TCP socket is asked on
+   * first use (hooks, logs): a `getpeername` call and its result object per accepted socket were
+   * a measurable share of the connection setup, and most connections are never asked.
+   */
+  get remoteAddress(): string | undefined {
+    let a = this._remoteAddress;
+    if (a === UNREAD)
+      a = this._remoteAddress = (this.socket as { remoteAddress?: string }).remoteAddress;
+    return a;
   }
 
   /** The connect timeout (armed from accept until CONNACK). Same timer as the others. */
@@ -270,6 +290,23 @@ export class Connection implements TimerTarget, ClientInfo {
     // A high-water mark's worth goes out at once: the kernel may take it now, and what it does not
     // take shows as backpressure right away, not at the end of the turn.
     if (this.outBytes >= this.socket.writableHighWaterMark && !this.backpressured) this.flush();
+  }
+
+  /**
+   * Writes `bytes` to the socket at once, after whatever was collected before it, without
+   * waiting for the end of the callback (a CONNACK goes out on its own). Same rules as
+   * {@link write}; costs no flush scheduling when nothing else is pending.
+   */
+  writeNow(bytes: Buffer): void {
+    if (this.out !== undefined && this.out.length > 0) {
+      this.write(bytes);
+      this.flush();
+      return;
+    }
+    const s = this.socket;
+    if (this.state === ConnState.Closed || s.destroyed) return;
+    this.broker.stats.bytesSent += bytes.length;
+    if (!s.write(bytes) && s.writableLength >= s.writableHighWaterMark) this.backpressured = true;
   }
 
   /** Sends the collected writes now. */

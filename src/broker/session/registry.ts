@@ -117,7 +117,8 @@ export function attachSession(
   }
   conn.state = ConnState.Connected;
   conn.pendingConnect = undefined;
-  conn.write(
+  // Written at once: the CONNACK goes out on its own, ahead of anything a listener sends.
+  conn.writeNow(
     properties === undefined
       ? present && p.protocolVersion === 4
         ? CONNACK_PRESENT
@@ -133,25 +134,42 @@ export function attachSession(
   broker.stats.clientsTotal++;
   if (session.persistent) broker.persist.sessionPut(session);
   broker.log.debug({ clientId, version: p.protocolVersion, present }, 'client connected');
-  broker.emitEvent('clientConnected', {
-    clientId,
-    username: conn.username,
-    protocolVersion: p.protocolVersion,
-    sessionPresent: present,
-  });
-  // CONNACK goes out on its own; queued and resent messages follow one turn later. Clients that
-  // attach their message handler when the connect completes then see them (a CONNACK and a
-  // PUBLISH in one read would be handled before the application had a chance to listen).
-  conn.flush();
-  setImmediate(resume, broker, session, conn, present);
+  if (broker.listenerCount('clientConnected') > 0) {
+    broker.emitEvent('clientConnected', {
+      clientId,
+      username: conn.username,
+      protocolVersion: p.protocolVersion,
+      sessionPresent: present,
+    });
+  }
+  // Queued and resent messages follow one turn after the CONNACK. Clients that attach their
+  // message handler when the connect completes then see them (a CONNACK and a PUBLISH in one
+  // read would be handled before the application had a chance to listen).
+  toResume.push(conn);
+  if (toResume.length === 1) setImmediate(resumeAll);
 }
 
-function resume(broker: BrokerCore, session: Session, conn: Connection, present: boolean): void {
-  if (conn.state !== ConnState.Connected || session.connection !== conn) return;
+/**
+ * Connections whose CONNACK went out during this turn, made ready in the next check phase: one
+ * `setImmediate` for all of them (an Immediate per connection was a measurable share of the
+ * connection setup during connect storms).
+ */
+const toResume: Connection[] = [];
+
+function resumeAll(): void {
+  for (let i = 0; i < toResume.length; i++) resume(toResume[i] as Connection);
+  toResume.length = 0;
+}
+
+function resume(conn: Connection): void {
+  const session = conn.session;
+  if (conn.state !== ConnState.Connected || session === undefined || session.connection !== conn)
+    return;
   conn.ready = true;
-  if (present && session.inflightCount > 0) resendInflight(broker, session, conn);
+  // Only a resumed session (Session Present) can have messages in flight.
+  if (session.inflightCount > 0) resendInflight(conn.broker, session, conn);
   // An empty queue has nothing to pump (and a new session has no queue yet).
-  if (session.queuedCount > 0) pump(broker, session);
+  if (session.queuedCount > 0) pump(conn.broker, session);
 }
 
 /**
