@@ -27,7 +27,7 @@ interface Run {
   report: BenchReport;
   /** Broker RSS growth per held connection, bytes (`conn`). */
   rssPerConn?: number;
-  /** Broker CPU seconds spent during the run. */
+  /** Broker CPU seconds spent during the run; NaN when the broker process was gone after it. */
   brokerCpu: number;
 }
 
@@ -286,7 +286,8 @@ function runBench(broker: RunningBroker, args: string[], timeoutMs: number): Pro
     child.on('exit', (code) => {
       clearTimeout(timer);
       void sampling.then(() => {
-        const brokerCpu = cpuOf(broker.pid) - cpuBefore;
+        const cpuAfter = cpuOf(broker.pid);
+        const brokerCpu = cpuAfter > 0 ? cpuAfter - cpuBefore : Number.NaN;
         try {
           const report = JSON.parse(stdout) as BenchReport;
           const run: Run = { report, brokerCpu };
@@ -396,7 +397,7 @@ async function main(): Promise<number> {
               rep.lost > 0 || rep.duplicates > 0 ? ` lost ${rep.lost} dup ${rep.duplicates}` : '';
             const errs = rep.errors.length > 0 ? ` errors: ${rep.errors[0]}` : '';
             process.stderr.write(
-              `${b.name.padEnd(11)} ${sc.id.padEnd(10)} run ${r + 1}: ${shown.join(', ')}${issues} (generator ${Math.round(rep.cpu.coreShare * 100)}% of a core, broker ${run.brokerCpu.toFixed(1)} s CPU)${errs}\n`,
+              `${b.name.padEnd(11)} ${sc.id.padEnd(10)} run ${r + 1}: ${shown.join(', ')}${issues} (generator ${Math.round(rep.cpu.coreShare * 100)}% of a core, ${Number.isNaN(run.brokerCpu) ? 'broker process GONE after the run' : `broker ${run.brokerCpu.toFixed(1)} s CPU`})${errs}\n`,
             );
           } catch (err) {
             process.stderr.write(
