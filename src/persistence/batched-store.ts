@@ -18,13 +18,17 @@ export abstract class BatchedStore {
   protected readonly batcher: Batcher;
   protected state: 'new' | 'opening' | 'open' | 'closed' = 'new';
 
-  protected constructor(durability: DurabilityMode, options: StoreOptions, windowed = false) {
+  protected constructor(
+    durability: DurabilityMode,
+    options: StoreOptions,
+    batching: { windowed?: boolean; pipeline?: number } = {},
+  ) {
     this.durability = durability;
     this.batcher = new Batcher((records, seq) => this.commit(records, seq), {
       durability,
       intervalMs: options.intervalMs ?? 10,
       log: options.log,
-      windowed,
+      ...batching,
     });
   }
 

@@ -28,6 +28,24 @@ export interface BatcherOptions {
    * across batches. Default false: records are forgotten once handed to a commit.
    */
   windowed?: boolean;
+  /**
+   * How many sealed batches may be committing at once (`sync`/`none`). Default 1. With more, a
+   * batch is sealed every event-loop turn while earlier ones are still being flushed, so a slow
+   * fsync no longer stretches every batch; batches are still reported durable strictly in order.
+   */
+  pipeline?: number;
+}
+
+/** A sealed batch handed to the commit function. */
+interface InFlight {
+  seq: number;
+  /** Slot range `[start, end)` (windowed stores). */
+  start: number;
+  end: number;
+  records: ChangeRecord[];
+  /** 0 while committing, 1 committed, 2 failed. */
+  outcome: number;
+  error: unknown;
 }
 
 interface Waiter {
@@ -77,8 +95,11 @@ export class Batcher {
   private base = 0;
   /** Tokens up to this one address no slot (forgotten, or moved by a failed batch). */
   private floor = 0;
-  /** Index of the first slot of the batch being committed (= `openStart` when none). */
+  /** Index of the first slot of the oldest batch being committed (= `openStart` when none). */
   private commitStart = 0;
+  /** Sealed batches not yet settled in order, oldest first. */
+  private inflight: InFlight[] = [];
+  private readonly pipeline: number;
   /** Index of the first slot of the open batch. */
   private openStart = 0;
   /** Records written so far: the token of the latest write. */
@@ -87,7 +108,6 @@ export class Batcher {
   private live = 0;
   private readonly windowed: boolean;
   private openSeq = 1;
-  private committing = false;
   private due = false;
   private closed = false;
   private immediate: NodeJS.Immediate | undefined;
@@ -104,6 +124,7 @@ export class Batcher {
     this.log = options.log;
     this.retryBaseMs = options.retryMs ?? 50;
     this.windowed = options.windowed ?? false;
+    this.pipeline = Math.max(1, options.pipeline ?? 1);
   }
 
   /**
@@ -149,9 +170,15 @@ export class Batcher {
     return this.live;
   }
 
+  /** Sequence number of the newest batch in the window (what a drain now would cover). */
+  get windowSeq(): number {
+    return this.durableSeq;
+  }
+
   /**
-   * Takes the net records of every committed batch (for a windowed store's tables), in order,
-   * without the pairs that cancelled out, and forgets them.
+   * Takes the net records of every durable batch (for a windowed store's tables), in order,
+   * without the pairs that cancelled out, and forgets them. They cover batches up to
+   * {@link Batcher.windowSeq} as it was before the call.
    */
   drainWindow(): ChangeRecord[] {
     const n = this.commitStart;
@@ -167,6 +194,10 @@ export class Batcher {
     this.floor = this.base;
     this.commitStart = 0;
     this.openStart -= n;
+    for (const b of this.inflight) {
+      b.start -= n;
+      b.end -= n;
+    }
     return out;
   }
 
@@ -223,7 +254,7 @@ export class Batcher {
   }
 
   private schedule(): void {
-    if (this.committing) {
+    if (this.inflight.length >= this.pipeline || this.failing) {
       if (this.durability === 'batched' && this.timer === undefined && !this.due) {
         this.timer = setTimeout(this.onTimer, this.intervalMs);
       }
@@ -249,7 +280,8 @@ export class Batcher {
   }
 
   private startCommit(): void {
-    if (this.committing || this.slots.length === this.openStart) return;
+    if (this.inflight.length >= this.pipeline || this.failing) return;
+    if (this.slots.length === this.openStart) return;
     this.clearTimers();
     this.due = false;
     const records: ChangeRecord[] = [];
@@ -259,7 +291,15 @@ export class Batcher {
     }
     const seq = this.openSeq;
     this.openSeq++;
-    this.commitStart = this.openStart;
+    const batch: InFlight = {
+      seq,
+      start: this.openStart,
+      end: this.slots.length,
+      records,
+      outcome: 0,
+      error: undefined,
+    };
+    if (this.inflight.length === 0) this.commitStart = this.openStart;
     this.openStart = this.slots.length;
     if (!this.windowed) {
       this.live = 0;
@@ -268,10 +308,10 @@ export class Batcher {
       this.base = this.floor = this.written;
       this.commitStart = this.openStart = 0;
     }
-    this.committing = true;
+    this.inflight.push(batch);
     let p: Promise<void>;
     if (records.length === 0) {
-      // Everything in it cancelled out; every earlier batch is durable, so this one is too.
+      // Everything in it cancelled out: durable as soon as every earlier batch is.
       p = RESOLVED;
     } else {
       try {
@@ -281,14 +321,45 @@ export class Batcher {
       }
     }
     p.then(
-      () => this.committed(seq),
-      (err: unknown) => this.failed(seq, records, err),
+      () => this.settle(batch, 1, undefined),
+      (err: unknown) => this.settle(batch, 2, err),
     );
+    // Pipelined: the next turn's records may go out before this batch is durable.
+    if (this.slots.length > this.openStart) this.schedule();
   }
 
-  private committed(seq: number): void {
-    this.committing = false;
-    this.commitStart = this.openStart;
+  /** Set between a failed batch and the moment every batch in flight with it has settled. */
+  private failing = false;
+
+  private settle(batch: InFlight, outcome: number, err: unknown): void {
+    batch.outcome = outcome;
+    batch.error = err;
+    if (outcome === 2) this.failing = true;
+    if (this.failing) {
+      // Nothing after a failed batch may be reported durable before it: wait for all, then
+      // requeue the failed batch and everything after it, in order.
+      if (this.inflight.some((b) => b.outcome === 0)) return;
+      this.requeue();
+      return;
+    }
+    while (this.inflight.length > 0 && (this.inflight[0] as InFlight).outcome === 1) {
+      this.committed(this.inflight.shift() as InFlight);
+    }
+    this.afterSettle();
+  }
+
+  private committed(b: InFlight): void {
+    if (this.windowed) {
+      // Log-only records are in the log now; the window keeps only what the tables need, so
+      // that a second of undo records does not live on (and age into the old generation).
+      for (let i = b.start; i < b.end; i++) {
+        if (this.flags[i] !== 0) this.slots[i] = undefined;
+      }
+    }
+    const seq = b.seq;
+    this.commitStart =
+      this.inflight.length > 0 ? (this.inflight[0] as InFlight).start : this.openStart;
+    if (!this.windowed) this.commitStart = 0;
     this.durableSeq = seq;
     if (!this.healthy) this.log?.info({ seq }, 'store writes succeed again');
     this.healthy = true;
@@ -300,11 +371,14 @@ export class Batcher {
       }
     }
     for (const l of this.durableListeners) l(seq);
+  }
+
+  private afterSettle(): void {
     if (this.slots.length > this.openStart) {
       // Records that arrived during the commit have waited a full commit already.
       if (this.durability !== 'batched' || this.due) this.startCommit();
       else this.schedule();
-    } else if (this.waiters.size > 0) {
+    } else if (this.inflight.length === 0 && this.waiters.size > 0) {
       // Waiters for an empty open batch: everything written is durable.
       for (const [s, w] of this.waiters) {
         if (s < this.openSeq) {
@@ -315,32 +389,53 @@ export class Batcher {
     }
   }
 
-  private failed(seq: number, records: ChangeRecord[], cause: unknown): void {
-    this.committing = false;
+  private requeue(): void {
+    const batches = this.inflight;
+    this.inflight = [];
+    this.failing = false;
+    // Batches that committed before the first failure are durable, in order.
+    let k = 0;
+    while (k < batches.length && (batches[k] as InFlight).outcome === 1) {
+      const b = batches[k] as InFlight;
+      this.inflight = batches.slice(k + 1);
+      this.committed(b);
+      k++;
+    }
+    this.inflight = [];
+    const rest = batches.slice(k);
+    const first = rest[0] as InFlight;
+    const failedBatch = rest.find((b) => b.outcome === 2) ?? first;
     this.healthy = false;
+    const cause = failedBatch.error;
     const err =
       cause instanceof StoreError
         ? cause
         : new StoreError('WRITE', `store commit failed: ${errorMessage(cause)}`, { cause });
-    // Keep order: the failed records go before anything written since.
+    // Keep order: the requeued records go before anything written since. A batch that did
+    // commit after the failed one is written again; replaying a suffix of the log in order is
+    // harmless, and nothing of it was reported durable.
     if (this.windowed) {
-      this.openStart = this.commitStart;
+      this.openStart = this.commitStart = first.start;
     } else {
+      const records: ChangeRecord[] = [];
+      for (const b of rest) for (const r of b.records) records.push(r);
       this.slots = (records as Array<ChangeRecord | undefined>).concat(this.slots);
       this.flags = new Array<number>(records.length).fill(0).concat(this.flags);
       // The slots moved: tokens written so far can no longer be found.
       this.floor = this.written;
       this.base = this.written - this.slots.length;
     }
-    const w = this.waiters.get(seq);
-    if (w !== undefined) {
-      this.waiters.delete(seq);
-      w.reject(err);
+    for (const b of rest) {
+      const w = this.waiters.get(b.seq);
+      if (w !== undefined) {
+        this.waiters.delete(b.seq);
+        w.reject(err);
+      }
     }
     if (this.errorListeners.length === 0) {
-      this.log?.error({ err, seq }, 'store commit failed; retrying');
+      this.log?.error({ err, seq: failedBatch.seq }, 'store commit failed; retrying');
     }
-    for (const l of this.errorListeners) l(err, seq);
+    for (const l of this.errorListeners) l(err, failedBatch.seq);
     this.retryMs = this.retryMs === 0 ? this.retryBaseMs : Math.min(this.retryMs * 2, MAX_RETRY_MS);
     if (!this.closed) {
       this.clearTimers();

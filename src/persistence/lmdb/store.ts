@@ -54,6 +54,8 @@ export interface LmdbStoreOptions extends StoreOptions {
   checkpointMs?: number;
   /** Checkpoint as soon as this many records wait to be applied. Default 50 000. */
   checkpointRecords?: number;
+  /** Batches that may be committing (and fsyncing) at once. Default 4. */
+  pipeline?: number;
 }
 
 /** Table names (LMDB named databases). */
@@ -69,6 +71,11 @@ const JOURNAL = 'journal';
 const CHECKPOINT_RECORDS = 50_000;
 const CHECKPOINT_SLOTS = 1_000_000;
 const CHECKPOINT_MS = 1000;
+/**
+ * Batches committing at once: lmdb-js commits each on its write thread and fsyncs it right
+ * after, overlapping the next commit, so a new batch need not wait for the previous fsync.
+ */
+const PIPELINE = 4;
 
 const DATA_FILE = 'data.mdb';
 const LMDB_LOCK_FILE = 'lock.mdb';
@@ -124,11 +131,16 @@ export class LmdbStore extends BatchedStore implements Store {
   private unapplied: ChangeRecord[] = [];
   /** Lowest journal key that may still exist. */
   private journalFirst = 1;
+  /** A checkpoint's writes are in flight: the next one waits for them. */
+  private checkpointing = false;
   private lastCheckpoint = Date.now();
 
   /** A store in `options.dir`; nothing is touched on disk until {@link LmdbStore.open}. */
   constructor(options: LmdbStoreOptions) {
-    super(options.durability ?? 'sync', options, true);
+    super(options.durability ?? 'sync', options, {
+      windowed: true,
+      pipeline: options.pipeline ?? PIPELINE,
+    });
     this.options = options;
     this.dir = options.dir;
     this.log = options.log;
@@ -300,6 +312,9 @@ export class LmdbStore extends BatchedStore implements Store {
         path: this.dir,
         maxDbs: 16,
         noSync: this.durability === 'none',
+        // Write promises settle at commit and carry a `flushed` promise for the fsync that
+        // lmdb-js runs after each commit on its write thread ("overlapping sync").
+        separateFlushed: true,
       });
       this.meta = this.root.openDB('meta', {});
       for (const t of TABLES) this.tables.set(t, this.root.openDB(t, {}));
@@ -369,35 +384,45 @@ export class LmdbStore extends BatchedStore implements Store {
     const o = this.options;
     const checkpoint =
       waiting > 0 &&
+      !this.checkpointing &&
       (this.unapplied.length + b.liveRecords >= (o.checkpointRecords ?? CHECKPOINT_RECORDS) ||
         b.windowSize >= CHECKPOINT_SLOTS ||
         now - this.lastCheckpoint >= (o.checkpointMs ?? CHECKPOINT_MS));
-    const syncTxn = checkpoint && this.checkpoint(writes, seq, now);
-    // Issued in the same turn as the checkpoint's writes: lmdb's write thread commits them as one
-    // transaction, off the event loop.
-    const put = this.journalDb().put(seq, entry);
-    writes.push(put);
-    await Promise.all(writes);
-    if (checkpoint) {
-      this.unapplied = [];
-      this.journalFirst = seq;
-      this.lastCheckpoint = now;
+    const through = b.windowSeq;
+    if (checkpoint) this.checkpointing = true;
+    let syncTxn = false;
+    try {
+      syncTxn = checkpoint && this.checkpoint(writes, through, now);
+      // Issued in the same turn as the checkpoint's writes: lmdb's write thread commits them as
+      // one transaction, off the event loop.
+      const put = this.journalDb().put(seq, entry);
+      writes.push(put);
+      await Promise.all(writes);
+      if (checkpoint) {
+        this.unapplied = [];
+        this.journalFirst = through + 1;
+        this.lastCheckpoint = now;
+      }
+    } finally {
+      if (checkpoint) this.checkpointing = false;
     }
+    const put = writes[writes.length - 1];
     if (this.durability === 'none') return;
     // lmdb-js syncs each asynchronous commit on its write thread right after it ("overlapping
-    // sync"); `flushed` settles once that sync is done. A synchronous transaction is not covered
-    // by it, so that (rare) case syncs explicitly.
+    // sync"); `flushed` settles once that sync is done. A synchronous transaction (made with
+    // lmdb's no-sync flag) is not covered by it, so that rare case syncs explicitly.
     const flushed = (put as Promise<unknown> & { flushed?: Promise<unknown> }).flushed;
     if (flushed !== undefined && !syncTxn) await flushed;
     else await syncToDisk(root);
   }
 
   /**
-   * Applies the window's net records to the tables and removes the journal entries before
-   * `seq`. Asynchronous writes go into `writes`; a batch that must read its own writes (a
-   * session cascade) runs in a synchronous transaction instead, and then this returns true.
+   * Applies the window's net records to the tables and removes the journal entries up to
+   * `through` (the newest batch in the window). Asynchronous writes go into `writes`; a batch
+   * that must read its own writes (a session cascade) runs in a synchronous transaction
+   * instead, and then this returns true.
    */
-  private checkpoint(writes: Promise<unknown>[], seq: number, now: number): boolean {
+  private checkpoint(writes: Promise<unknown>[], through: number, now: number): boolean {
     const drained = this.batcher.drainWindow();
     const net = compactBatch(this.unapplied.length > 0 ? this.unapplied.concat(drained) : drained);
     this.unapplied = net;
@@ -406,7 +431,7 @@ export class LmdbStore extends BatchedStore implements Store {
     if (!readsOnlyCommitted(net)) {
       this.rootDb().transactionSync(() => {
         for (const r of net) this.apply(r);
-        for (let k = this.journalFirst; k < seq; k++) void journal.remove(k);
+        for (let k = this.journalFirst; k <= through; k++) void journal.remove(k);
         void meta.put(LAST_COMMIT_KEY, now);
       }, TXN_FLAGS);
       return true;
@@ -417,7 +442,7 @@ export class LmdbStore extends BatchedStore implements Store {
     } finally {
       this.pending = undefined;
     }
-    for (let k = this.journalFirst; k < seq; k++) writes.push(journal.remove(k));
+    for (let k = this.journalFirst; k <= through; k++) writes.push(journal.remove(k));
     writes.push(meta.put(LAST_COMMIT_KEY, now));
     return false;
   }

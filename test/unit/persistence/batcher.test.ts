@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Batcher } from '../../../src/persistence/batcher.js';
 import { StateImage } from '../../../src/persistence/image.js';
 import { MemoryStore } from '../../../src/persistence/memory.js';
 import { type ChangeRecord, StoreError } from '../../../src/persistence/types.js';
@@ -137,5 +138,86 @@ describe('group commit (Batcher through MemoryStore)', () => {
       () => s.write(retained('late')),
       (e: unknown) => e instanceof StoreError && e.code === 'CLOSED',
     );
+  });
+});
+
+describe('pipelined group commit (Batcher with several batches in flight)', () => {
+  interface Pending {
+    seq: number;
+    topics: string[];
+    resolve: () => void;
+    reject: (err: Error) => void;
+  }
+  function pipelined(pipeline: number): { b: Batcher; calls: Pending[] } {
+    const calls: Pending[] = [];
+    const b = new Batcher(
+      (records, seq) =>
+        new Promise<void>((resolve, reject) => {
+          calls.push({
+            seq,
+            topics: records.map((r) => (r.kind === 'retain.put' ? r.retained.topic : r.kind)),
+            resolve,
+            reject,
+          });
+        }),
+      { durability: 'sync', intervalMs: 10, pipeline, windowed: true, retryMs: 1 },
+    );
+    return { b, calls };
+  }
+
+  it('seals a batch per turn while earlier ones commit, and reports them durable only in order', async () => {
+    const { b, calls } = pipelined(3);
+    const durable: number[] = [];
+    b.onDurable((seq) => durable.push(seq));
+    b.write(retained('a'));
+    await turn();
+    b.write(retained('b'));
+    await turn();
+    b.write(retained('c'));
+    await turn();
+    b.write(retained('d'));
+    await turn();
+    assert.deepEqual(
+      calls.map((c) => c.topics),
+      [['a'], ['b'], ['c']],
+      'three in flight, the fourth waits',
+    );
+    calls[1]?.resolve();
+    await turn();
+    assert.deepEqual(durable, [], 'batch 2 is not durable before batch 1');
+    calls[0]?.resolve();
+    await turn();
+    assert.deepEqual(durable, [1, 2]);
+    assert.deepEqual(calls[3]?.topics, ['d'], 'a slot freed: the waiting batch goes out');
+    calls[2]?.resolve();
+    calls[3]?.resolve();
+    await turn();
+    assert.deepEqual(durable, [1, 2, 3, 4]);
+  });
+
+  it('a failed batch takes every later batch in flight back with it, in order, and none is reported durable before the retry', async () => {
+    const { b, calls } = pipelined(2);
+    const durable: number[] = [];
+    const errors: number[] = [];
+    b.onDurable((seq) => durable.push(seq));
+    b.onError((_err, seq) => errors.push(seq));
+    b.write(retained('a'));
+    await turn();
+    const second = b.write(retained('b'));
+    await turn();
+    const failed = b.whenDurable(second);
+    calls[1]?.resolve();
+    calls[0]?.reject(new Error('disk full'));
+    await assert.rejects(failed, (e: unknown) => e instanceof StoreError && e.code === 'WRITE');
+    assert.deepEqual(durable, []);
+    assert.deepEqual(errors, [1]);
+    assert.equal(b.healthy, false);
+    b.write(retained('c'));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(calls[2]?.topics, ['a', 'b', 'c'], 'retried together, in order');
+    calls[2]?.resolve();
+    await turn();
+    assert.deepEqual(durable, [3]);
+    assert.equal(b.healthy, true);
   });
 });
