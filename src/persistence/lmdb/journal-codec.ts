@@ -49,19 +49,21 @@ export interface JournalEntry {
   records: ChangeRecord[];
 }
 
-class Out {
-  buf: Buffer;
-  pos = 0;
+/** Scratch space reused by every encode (the caller copies the result before the next one). */
+let scratch = Buffer.allocUnsafeSlow(1 << 18);
+/** Larger scratch buffers are not kept after the encode that needed them. */
+const KEEP_LIMIT = 8 << 20;
 
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(size);
-  }
+class Out {
+  buf: Buffer = scratch;
+  pos = 0;
 
   room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+    if (next.length <= KEEP_LIMIT) scratch = next;
   }
 
   u8(v: number): void {
@@ -90,9 +92,23 @@ class Out {
   str(s: string): void {
     // UTF-8 never takes more than 3 bytes per UTF-16 code unit.
     this.room(4 + s.length * 3);
-    const n = this.buf.write(s, this.pos + 4, 'utf8');
-    this.buf.writeUInt32BE(n, this.pos);
-    this.pos += 4 + n;
+    const buf = this.buf;
+    const start = this.pos + 4;
+    const len = s.length;
+    let n = -1;
+    if (len <= 64) {
+      // Client ids and topics are short and mostly ASCII: a loop beats a call into C++.
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[start + i] = c;
+      }
+      if (i === len) n = len;
+    }
+    if (n < 0) n = buf.write(s, start, 'utf8');
+    buf.writeUInt32BE(n, this.pos);
+    this.pos = start + n;
   }
 
   bytes(b: Uint8Array): void {
@@ -159,9 +175,12 @@ class Out {
   }
 }
 
-/** Encodes one batch as a journal entry. */
+/**
+ * Encodes one batch as a journal entry. The result is a view of a scratch buffer that the next
+ * call overwrites: hand it to the database (which copies it) before encoding again.
+ */
 export function encodeJournal(records: readonly ChangeRecord[], time: number): Buffer {
-  const o = new Out(64 + records.length * 48);
+  const o = new Out();
   o.u8(MAGIC);
   o.u8(VERSION);
   o.f64(time);

@@ -54,7 +54,10 @@ export interface LmdbStoreOptions extends StoreOptions {
   checkpointMs?: number;
   /** Checkpoint as soon as this many records wait to be applied. Default 50 000. */
   checkpointRecords?: number;
-  /** Batches that may be committing (and fsyncing) at once. Default 4. */
+  /**
+   * Batches that may be committing (and fsyncing) at once. Default 1; raise it (2–8) where an
+   * fsync takes milliseconds (spinning disks, network volumes).
+   */
   pipeline?: number;
 }
 
@@ -72,10 +75,11 @@ const CHECKPOINT_RECORDS = 50_000;
 const CHECKPOINT_SLOTS = 1_000_000;
 const CHECKPOINT_MS = 1000;
 /**
- * Batches committing at once: lmdb-js commits each on its write thread and fsyncs it right
- * after, overlapping the next commit, so a new batch need not wait for the previous fsync.
+ * Batches committing at once. One is fastest where fsync is quick (an SSD: fewer, larger
+ * transactions); more lets a new batch go out while earlier ones are still being fsynced, which
+ * pays off only where fsync is slow.
  */
-const PIPELINE = 4;
+const PIPELINE = 1;
 
 const DATA_FILE = 'data.mdb';
 const LMDB_LOCK_FILE = 'lock.mdb';

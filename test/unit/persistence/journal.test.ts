@@ -145,7 +145,7 @@ function everyKind(): ChangeRecord[] {
         expiresAt: undefined,
       },
     },
-    { kind: 'retain.delete', topic: 'r2' },
+    { kind: 'retain.delete', topic: `long/${'x'.repeat(100)}/ö/${'y'.repeat(100)}` },
     {
       kind: 'will.put',
       will: {
@@ -172,7 +172,7 @@ describe('store journal entries', () => {
   });
 
   it('a truncated, extended or corrupted entry throws an Error instead of yielding records', () => {
-    const buf = encodeJournal(everyKind(), 1);
+    const buf = Buffer.from(encodeJournal(everyKind(), 1));
     for (let n = 0; n < buf.length; n++) {
       assert.throws(() => decodeJournal(buf.subarray(0, n)), Error, `prefix of ${n} bytes`);
     }
