@@ -12,6 +12,9 @@ import { Delivery, DeliveryState, Message } from './message.js';
 import type { SubEntry } from './routing/subscription.js';
 import { NEVER_EXPIRES, Session } from './session/session.js';
 
+/** Shared by every stored entry without subscription identifiers (never mutated). */
+const NO_IDS: number[] = [];
+
 const STATE_NAMES: readonly QueueEntryState[] = [
   'queued',
   'awaitingPuback',
@@ -197,7 +200,7 @@ export class Persister {
         qos: d.qos,
         state: STATE_NAMES[d.state] as QueueEntryState,
         packetId: d.packetId,
-        subscriptionIds: d.subscriptionIds ?? [],
+        subscriptionIds: d.subscriptionIds ?? NO_IDS,
         retain: d.retain,
       },
     });

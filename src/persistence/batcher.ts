@@ -138,13 +138,19 @@ export class Batcher {
       const put = this.slots[i];
       if (put !== undefined && this.flags[i] === 0) {
         if (record.kind === 'queue.update') {
-          if (put.kind === 'queue.put') this.slots[i] = foldUpdate(put.entry, record);
+          // The put belongs to the store now (its batch, if sealed, is already encoded).
+          if (put.kind === 'queue.put') {
+            put.entry.state = record.state;
+            put.entry.packetId = record.packetId;
+          }
         } else {
           this.slots[i] = undefined;
           this.live--;
         }
-        // A put still in the open batch now says it all; otherwise the log needs the record.
-        if (i >= this.openStart) return this.openSeq;
+        // A put still in the open batch now says it all; otherwise the log needs the record,
+        // except a message's delete: replay would put back a message nothing refers to, and
+        // loading sweeps those.
+        if (i >= this.openStart || record.kind === 'msg.delete') return this.openSeq;
         return this.push(record, LOG_ONLY);
       }
     }
@@ -442,25 +448,6 @@ export class Batcher {
       this.timer = setTimeout(this.onTimer, this.retryMs);
     }
   }
-}
-
-function foldUpdate(
-  entry: StoredQueueEntry,
-  u: { state: StoredQueueEntry['state']; packetId: number },
-): ChangeRecord {
-  return {
-    kind: 'queue.put',
-    entry: {
-      clientId: entry.clientId,
-      seq: entry.seq,
-      messageId: entry.messageId,
-      qos: entry.qos,
-      state: u.state,
-      packetId: u.packetId,
-      subscriptionIds: entry.subscriptionIds,
-      retain: entry.retain,
-    },
-  };
 }
 
 function errorMessage(err: unknown): string {
