@@ -2,7 +2,6 @@ import {
   type ChangeRecord,
   type DurabilityMode,
   type DurableListener,
-  type StoredQueueEntry,
   StoreError,
   type StoreErrorListener,
   type StoreLogger,

@@ -8,7 +8,8 @@ import { StateImage } from '../../../src/persistence/image.js';
 import { LmdbStore } from '../../../src/persistence/lmdb/index.js';
 import { decodeJournal, encodeJournal } from '../../../src/persistence/lmdb/journal-codec.js';
 import { MemoryStore } from '../../../src/persistence/memory.js';
-import type { ChangeRecord, Snapshot, StoreLogger } from '../../../src/persistence/types.js';
+import type { ChangeRecord, Snapshot } from '../../../src/persistence/types.js';
+import { captureLog } from './capture-log.js';
 
 const bases: string[] = [];
 async function tempDir(): Promise<string> {
@@ -19,16 +20,6 @@ async function tempDir(): Promise<string> {
 after(async () => {
   for (const b of bases) await rm(b, { recursive: true, force: true });
 });
-
-function captureLog(): StoreLogger & { lines: Array<{ level: string; msg: string; obj: object }> } {
-  const lines: Array<{ level: string; msg: string; obj: object }> = [];
-  return {
-    lines,
-    info: (obj, msg) => lines.push({ level: 'info', msg, obj }),
-    warn: (obj, msg) => lines.push({ level: 'warn', msg, obj }),
-    error: (obj, msg) => lines.push({ level: 'error', msg, obj }),
-  };
-}
 
 /** One record of every kind, with every optional field both set and unset somewhere. */
 function everyKind(): ChangeRecord[] {
@@ -232,19 +223,7 @@ class Workload {
       });
       const msgToken = this.written();
       const seq = this.nextSeq++;
-      this.write({
-        kind: 'queue.put',
-        entry: {
-          clientId: 'sub',
-          seq,
-          messageId: id,
-          qos: 1,
-          state: 'queued',
-          packetId: 0,
-          subscriptionIds: [],
-          retain: false,
-        },
-      });
+      this.write(queued('sub', seq, id));
       this.live.push({ msg: id, seq, msgToken, token: this.written() });
     } else if (roll < 7) {
       const e = this.live[this.rand(this.live.length)];
@@ -275,6 +254,23 @@ function normal(s: Snapshot): unknown {
     sessions: s.sessions,
     messages: [...s.messages].sort((a, b) => a.id - b.id),
     queue: s.queue,
+  };
+}
+
+/** A queue entry for `clientId`, not sent yet. */
+function queued(clientId: string, seq: number, messageId: number): ChangeRecord {
+  return {
+    kind: 'queue.put',
+    entry: {
+      clientId,
+      seq,
+      messageId,
+      qos: 1,
+      state: 'queued',
+      packetId: 0,
+      subscriptionIds: [],
+      retain: false,
+    },
   };
 }
 
@@ -367,19 +363,7 @@ describe('LmdbStore journal and checkpoints', () => {
     };
     s.write(msg);
     const msgToken = s.written;
-    s.write({
-      kind: 'queue.put',
-      entry: {
-        clientId: 'c',
-        seq: 1,
-        messageId: 1,
-        qos: 1,
-        state: 'queued',
-        packetId: 0,
-        subscriptionIds: [],
-        retain: false,
-      },
-    });
+    s.write(queued('c', 1, 1));
     const token = s.written;
     s.write(
       { kind: 'queue.update', clientId: 'c', seq: 1, state: 'awaitingPuback', packetId: 5 },
@@ -392,19 +376,7 @@ describe('LmdbStore journal and checkpoints', () => {
 
     s.write(msg);
     const t2 = s.written;
-    s.write({
-      kind: 'queue.put',
-      entry: {
-        clientId: 'c',
-        seq: 2,
-        messageId: 1,
-        qos: 1,
-        state: 'queued',
-        packetId: 0,
-        subscriptionIds: [],
-        retain: false,
-      },
-    });
+    s.write(queued('c', 2, 1));
     s.write(
       { kind: 'queue.update', clientId: 'c', seq: 2, state: 'awaitingPuback', packetId: 9 },
       s.written,

@@ -8,7 +8,8 @@ import { after, describe, it } from 'node:test';
 import { open as openLmdb } from 'lmdb';
 import { FORMAT_VERSION } from '../../../src/persistence/lmdb/format.js';
 import { LmdbStore, type LmdbStoreOptions } from '../../../src/persistence/lmdb/index.js';
-import { type ChangeRecord, StoreError, type StoreLogger } from '../../../src/persistence/types.js';
+import { type ChangeRecord, StoreError } from '../../../src/persistence/types.js';
+import { captureLog } from './capture-log.js';
 
 const bases: string[] = [];
 async function dataDir(): Promise<string> {
@@ -19,16 +20,6 @@ async function dataDir(): Promise<string> {
 after(async () => {
   for (const b of bases) await rm(b, { recursive: true, force: true });
 });
-
-function captureLog(): StoreLogger & { lines: Array<{ level: string; msg: string; obj: object }> } {
-  const lines: Array<{ level: string; msg: string; obj: object }> = [];
-  return {
-    lines,
-    info: (obj, msg) => lines.push({ level: 'info', msg, obj }),
-    warn: (obj, msg) => lines.push({ level: 'warn', msg, obj }),
-    error: (obj, msg) => lines.push({ level: 'error', msg, obj }),
-  };
-}
 
 async function opened(dir: string, extra: Partial<LmdbStoreOptions> = {}): Promise<LmdbStore> {
   const s = new LmdbStore({ dir, ...extra });
