@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { ProtocolVersion } from '../codec/constants.js';
+import type { FrameHandler } from '../codec/framer.js';
 import { Framer } from '../codec/framer.js';
 import { FixedQueue } from '../shared/fixed-queue.js';
 import type { TimerTarget } from '../shared/timing-wheel.js';
@@ -62,19 +63,10 @@ function onSocketEnd(this: ConnSocket): void {
   conn.broker.onSocketClose(conn, false);
 }
 
-/** The Framer calls its handler as a method, so the connection rides on it instead of a closure. */
-class ConnFramer extends Framer {
-  constructor(
-    readonly conn: Connection,
-    maxPacketSize: number,
-  ) {
-    super(onConnFrame, maxPacketSize);
-  }
-}
-
-function onConnFrame(this: ConnFramer, header: number, body: Buffer): void {
-  const conn = this.conn;
-  conn.broker.onFrame(conn, header, body);
+// The Framer calls its handler as a method: the connection is its own Framer, so the handler
+// finds it as `this` (no closure, and no separate Framer object per connection).
+function onConnFrame(this: Connection, header: number, body: Buffer): void {
+  this.broker.onFrame(this, header, body);
 }
 
 /** A frame read while the connection waits for an asynchronous hook or store commit. */
@@ -96,8 +88,7 @@ interface HeldAck {
  * backpressure, timers and per-connection protocol state. Protocol decisions live in
  * `dispatch.ts` and `handlers/`; this class only moves bytes.
  */
-export class Connection implements TimerTarget, ClientInfo {
-  readonly framer: Framer;
+export class Connection extends Framer implements TimerTarget, ClientInfo {
   state: number = ConnState.AwaitConnect;
   /** CONNACK sent and the resumed session's backlog scheduled: deliveries may be written. */
   ready = false;
@@ -173,6 +164,7 @@ export class Connection implements TimerTarget, ClientInfo {
     /** The TLS socket under this connection (`tls`, `wss`), for the certificate identity. */
     readonly peer: TLSSocket | undefined = undefined,
   ) {
+    super(onConnFrame as FrameHandler, broker.options.maxConnectPacketSize);
     this._remoteAddress = remoteAddress;
     const o = broker.options;
     const now = broker.clock.now;
@@ -184,7 +176,6 @@ export class Connection implements TimerTarget, ClientInfo {
       o.maxByteRate > 0
         ? new TokenBucket(o.maxByteRate, o.maxByteBurst ?? o.maxByteRate, now)
         : undefined;
-    this.framer = new ConnFramer(this, broker.options.maxConnectPacketSize);
     this.lastActivity = broker.clock.now;
     this.timer = new Timer(this, 0);
     (socket as ConnSocket)[kConn] = this;
@@ -205,6 +196,11 @@ export class Connection implements TimerTarget, ClientInfo {
     if (a === UNREAD)
       a = this._remoteAddress = (this.socket as { remoteAddress?: string }).remoteAddress;
     return a;
+  }
+
+  /** The connection's frame splitter: the connection itself (see {@link onConnFrame}). */
+  get framer(): Framer {
+    return this;
   }
 
   /** The connect timeout (armed from accept until CONNACK). Same timer as the others. */
@@ -255,7 +251,7 @@ export class Connection implements TimerTarget, ClientInfo {
       return;
     }
     try {
-      this.framer.push(chunk);
+      this.push(chunk);
     } catch (err) {
       this.broker.fail(this, err);
     }
