@@ -96,6 +96,11 @@ interface Syncable {
   sync(callback: (err?: unknown) => void): void;
 }
 
+/** A write promise of an environment opened with `separateFlushed`. */
+type FlushedPromise = Promise<unknown> & { flushed?: Promise<unknown> };
+
+function ignore(): void {}
+
 function syncToDisk(root: RootDatabase): Promise<void> {
   return new Promise((resolve, reject) => {
     (root as unknown as Syncable).sync((err) => {
@@ -401,6 +406,8 @@ export class LmdbStore extends BatchedStore implements Store {
       // one transaction, off the event loop.
       const put = this.journalDb().put(seq, entry);
       writes.push(put);
+      // Marked handled now: a failed write below throws before `flushed` is awaited.
+      (put as FlushedPromise).flushed?.catch(ignore);
       await Promise.all(writes);
       if (checkpoint) {
         this.unapplied = [];
@@ -415,7 +422,7 @@ export class LmdbStore extends BatchedStore implements Store {
     // lmdb-js syncs each asynchronous commit on its write thread right after it ("overlapping
     // sync"); `flushed` settles once that sync is done. A synchronous transaction (made with
     // lmdb's no-sync flag) is not covered by it, so that rare case syncs explicitly.
-    const flushed = (put as Promise<unknown> & { flushed?: Promise<unknown> }).flushed;
+    const flushed = (put as FlushedPromise).flushed;
     if (flushed !== undefined && !syncTxn) await flushed;
     else await syncToDisk(root);
   }
