@@ -24,9 +24,9 @@ import {
 import { FORMAT_KEY, FORMAT_VERSION, MIGRATIONS } from './format.js';
 import { probe, quickCheck } from './integrity.js';
 import { decodeJournal, encodeJournal } from './journal-codec.js';
-import { keyPart, numKey, numRange, subKey, subRange } from './keys.js';
 import { acquireLock, type LockResult, releaseLock } from './lock.js';
 import { salvage, type TableSalvage } from './salvage.js';
+import { readsOnlyCommitted, TABLES, type Table, Tables } from './tables.js';
 import { VALIDATORS } from './validate.js';
 
 /** Options of {@link LmdbStore}. */
@@ -62,8 +62,6 @@ export interface LmdbStoreOptions extends StoreOptions {
 }
 
 /** Table names (LMDB named databases). */
-const TABLES = ['sessions', 'subs', 'msgs', 'queue', 'incoming', 'retained', 'wills'] as const;
-type Table = (typeof TABLES)[number];
 /** The journal: one entry per committed batch not yet applied to the tables, keyed by seq. */
 const JOURNAL = 'journal';
 /**
@@ -129,12 +127,10 @@ export class LmdbStore extends BatchedStore implements Store {
   private readonly log: StoreLogger | undefined;
   private root: RootDatabase | undefined;
   private meta: Database | undefined;
-  private readonly tables = new Map<Table, Database>();
+  private tables: Tables | undefined;
   private lock: LockResult | undefined;
   /** The database was rebuilt by a salvage: a format version lost with it means the current. */
   private salvaged = false;
-  /** Set while a batch is applied through lmdb's write thread: the writes' promises. */
-  private pending: Promise<unknown>[] | undefined;
   private journal: Database | undefined;
   /** Net records taken from the window by a checkpoint that has not succeeded yet. */
   private unapplied: ChangeRecord[] = [];
@@ -200,7 +196,7 @@ export class LmdbStore extends BatchedStore implements Store {
     const read = <T>(table: Table, into: T[]): void => {
       const valid = VALIDATORS[table];
       let bad = 0;
-      for (const { value } of this.table(table).getRange({})) {
+      for (const { value } of this.tableDb(table).getRange({})) {
         const v = valid(value);
         if (v === undefined) bad++;
         else into.push(v as T);
@@ -326,7 +322,7 @@ export class LmdbStore extends BatchedStore implements Store {
         separateFlushed: true,
       });
       this.meta = this.root.openDB('meta', {});
-      for (const t of TABLES) this.tables.set(t, this.root.openDB(t, {}));
+      this.tables = new Tables(this.root);
       this.journal = this.root.openDB(JOURNAL, {});
     } catch (err) {
       throw new StoreError('CORRUPT', `cannot open the database in ${this.dir}: ${msg(err)}`, {
@@ -340,7 +336,7 @@ export class LmdbStore extends BatchedStore implements Store {
     const meta = this.metaDb();
     const found: unknown = meta.get(FORMAT_KEY);
     if (found === undefined) {
-      const empty = TABLES.every((t) => this.table(t).getKeysCount({ limit: 1 }) === 0);
+      const empty = TABLES.every((t) => this.tableDb(t).getKeysCount({ limit: 1 }) === 0);
       if (!empty && !this.salvaged) {
         throw new StoreError(
           'FORMAT',
@@ -441,18 +437,13 @@ export class LmdbStore extends BatchedStore implements Store {
     const meta = this.metaDb();
     if (!readsOnlyCommitted(net)) {
       this.rootDb().transactionSync(() => {
-        for (const r of net) this.apply(r);
+        for (const r of net) this.apply(r, undefined);
         for (let k = this.journalFirst; k <= through; k++) void journal.remove(k);
         void meta.put(LAST_COMMIT_KEY, now);
       }, TXN_FLAGS);
       return true;
     }
-    this.pending = writes;
-    try {
-      for (const r of net) this.apply(r);
-    } finally {
-      this.pending = undefined;
-    }
+    for (const r of net) this.apply(r, writes);
     for (let k = this.journalFirst; k <= through; k++) writes.push(journal.remove(k));
     writes.push(meta.put(LAST_COMMIT_KEY, now));
     return false;
@@ -466,7 +457,7 @@ export class LmdbStore extends BatchedStore implements Store {
     this.unapplied = [];
     const journal = this.journalDb();
     root.transactionSync(() => {
-      for (const r of net) this.apply(r);
+      for (const r of net) this.apply(r, undefined);
       for (const k of [...journal.getKeys({})]) void journal.remove(k);
       void this.metaDb().put(LAST_COMMIT_KEY, Date.now());
     });
@@ -501,7 +492,7 @@ export class LmdbStore extends BatchedStore implements Store {
       );
     }
     this.rootDb().transactionSync(() => {
-      for (const r of records) this.apply(r);
+      for (const r of records) this.apply(r, undefined);
       for (const k of keys) void journal.remove(k as number);
       if (last !== undefined) void this.metaDb().put(LAST_COMMIT_KEY, last);
     });
@@ -509,78 +500,6 @@ export class LmdbStore extends BatchedStore implements Store {
       { dir: this.dir, entries: keys.length, records: records.length },
       'replayed the store journal',
     );
-  }
-
-  /** Applies one record inside the current write transaction. */
-  private apply(r: ChangeRecord): void {
-    switch (r.kind) {
-      case 'session.put':
-        this.track(this.table('sessions').put(keyPart(r.session.clientId), r.session));
-        break;
-      case 'session.delete': {
-        const subs = this.table('subs');
-        for (const k of [...subs.getKeys(subRange(r.clientId))]) this.track(subs.remove(k));
-        for (const t of ['queue', 'incoming'] as const) {
-          const db = this.table(t);
-          for (const k of [...db.getKeys(numRange(r.clientId))]) this.track(db.remove(k));
-        }
-        this.track(this.table('wills').remove(keyPart(r.clientId)));
-        this.track(this.table('sessions').remove(keyPart(r.clientId)));
-        break;
-      }
-      case 'sub.put':
-        this.track(this.table('subs').put(subKey(r.sub.clientId, r.sub.filter), r.sub));
-        break;
-      case 'sub.delete':
-        this.track(this.table('subs').remove(subKey(r.clientId, r.filter)));
-        break;
-      case 'msg.put':
-        this.track(this.table('msgs').put(r.msg.id, r.msg));
-        break;
-      case 'msg.delete':
-        this.track(this.table('msgs').remove(r.id));
-        break;
-      case 'queue.put':
-        this.track(this.table('queue').put(numKey(r.entry.clientId, r.entry.seq), r.entry));
-        break;
-      case 'queue.update': {
-        const db = this.table('queue');
-        const key = numKey(r.clientId, r.seq);
-        const e: unknown = db.get(key);
-        if (typeof e === 'object' && e !== null) {
-          this.track(db.put(key, { ...e, state: r.state, packetId: r.packetId }));
-        }
-        break;
-      }
-      case 'queue.delete':
-        this.track(this.table('queue').remove(numKey(r.clientId, r.seq)));
-        break;
-      case 'incoming.put':
-        this.track(
-          this.table('incoming').put(numKey(r.incoming.clientId, r.incoming.packetId), r.incoming),
-        );
-        break;
-      case 'incoming.delete':
-        this.track(this.table('incoming').remove(numKey(r.clientId, r.packetId)));
-        break;
-      case 'retain.put':
-        this.track(this.table('retained').put(keyPart(r.retained.topic), r.retained));
-        break;
-      case 'retain.delete':
-        this.track(this.table('retained').remove(keyPart(r.topic)));
-        break;
-      case 'will.put':
-        this.track(this.table('wills').put(keyPart(r.will.clientId), r.will));
-        break;
-      case 'will.delete':
-        this.track(this.table('wills').remove(keyPart(r.clientId)));
-        break;
-    }
-  }
-
-  /** Keeps an asynchronous write's promise so the batch can wait for (and catch) it. */
-  private track(write: Promise<unknown>): void {
-    this.pending?.push(write);
   }
 
   /** Removes messages no queue entry or incoming record references (leaks of a crash). */
@@ -591,7 +510,7 @@ export class LmdbStore extends BatchedStore implements Store {
     const dead = snap.messages.filter((m) => !live.has(m.id));
     if (dead.length === 0) return;
     snap.messages = snap.messages.filter((m) => live.has(m.id));
-    const msgs = this.table('msgs');
+    const msgs = this.tableDb('msgs');
     try {
       this.rootDb().transactionSync(() => {
         for (const m of dead) void msgs.remove(m.id);
@@ -612,36 +531,23 @@ export class LmdbStore extends BatchedStore implements Store {
     return this.journal;
   }
 
+  private apply(r: ChangeRecord, pending: Promise<unknown>[] | undefined): void {
+    this.tablesOpen().apply(r, pending);
+  }
+
+  private tablesOpen(): Tables {
+    if (this.tables === undefined) throw new StoreError('CLOSED', 'store is not open');
+    return this.tables;
+  }
+
+  private tableDb(t: Table): Database {
+    return this.tablesOpen().get(t);
+  }
+
   private metaDb(): Database {
     if (this.meta === undefined) throw new StoreError('CLOSED', 'store is not open');
     return this.meta;
   }
-
-  private table(t: Table): Database {
-    const db = this.tables.get(t);
-    if (db === undefined) throw new StoreError('CLOSED', 'store is not open');
-    return db;
-  }
-}
-
-/**
- * Whether every read the batch makes (a `queue.update` reads its entry) may see the database as
- * committed before the batch: true unless a write earlier in the same batch touches what is read.
- * A `session.delete` cascade reads keys, so it always needs the synchronous transaction.
- */
-function readsOnlyCommitted(batch: readonly ChangeRecord[]): boolean {
-  const written = new Set<string>();
-  for (const r of batch) {
-    if (r.kind === 'session.delete') return false;
-    if (r.kind === 'queue.put') written.add(`${r.entry.clientId}\0${r.entry.seq}`);
-    else if (r.kind === 'queue.delete') written.add(`${r.clientId}\0${r.seq}`);
-    else if (r.kind === 'queue.update') {
-      const key = `${r.clientId}\0${r.seq}`;
-      if (written.has(key)) return false;
-      written.add(key);
-    }
-  }
-  return true;
 }
 
 function msg(err: unknown): string {
