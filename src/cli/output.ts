@@ -4,8 +4,15 @@ import type { MqttClient } from '../client/client.js';
 import type { Message } from '../client/types.js';
 import { PacketType } from '../codec/constants.js';
 import type { Packet } from '../codec/types.js';
-// Only the type: common.ts imports this module, and the flags are built as plain specs.
+// common.ts imports this module too; UsageError is only used when a flag is applied, after
+// both modules have loaded.
 import type { FlagSpec } from './common.js';
+import { UsageError } from './common.js';
+import type { FormatPart } from './format-parse.js';
+import { FormatError, parseFormat } from './format-parse.js';
+import type { FormatContext } from './format-render.js';
+import { nowTime, renderFormat } from './format-render.js';
+import { isoTime } from './format-time.js';
 
 /** Packet names by type number, from the codec's table. */
 const packetNames: string[] = [];
@@ -31,6 +38,8 @@ export interface OutputOptions {
   verbose: boolean;
   /** `-F`. */
   format: string | undefined;
+  /** `format` parsed, once (by the `-F` flag, or at the first message). */
+  formatParts?: FormatPart[];
   /** Off with `-N`. */
   newline: boolean;
   /** `--json`. */
@@ -55,7 +64,15 @@ export function outputFlags(o: OutputOptions): FlagSpec[] {
     {
       names: ['-F', '--format'],
       arity: 1,
-      apply: (v) => {
+      apply: (v, flag) => {
+        try {
+          o.formatParts = parseFormat(v);
+        } catch (err) {
+          if (!(err instanceof FormatError)) throw err;
+          // mosquitto's message, in Petrel's style: "option '-F': invalid format specifier '['".
+          const m = err.message.replace(/\.$/, '');
+          throw new UsageError(`option '${flag}': ${m.charAt(0).toLowerCase()}${m.slice(1)}`);
+        }
         o.format = v;
       },
     },
@@ -76,11 +93,18 @@ export function outputFlags(o: OutputOptions): FlagSpec[] {
   ];
 }
 
-/** The bytes printed for `msg`. */
-export function renderMessage(msg: Message, o: OutputOptions): Buffer {
-  if (o.json) return Buffer.from(`${jsonMessage(msg)}\n`);
-  const eol = o.newline ? Buffer.from('\n') : Buffer.alloc(0);
-  if (o.format !== undefined) return Buffer.concat([formatMessage(o.format, msg), eol]);
+const EOL = Buffer.from('\n');
+const NO_EOL = Buffer.alloc(0);
+
+/** The bytes printed for `msg` (`packetId`: of its PUBLISH, for `%m` and `%j`, 0 if unknown). */
+export function renderMessage(msg: Message, o: OutputOptions, packetId = 0): Buffer {
+  if (o.json) return Buffer.from(`${jsonMessage(msg, packetId)}\n`);
+  const eol = o.newline ? EOL : NO_EOL;
+  if (o.format !== undefined) {
+    o.formatParts ??= parseFormat(o.format);
+    const body = renderFormat(o.formatParts, msg, { time: nowTime(), packetId, warn: warnStderr });
+    return o.newline ? Buffer.concat([body, eol]) : body;
+  }
   const prefix = o.verbose ? Buffer.from(`${msg.topic} `, 'utf8') : Buffer.alloc(0);
   return Buffer.concat([prefix, msg.payload, eol]);
 }
@@ -115,98 +139,26 @@ export function jsonMessage(msg: Message, packetId = 0): string {
 
 /** Local time as mosquitto prints `%I`: `2016-08-10T09:47:38+0100`. */
 export function isoLocal(d: Date): string {
-  const p = (n: number): string => String(n).padStart(2, '0');
-  const off = -d.getTimezoneOffset();
-  const sign = off >= 0 ? '+' : '-';
-  const abs = Math.abs(off);
-  return (
-    `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T` +
-    `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}` +
-    `${sign}${p(Math.floor(abs / 60))}${p(abs % 60)}`
-  );
+  return isoTime(d);
 }
 
-/** Expands a mosquitto_sub `-F` format for one message. */
-export function formatMessage(format: string, msg: Message): Buffer {
-  const parts: Buffer[] = [];
-  let text = '';
-  const flushText = (): void => {
-    if (text !== '') parts.push(Buffer.from(text, 'utf8'));
-    text = '';
-  };
-  for (let i = 0; i < format.length; i++) {
-    const c = format[i];
-    const next = format[i + 1];
-    if (c === '%' && next !== undefined) {
-      i++;
-      switch (next) {
-        case 't':
-          text += msg.topic;
-          break;
-        case 'p':
-          flushText();
-          parts.push(msg.payload);
-          break;
-        case 'q':
-          text += String(msg.qos);
-          break;
-        case 'r':
-          text += msg.retain ? '1' : '0';
-          break;
-        case 'l':
-          text += String(msg.payload.length);
-          break;
-        case 'm':
-          text += '0';
-          break;
-        case 'I':
-          text += isoLocal(new Date());
-          break;
-        case 'U': {
-          const ms = Date.now();
-          text += `${Math.floor(ms / 1000)}.${String((ms % 1000) * 1_000_000).padStart(9, '0')}`;
-          break;
-        }
-        case 'x':
-          text += msg.payload.toString('hex');
-          break;
-        case 'X':
-          text += msg.payload.toString('hex').toUpperCase();
-          break;
-        case 'j':
-          text += jsonMessage(msg);
-          break;
-        case 'C':
-          text += msg.properties?.contentType ?? '';
-          break;
-        case 'E':
-          text += String(msg.properties?.messageExpiryInterval ?? '');
-          break;
-        case 'R':
-          text += msg.properties?.responseTopic ?? '';
-          break;
-        case '%':
-          text += '%';
-          break;
-        default:
-          text += `%${next}`;
-      }
-    } else if (c === '\\' && next !== undefined) {
-      i++;
-      text +=
-        next === 'n'
-          ? '\n'
-          : next === 't'
-            ? '\t'
-            : next === '\\'
-              ? '\\'
-              : next === 'e'
-                ? '\x1b'
-                : next === '0'
-                  ? '\0'
-                  : `\\${next}`;
-    } else text += c;
-  }
-  flushText();
-  return Buffer.concat(parts);
+/** Writes `%J`'s complaint about a payload that is not JSON, as mosquitto_sub does. */
+function warnStderr(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/**
+ * Expands a mosquitto_sub `-F` format for one message (parsing it each call: for one-off use;
+ * `renderMessage` parses once). `context` defaults to now, packet id 0, warnings on stderr.
+ */
+export function formatMessage(
+  format: string,
+  msg: Message,
+  context: Partial<FormatContext> = {},
+): Buffer {
+  return renderFormat(parseFormat(format), msg, {
+    time: context.time ?? nowTime(),
+    packetId: context.packetId ?? 0,
+    warn: context.warn ?? warnStderr,
+  });
 }
