@@ -121,7 +121,6 @@ export class Engine {
   private sending = false;
   private startAt = 0;
   private measureFrom = Number.POSITIVE_INFINITY;
-  private measureTo = Number.POSITIVE_INFINITY;
   private rateTimer: NodeJS.Timeout | undefined;
   private sleeping = false;
   private readonly errors: string[] = [];
@@ -243,10 +242,12 @@ export class Engine {
     this.pumpAll();
   }
 
-  /** Stops publishing; later sends are not measured. */
-  stop(at: number): void {
+  /**
+   * Stops publishing. Every message sent is measured, those a worker thread sent between the
+   * run's end and this call included: they are counted as sent and received too.
+   */
+  stop(): void {
     this.sending = false;
-    this.measureTo = at;
     if (this.rateTimer !== undefined) clearInterval(this.rateTimer);
     this.rateTimer = undefined;
   }
@@ -362,7 +363,7 @@ export class Engine {
       p.acked++;
       const id = ((buf[start] as number) << 8) | (buf[start + 1] as number);
       const ts = p.sentAt[id & p.ackMask] as number;
-      if (ts >= this.measureFrom && ts <= this.measureTo) {
+      if (ts >= this.measureFrom) {
         this.ackLatency.record(Math.max(Math.round((p.conn.chunkAt - ts) * 1000), 0));
       }
     } else if (type === 5) {
@@ -413,7 +414,7 @@ export class Engine {
     const pub = body.readUInt32BE(at + PUB_AT);
     const seq = body.readUInt32BE(at + SEQ_AT);
     const ts = body.readDoubleBE(at + TIME_AT);
-    if (ts >= this.measureFrom && ts <= this.measureTo) {
+    if (ts >= this.measureFrom) {
       this.latency.record(Math.max(Math.round((s.conn.chunkAt - ts) * 1000), 0));
     }
     let tr: SequenceTracker | undefined;
@@ -559,7 +560,7 @@ export class Engine {
 
   /** Closes every connection (DISCONNECT first) and returns this thread's figures. */
   async finish(): Promise<ThreadResult> {
-    this.stop(this.measureTo === Number.POSITIVE_INFINITY ? nowMs() : this.measureTo);
+    this.stop();
     const all = [...this.pubs.map((p) => p.conn), ...this.subs.map((s) => s.conn), ...this.conns];
     for (const c of all) c.end();
     const deadline = Date.now() + 1000;

@@ -116,7 +116,7 @@ async function runMessages(
   const s1: [number, number] = [sentNow(), recvNow()];
   const from = s0 === undefined ? startAt : Math.max(measureFrom, startAt);
   const first = s0 ?? [0, 0];
-  await all(engines, { op: 'stop', at: stopAt });
+  await all(engines, { op: 'stop' });
   const expectedNow = (): number => {
     let n = 0;
     for (let p = 0; p < plan.publishers; p++) n += Atomics.load(shared.sent, p) * fanoutOf(plan, p);

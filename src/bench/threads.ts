@@ -11,7 +11,7 @@ export type EngineCall =
   | { op: 'setup' }
   | { op: 'start'; startAt: number; measureFrom: number }
   | { op: 'connect'; startAt: number }
-  | { op: 'stop'; at: number }
+  | { op: 'stop' }
   | { op: 'finish' };
 
 /** One thread's engine. */
@@ -33,7 +33,7 @@ export async function callEngine(e: Engine, c: EngineCall): Promise<ThreadResult
       await e.connectAll(c.startAt);
       return undefined;
     case 'stop':
-      e.stop(c.at);
+      e.stop();
       return undefined;
     case 'finish':
       return e.finish();
