@@ -61,9 +61,8 @@ const MAX_DEPTH = 1000;
  */
 export function reprintJson(out: number[], src: Uint8Array): boolean {
   // cJSON reads a C string, and mosquitto then requires it to end exactly at the payload's end.
-  let end = src.indexOf(0);
-  if (end < 0) end = src.length;
-  else return false;
+  if (src.includes(0)) return false;
+  const end = src.length;
   let i = 0;
   if (src[0] === 0xef && src[1] === 0xbb && src[2] === 0xbf) i = 3;
   const ws = (): void => {
@@ -156,7 +155,6 @@ export function reprintJson(out: number[], src: Uint8Array): boolean {
     return true;
   };
   const value = (depth: number): boolean => {
-    if (depth > MAX_DEPTH) return false;
     const c = src[i];
     if (i >= end || c === undefined) return false;
     if (c === 0x6e) return literal('null');
@@ -165,6 +163,7 @@ export function reprintJson(out: number[], src: Uint8Array): boolean {
     if (c === 0x22) return string();
     if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return number();
     if (c === 0x5b || c === 0x7b) {
+      if (depth >= MAX_DEPTH) return false;
       const object = c === 0x7b;
       const close = object ? 0x7d : 0x5d;
       out.push(c);

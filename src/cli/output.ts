@@ -38,8 +38,6 @@ export interface OutputOptions {
   verbose: boolean;
   /** `-F`. */
   format: string | undefined;
-  /** `format` parsed, once (by the `-F` flag, or at the first message). */
-  formatParts?: FormatPart[];
   /** Off with `-N`. */
   newline: boolean;
   /** `--json`. */
@@ -66,7 +64,7 @@ export function outputFlags(o: OutputOptions): FlagSpec[] {
       arity: 1,
       apply: (v, flag) => {
         try {
-          o.formatParts = parseFormat(v);
+          partsOf(v);
         } catch (err) {
           if (!(err instanceof FormatError)) throw err;
           // mosquitto's message, in Petrel's style: "option '-F': invalid format specifier '['".
@@ -93,6 +91,18 @@ export function outputFlags(o: OutputOptions): FlagSpec[] {
   ];
 }
 
+let cachedFormat: string | undefined;
+let cachedParts: FormatPart[] = [];
+
+/** `format` parsed, once for as long as the same format is in use. */
+function partsOf(format: string): FormatPart[] {
+  if (format !== cachedFormat) {
+    cachedParts = parseFormat(format);
+    cachedFormat = format;
+  }
+  return cachedParts;
+}
+
 const EOL = Buffer.from('\n');
 const NO_EOL = Buffer.alloc(0);
 
@@ -101,8 +111,11 @@ export function renderMessage(msg: Message, o: OutputOptions, packetId = 0): Buf
   if (o.json) return Buffer.from(`${jsonMessage(msg, packetId)}\n`);
   const eol = o.newline ? EOL : NO_EOL;
   if (o.format !== undefined) {
-    o.formatParts ??= parseFormat(o.format);
-    const body = renderFormat(o.formatParts, msg, { time: nowTime(), packetId, warn: warnStderr });
+    const body = renderFormat(partsOf(o.format), msg, {
+      time: nowTime(),
+      packetId,
+      warn: warnStderr,
+    });
     return o.newline ? Buffer.concat([body, eol]) : body;
   }
   const prefix = o.verbose ? Buffer.from(`${msg.topic} `, 'utf8') : Buffer.alloc(0);
