@@ -27,7 +27,7 @@ const help = `Usage: petrel rr -t REQUEST_TOPIC -e RESPONSE_TOPIC (-m MSG | -f F
   -m, --message TEXT       request payload;  -f FILE;  -s (stdin);  -n (empty)
   -W SECONDS               give up (exit 27) after SECONDS (default 10)
   -v, --verbose            print "topic payload"
-  -F FORMAT, -N, --json    output as petrel sub
+  -F FORMAT, -N, --json    output as petrel sub (-F: mosquitto_sub's format)
 ${commonHelp}`;
 
 /** Entry point of `petrel rr`; returns the exit code. */

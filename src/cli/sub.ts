@@ -30,8 +30,10 @@ Subscription:
   -R, --no-retain          do not print stale (retained) messages
   --retained-only          print retained messages only; exit at the first live one
   --remove-retained        clear every retained message received
-  -F FORMAT                format: %t topic %p payload %q qos %r retain %l length %m id
-                           %I ISO time %U unix time %x hex payload %j JSON %% percent
+  -F FORMAT                mosquitto_sub's format: %t topic %p payload %q qos %r retain
+                           %l length %m id %x/%X hex %C %D %E %F %P %R %S %A v5 properties
+                           %I ISO time %U unix time %j/%J JSON %% percent, flags - 0 and
+                           widths (%-10.5t), @X strftime (@H:@M:@S, @N ns), \\n \\t \\e \\0 ...
   -N                       no newline after each message
   --json                   one JSON object per message
   -E                       exit once subscribed
