@@ -133,12 +133,35 @@ export function zoneName(zone: Zone, sec: number, offset: number): string | unde
   return undefined;
 }
 
-let zoneCache: { tz: string | undefined; zone: Zone | undefined } | undefined;
+/** The names of a POSIX TZ string ("EST5EDT", "<+0530>-5:30") and its standard offset. */
+interface PosixNames {
+  std: string;
+  dst: string | undefined;
+  /** Seconds east of UTC. */
+  stdOffset: number;
+}
 
-/** The TZif data glibc would load for the current TZ, read once per TZ value. */
-function currentZone(): Zone | undefined {
+function parsePosix(tz: string | undefined): PosixNames {
+  const m =
+    tz === undefined
+      ? null
+      : /^:?(<[^>]*>|[A-Za-z]{3,})([+-]?\d{1,2}(?::\d\d){0,2})?(<[^>]*>|[A-Za-z]{3,})?/.exec(tz);
+  if (m === null) return { std: 'UTC', dst: undefined, stdOffset: 0 };
+  const bare = (s: string): string => s.replace(/^<|>$/g, '');
+  const [h = '0', mi = '0'] = (m[2] ?? '0').replace(/^[+-]/, '').split(':');
+  return {
+    std: bare(m[1] as string),
+    dst: m[3] === undefined ? undefined : bare(m[3]),
+    stdOffset: (m[2]?.startsWith('-') ? 1 : -1) * (Number(h) * 3600 + Number(mi) * 60),
+  };
+}
+
+let zoneCache: { tz: string | undefined; zone: Zone | undefined; posix: PosixNames } | undefined;
+
+/** What glibc would load for the current TZ (its TZif file, else the string), once per value. */
+function currentZone(): { zone: Zone | undefined; posix: PosixNames } {
   const tz = process.env.TZ;
-  if (zoneCache !== undefined && zoneCache.tz === tz) return zoneCache.zone;
+  if (zoneCache !== undefined && zoneCache.tz === tz) return zoneCache;
   let file = '/etc/localtime';
   if (tz !== undefined && tz !== '') {
     const name = tz.startsWith(':') ? tz.slice(1) : tz;
@@ -150,32 +173,19 @@ function currentZone(): Zone | undefined {
   } catch {
     zone = undefined;
   }
-  zoneCache = { tz, zone };
-  return zone;
+  zoneCache = { tz, zone, posix: parsePosix(tz === '' ? undefined : tz) };
+  return zoneCache;
 }
 
 /** `%Z`: the time zone abbreviation, e.g. `CET`, `NST`, `UTC`. */
 export function tzName(d: Date): string {
   const offset = -d.getTimezoneOffset() * 60;
-  const zone = currentZone();
+  const { zone, posix } = currentZone();
   const name =
     zone === undefined ? undefined : zoneName(zone, Math.floor(d.getTime() / 1000), offset);
   if (name !== undefined) return name;
-  // A POSIX TZ string without a file ("EST5EDT", "<+0530>-5:30"): its standard name, or the
-  // DST name when the offset is not the standard one.
-  const tz = process.env.TZ;
-  if (tz === undefined || tz === '') return 'UTC';
-  const m = /^:?(<[^>]*>|[A-Za-z]{3,})([+-]?\d{1,2}(?::\d\d){0,2})?(<[^>]*>|[A-Za-z]{3,})?/.exec(
-    tz,
-  );
-  if (m === null) return 'UTC';
-  const bare = (s: string): string => s.replace(/^<|>$/g, '');
-  if (m[3] !== undefined && m[2] !== undefined) {
-    const [h = '0', mi = '0'] = m[2].replace(/^[+-]/, '').split(':');
-    const std = (m[2].startsWith('-') ? 1 : -1) * (Number(h) * 3600 + Number(mi) * 60);
-    if (std !== offset) return bare(m[3]);
-  }
-  return bare(m[1] as string);
+  // No zone file: the string's standard name, or its DST name away from the standard offset.
+  return posix.dst !== undefined && offset !== posix.stdOffset ? posix.dst : posix.std;
 }
 
 /** `%FT%T%z`, mosquitto's `%I`: `2016-08-10T09:47:38+0100`. */
