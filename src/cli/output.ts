@@ -106,8 +106,8 @@ function partsOf(format: string): FormatPart[] {
 const EOL = Buffer.from('\n');
 const NO_EOL = Buffer.alloc(0);
 
-/** The bytes printed for `msg` (`packetId`: of its PUBLISH, for `%m` and `%j`, 0 if unknown). */
-export function renderMessage(msg: Message, o: OutputOptions, packetId = 0): Buffer {
+/** The bytes printed for `msg` (`packetId`: of its PUBLISH, for `%m` and `%j`; 0 at QoS 0). */
+export function renderMessage(msg: Message, o: OutputOptions, packetId = msg.packetId): Buffer {
   if (o.json) return Buffer.from(`${jsonMessage(msg, packetId)}\n`);
   const eol = o.newline ? EOL : NO_EOL;
   if (o.format !== undefined) {
@@ -131,7 +131,7 @@ function utf8(payload: Buffer): string | undefined {
 }
 
 /** One message as JSON (mosquitto_sub's `%j` shape; binary payloads as base64). */
-export function jsonMessage(msg: Message, packetId = 0): string {
+export function jsonMessage(msg: Message, packetId = msg.packetId): string {
   const o: Record<string, unknown> = {
     tst: new Date().toISOString(),
     topic: msg.topic,

@@ -95,6 +95,7 @@ export class Inbound {
       qos: packet.qos,
       retain: packet.retain,
       dup: packet.dup,
+      packetId: packet.qos > 0 ? packet.packetId : 0,
       properties: properties === undefined ? undefined : copyProperties(properties),
     };
     try {

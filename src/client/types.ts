@@ -9,6 +9,8 @@ export interface Message {
   qos: QoS;
   retain: boolean;
   dup: boolean;
+  /** The PUBLISH packet's identifier (QoS 1 and 2); 0 at QoS 0. */
+  packetId: number;
   /** v5 properties as received (topic alias already resolved and removed); undefined for v3. */
   properties: Properties | undefined;
 }

@@ -133,6 +133,9 @@ describe('petrel sub -F prints what mosquitto_sub -F prints', {
       topic,
       '-C',
       '1',
+      // QoS 1: %m and the mid of %j carry the packet id.
+      '-q',
+      '1',
       '--retain-as-published',
       '-D',
       'subscribe',
@@ -173,7 +176,7 @@ describe('petrel sub -F prints what mosquitto_sub -F prints', {
     ].flatMap((p) => ['-D', 'publish', ...p]);
     const address = ['-h', '127.0.0.1', '-p', String(b.port), '-V', '5', '-t', topic];
     // Not spawnSync: the broker runs in this process.
-    await start(PUB, [...address, '-r', '-m', payload, ...props]);
+    await start(PUB, [...address, '-q', '1', '-r', '-m', payload, ...props]);
 
     for (const r of runs) {
       const [m, p] = await Promise.all([r.mosquitto, r.petrel]);

@@ -128,6 +128,7 @@ test('-F expands every documented placeholder and escape', () => {
     qos: 1,
     retain: true,
     dup: false,
+    packetId: 0,
     properties: { contentType: 'text/plain', responseTopic: 'r', messageExpiryInterval: 9 },
   };
   assert.equal(

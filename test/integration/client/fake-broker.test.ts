@@ -123,7 +123,11 @@ describe('client against a scripted broker', () => {
         new MqttClient(fake.url, { reconnect: false, protocolVersion: version }),
       );
       const seen: string[] = [];
-      c.on('message', (m) => seen.push(m.payload.toString()));
+      const ids: number[] = [];
+      c.on('message', (m) => {
+        seen.push(m.payload.toString());
+        ids.push(m.packetId);
+      });
       await c.connect();
       await received(
         () => fake?.connections[0],
@@ -135,6 +139,7 @@ describe('client against a scripted broker', () => {
         () => conn.received.filter((r) => r.type === PacketType.PUBREC).length === 3,
       );
       assert.deepEqual(seen, ['exactly', 'next']);
+      assert.deepEqual(ids, [7, 7], 'a message carries the packet id of its PUBLISH');
     });
   }
 

@@ -20,6 +20,7 @@ const full: Message = {
   qos: 1,
   retain: true,
   dup: false,
+  packetId: 0,
   properties: {
     subscriptionIdentifiers: [7],
     contentType: 'text/plain',
@@ -41,6 +42,7 @@ const bare: Message = {
   qos: 0,
   retain: true,
   dup: false,
+  packetId: 0,
   properties: undefined,
 };
 
@@ -202,4 +204,9 @@ test('renderMessage appends a newline unless -N', () => {
   o.newline = false;
   assert.equal(renderMessage(bare, o).toString(), 'fmt/b:ab');
   assert.equal(renderMessage({ ...bare, qos: 2 }, { ...o, format: '%m' }, 77).toString(), '77');
+  // By default the packet id is the message's own.
+  assert.equal(
+    renderMessage({ ...bare, qos: 1, packetId: 513 }, { ...o, format: '%m' }).toString(),
+    '513',
+  );
 });
