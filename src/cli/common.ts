@@ -2,28 +2,15 @@
 // mosquitto_pub / mosquitto_sub / mosquitto_rr: flag parsing, the client they connect with and
 // payload sources. How messages and packets are printed is in output.ts.
 
-import type { SrvRecord } from 'node:dns';
-import { resolveSrv } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { MqttClient } from '../client/client.js';
-import type { ClientOptions, ConnectProperties } from '../client/options.js';
-import type { PublishProperties } from '../client/types.js';
 import type { ProtocolVersion, QoS } from '../codec/constants.js';
-import { attachDebug } from './output.js';
+import { type CliProperties, parseProperty } from './cli-properties.js';
+import { int, num, UsageError } from './usage.js';
 
-/** A bad command line; the message names the flag. */
-export class UsageError extends Error {}
-
-/** v5 properties given with `-D command property value`, grouped by packet. */
-export interface CliProperties {
-  connect: ConnectProperties;
-  publish: PublishProperties;
-  subscribe: { subscriptionIdentifier?: number; userProperties?: Array<[string, string]> };
-  unsubscribe: { userProperties?: Array<[string, string]> };
-  disconnect: { sessionExpiryInterval?: number; userProperties?: Array<[string, string]> };
-  will: PublishProperties & { willDelayInterval?: number };
-}
+export type { CliProperties } from './cli-properties.js';
+export { applySrv, clientOptions, createClient, openClient } from './client-setup.js';
+export { errorMessage, fail, int, num, UsageError } from './usage.js';
 
 /** Settings every command shares. */
 export interface CommonArgs {
@@ -290,25 +277,6 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): CommonArgs {
   return a;
 }
 
-/** Parses an integer flag value within bounds. */
-export function int(v: string, flag: string, min: number, max: number): number {
-  if (!/^-?\d+$/.test(v)) throw new UsageError(`option '${flag}': '${v}' is not an integer`);
-  const n = Number(v);
-  if (n < min || n > max) {
-    throw new UsageError(`option '${flag}': ${n} is out of range (${min}..${max})`);
-  }
-  return n;
-}
-
-/** Parses a non-negative number (seconds, may be fractional). */
-export function num(v: string, flag: string, min = 0): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < min) {
-    throw new UsageError(`option '${flag}': '${v}' is not a valid number`);
-  }
-  return n;
-}
-
 function qos(v: string, flag: string): QoS {
   return int(v, flag, 0, 2) as QoS;
 }
@@ -327,181 +295,6 @@ function protocolVersion(v: string, flag: string): ProtocolVersion {
     default:
       throw new UsageError(`option '${flag}': unknown protocol version '${v}' (31, 311 or 5)`);
   }
-}
-
-type PropKind = 'int' | 'string' | 'binary' | 'pair' | 'bool';
-
-const propertyKinds: Record<string, [PropKind, string[]]> = {
-  'payload-format-indicator': ['int', ['publish', 'will']],
-  'message-expiry-interval': ['int', ['publish', 'will']],
-  'content-type': ['string', ['publish', 'will']],
-  'response-topic': ['string', ['publish', 'will']],
-  'correlation-data': ['binary', ['publish', 'will']],
-  'topic-alias': ['int', ['publish']],
-  'user-property': [
-    'pair',
-    ['connect', 'publish', 'subscribe', 'unsubscribe', 'disconnect', 'will'],
-  ],
-  'session-expiry-interval': ['int', ['connect', 'disconnect']],
-  'receive-maximum': ['int', ['connect']],
-  'maximum-packet-size': ['int', ['connect']],
-  'topic-alias-maximum': ['int', ['connect']],
-  'request-response-information': ['bool', ['connect']],
-  'request-problem-information': ['bool', ['connect']],
-  'authentication-method': ['string', ['connect']],
-  'authentication-data': ['binary', ['connect']],
-  'subscription-identifier': ['int', ['subscribe']],
-  'will-delay-interval': ['int', ['will']],
-};
-
-const camel = (s: string): string => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-
-/** `-D command property value [value]`; returns how many extra argv entries were consumed. */
-function parseProperty(argv: string[], i: number, out: CliProperties): number {
-  const command = argv[i + 1];
-  const name = argv[i + 2];
-  const value = argv[i + 3];
-  if (command === undefined || name === undefined || value === undefined) {
-    throw new UsageError("option '-D' needs a command, a property name and a value");
-  }
-  if (!(command in out)) {
-    throw new UsageError(`option '-D': unknown command '${command}'`);
-  }
-  const kind = propertyKinds[name];
-  if (kind === undefined) throw new UsageError(`option '-D': unknown property '${name}'`);
-  if (!kind[1].includes(command)) {
-    throw new UsageError(`option '-D': property '${name}' is not allowed in ${command}`);
-  }
-  const target = out[command as keyof CliProperties] as Record<string, unknown>;
-  const key = camel(name);
-  switch (kind[0]) {
-    case 'pair': {
-      const second = argv[i + 4];
-      if (second === undefined) {
-        throw new UsageError("option '-D': user-property needs a name and a value");
-      }
-      const list = (target.userProperties ?? []) as Array<[string, string]>;
-      list.push([value, second]);
-      target.userProperties = list;
-      return 4;
-    }
-    case 'int':
-      target[key] = int(value, `-D ${command} ${name}`, 0, 0xffffffff);
-      return 3;
-    case 'bool':
-      target[key] = int(value, `-D ${command} ${name}`, 0, 1) === 1;
-      return 3;
-    case 'binary':
-      target[key] = Buffer.from(value, 'utf8');
-      return 3;
-    case 'string':
-      target[key] = value;
-      return 3;
-  }
-}
-
-/** Client options from the common flags; `defaultId` names the tool (`petrel_pub`). */
-export function clientOptions(a: CommonArgs, defaultId: string): ClientOptions {
-  const scheme = a.tls ? 'mqtts' : 'mqtt';
-  const host = a.host.includes(':') && !a.host.startsWith('[') ? `[${a.host}]` : a.host;
-  const url = a.url ?? `${scheme}://${host}:${a.port ?? (a.tls ? 8883 : 1883)}`;
-  const clientId =
-    a.clientId ??
-    `${a.idPrefix ?? `${defaultId}_`}${process.pid}`.slice(0, a.protocolVersion === 3 ? 23 : 65535);
-  const properties: ConnectProperties = { ...a.properties.connect };
-  if (a.sessionExpiry !== undefined) properties.sessionExpiryInterval = a.sessionExpiry;
-  else if (!a.clean && a.protocolVersion === 5 && properties.sessionExpiryInterval === undefined) {
-    // Like mosquitto: a persistent session (-c) under v5 never expires unless -x says so.
-    properties.sessionExpiryInterval = 0xffffffff;
-  }
-  const options: ClientOptions = {
-    url,
-    protocolVersion: a.protocolVersion,
-    clientId,
-    clean: a.clean,
-    keepAlive: a.keepAlive,
-    connectTimeout: a.connectTimeout * 1000,
-    properties,
-    reconnect: false,
-  };
-  if (a.username !== undefined) options.username = a.username;
-  if (a.password !== undefined) options.password = a.password;
-  if (a.bindAddress !== undefined) options.localAddress = a.bindAddress;
-  if (a.unixSocket !== undefined) options.socketPath = a.unixSocket;
-  if (a.maxInflight !== undefined) options.maxInflight = a.maxInflight;
-  if (a.willTopic !== undefined) {
-    options.will = {
-      topic: a.willTopic,
-      payload: a.willPayload ?? '',
-      qos: a.willQos,
-      retain: a.willRetain,
-      properties: a.properties.will,
-    };
-  }
-  if (a.tls || url.startsWith('mqtts:') || url.startsWith('wss:')) {
-    options.tls = { rejectUnauthorized: !a.insecure };
-    if (a.cafile !== undefined) options.tls.ca = readFileSync(a.cafile);
-    if (a.cert !== undefined) options.tls.cert = readFileSync(a.cert);
-    if (a.key !== undefined) options.tls.key = readFileSync(a.key);
-  }
-  return options;
-}
-
-/**
- * `-S`: replaces host and port with the SRV record of `_mqtt._tcp.HOST` (`_secure-mqtt` with
- * TLS) of lowest priority, highest weight among those. Returns an exit code on failure.
- */
-export async function applySrv(cmd: string, a: CommonArgs): Promise<number | undefined> {
-  if (!a.srv) return undefined;
-  const service = `${a.tls ? '_secure-mqtt' : '_mqtt'}._tcp.${a.host}`;
-  let records: SrvRecord[];
-  try {
-    records = await resolveSrv(service);
-  } catch (err) {
-    return fail(cmd, `SRV lookup of ${service} failed: ${errorMessage(err)}`);
-  }
-  let best: SrvRecord | undefined;
-  for (const r of records) {
-    if (
-      best === undefined ||
-      r.priority < best.priority ||
-      (r.priority === best.priority && r.weight > best.weight)
-    ) {
-      best = r;
-    }
-  }
-  if (best === undefined) return fail(cmd, `SRV lookup of ${service} found no record`);
-  a.host = best.name;
-  a.port = best.port;
-  return undefined;
-}
-
-/** A client for the common flags (`extra` on top), printing every packet with `-d`. */
-export function createClient(
-  cmd: string,
-  args: CommonArgs,
-  extra: Partial<ClientOptions> = {},
-): MqttClient {
-  const client = new MqttClient({ ...clientOptions(args, `petrel_${cmd}`), ...extra });
-  if (args.debug) attachDebug(client);
-  return client;
-}
-
-/**
- * Connects `client` (by default a new one for the common flags); on failure prints the error
- * and returns the exit code instead.
- */
-export async function openClient(
-  cmd: string,
-  args: CommonArgs,
-  client: MqttClient = createClient(cmd, args),
-): Promise<MqttClient | number> {
-  try {
-    await client.connect();
-  } catch (err) {
-    return fail(cmd, errorMessage(err));
-  }
-  return client;
 }
 
 /** Where a payload comes from: `-m`, `-f`, `-s`, `-n`, or `-l` (pub: one message a line). */
@@ -545,12 +338,6 @@ export function printHelp(argv: string[], help: string): boolean {
   return true;
 }
 
-/** Prints `petrel <cmd>: message` on stderr and returns the exit code. */
-export function fail(cmd: string, message: string, code = 1): number {
-  process.stderr.write(`petrel ${cmd}: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
-  return code;
-}
-
 /** Reads all of stdin. */
 export async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -558,12 +345,6 @@ export async function readStdin(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** The error message of anything thrown. */
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** Common help text lines. */
 export const commonHelp = `Connection:
   -h, --host HOST          broker host (default localhost)
   -p, --port PORT          broker port (default 1883, 8883 with TLS)

@@ -7,12 +7,12 @@ import type { Packet } from '../codec/types.js';
 // common.ts imports this module too; UsageError is only used when a flag is applied, after
 // both modules have loaded.
 import type { FlagSpec } from './common.js';
-import { UsageError } from './common.js';
 import type { FormatPart } from './format-parse.js';
 import { FormatError, parseFormat } from './format-parse.js';
 import type { FormatContext } from './format-render.js';
 import { nowTime, renderFormat } from './format-render.js';
 import { isoTime } from './format-time.js';
+import { UsageError } from './usage.js';
 
 /** Packet names by type number, from the codec's table. */
 const packetNames: string[] = [];
