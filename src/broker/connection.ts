@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { ProtocolVersion } from '../codec/constants.js';
@@ -9,6 +10,8 @@ import { Timer } from '../shared/timing-wheel.js';
 import type { BrokerCore } from './broker.js';
 import type { ClientInfo } from './hooks.js';
 import type { ListenerState } from './listener.js';
+import type { Message } from './message.js';
+import { keep, unpin } from './message.js';
 import type { ListenerType } from './options.js';
 import { TokenBucket } from './rate-limit.js';
 import type { Session } from './session/session.js';
@@ -113,6 +116,17 @@ export class Connection extends Framer implements TimerTarget, ClientInfo {
   private outBig = false;
   /** `write()` returned false: stop pulling from the session queue until `drain`. */
   backpressured = false;
+  /**
+   * Messages whose recycled payload was written and may still sit in the socket's buffer:
+   * unpinned once the socket's buffer is empty (see {@link releaseWritten}).
+   */
+  private _writing: Message[] | undefined = undefined;
+  /**
+   * The socket is a plain `net.Socket`: its buffer empty means every byte written went to the
+   * kernel. Not so for TLS (encrypts on its own schedule) or a WebSocket stream (frames go to
+   * another socket), so recycled payloads are never written to those.
+   */
+  readonly plainTcp: boolean;
 
   /** Outbound QoS>0 messages allowed in flight: min(client Receive Maximum, maxInflight). */
   sendQuota = 65535;
@@ -165,6 +179,9 @@ export class Connection extends Framer implements TimerTarget, ClientInfo {
     readonly peer: TLSSocket | undefined = undefined,
   ) {
     super(onConnFrame as FrameHandler, broker.options.maxConnectPacketSize);
+    this.pooled = true;
+    this.plainTcp =
+      socket instanceof Socket && (socket as Socket & { encrypted?: boolean }).encrypted !== true;
     this._remoteAddress = remoteAddress;
     const o = broker.options;
     const now = broker.clock.now;
@@ -305,6 +322,40 @@ export class Connection extends Framer implements TimerTarget, ClientInfo {
     if (!s.write(bytes) && s.writableLength >= s.writableHighWaterMark) this.backpressured = true;
   }
 
+  /**
+   * Pins `msg`'s recycled payload until this socket has handed it to the kernel. Call before
+   * writing the payload.
+   */
+  writing(msg: Message): void {
+    let w = this._writing;
+    if (w === undefined) w = this._writing = [];
+    if (w.length >= WRITING_MAX) {
+      // The socket's buffer has not been seen empty for a long time: leave these to the GC
+      // rather than hold a growing list.
+      for (let i = 0; i < w.length; i++) keep(w[i] as Message);
+      w.length = 0;
+      keep(msg);
+      return;
+    }
+    msg.pins++;
+    w.push(msg);
+  }
+
+  /**
+   * Unpins the payloads written so far once nothing of them can be in flight: nothing collected
+   * and not flushed, and the socket's buffer empty (every write completed, its bytes copied into
+   * the kernel).
+   */
+  private releaseWritten(): void {
+    const w = this._writing;
+    if (w === undefined || w.length === 0) return;
+    if (this.outBytes !== 0 || (this.out !== undefined && this.out.length > 0)) return;
+    const s = this.socket;
+    if (s.destroyed || s.writableLength !== 0) return;
+    for (let i = 0; i < w.length; i++) unpin(w[i] as Message);
+    w.length = 0;
+  }
+
   /** Sends the collected writes now. */
   flush(): void {
     this.flushQueued = false;
@@ -331,11 +382,13 @@ export class Connection extends Framer implements TimerTarget, ClientInfo {
     // Not `ok`: a write the kernel took at once may still return false. The socket's buffer at
     // the high-water mark means that write returned false, so 'drain' will follow.
     if (!ok && s.writableLength >= s.writableHighWaterMark) this.backpressured = true;
+    this.releaseWritten();
   }
 
   /** @internal The socket's buffer drained. */
   onDrain(): void {
     this.backpressured = false;
+    this.releaseWritten();
     if (this.state === ConnState.Connected) this.broker.onDrain(this);
   }
 
@@ -443,6 +496,9 @@ function flushPending(): void {
   for (let i = 0; i < pending.length; i++) (pending[i] as Connection).flush();
   pending.length = 0;
 }
+
+/** Recycled payloads a connection tracks at most while its socket's buffer never empties. */
+const WRITING_MAX = 256;
 
 /** A packet at least this big is written as is rather than copied into a joined buffer. */
 const DIRECT_MIN = 16 * 1024;

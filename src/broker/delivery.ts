@@ -12,7 +12,7 @@ import type { BrokerCore } from './broker.js';
 import type { Connection } from './connection.js';
 import { ConnState } from './connection.js';
 import type { Message } from './message.js';
-import { Delivery, DeliveryState } from './message.js';
+import { Delivery, DeliveryState, keep, unpin } from './message.js';
 import type { SharedGroup } from './routing/shared.js';
 import type { Session } from './session/session.js';
 
@@ -63,10 +63,20 @@ function wireSize(msg: Message, buf: Buffer): number {
   return split(msg) ? buf.length + msg.payload.length : buf.length;
 }
 
-/** Writes an encoding from {@link encodeFor}, followed by the payload when only a header. */
+/**
+ * Writes an encoding from {@link encodeFor}, followed by the payload when only a header. A
+ * recycled payload written to a plain TCP socket stays pinned until the socket has handed it to
+ * the kernel; other transports (TLS, WebSocket) may hold it beyond what their stream reports,
+ * so it is never recycled once written to one.
+ */
 function send(conn: Connection, msg: Message, buf: Buffer): void {
   conn.write(buf);
-  if (split(msg)) conn.write(msg.payload);
+  if (!split(msg)) return;
+  if (msg.pins > 0) {
+    if (conn.plainTcp) conn.writing(msg);
+    else keep(msg);
+  }
+  conn.write(msg.payload);
 }
 
 /**
@@ -229,6 +239,7 @@ function sendNew(
     // [MQTT-3.1.2-25] too big for this client: dropped for it alone.
     broker.stats.dropped++;
     broker.persist.queueDelete(session, d);
+    unpin(msg);
     return false;
   }
   // Cannot fail while sendQuota <= 65535 ids are in flight; counted as a drop if it ever does.
@@ -236,6 +247,7 @@ function sendNew(
   if (id === 0) {
     broker.stats.dropped++;
     broker.persist.queueDelete(session, d);
+    unpin(msg);
     return false;
   }
   msg.own();
@@ -278,6 +290,7 @@ export function enqueue(broker: BrokerCore, session: Session, d: Delivery, force
           q.removeAt(i);
           session.queuedQos0--;
           session.queuedBytes -= e.message.payload.length;
+          unpin(e.message);
           evicted = session.queuedBytes + size <= o.maxQueuedBytes;
           break;
         }
@@ -285,7 +298,10 @@ export function enqueue(broker: BrokerCore, session: Session, d: Delivery, force
     }
     broker.stats.dropped++;
     congested(broker, session);
-    if (!evicted) return;
+    if (!evicted) {
+      unpin(d.message);
+      return;
+    }
   }
   d.message.own();
   q.push(d);
@@ -318,6 +334,7 @@ export function pump(broker: BrokerCore, session: Session): void {
     if (d.qos === 0) session.queuedQos0--;
     if (d.message.expired(now)) {
       if (d.qos > 0) broker.persist.queueDelete(session, d);
+      unpin(d.message);
       continue;
     }
     if (d.qos === 0) {
@@ -335,6 +352,7 @@ export function pump(broker: BrokerCore, session: Session): void {
         send(conn, d.message, buf);
         broker.stats.publishSent++;
       }
+      unpin(d.message);
       continue;
     }
     sendNew(broker, session, conn, d, undefined);
@@ -383,5 +401,6 @@ export function completeInflight(broker: BrokerCore, session: Session, d: Delive
   session.inflight.delete(d.packetId);
   session.packetIds.release(d.packetId);
   broker.persist.inflightDelete(session, d);
+  unpin(d.message);
   if (session.queue.length > 0) pump(broker, session);
 }

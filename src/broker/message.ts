@@ -1,4 +1,5 @@
 import type { QoS } from '../codec/constants.js';
+import { releaseFrame } from '../codec/framer.js';
 import type { Properties } from '../codec/types.js';
 import type { SharedGroup } from './routing/shared.js';
 
@@ -38,6 +39,13 @@ export class Message {
   refs: number;
   /** Store token of this message's `msg.put`, for retracting it (0 = none). */
   putToken: number;
+  /**
+   * Holders of a payload in recycled frame memory ({@link pin}): the publish in progress, each
+   * {@link Delivery} and each socket write not yet taken by the kernel. At 0 the memory goes
+   * back to the pool. -1: never recycled (not pooled, or seen by a store, a retained index or
+   * anything else that may keep it).
+   */
+  pins: number;
 
   constructor(
     readonly topic: string,
@@ -58,6 +66,7 @@ export class Message {
     this.storeId = 0;
     this.refs = 0;
     this.putToken = 0;
+    this.pins = -1;
   }
 
   /** Copies the payload (and correlation data) so that the message can outlive the read chunk. */
@@ -83,6 +92,25 @@ export class Message {
   }
 }
 
+/** Adds a holder of `msg`'s recycled payload (no-op unless it is recyclable). */
+export function pin(msg: Message): void {
+  if (msg.pins > 0) msg.pins++;
+}
+
+/** Drops a holder of `msg`'s recycled payload; the last one gives its memory back. */
+export function unpin(msg: Message): void {
+  if (msg.pins <= 0) return;
+  if (--msg.pins === 0) {
+    msg.pins = -1;
+    releaseFrame(msg.payload);
+  }
+}
+
+/** Makes `msg`'s payload permanent: something may keep it beyond what the pins track. */
+export function keep(msg: Message): void {
+  msg.pins = -1;
+}
+
 /**
  * One message on its way to one session: queued, or in flight awaiting an acknowledgement.
  */
@@ -105,7 +133,9 @@ export class Delivery {
     readonly subscriptionIds: number[] | undefined,
     /** The shared subscription that chose this session, if any (re-routed if it disconnects). */
     readonly group: SharedGroup | undefined,
-  ) {}
+  ) {
+    pin(message);
+  }
 }
 
 /** Lifecycle of a {@link Delivery}. */

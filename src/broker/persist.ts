@@ -8,7 +8,7 @@ import type {
 } from '../persistence/types.js';
 import type { BrokerCore } from './broker.js';
 import type { Connection } from './connection.js';
-import { Delivery, DeliveryState, Message } from './message.js';
+import { Delivery, DeliveryState, keep, Message } from './message.js';
 import type { SubEntry } from './routing/subscription.js';
 import { NEVER_EXPIRES, Session } from './session/session.js';
 
@@ -148,6 +148,7 @@ export class Persister {
   }
 
   private ref(m: Message): number {
+    keep(m);
     if (m.storeId === 0) {
       m.own();
       m.storeId = this.nextMessageId++;
@@ -261,6 +262,7 @@ export class Persister {
   }
 
   retainPut(m: Message): void {
+    keep(m);
     if (!this.on) return;
     this.seq = this.store.write({
       kind: 'retain.put',

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { QoS } from '../../codec/constants.js';
 import { PacketType } from '../../codec/constants.js';
 import { MqttError, protocolError } from '../../codec/errors.js';
+import { inPooledFrame } from '../../codec/framer.js';
 import { ReasonCode } from '../../codec/reason-codes.js';
 import type { Properties, PublishPacket } from '../../codec/types.js';
 import type { Connection } from '../connection.js';
@@ -9,7 +10,7 @@ import { ConnState } from '../connection.js';
 import { fail } from '../dispatch.js';
 import { isPromise } from '../hooks.js';
 import { checkTopicLimits } from '../limits.js';
-import { Message } from '../message.js';
+import { Message, unpin } from '../message.js';
 import { sendAck } from './ack.js';
 
 /**
@@ -185,6 +186,14 @@ function finishPublish(
       conn.clientId,
       broker.clock.now,
     );
+    // A payload in recycled frame memory goes back to the pool once every delivery and socket
+    // write is done with it, unless code outside the broker may keep it (hook, event listener).
+    const recycle =
+      !p.retain &&
+      broker.hooks.authorizePublish === undefined &&
+      !broker.publishListeners &&
+      inPooledFrame(p.payload);
+    if (recycle) msg.pins = 1;
     const reached = broker.router.publish(msg);
     if (reached === 0 && conn.protocolVersion === 5) code = ReasonCode.NoMatchingSubscribers;
     if (broker.publishListeners) {
@@ -196,6 +205,7 @@ function finishPublish(
         retain: p.retain,
       });
     }
+    if (recycle) unpin(msg);
   } else {
     broker.log.debug({ clientId: conn.clientId, topic, reason }, 'publish refused');
   }

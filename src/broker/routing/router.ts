@@ -4,6 +4,7 @@ import { FixedQueue } from '../../shared/fixed-queue.js';
 import type { BrokerCore } from '../broker.js';
 import { deliver, FanoutCache } from '../delivery.js';
 import type { Message } from '../message.js';
+import { keep } from '../message.js';
 import type { Session } from '../session/session.js';
 import { RetainedIndex } from './retained.js';
 import type { SharedGroup } from './shared.js';
@@ -55,6 +56,8 @@ export class Router {
   /** Publishes `msg`; returns how many subscriptions it reached (a deferred publish counts 1). */
   publish(msg: Message): number {
     if (this.depth > 0) {
+      // Routed after the publisher's handler returned: its pins cannot cover this.
+      keep(msg);
       msg.own();
       this.pending.push(msg);
       return 1;
@@ -152,6 +155,7 @@ export class Router {
       if (old !== undefined && !sys) this.broker.persist.retainDelete(old);
       return;
     }
+    keep(msg);
     msg.own();
     const old = this.retained.set(msg.levels, msg);
     if (!sys) {
