@@ -63,33 +63,22 @@ interface Zone {
   types: number[];
 }
 
+type TzifCounts = [number, number, number, number, number, number];
+
 /** Parses a TZif file (the 64-bit block of version 2+ files, else version 1). */
 export function parseTzif(buf: Buffer): Zone | undefined {
   if (buf.length < 44 || buf.toString('latin1', 0, 4) !== 'TZif') return undefined;
-  const counts = (at: number): number[] =>
-    [0, 1, 2, 3, 4, 5].map((k) => buf.readUInt32BE(at + 20 + k * 4));
+  // isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt
+  const counts = (at: number): TzifCounts =>
+    [0, 1, 2, 3, 4, 5].map((k) => buf.readUInt32BE(at + 20 + k * 4)) as TzifCounts;
   let at = 0;
-  let [isut, isstd, leap, timecnt, typecnt, charcnt] = counts(0) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  let [isut, isstd, leap, timecnt, typecnt, charcnt] = counts(0);
   let timeSize = 4;
   if (buf[4] !== 0) {
     // Skip the 32-bit block to the version 2 header.
     at = 44 + timecnt * 5 + typecnt * 6 + charcnt + leap * 8 + isstd + isut;
     if (buf.length < at + 44 || buf.toString('latin1', at, at + 4) !== 'TZif') return undefined;
-    [isut, isstd, leap, timecnt, typecnt, charcnt] = counts(at) as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
+    [isut, isstd, leap, timecnt, typecnt, charcnt] = counts(at);
     timeSize = 8;
   }
   let pos = at + 44;
