@@ -52,6 +52,10 @@ export function clientOptions(a: CommonArgs, defaultId: string): ClientOptions {
     if (a.cafile !== undefined) options.tls.ca = readFileSync(a.cafile);
     if (a.cert !== undefined) options.tls.cert = readFileSync(a.cert);
     if (a.key !== undefined) options.tls.key = readFileSync(a.key);
+    if (a.ciphers !== undefined) options.tls.ciphers = a.ciphers;
+    if (a.psk !== undefined && a.pskIdentity !== undefined) {
+      options.tls.psk = { identity: a.pskIdentity, key: a.psk };
+    }
   }
   return options;
 }

@@ -39,6 +39,12 @@ export interface CommonArgs {
   key: string | undefined;
   insecure: boolean;
   tls: boolean;
+  /** `--psk`: TLS-PSK key, from hex. */
+  psk: Buffer | undefined;
+  /** `--psk-identity`. */
+  pskIdentity: string | undefined;
+  /** `--ciphers`: OpenSSL cipher list. */
+  ciphers: string | undefined;
   connectTimeout: number;
   /** `-A`: local address to bind to. */
   bindAddress: string | undefined;
@@ -94,6 +100,9 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): CommonArgs {
     cert: undefined,
     key: undefined,
     insecure: false,
+    psk: undefined,
+    pskIdentity: undefined,
+    ciphers: undefined,
     tls: false,
     connectTimeout: 10,
     bindAddress: undefined,
@@ -200,6 +209,19 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): CommonArgs {
     switchFlag(['--tls'], () => {
       a.tls = true;
     }),
+    valueFlag(['--psk'], (v, f) => {
+      if (!/^([0-9a-fA-F]{2})+$/.test(v)) {
+        throw new UsageError(`option '${f}': the key must be hexadecimal digits (no 0x), in pairs`);
+      }
+      a.psk = Buffer.from(v, 'hex');
+      a.tls = true;
+    }),
+    valueFlag(['--psk-identity'], (v) => {
+      a.pskIdentity = v;
+    }),
+    valueFlag(['--ciphers'], (v) => {
+      a.ciphers = v;
+    }),
     valueFlag(['--connect-timeout'], (v, f) => {
       a.connectTimeout = num(v, f, 0.001);
     }),
@@ -268,6 +290,12 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): CommonArgs {
   }
   if (a.unixSocket !== undefined && a.url !== undefined && /^wss?:/.test(a.url)) {
     throw new UsageError("option '--unix' cannot be used with a WebSocket URL");
+  }
+  if ((a.psk === undefined) !== (a.pskIdentity === undefined)) {
+    throw new UsageError("options '--psk' and '--psk-identity' go together");
+  }
+  if (a.psk !== undefined && (a.cafile !== undefined || a.cert !== undefined)) {
+    throw new UsageError("option '--psk' replaces certificates: not with '--cafile' or '--cert'");
   }
   if (a.srv && (a.url !== undefined || a.unixSocket !== undefined || a.port !== undefined)) {
     throw new UsageError(
@@ -357,7 +385,8 @@ export const commonHelp = `Connection:
   -q, --qos 0|1|2          QoS
   -d, --debug              print every packet on stderr
   --will-topic T --will-payload P --will-qos Q --will-retain
-  --cafile FILE --cert FILE --key FILE --insecure --tls
+  --cafile FILE --cert FILE --key FILE --insecure --tls --ciphers LIST
+  --psk HEX --psk-identity ID   TLS-PSK instead of certificates (TLS 1.2)
   -D COMMAND PROPERTY VALUE   v5 property (e.g. -D publish user-property k v)
   --connect-timeout SECONDS
   -A ADDRESS               bind the connection to this local address

@@ -15,6 +15,14 @@ export interface TlsOptions {
   servername?: string;
   /** Verify the broker's certificate (default true). */
   rejectUnauthorized?: boolean;
+  /**
+   * TLS-PSK (Node only, `mqtts://`): a pre-shared key instead of certificates, as mosquitto's
+   * `psk_file` listeners expect. Negotiated over TLS 1.2 with the `PSK` cipher suites (or
+   * `ciphers`); the broker's identity is the key itself, so no certificate is checked.
+   */
+  psk?: { identity: string; key: Uint8Array };
+  /** OpenSSL cipher list (default Node's; `PSK` with {@link TlsOptions.psk}). */
+  ciphers?: string;
 }
 
 /** Last Will and Testament. */

@@ -59,15 +59,28 @@ async function openSocket(options: ResolvedOptions, events: TransportEvents): Pr
       : options.localAddress !== undefined
         ? { host, port, localAddress: options.localAddress }
         : { host, port };
+  const psk = options.tls.psk;
   const socket = secure
-    ? (await import('node:tls')).connect({
-        ...where,
-        ca: options.tls.ca,
-        cert: options.tls.cert,
-        key: options.tls.key,
-        servername: options.tls.servername ?? (net.isIP(host) ? undefined : host),
-        rejectUnauthorized: options.tls.rejectUnauthorized ?? true,
-      })
+    ? (await import('node:tls')).connect(
+        psk !== undefined
+          ? {
+              ...where,
+              ciphers: options.tls.ciphers ?? 'PSK',
+              // Node negotiates PSK only up to TLS 1.2; the key is the broker's identity.
+              maxVersion: 'TLSv1.2',
+              checkServerIdentity: () => undefined,
+              pskCallback: () => ({ psk: Buffer.from(psk.key), identity: psk.identity }),
+            }
+          : {
+              ...where,
+              ca: options.tls.ca,
+              cert: options.tls.cert,
+              key: options.tls.key,
+              ciphers: options.tls.ciphers,
+              servername: options.tls.servername ?? (net.isIP(host) ? undefined : host),
+              rejectUnauthorized: options.tls.rejectUnauthorized ?? true,
+            },
+      )
     : net.connect(where);
   if (options.socketPath === undefined) socket.setNoDelay(true);
   await opened(socket, secure ? 'secureConnect' : 'connect', () => socket.destroy());

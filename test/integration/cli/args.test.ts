@@ -140,3 +140,25 @@ test('-F expands every documented placeholder and escape', () => {
   const j = JSON.parse(formatMessage('%j', msg).toString()) as Record<string, unknown>;
   assert.deepEqual([j.topic, j.payload, j.qos, j.retain], ['a/b', 'hi', 1, 1]);
 });
+
+test('--psk and --psk-identity give a TLS-PSK client on 8883; bad keys and mixes are refused', () => {
+  const a = parseArgs(['--psk', 'DeadBeef01', '--psk-identity', 'dev1', '-h', 'b'], []);
+  const o = clientOptions(a, 'petrel_pub');
+  assert.equal(o.url, 'mqtts://b:8883');
+  assert.deepEqual(o.tls?.psk, { identity: 'dev1', key: Buffer.from('deadbeef01', 'hex') });
+  assert.equal(
+    clientOptions(parseArgs(['--ciphers', 'PSK-AES128-CBC-SHA', '--tls'], []), 'x').tls?.ciphers,
+    'PSK-AES128-CBC-SHA',
+  );
+  assert.throws(
+    () => parseArgs(['--psk', '0xdead', '--psk-identity', 'd'], []),
+    /'--psk'.*hexadecimal/,
+  );
+  assert.throws(() => parseArgs(['--psk', 'abc', '--psk-identity', 'd'], []), /'--psk'/);
+  assert.throws(() => parseArgs(['--psk', 'abcd'], []), /'--psk' and '--psk-identity' go together/);
+  assert.throws(() => parseArgs(['--psk-identity', 'd'], []), /go together/);
+  assert.throws(
+    () => parseArgs(['--psk', 'abcd', '--psk-identity', 'd', '--cafile', 'ca.pem'], []),
+    /'--psk' replaces certificates/,
+  );
+});
