@@ -37,6 +37,7 @@ export function clientOptions(a: CommonArgs, defaultId: string): ClientOptions {
   if (a.password !== undefined) options.password = a.password;
   if (a.bindAddress !== undefined) options.localAddress = a.bindAddress;
   if (a.unixSocket !== undefined) options.socketPath = a.unixSocket;
+  if (a.proxy !== undefined) options.proxy = a.proxy;
   if (a.maxInflight !== undefined) options.maxInflight = a.maxInflight;
   if (a.willTopic !== undefined) {
     options.will = {

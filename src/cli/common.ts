@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { parseProxy } from '../client/socks.js';
 import type { ProtocolVersion, QoS } from '../codec/constants.js';
 import { type CliProperties, parseProperty } from './cli-properties.js';
 import { int, num, UsageError } from './usage.js';
@@ -45,6 +46,8 @@ export interface CommonArgs {
   pskIdentity: string | undefined;
   /** `--ciphers`: OpenSSL cipher list. */
   ciphers: string | undefined;
+  /** `--proxy`: SOCKS5 proxy URL. */
+  proxy: string | undefined;
   connectTimeout: number;
   /** `-A`: local address to bind to. */
   bindAddress: string | undefined;
@@ -103,6 +106,7 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): CommonArgs {
     psk: undefined,
     pskIdentity: undefined,
     ciphers: undefined,
+    proxy: undefined,
     tls: false,
     connectTimeout: 10,
     bindAddress: undefined,
@@ -222,6 +226,14 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): CommonArgs {
     valueFlag(['--ciphers'], (v) => {
       a.ciphers = v;
     }),
+    valueFlag(['--proxy'], (v, f) => {
+      try {
+        parseProxy(v);
+      } catch (err) {
+        throw new UsageError(`option '${f}': ${(err as Error).message}`);
+      }
+      a.proxy = v;
+    }),
     valueFlag(['--connect-timeout'], (v, f) => {
       a.connectTimeout = num(v, f, 0.001);
     }),
@@ -296,6 +308,12 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): CommonArgs {
   }
   if (a.psk !== undefined && (a.cafile !== undefined || a.cert !== undefined)) {
     throw new UsageError("option '--psk' replaces certificates: not with '--cafile' or '--cert'");
+  }
+  if (a.proxy !== undefined && a.unixSocket !== undefined) {
+    throw new UsageError("option '--proxy' cannot be used with '--unix'");
+  }
+  if (a.proxy !== undefined && a.url !== undefined && /^wss?:/.test(a.url)) {
+    throw new UsageError("option '--proxy' needs an mqtt:// or mqtts:// URL, not a WebSocket");
   }
   if (a.srv && (a.url !== undefined || a.unixSocket !== undefined || a.port !== undefined)) {
     throw new UsageError(
@@ -387,6 +405,7 @@ export const commonHelp = `Connection:
   --will-topic T --will-payload P --will-qos Q --will-retain
   --cafile FILE --cert FILE --key FILE --insecure --tls --ciphers LIST
   --psk HEX --psk-identity ID   TLS-PSK instead of certificates (TLS 1.2)
+  --proxy socks5h://[USER[:PASS]@]HOST[:PORT]   reach the broker through a SOCKS5 proxy
   -D COMMAND PROPERTY VALUE   v5 property (e.g. -D publish user-property k v)
   --connect-timeout SECONDS
   -A ADDRESS               bind the connection to this local address

@@ -1,6 +1,7 @@
 import type { ProtocolVersion, QoS } from '../codec/constants.js';
 import type { Properties } from '../codec/types.js';
 import type { BackoffOptions } from '../shared/backoff.js';
+import { parseProxy } from './socks.js';
 import type { AuthChallenge, AuthResponse, PublishProperties } from './types.js';
 
 /** TLS settings for `mqtts://` and `wss://`. */
@@ -110,6 +111,12 @@ export interface ClientOptions {
    */
   socketPath?: string;
   /**
+   * SOCKS5 proxy to reach the broker through (Node only; `mqtt://` and `mqtts://`; mosquitto's
+   * `--proxy`): `socks5h://[user[:password]@]host[:port]` (port 1080 by default). The proxy
+   * resolves the broker's host name; `socks5://` is accepted as a synonym.
+   */
+  proxy?: string;
+  /**
    * QoS 1/2 messages this client keeps in flight at most (default 65535); the broker's Receive
    * Maximum lowers it further (mosquitto's `-M`).
    */
@@ -144,6 +151,7 @@ export interface ResolvedOptions {
   wsHeaders: Record<string, string> | undefined;
   localAddress: string | undefined;
   socketPath: string | undefined;
+  proxy: URL | undefined;
   maxInflight: number;
 }
 
@@ -211,6 +219,13 @@ export function resolveOptions(url: string | undefined, options: ClientOptions):
   if (options.socketPath !== undefined && (u.protocol === 'ws:' || u.protocol === 'wss:')) {
     throw new TypeError('socketPath needs an mqtt:// or mqtts:// URL');
   }
+  const proxy = options.proxy === undefined ? undefined : parseProxy(options.proxy);
+  if (proxy !== undefined && (u.protocol === 'ws:' || u.protocol === 'wss:')) {
+    throw new TypeError('proxy needs an mqtt:// or mqtts:// URL');
+  }
+  if (proxy !== undefined && options.socketPath !== undefined) {
+    throw new TypeError('proxy and socketPath cannot be used together');
+  }
   const clean = options.clean ?? true;
   // An explicit '' is sent as is (v5 and 3.1.1 with clean start let the broker assign one).
   const clientId = options.clientId ?? randomClientId();
@@ -251,6 +266,7 @@ export function resolveOptions(url: string | undefined, options: ClientOptions):
     wsHeaders: options.wsHeaders,
     localAddress: options.localAddress,
     socketPath: options.socketPath,
+    proxy,
     maxInflight,
   };
 }

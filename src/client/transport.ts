@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { ResolvedOptions } from './options.js';
 import { defaultPort } from './options.js';
+import { socksConnect } from './socks.js';
 
 /** A byte stream to the broker: TCP, TLS or WebSocket. */
 export interface Transport {
@@ -60,11 +61,29 @@ async function openSocket(options: ResolvedOptions, events: TransportEvents): Pr
         ? { host, port, localAddress: options.localAddress }
         : { host, port };
   const psk = options.tls.psk;
+  // Through a SOCKS5 proxy: the tunnel first, then TLS (if any) over it.
+  let tunnel: import('node:net').Socket | undefined;
+  if (options.proxy !== undefined) {
+    const proxy = options.proxy;
+    const raw = net.connect({
+      host: proxy.hostname.startsWith('[') ? proxy.hostname.slice(1, -1) : proxy.hostname,
+      port: proxy.port ? Number(proxy.port) : 1080,
+    });
+    await opened(raw, 'connect', () => raw.destroy());
+    try {
+      await socksConnect(raw, proxy, host, port);
+    } catch (err) {
+      raw.destroy();
+      throw err;
+    }
+    tunnel = raw;
+  }
+  const at = tunnel !== undefined ? { socket: tunnel } : where;
   const socket = secure
     ? (await import('node:tls')).connect(
         psk !== undefined
           ? {
-              ...where,
+              ...at,
               ciphers: options.tls.ciphers ?? 'PSK',
               // Node negotiates PSK only up to TLS 1.2; the key is the broker's identity.
               maxVersion: 'TLSv1.2',
@@ -72,7 +91,7 @@ async function openSocket(options: ResolvedOptions, events: TransportEvents): Pr
               pskCallback: () => ({ psk: Buffer.from(psk.key), identity: psk.identity }),
             }
           : {
-              ...where,
+              ...at,
               ca: options.tls.ca,
               cert: options.tls.cert,
               key: options.tls.key,
@@ -81,9 +100,11 @@ async function openSocket(options: ResolvedOptions, events: TransportEvents): Pr
               rejectUnauthorized: options.tls.rejectUnauthorized ?? true,
             },
       )
-    : net.connect(where);
+    : (tunnel ?? net.connect(where));
   if (options.socketPath === undefined) socket.setNoDelay(true);
-  await opened(socket, secure ? 'secureConnect' : 'connect', () => socket.destroy());
+  if (secure || tunnel === undefined) {
+    await opened(socket, secure ? 'secureConnect' : 'connect', () => socket.destroy());
+  } else socket.resume();
   socket.on('data', (chunk: Buffer) => events.onData(chunk));
   socket.on('drain', () => events.onDrain());
   reportClose(socket, events);

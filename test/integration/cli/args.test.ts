@@ -162,3 +162,14 @@ test('--psk and --psk-identity give a TLS-PSK client on 8883; bad keys and mixes
     /'--psk' replaces certificates/,
   );
 });
+
+test('--proxy takes a socks5h:// URL and reaches the client options; other schemes are refused', () => {
+  const a = parseArgs(['--proxy', 'socks5h://u:p@proxy.example:1081'], []);
+  assert.equal(clientOptions(a, 'petrel_sub').proxy, 'socks5h://u:p@proxy.example:1081');
+  assert.throws(() => parseArgs(['--proxy', 'http://proxy:8080'], []), /'--proxy'.*socks5/);
+  assert.throws(() => parseArgs(['--proxy', 'not a url'], []), /'--proxy'/);
+  assert.throws(
+    () => parseArgs(['--proxy', 'socks5h://p', '--unix', '/tmp/s'], []),
+    /'--proxy' cannot be used with '--unix'/,
+  );
+});
