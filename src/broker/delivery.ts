@@ -188,8 +188,8 @@ export function deliver(
   if (read !== undefined && !safeRead(broker, read, session, msg.topic)) return;
   const conn = session.connection;
   if (conn === undefined || conn.state !== ConnState.Connected) {
-    // QoS 0 messages are not kept for offline sessions.
-    if (qos === 0 || !session.persistent) return;
+    // QoS 0 messages are kept for offline sessions only when asked (queueQos0Messages).
+    if (!session.persistent || (qos === 0 && !broker.options.queueQos0Messages)) return;
     enqueue(broker, session, new Delivery(msg, qos, retain, subIds, group), force);
     return;
   }

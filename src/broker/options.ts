@@ -109,6 +109,11 @@ export interface BrokerOptions extends ListenerSecurityOptions {
   maxQueuedMessages?: number;
   /** Bytes of payload queued per session (default 16 MiB). */
   maxQueuedBytes?: number;
+  /**
+   * Queue QoS 0 messages for offline persistent sessions too, in memory (default false, as
+   * Mosquitto's `queue_qos0_messages`). They are never written to the store.
+   */
+  queueQos0Messages?: boolean;
   /** Topic levels in a topic name or filter (default 128). */
   maxTopicLevels?: number;
   /** Topic name / filter length in bytes (default 65535). */
@@ -259,6 +264,7 @@ export const OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
   receiveMaximum: int(1, 65535, 100, 'inbound QoS 2 awaiting PUBREL per client'),
   maxQueuedMessages: int(0, 100_000_000, 1000, 'queued messages per session'),
   maxQueuedBytes: int(0, Number.MAX_SAFE_INTEGER, 16_777_216, 'queued payload bytes per session'),
+  queueQos0Messages: bool(false, 'queue QoS 0 messages for offline persistent sessions (memory)'),
   maxTopicLevels: int(1, 65535, 128, 'topic levels'),
   maxTopicLength: int(1, 65535, 65535, 'topic length, bytes'),
   maxClientIdLength: int(23, 65535, 256, 'client identifier length'),
@@ -293,6 +299,7 @@ export const LIVE_OPTIONS: ReadonlySet<string> = new Set([
   'maxInflight',
   'maxQueuedMessages',
   'maxQueuedBytes',
+  'queueQos0Messages',
   'maxTopicLevels',
   'maxTopicLength',
   'maxClientIdLength',

@@ -310,3 +310,32 @@ describe('store restore', () => {
     }
   });
 });
+
+describe('queueQos0Messages', () => {
+  let tb: TestBroker;
+  before(async () => {
+    tb = await startBroker({ queueQos0Messages: true });
+  });
+  after(() => tb.close());
+
+  test('QoS 0 messages are queued for an offline persistent session, in order with QoS 1', async () => {
+    const a = await RawClient.connect(tb.port, 4, { clientId: 'q0q', clean: false });
+    await subscribeRaw(a.client, [subOf('q0q/+', 1)]);
+    a.client.send(DISCONNECT);
+    await a.client.waitClose();
+    const { client: p } = await RawClient.connect(tb.port, 4);
+    p.send(publishOf('q0q/a', 'zero', 0));
+    p.send(publishOf('q0q/b', 'one', 1, 1));
+    await p.next();
+    const b = await RawClient.connect(tb.port, 4, { clientId: 'q0q', clean: false });
+    assert.equal(b.connack.sessionPresent, true);
+    const m1 = await nextPublishOf(b.client);
+    const m2 = await nextPublishOf(b.client);
+    assert.deepEqual(
+      [m1.payload.toString(), m1.qos, m2.payload.toString(), m2.qos],
+      ['zero', 0, 'one', 1],
+    );
+    b.client.destroy();
+    p.destroy();
+  });
+});
