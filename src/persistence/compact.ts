@@ -1,9 +1,10 @@
 import type { ChangeRecord } from './types.js';
 
 /**
- * Drops the work a batch would undo itself, keeping the batch's net effect identical.
+ * Drops the work a run of records would undo itself, keeping its net effect identical. The LMDB
+ * store runs it over a checkpoint's window, for pairs the batcher's tokens did not cancel.
  *
- * With group commit a fast subscriber often acknowledges a message inside the same batch that
+ * With group commit a fast subscriber often acknowledges a message inside the same run that
  * stored it: `msg.put`, `queue.put`, `queue.update`s, then `queue.delete` and `msg.delete`. Such a
  * message never needs to reach the disk. Here a `queue.update` folds into a `queue.put` of the
  * same batch, and a `*.put` followed by a `*.delete` of the same key is dropped (the delete stays:

@@ -85,8 +85,8 @@ const LMDB_LOCK_FILE = 'lock.mdb';
 const MARKER_FILE = 'petrel-store.json';
 const LAST_COMMIT_KEY = 'lastCommitAt';
 
-// abortable | synchronous commit | no fsync in the commit: the fsync runs afterwards on a worker
-// thread (syncToDisk) while the next batch collects, instead of blocking the event loop.
+// abortable | synchronous commit | no fsync in the commit: a checkpoint that has to run
+// synchronously leaves the fsync to syncToDisk on a worker thread, after the batch's journal write.
 const TXN_FLAGS = 0x1 | 0x2 | 0x10000;
 
 /** lmdb-js's untyped `sync(callback)`: mdb_env_sync(force) on a worker thread. */
@@ -436,11 +436,9 @@ export class LmdbStore extends BatchedStore implements Store {
     const journal = this.journalDb();
     const meta = this.metaDb();
     if (!readsOnlyCommitted(net)) {
-      this.rootDb().transactionSync(() => {
-        for (const r of net) this.apply(r, undefined);
-        for (let k = this.journalFirst; k <= through; k++) void journal.remove(k);
-        void meta.put(LAST_COMMIT_KEY, now);
-      }, TXN_FLAGS);
+      const keys: number[] = [];
+      for (let k = this.journalFirst; k <= through; k++) keys.push(k);
+      this.applySync(net, keys, now, TXN_FLAGS);
       return true;
     }
     for (const r of net) this.apply(r, writes);
@@ -455,12 +453,25 @@ export class LmdbStore extends BatchedStore implements Store {
     if (root === undefined) return;
     const net = compactBatch(this.unapplied.concat(this.batcher.drainWindow()));
     this.unapplied = [];
+    this.applySync(net, [...this.journalDb().getKeys({})], Date.now(), undefined);
+  }
+
+  /**
+   * In one synchronous transaction: applies `records` to the tables, removes the journal entries
+   * they came from and records the commit time (with `flags`, e.g. without its own fsync).
+   */
+  private applySync(
+    records: readonly ChangeRecord[],
+    keys: readonly unknown[],
+    time: number | undefined,
+    flags: number | undefined,
+  ): void {
     const journal = this.journalDb();
-    root.transactionSync(() => {
-      for (const r of net) this.apply(r, undefined);
-      for (const k of [...journal.getKeys({})]) void journal.remove(k);
-      void this.metaDb().put(LAST_COMMIT_KEY, Date.now());
-    });
+    this.rootDb().transactionSync(() => {
+      for (const r of records) this.apply(r, undefined);
+      for (const k of keys) void journal.remove(k as number);
+      if (time !== undefined) void this.metaDb().put(LAST_COMMIT_KEY, time);
+    }, flags);
   }
 
   /**
@@ -491,11 +502,7 @@ export class LmdbStore extends BatchedStore implements Store {
         'dropped damaged journal entries: the changes of those batches were lost',
       );
     }
-    this.rootDb().transactionSync(() => {
-      for (const r of records) this.apply(r, undefined);
-      for (const k of keys) void journal.remove(k as number);
-      if (last !== undefined) void this.metaDb().put(LAST_COMMIT_KEY, last);
-    });
+    this.applySync(records, keys, last, undefined);
     this.log?.info(
       { dir: this.dir, entries: keys.length, records: records.length },
       'replayed the store journal',
