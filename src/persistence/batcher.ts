@@ -57,6 +57,7 @@ const RESOLVED: Promise<void> = Promise.resolve();
 const MAX_RETRY_MS = 1000;
 /** Slot flag: the record goes into the log but not into the tables (its pair was cancelled). */
 const LOG_ONLY = 1;
+const INITIAL_SLOTS = 1024;
 
 /**
  * Group commit: collects change records into numbered batches and commits one batch at a time.
@@ -87,9 +88,14 @@ export class Batcher {
    * Records not yet forgotten: the window (committed, windowed stores only), then the batch being
    * committed, then the open batch. A cancelled record leaves `undefined` in its slot.
    */
-  private slots: Array<ChangeRecord | undefined> = [];
+  private slots: Array<ChangeRecord | undefined> = new Array(INITIAL_SLOTS);
   /** {@link LOG_ONLY} or 0, per slot. */
-  private flags: number[] = [];
+  private flags = new Uint8Array(INITIAL_SLOTS);
+  /**
+   * Slots in use. The arrays only grow: a window of a second holds a million slots, and
+   * reallocating that much every checkpoint made the old generation churn.
+   */
+  private len = 0;
   /** Token of `slots[0]` minus one. */
   private base = 0;
   /** Tokens up to this one address no slot (forgotten, or moved by a failed batch). */
@@ -157,12 +163,38 @@ export class Batcher {
   }
 
   private push(record: ChangeRecord, flag: number): number {
-    this.slots.push(record);
-    this.flags.push(flag);
+    this.append(record, flag);
     this.written++;
     if (flag === 0) this.live++;
-    if (this.slots.length - this.openStart === 1) this.schedule();
+    if (this.len - this.openStart === 1) this.schedule();
     return this.openSeq;
+  }
+
+  private append(record: ChangeRecord | undefined, flag: number): void {
+    if (this.len === this.flags.length) this.grow();
+    this.slots[this.len] = record;
+    this.flags[this.len] = flag;
+    this.len++;
+  }
+
+  private grow(): void {
+    const slots = new Array<ChangeRecord | undefined>(this.len * 2);
+    for (let i = 0; i < this.len; i++) slots[i] = this.slots[i];
+    const flags = new Uint8Array(this.len * 2);
+    flags.set(this.flags);
+    this.slots = slots;
+    this.flags = flags;
+  }
+
+  /** Forgets the first `n` slots, moving the rest to the front. */
+  private shift(n: number): void {
+    const len = this.len;
+    if (n < len) {
+      this.slots.copyWithin(0, n, len);
+      this.flags.copyWithin(0, n, len);
+    }
+    this.slots.fill(undefined, len - n, len);
+    this.len = len - n;
   }
 
   /** Slots (records, cancelled or not) committed but not yet taken by a drain. */
@@ -193,8 +225,7 @@ export class Batcher {
       if (r !== undefined && this.flags[i] === 0) out.push(r);
     }
     this.live -= out.length;
-    this.slots = this.slots.slice(n);
-    this.flags = this.flags.slice(n);
+    this.shift(n);
     this.base += n;
     this.floor = this.base;
     this.commitStart = 0;
@@ -232,7 +263,7 @@ export class Batcher {
 
   /** Seals the open batch now and resolves when everything written so far is durable. */
   flush(): Promise<void> {
-    const last = this.slots.length > this.openStart ? this.openSeq : this.openSeq - 1;
+    const last = this.len > this.openStart ? this.openSeq : this.openSeq - 1;
     if (last <= this.durableSeq) return RESOLVED;
     this.due = true;
     this.startCommit();
@@ -286,11 +317,11 @@ export class Batcher {
 
   private startCommit(): void {
     if (this.inflight.length >= this.pipeline || this.failing) return;
-    if (this.slots.length === this.openStart) return;
+    if (this.len === this.openStart) return;
     this.clearTimers();
     this.due = false;
     const records: ChangeRecord[] = [];
-    for (let i = this.openStart; i < this.slots.length; i++) {
+    for (let i = this.openStart; i < this.len; i++) {
       const r = this.slots[i];
       if (r !== undefined) records.push(r);
     }
@@ -299,17 +330,16 @@ export class Batcher {
     const batch: InFlight = {
       seq,
       start: this.openStart,
-      end: this.slots.length,
+      end: this.len,
       records,
       outcome: 0,
       error: undefined,
     };
     if (this.inflight.length === 0) this.commitStart = this.openStart;
-    this.openStart = this.slots.length;
+    this.openStart = this.len;
     if (!this.windowed) {
       this.live = 0;
-      this.slots = [];
-      this.flags = [];
+      this.shift(this.len);
       this.base = this.floor = this.written;
       this.commitStart = this.openStart = 0;
     }
@@ -330,7 +360,7 @@ export class Batcher {
       (err: unknown) => this.settle(batch, 2, err),
     );
     // Pipelined: the next turn's records may go out before this batch is durable.
-    if (this.slots.length > this.openStart) this.schedule();
+    if (this.len > this.openStart) this.schedule();
   }
 
   /** Set between a failed batch and the moment every batch in flight with it has settled. */
@@ -379,7 +409,7 @@ export class Batcher {
   }
 
   private afterSettle(): void {
-    if (this.slots.length > this.openStart) {
+    if (this.len > this.openStart) {
       // Records that arrived during the commit have waited a full commit already.
       if (this.durability !== 'batched' || this.due) this.startCommit();
       else this.schedule();
@@ -424,11 +454,14 @@ export class Batcher {
     } else {
       const records: ChangeRecord[] = [];
       for (const b of rest) for (const r of b.records) records.push(r);
-      this.slots = (records as Array<ChangeRecord | undefined>).concat(this.slots);
-      this.flags = new Array<number>(records.length).fill(0).concat(this.flags);
+      const open = this.slots.slice(0, this.len);
+      const openFlags = this.flags.slice(0, this.len);
+      this.shift(this.len);
+      for (const r of records) this.append(r, 0);
+      for (let i = 0; i < open.length; i++) this.append(open[i], openFlags[i] as number);
       // The slots moved: tokens written so far can no longer be found.
       this.floor = this.written;
-      this.base = this.written - this.slots.length;
+      this.base = this.written - this.len;
     }
     for (const b of rest) {
       const w = this.waiters.get(b.seq);

@@ -7,7 +7,12 @@ import type { ChangeRecord, QueueEntryState } from '../types.js';
 // throws instead of yielding half a record.
 
 const MAGIC = 0x4a; // 'J'
-const VERSION = 1;
+/** 2 added the string back-references (REPEAT_0, REPEAT_1); 1 is still read. */
+const VERSION = 2;
+// A string equal to one of the two most recently written strings is written as a length word
+// that no real string can have: a batch names the same client id and topics over and over.
+const REPEAT_0 = 0xffffffff;
+const REPEAT_1 = 0xfffffffe;
 
 const KINDS: readonly ChangeRecord['kind'][] = [
   'session.put',
@@ -57,6 +62,9 @@ const KEEP_LIMIT = 8 << 20;
 class Out {
   buf: Buffer = scratch;
   pos = 0;
+  /** The most recently written string, and the one before it. */
+  private last0: string | undefined;
+  private last1: string | undefined;
 
   room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -90,6 +98,18 @@ class Out {
   }
 
   str(s: string): void {
+    if (s === this.last0) {
+      this.u32(REPEAT_0);
+      return;
+    }
+    if (s === this.last1) {
+      this.u32(REPEAT_1);
+      this.last1 = this.last0;
+      this.last0 = s;
+      return;
+    }
+    this.last1 = this.last0;
+    this.last0 = s;
     // UTF-8 never takes more than 3 bytes per UTF-16 code unit.
     this.room(4 + s.length * 3);
     const buf = this.buf;
@@ -292,6 +312,10 @@ export function encodeJournal(records: readonly ChangeRecord[], time: number): B
 
 class In {
   pos = 0;
+  /** Mirrors Out's two most recent strings (version 2). */
+  private last0: string | undefined;
+  private last1: string | undefined;
+  repeats = false;
 
   constructor(readonly buf: Buffer) {}
 
@@ -327,9 +351,20 @@ class In {
 
   str(): string {
     const n = this.u32();
+    if (this.repeats && (n === REPEAT_0 || n === REPEAT_1)) {
+      const s = n === REPEAT_0 ? this.last0 : this.last1;
+      if (s === undefined) throw new Error('journal entry repeats a string it never wrote');
+      if (n === REPEAT_1) {
+        this.last1 = this.last0;
+        this.last0 = s;
+      }
+      return s;
+    }
     this.need(n);
     const s = this.buf.toString('utf8', this.pos, this.pos + n);
     this.pos += n;
+    this.last1 = this.last0;
+    this.last0 = s;
     return s;
   }
 
@@ -400,7 +435,10 @@ export function decodeJournal(buf: Buffer): JournalEntry {
   const i = new In(buf);
   if (i.u8() !== MAGIC) throw new Error('journal entry has a bad magic byte');
   const version = i.u8();
-  if (version !== VERSION) throw new Error(`journal entry has unknown version ${version}`);
+  if (version !== VERSION && version !== 1) {
+    throw new Error(`journal entry has unknown version ${version}`);
+  }
+  i.repeats = version >= 2;
   const time = i.f64();
   const count = i.u32();
   const records: ChangeRecord[] = [];

@@ -162,6 +162,57 @@ describe('store journal entries', () => {
     assert.deepEqual(decoded.records, records);
   });
 
+  it('strings repeating one of the two before them round-trip, in fewer bytes', () => {
+    const records: ChangeRecord[] = [];
+    for (let n = 1; n <= 30; n++) {
+      // Topic, client id, client id, then a third string: hits on the newest and the older one.
+      const topic = n % 3 === 0 ? 'ünï/tøpic' : 'sensors/room-1/temperature';
+      const cid = 'subscriber-€';
+      records.push(
+        { kind: 'retain.delete', topic },
+        { kind: 'queue.delete', clientId: cid, seq: n },
+        { kind: 'queue.delete', clientId: cid, seq: n + 1 },
+        { kind: 'sub.delete', clientId: cid, filter: n % 2 === 0 ? topic : 'other/filter' },
+      );
+    }
+    // The same records with every string made unique (same lengths).
+    let u = 0;
+    const unique = (s: string): string =>
+      `${s.slice(0, -4)}${String(u++ % 10_000).padStart(4, '0')}`;
+    const distinct: ChangeRecord[] = records.map((r) => {
+      if (r.kind === 'retain.delete') return { ...r, topic: unique(r.topic) };
+      if (r.kind === 'queue.delete') return { ...r, clientId: unique(r.clientId) };
+      if (r.kind === 'sub.delete')
+        return { ...r, clientId: unique(r.clientId), filter: unique(r.filter) };
+      return r;
+    });
+    const enc = Buffer.from(encodeJournal(records, 5));
+    assert.deepEqual(decodeJournal(enc).records, records);
+    assert.deepEqual(decodeJournal(Buffer.from(encodeJournal(distinct, 5))).records, distinct);
+    const plain = encodeJournal(distinct, 5).length;
+    assert.ok(enc.length < plain * 0.75, `${enc.length} bytes against ${plain}`);
+  });
+
+  it('reads version-1 entries (no repeated strings) and refuses a repeat with nothing before it', () => {
+    const records: ChangeRecord[] = [
+      { kind: 'queue.delete', clientId: 'a', seq: 1 },
+      { kind: 'queue.delete', clientId: 'b', seq: 2 },
+      { kind: 'queue.delete', clientId: 'c', seq: 3 },
+    ];
+    const v1 = Buffer.from(encodeJournal(records, 9));
+    assert.equal(v1[1], 2);
+    v1[1] = 1;
+    assert.deepEqual(decodeJournal(v1), { time: 9, records });
+    // The first string written as "same as the last one": version 2 has none, version 1 no such length.
+    const bad = Buffer.from(encodeJournal([{ kind: 'session.delete', clientId: 'x' }], 9));
+    const at = 1 + 1 + 8 + 4 + 1;
+    bad.writeUInt32BE(0xffffffff, at);
+    const cut = bad.subarray(0, at + 4);
+    assert.throws(() => decodeJournal(cut), /repeats a string it never wrote/);
+    cut[1] = 1;
+    assert.throws(() => decodeJournal(cut), /truncated/);
+  });
+
   it('a truncated, extended or corrupted entry throws an Error instead of yielding records', () => {
     const buf = Buffer.from(encodeJournal(everyKind(), 1));
     for (let n = 0; n < buf.length; n++) {
