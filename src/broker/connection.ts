@@ -8,6 +8,7 @@ import { FixedQueue } from '../shared/fixed-queue.js';
 import type { TimerTarget } from '../shared/timing-wheel.js';
 import { Timer } from '../shared/timing-wheel.js';
 import type { BrokerCore } from './broker.js';
+import { HeldAcks } from './held-acks.js';
 import type { ClientInfo } from './hooks.js';
 import type { ListenerState } from './listener.js';
 import type { Message } from './message.js';
@@ -79,13 +80,6 @@ interface PendingFrame {
 }
 
 /** An acknowledgement held back until the store commit numbered `seq` is durable. */
-interface HeldAck {
-  seq: number;
-  bytes: Buffer;
-  /** Runs right after the ack is written (a SUBACK's retained messages follow it). */
-  then: (() => void) | undefined;
-}
-
 /**
  * One network connection (TCP socket or WebSocket stream): framing, coalesced writes with
  * backpressure, timers and per-connection protocol state. Protocol decisions live in
@@ -146,7 +140,7 @@ export class Connection extends Framer implements TimerTarget, ClientInfo {
   private ackBlocked = false;
   // Created on first use: most connections never block or hold an ack.
   private _backlog: FixedQueue<PendingFrame> | undefined = undefined;
-  private _heldAcks: FixedQueue<HeldAck> | undefined = undefined;
+  private _heldAcks: HeldAcks | undefined = undefined;
 
   /** v5 enhanced authentication in progress: the method, and the step count. */
   authMethod: string | undefined = undefined;
@@ -241,9 +235,9 @@ export class Connection extends Framer implements TimerTarget, ClientInfo {
     return v;
   }
 
-  private get heldAcks(): FixedQueue<HeldAck> {
+  private get heldAcks(): HeldAcks {
     let v = this._heldAcks;
-    if (v === undefined) v = this._heldAcks = new FixedQueue<HeldAck>(4);
+    if (v === undefined) v = this._heldAcks = new HeldAcks();
     return v;
   }
 
@@ -429,7 +423,17 @@ export class Connection extends Framer implements TimerTarget, ClientInfo {
    * `then` runs once the ack has been written.
    */
   holdAck(seq: number, bytes: Buffer, limit: number, then?: () => void): void {
-    this.heldAcks.push({ seq, bytes, then });
+    this.heldAcks.pushOther(seq, bytes, then);
+    this.afterHold(limit);
+  }
+
+  /** {@link holdAck} for the 4-byte success ack of packet `type` (no buffer needed yet). */
+  holdShortAck(seq: number, type: number, packetId: number, limit: number): void {
+    this.heldAcks.pushShort(seq, type, packetId);
+    this.afterHold(limit);
+  }
+
+  private afterHold(limit: number): void {
     if (this.heldAcks.length >= limit && !this.ackBlocked) {
       this.ackBlocked = true;
       this.socket.pause();
@@ -448,13 +452,7 @@ export class Connection extends Framer implements TimerTarget, ClientInfo {
 
   /** Writes every held ack whose commit (≤ `committed`) is durable. */
   releaseAcks(committed: number): void {
-    for (;;) {
-      const a = this.heldAcks.peek();
-      if (a === undefined || a.seq > committed) break;
-      this.heldAcks.shift();
-      this.write(a.bytes);
-      if (a.then !== undefined) a.then();
-    }
+    this.heldAcks.release(committed, this);
     if (this.ackBlocked && this.heldAcks.length === 0) {
       this.ackBlocked = false;
       this.replay();

@@ -12,7 +12,7 @@ type AckType =
 /**
  * Sends PUBACK/PUBREC/PUBREL/PUBCOMP. In `sync` durability an ack that follows store changes is
  * held until the batch holding them is committed (no closure per message: the connection keeps
- * a queue of (commit number, bytes)).
+ * the commit number and, for the common 4-byte ack, just its type and packet id).
  */
 export function sendAck(
   conn: Connection,
@@ -21,11 +21,17 @@ export function sendAck(
   reasonCode: number,
   properties?: Properties,
 ): void {
+  const persist = conn.broker.persist;
+  const hold = persist.holdsAcks && (persist.dirty || conn.hasHeldAcks);
   // The common ack (success, no properties) is the same 4 bytes in every version.
-  let bytes =
-    reasonCode === 0 && properties === undefined
-      ? shortAck(type, packetId)
-      : encodePacket({ type, packetId, reasonCode, properties }, conn.protocolVersion);
+  if (reasonCode === 0 && properties === undefined) {
+    if (hold) {
+      conn.holdShortAck(persist.seq, type, packetId, conn.broker.options.receiveMaximum);
+      persist.awaitCommit(conn);
+    } else conn.write(shortAck(type, packetId));
+    return;
+  }
+  let bytes = encodePacket({ type, packetId, reasonCode, properties }, conn.protocolVersion);
   if (
     properties !== undefined &&
     conn.maxOutPacketSize !== 0 &&
@@ -37,8 +43,7 @@ export function sendAck(
       conn.protocolVersion,
     );
   }
-  const persist = conn.broker.persist;
-  if (persist.holdsAcks && (persist.dirty || conn.hasHeldAcks)) {
+  if (hold) {
     conn.holdAck(persist.seq, bytes, conn.broker.options.receiveMaximum);
     persist.awaitCommit(conn);
     return;
