@@ -14,31 +14,44 @@ const VERSION = 2;
 const REPEAT_0 = 0xffffffff;
 const REPEAT_1 = 0xfffffffe;
 
-const KINDS: readonly ChangeRecord['kind'][] = [
-  'session.put',
-  'session.delete',
-  'sub.put',
-  'sub.delete',
-  'msg.put',
-  'msg.delete',
-  'queue.put',
-  'queue.update',
-  'queue.delete',
-  'incoming.put',
-  'incoming.delete',
-  'retain.put',
-  'retain.delete',
-  'will.put',
-  'will.delete',
-];
-const KIND_CODE = new Map(KINDS.map((k, i) => [k, i]));
+/** Record kind codes: the position of each kind in the journal format, never to change. */
+const K = {
+  'session.put': 0,
+  'session.delete': 1,
+  'sub.put': 2,
+  'sub.delete': 3,
+  'msg.put': 4,
+  'msg.delete': 5,
+  'queue.put': 6,
+  'queue.update': 7,
+  'queue.delete': 8,
+  'incoming.put': 9,
+  'incoming.delete': 10,
+  'retain.put': 11,
+  'retain.delete': 12,
+  'will.put': 13,
+  'will.delete': 14,
+} as const satisfies Record<ChangeRecord['kind'], number>;
+const KINDS = Object.keys(K) as ChangeRecord['kind'][];
+
 const STATES: readonly QueueEntryState[] = [
   'queued',
   'awaitingPuback',
   'awaitingPubrec',
   'awaitingPubcomp',
 ];
-const STATE_CODE = new Map(STATES.map((s, i) => [s, i]));
+function stateCode(s: QueueEntryState): number {
+  switch (s) {
+    case 'queued':
+      return 0;
+    case 'awaitingPuback':
+      return 1;
+    case 'awaitingPubrec':
+      return 2;
+    case 'awaitingPubcomp':
+      return 3;
+  }
+}
 
 // Property value tags.
 const T_NUM = 1;
@@ -206,9 +219,9 @@ export function encodeJournal(records: readonly ChangeRecord[], time: number): B
   o.f64(time);
   o.u32(records.length);
   for (const r of records) {
-    o.u8(KIND_CODE.get(r.kind) as number);
     switch (r.kind) {
       case 'session.put': {
+        o.u8(K['session.put']);
         const s = r.session;
         o.str(s.clientId);
         o.u8(s.protocolVersion);
@@ -219,9 +232,11 @@ export function encodeJournal(records: readonly ChangeRecord[], time: number): B
       }
       case 'session.delete':
       case 'will.delete':
+        o.u8(r.kind === 'session.delete' ? K['session.delete'] : K['will.delete']);
         o.str(r.clientId);
         break;
       case 'sub.put': {
+        o.u8(K['sub.put']);
         const s = r.sub;
         o.str(s.clientId);
         o.str(s.filter);
@@ -231,10 +246,12 @@ export function encodeJournal(records: readonly ChangeRecord[], time: number): B
         break;
       }
       case 'sub.delete':
+        o.u8(K['sub.delete']);
         o.str(r.clientId);
         o.str(r.filter);
         break;
       case 'msg.put': {
+        o.u8(K['msg.put']);
         const m = r.msg;
         o.f64(m.id);
         o.str(m.topic);
@@ -247,15 +264,17 @@ export function encodeJournal(records: readonly ChangeRecord[], time: number): B
         break;
       }
       case 'msg.delete':
+        o.u8(K['msg.delete']);
         o.f64(r.id);
         break;
       case 'queue.put': {
+        o.u8(K['queue.put']);
         const e = r.entry;
         o.str(e.clientId);
         o.f64(e.seq);
         o.f64(e.messageId);
         o.u8(e.qos);
-        o.u8(STATE_CODE.get(e.state) as number);
+        o.u8(stateCode(e.state));
         o.u16(e.packetId);
         o.u32(e.subscriptionIds.length);
         for (const id of e.subscriptionIds) o.f64(id);
@@ -263,25 +282,30 @@ export function encodeJournal(records: readonly ChangeRecord[], time: number): B
         break;
       }
       case 'queue.update':
+        o.u8(K['queue.update']);
         o.str(r.clientId);
         o.f64(r.seq);
-        o.u8(STATE_CODE.get(r.state) as number);
+        o.u8(stateCode(r.state));
         o.u16(r.packetId);
         break;
       case 'queue.delete':
+        o.u8(K['queue.delete']);
         o.str(r.clientId);
         o.f64(r.seq);
         break;
       case 'incoming.put':
+        o.u8(K['incoming.put']);
         o.str(r.incoming.clientId);
         o.u16(r.incoming.packetId);
         o.optNum(r.incoming.messageId);
         break;
       case 'incoming.delete':
+        o.u8(K['incoming.delete']);
         o.str(r.clientId);
         o.u16(r.packetId);
         break;
       case 'retain.put': {
+        o.u8(K['retain.put']);
         const m = r.retained;
         o.str(m.topic);
         o.bytes(m.payload);
@@ -291,9 +315,11 @@ export function encodeJournal(records: readonly ChangeRecord[], time: number): B
         break;
       }
       case 'retain.delete':
+        o.u8(K['retain.delete']);
         o.str(r.topic);
         break;
       case 'will.put': {
+        o.u8(K['will.put']);
         const w = r.will;
         o.str(w.clientId);
         o.str(w.topic);
