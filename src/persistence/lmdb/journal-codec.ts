@@ -7,12 +7,18 @@ import type { ChangeRecord, QueueEntryState } from '../types.js';
 // throws instead of yielding half a record.
 
 const MAGIC = 0x4a; // 'J'
-/** 2 added the string back-references (REPEAT_0, REPEAT_1); 1 is still read. */
-const VERSION = 2;
-// A string equal to one of the two most recently written strings is written as a length word
-// that no real string can have: a batch names the same client id and topics over and over.
+/**
+ * 3: lengths, counts, ids and sequence numbers as unsigned LEB128 varints, and a string's
+ * header (a varint) is 0 or 1 when the string equals the most recently written string or the one
+ * before it (a batch names the same client id and topics over and over), else its byte length
+ * plus 2. 2 had those back-references as the length words REPEAT_0 and REPEAT_1; 1 had neither.
+ * All three are read.
+ */
+const VERSION = 3;
 const REPEAT_0 = 0xffffffff;
 const REPEAT_1 = 0xfffffffe;
+/** A varint holds at most 2^53 - 1 (8 groups of 7 bits). */
+const MAX_VARINT_BYTES = 8;
 
 /** Record kind codes: the position of each kind in the journal format, never to change. */
 const K = {
@@ -98,57 +104,81 @@ class Out {
     this.pos += 2;
   }
 
-  u32(v: number): void {
-    this.room(4);
-    this.buf.writeUInt32BE(v, this.pos);
-    this.pos += 4;
-  }
-
   f64(v: number): void {
     this.room(8);
     this.buf.writeDoubleBE(v, this.pos);
     this.pos += 8;
   }
 
+  /** A count, length, id or sequence number: a non-negative safe integer, as a varint. */
+  uint(v: number): void {
+    this.room(MAX_VARINT_BYTES);
+    const buf = this.buf;
+    let pos = this.pos;
+    // Any integer in 0..2^32-1 (and nothing else) survives `>>> 0` unchanged.
+    let x = v >>> 0;
+    if (x !== v) {
+      if (!(v >= 0 && v <= Number.MAX_SAFE_INTEGER && Math.floor(v) === v)) {
+        throw new RangeError(`journal: ${v} is not a count or id`);
+      }
+      x = v;
+      while (x > 0x7fffffff) {
+        buf[pos++] = (x % 0x80) | 0x80;
+        x = Math.floor(x / 0x80);
+      }
+    }
+    while (x >= 0x80) {
+      buf[pos++] = (x & 0x7f) | 0x80;
+      x >>>= 7;
+    }
+    buf[pos++] = x;
+    this.pos = pos;
+  }
+
   str(s: string): void {
     if (s === this.last0) {
-      this.u32(REPEAT_0);
+      this.u8(0);
       return;
     }
     if (s === this.last1) {
-      this.u32(REPEAT_1);
+      this.u8(1);
       this.last1 = this.last0;
       this.last0 = s;
       return;
     }
     this.last1 = this.last0;
     this.last0 = s;
-    // UTF-8 never takes more than 3 bytes per UTF-16 code unit.
-    this.room(4 + s.length * 3);
-    const buf = this.buf;
-    const start = this.pos + 4;
     const len = s.length;
-    let n = -1;
     if (len <= 64) {
-      // Client ids and topics are short and mostly ASCII: a loop beats a call into C++.
+      // Client ids and topics are short and mostly ASCII: a loop beats a call into C++, and the
+      // header (len + 2 < 128) is one byte.
+      this.room(1 + len);
+      const buf = this.buf;
+      const start = this.pos + 1;
       let i = 0;
       for (; i < len; i++) {
         const c = s.charCodeAt(i);
         if (c >= 0x80) break;
         buf[start + i] = c;
       }
-      if (i === len) n = len;
+      if (i === len) {
+        buf[this.pos] = len + 2;
+        this.pos = start + len;
+        return;
+      }
     }
-    if (n < 0) n = buf.write(s, start, 'utf8');
-    buf.writeUInt32BE(n, this.pos);
-    this.pos = start + n;
+    const n = Buffer.byteLength(s, 'utf8');
+    this.uint(n + 2);
+    this.room(n);
+    this.buf.write(s, this.pos, 'utf8');
+    this.pos += n;
   }
 
   bytes(b: Uint8Array): void {
-    this.room(4 + b.length);
-    this.buf.writeUInt32BE(b.length, this.pos);
-    this.buf.set(b, this.pos + 4);
-    this.pos += 4 + b.length;
+    this.uint(b.length);
+    this.room(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
   }
 
   optNum(v: number | undefined): void {
@@ -176,7 +206,7 @@ class Out {
     let n = 0;
     for (const k in rec) if (rec[k] !== undefined) n++;
     this.u8(1);
-    this.u32(n);
+    this.uint(n);
     for (const k in rec) {
       const v = rec[k];
       if (v === undefined) continue;
@@ -192,11 +222,11 @@ class Out {
         this.bytes(v);
       } else if (Array.isArray(v) && v.every((x) => typeof x === 'number')) {
         this.u8(T_NUMS);
-        this.u32(v.length);
+        this.uint(v.length);
         for (const x of v as number[]) this.f64(x);
       } else if (Array.isArray(v)) {
         this.u8(T_PAIRS);
-        this.u32(v.length);
+        this.uint(v.length);
         for (const pair of v as Array<[string, string]>) {
           this.str(String(pair[0]));
           this.str(String(pair[1]));
@@ -217,7 +247,7 @@ export function encodeJournal(records: readonly ChangeRecord[], time: number): B
   o.u8(MAGIC);
   o.u8(VERSION);
   o.f64(time);
-  o.u32(records.length);
+  o.uint(records.length);
   for (const r of records) {
     switch (r.kind) {
       case 'session.put': {
@@ -253,7 +283,7 @@ export function encodeJournal(records: readonly ChangeRecord[], time: number): B
       case 'msg.put': {
         o.u8(K['msg.put']);
         const m = r.msg;
-        o.f64(m.id);
+        o.uint(m.id);
         o.str(m.topic);
         o.bytes(m.payload);
         o.u8(m.qos);
@@ -265,33 +295,33 @@ export function encodeJournal(records: readonly ChangeRecord[], time: number): B
       }
       case 'msg.delete':
         o.u8(K['msg.delete']);
-        o.f64(r.id);
+        o.uint(r.id);
         break;
       case 'queue.put': {
         o.u8(K['queue.put']);
         const e = r.entry;
         o.str(e.clientId);
-        o.f64(e.seq);
-        o.f64(e.messageId);
+        o.uint(e.seq);
+        o.uint(e.messageId);
         o.u8(e.qos);
         o.u8(stateCode(e.state));
         o.u16(e.packetId);
-        o.u32(e.subscriptionIds.length);
-        for (const id of e.subscriptionIds) o.f64(id);
+        o.uint(e.subscriptionIds.length);
+        for (const id of e.subscriptionIds) o.uint(id);
         o.u8(e.retain ? 1 : 0);
         break;
       }
       case 'queue.update':
         o.u8(K['queue.update']);
         o.str(r.clientId);
-        o.f64(r.seq);
+        o.uint(r.seq);
         o.u8(stateCode(r.state));
         o.u16(r.packetId);
         break;
       case 'queue.delete':
         o.u8(K['queue.delete']);
         o.str(r.clientId);
-        o.f64(r.seq);
+        o.uint(r.seq);
         break;
       case 'incoming.put':
         o.u8(K['incoming.put']);
@@ -338,10 +368,11 @@ export function encodeJournal(records: readonly ChangeRecord[], time: number): B
 
 class In {
   pos = 0;
-  /** Mirrors Out's two most recent strings (version 2). */
+  /** Mirrors Out's two most recent strings (versions 2 and 3). */
   private last0: string | undefined;
   private last1: string | undefined;
-  repeats = false;
+  /** Entry format version (see VERSION). */
+  version = VERSION;
 
   constructor(readonly buf: Buffer) {}
 
@@ -375,12 +406,47 @@ class In {
     return v;
   }
 
+  /** An unsigned varint of at most 53 bits. */
+  varint(): number {
+    let v = 0;
+    let scale = 1;
+    for (let i = 0; i < MAX_VARINT_BYTES; i++) {
+      const b = this.u8();
+      v += (b & 0x7f) * scale;
+      if (b < 0x80) {
+        if (v > Number.MAX_SAFE_INTEGER) throw new Error('journal entry has an oversized number');
+        return v;
+      }
+      scale *= 0x80;
+    }
+    throw new Error('journal entry has an overlong number');
+  }
+
+  /** A count or length: u32 before version 3. */
+  len(): number {
+    return this.version >= 3 ? this.varint() : this.u32();
+  }
+
+  /** An id or sequence number: float64 before version 3. */
+  id(): number {
+    return this.version >= 3 ? this.varint() : this.f64();
+  }
+
   str(): string {
-    const n = this.u32();
-    if (this.repeats && (n === REPEAT_0 || n === REPEAT_1)) {
-      const s = n === REPEAT_0 ? this.last0 : this.last1;
+    let n: number;
+    let repeat = -1;
+    if (this.version >= 3) {
+      n = this.varint();
+      if (n < 2) repeat = n;
+      else n -= 2;
+    } else {
+      n = this.u32();
+      if (this.version === 2 && (n === REPEAT_0 || n === REPEAT_1)) repeat = n === REPEAT_0 ? 0 : 1;
+    }
+    if (repeat >= 0) {
+      const s = repeat === 0 ? this.last0 : this.last1;
       if (s === undefined) throw new Error('journal entry repeats a string it never wrote');
-      if (n === REPEAT_1) {
+      if (repeat === 1) {
         this.last1 = this.last0;
         this.last0 = s;
       }
@@ -395,7 +461,7 @@ class In {
   }
 
   bytes(): Buffer {
-    const n = this.u32();
+    const n = this.len();
     this.need(n);
     // A copy: the entry's buffer may belong to the database's read transaction.
     const b = Buffer.from(this.buf.subarray(this.pos, this.pos + n));
@@ -431,7 +497,7 @@ class In {
 
   props(): Properties | undefined {
     if (!this.flag()) return undefined;
-    const n = this.u32();
+    const n = this.len();
     const p: Record<string, unknown> = {};
     for (let i = 0; i < n; i++) {
       const k = this.str();
@@ -440,13 +506,13 @@ class In {
       else if (tag === T_STR) p[k] = this.str();
       else if (tag === T_BUF) p[k] = this.bytes();
       else if (tag === T_NUMS) {
-        const len = this.u32();
+        const len = this.len();
         this.need(len * 8);
         const a: number[] = [];
         for (let j = 0; j < len; j++) a.push(this.f64());
         p[k] = a;
       } else if (tag === T_PAIRS) {
-        const len = this.u32();
+        const len = this.len();
         const a: Array<[string, string]> = [];
         for (let j = 0; j < len; j++) a.push([this.str(), this.str()]);
         p[k] = a;
@@ -461,12 +527,12 @@ export function decodeJournal(buf: Buffer): JournalEntry {
   const i = new In(buf);
   if (i.u8() !== MAGIC) throw new Error('journal entry has a bad magic byte');
   const version = i.u8();
-  if (version !== VERSION && version !== 1) {
+  if (version < 1 || version > VERSION) {
     throw new Error(`journal entry has unknown version ${version}`);
   }
-  i.repeats = version >= 2;
+  i.version = version;
   const time = i.f64();
-  const count = i.u32();
+  const count = i.len();
   const records: ChangeRecord[] = [];
   for (let n = 0; n < count; n++) records.push(decodeRecord(i));
   if (i.pos !== buf.length) throw new Error('journal entry has trailing bytes');
@@ -521,7 +587,7 @@ function decodeRecord(i: In): ChangeRecord {
       return {
         kind,
         msg: {
-          id: i.f64(),
+          id: i.id(),
           topic: i.str(),
           payload: i.bytes(),
           qos: i.qos(),
@@ -532,18 +598,18 @@ function decodeRecord(i: In): ChangeRecord {
         },
       };
     case 'msg.delete':
-      return { kind, id: i.f64() };
+      return { kind, id: i.id() };
     case 'queue.put': {
       const clientId = i.str();
-      const seq = i.f64();
-      const messageId = i.f64();
+      const seq = i.id();
+      const messageId = i.id();
       const qos = i.qos();
       const state = i.state();
       const packetId = i.u16();
-      const n = i.u32();
-      i.need(n * 8);
+      const n = i.len();
+      i.need(n);
       const subscriptionIds: number[] = [];
-      for (let k = 0; k < n; k++) subscriptionIds.push(i.f64());
+      for (let k = 0; k < n; k++) subscriptionIds.push(i.id());
       const retain = i.flag();
       return {
         kind,
@@ -551,9 +617,9 @@ function decodeRecord(i: In): ChangeRecord {
       };
     }
     case 'queue.update':
-      return { kind, clientId: i.str(), seq: i.f64(), state: i.state(), packetId: i.u16() };
+      return { kind, clientId: i.str(), seq: i.id(), state: i.state(), packetId: i.u16() };
     case 'queue.delete':
-      return { kind, clientId: i.str(), seq: i.f64() };
+      return { kind, clientId: i.str(), seq: i.id() };
     case 'incoming.put':
       return {
         kind,

@@ -193,24 +193,88 @@ describe('store journal entries', () => {
     assert.ok(enc.length < plain * 0.75, `${enc.length} bytes against ${plain}`);
   });
 
-  it('reads version-1 entries (no repeated strings) and refuses a repeat with nothing before it', () => {
+  it('reads entries of versions 1 and 2, and refuses a repeated string with nothing before it', () => {
     const records: ChangeRecord[] = [
       { kind: 'queue.delete', clientId: 'a', seq: 1 },
-      { kind: 'queue.delete', clientId: 'b', seq: 2 },
-      { kind: 'queue.delete', clientId: 'c', seq: 3 },
+      { kind: 'queue.delete', clientId: 'a', seq: 2 ** 40 },
+      { kind: 'queue.delete', clientId: 'bé', seq: 3 },
     ];
-    const v1 = Buffer.from(encodeJournal(records, 9));
-    assert.equal(v1[1], 2);
-    v1[1] = 1;
-    assert.deepEqual(decodeJournal(v1), { time: 9, records });
-    // The first string written as "same as the last one": version 2 has none, version 1 no such length.
-    const bad = Buffer.from(encodeJournal([{ kind: 'session.delete', clientId: 'x' }], 9));
-    const at = 1 + 1 + 8 + 4 + 1;
-    bad.writeUInt32BE(0xffffffff, at);
-    const cut = bad.subarray(0, at + 4);
-    assert.throws(() => decodeJournal(cut), /repeats a string it never wrote/);
-    cut[1] = 1;
-    assert.throws(() => decodeJournal(cut), /truncated/);
+    // Versions 1 and 2 wrote lengths as u32 and sequence numbers as float64; 2 wrote a string
+    // equal to the last one as the length 0xffffffff.
+    const old = (version: number, first = 0x4a): Buffer => {
+      const parts: Buffer[] = [Buffer.from([first, version])];
+      const num = (v: number) => {
+        const b = Buffer.alloc(8);
+        b.writeDoubleBE(v);
+        parts.push(b);
+      };
+      const u32 = (v: number) => {
+        const b = Buffer.alloc(4);
+        b.writeUInt32BE(v);
+        parts.push(b);
+      };
+      num(9);
+      u32(records.length);
+      let last: string | undefined;
+      for (const r of records) {
+        if (r.kind !== 'queue.delete') continue;
+        parts.push(Buffer.from([8]));
+        if (version === 2 && r.clientId === last) u32(0xffffffff);
+        else {
+          u32(Buffer.byteLength(r.clientId));
+          parts.push(Buffer.from(r.clientId));
+        }
+        last = r.clientId;
+        num(r.seq);
+      }
+      return Buffer.concat(parts);
+    };
+    assert.deepEqual(decodeJournal(old(1)), { time: 9, records });
+    assert.deepEqual(decodeJournal(old(2)), { time: 9, records });
+    assert.ok(old(2).length < old(1).length);
+    const now = Buffer.from(encodeJournal(records, 9));
+    assert.equal(now[1], 3);
+    assert.deepEqual(decodeJournal(now), { time: 9, records });
+    assert.ok(now.length < old(2).length * 0.6, `${now.length} bytes`);
+    assert.throws(() => decodeJournal(Buffer.from([0x4a, 4, ...Buffer.alloc(8), 0])), /version 4/);
+    // The first string of an entry written as "the same as the last one".
+    const header = [0x4a, 3, ...Buffer.alloc(8), 1, 1];
+    assert.throws(() => decodeJournal(Buffer.from([...header, 0, 1])), /repeats a string/);
+    const v2 = Buffer.from([0x4a, 2, ...Buffer.alloc(8), 0, 0, 0, 1, 1, 0xff, 0xff, 0xff, 0xff]);
+    assert.throws(() => decodeJournal(v2), /repeats a string/);
+    v2[1] = 1;
+    assert.throws(() => decodeJournal(v2), /truncated/);
+  });
+
+  it('writes counts, ids and sequence numbers as varints up to 2^53 - 1, and refuses others', () => {
+    for (const seq of [
+      0,
+      1,
+      127,
+      128,
+      16_383,
+      16_384,
+      2 ** 31 - 1,
+      2 ** 31,
+      2 ** 32,
+      2 ** 53 - 1,
+    ]) {
+      const r: ChangeRecord[] = [{ kind: 'msg.delete', id: seq }];
+      assert.deepEqual(decodeJournal(Buffer.from(encodeJournal(r, 1))).records, r, String(seq));
+    }
+    for (const bad of [-1, 1.5, 2 ** 53, Number.NaN]) {
+      assert.throws(() => encodeJournal([{ kind: 'msg.delete', id: bad }], 1), RangeError);
+    }
+    // Nine continuation groups, or a value above 2^53 - 1, are damage.
+    const header = [0x4a, 3, ...Buffer.alloc(8), 1, 5];
+    assert.throws(
+      () => decodeJournal(Buffer.from([...header, ...Array(8).fill(0xff), 1])),
+      /overlong/,
+    );
+    assert.throws(
+      () => decodeJournal(Buffer.from([...header, ...Array(7).fill(0xff), 0x7f])),
+      /oversized/,
+    );
   });
 
   it('a truncated, extended or corrupted entry throws an Error instead of yielding records', () => {
