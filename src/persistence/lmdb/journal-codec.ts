@@ -9,16 +9,21 @@ import type { ChangeRecord, QueueEntryState } from '../types.js';
 const MAGIC = 0x4a; // 'J'
 /**
  * 3: lengths, counts, ids and sequence numbers as unsigned LEB128 varints, and a string's
- * header (a varint) is 0 or 1 when the string equals the most recently written string or the one
- * before it (a batch names the same client id and topics over and over), else its byte length
- * plus 2. 2 had those back-references as the length words REPEAT_0 and REPEAT_1; 1 had neither.
- * All three are read.
+ * header (a varint) is 0 or 1 when the string equals the last or the second-to-last string of
+ * its field kind (client ids, topics and filters, others): a batch names the same subscriber,
+ * publishers and topics over and over. Otherwise the header is the byte length plus 2.
+ * 2 had one pair of back-references for all strings, as the length words REPEAT_0 and REPEAT_1;
+ * 1 had none. All three are read.
  */
 const VERSION = 3;
 const REPEAT_0 = 0xffffffff;
 const REPEAT_1 = 0xfffffffe;
 /** A varint holds at most 2^53 - 1 (8 groups of 7 bits). */
 const MAX_VARINT_BYTES = 8;
+/** String field kinds, each with its own two back-references. */
+const CID = 0;
+const TOPIC = 2;
+const OTHER = 4;
 
 /** Record kind codes: the position of each kind in the journal format, never to change. */
 const K = {
@@ -81,9 +86,15 @@ const KEEP_LIMIT = 8 << 20;
 class Out {
   buf: Buffer = scratch;
   pos = 0;
-  /** The most recently written string, and the one before it. */
-  private last0: string | undefined;
-  private last1: string | undefined;
+  /** Per field kind (CID, TOPIC, OTHER): the last string written, then the one before it. */
+  private readonly last: Array<string | undefined> = [
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+  ];
 
   room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -135,19 +146,20 @@ class Out {
     this.pos = pos;
   }
 
-  str(s: string): void {
-    if (s === this.last0) {
+  str(s: string, kind = OTHER): void {
+    const last = this.last;
+    const newest = last[kind];
+    if (s === newest) {
       this.u8(0);
       return;
     }
-    if (s === this.last1) {
+    const older = last[kind + 1];
+    last[kind + 1] = newest;
+    last[kind] = s;
+    if (s === older) {
       this.u8(1);
-      this.last1 = this.last0;
-      this.last0 = s;
       return;
     }
-    this.last1 = this.last0;
-    this.last0 = s;
     const len = s.length;
     if (len <= 64) {
       // Client ids and topics are short and mostly ASCII: a loop beats a call into C++, and the
@@ -189,11 +201,11 @@ class Out {
     }
   }
 
-  optStr(v: string | undefined): void {
+  optStr(v: string | undefined, kind = OTHER): void {
     if (v === undefined) this.u8(0);
     else {
       this.u8(1);
-      this.str(v);
+      this.str(v, kind);
     }
   }
 
@@ -253,7 +265,7 @@ export function encodeJournal(records: readonly ChangeRecord[], time: number): B
       case 'session.put': {
         o.u8(K['session.put']);
         const s = r.session;
-        o.str(s.clientId);
+        o.str(s.clientId, CID);
         o.u8(s.protocolVersion);
         o.f64(s.expiryInterval);
         o.optNum(s.disconnectedAt);
@@ -263,13 +275,13 @@ export function encodeJournal(records: readonly ChangeRecord[], time: number): B
       case 'session.delete':
       case 'will.delete':
         o.u8(r.kind === 'session.delete' ? K['session.delete'] : K['will.delete']);
-        o.str(r.clientId);
+        o.str(r.clientId, CID);
         break;
       case 'sub.put': {
         o.u8(K['sub.put']);
         const s = r.sub;
-        o.str(s.clientId);
-        o.str(s.filter);
+        o.str(s.clientId, CID);
+        o.str(s.filter, TOPIC);
         o.u8(s.qos);
         o.u8((s.noLocal ? 1 : 0) | (s.retainAsPublished ? 2 : 0) | (s.retainHandling << 2));
         o.optNum(s.subscriptionId);
@@ -277,20 +289,20 @@ export function encodeJournal(records: readonly ChangeRecord[], time: number): B
       }
       case 'sub.delete':
         o.u8(K['sub.delete']);
-        o.str(r.clientId);
-        o.str(r.filter);
+        o.str(r.clientId, CID);
+        o.str(r.filter, TOPIC);
         break;
       case 'msg.put': {
         o.u8(K['msg.put']);
         const m = r.msg;
         o.uint(m.id);
-        o.str(m.topic);
+        o.str(m.topic, TOPIC);
         o.bytes(m.payload);
         o.u8(m.qos);
         o.u8(m.retain ? 1 : 0);
         o.props(m.properties);
         o.optNum(m.expiresAt);
-        o.optStr(m.origin);
+        o.optStr(m.origin, CID);
         break;
       }
       case 'msg.delete':
@@ -300,7 +312,7 @@ export function encodeJournal(records: readonly ChangeRecord[], time: number): B
       case 'queue.put': {
         o.u8(K['queue.put']);
         const e = r.entry;
-        o.str(e.clientId);
+        o.str(e.clientId, CID);
         o.uint(e.seq);
         o.uint(e.messageId);
         o.u8(e.qos);
@@ -313,31 +325,31 @@ export function encodeJournal(records: readonly ChangeRecord[], time: number): B
       }
       case 'queue.update':
         o.u8(K['queue.update']);
-        o.str(r.clientId);
+        o.str(r.clientId, CID);
         o.uint(r.seq);
         o.u8(stateCode(r.state));
         o.u16(r.packetId);
         break;
       case 'queue.delete':
         o.u8(K['queue.delete']);
-        o.str(r.clientId);
+        o.str(r.clientId, CID);
         o.uint(r.seq);
         break;
       case 'incoming.put':
         o.u8(K['incoming.put']);
-        o.str(r.incoming.clientId);
+        o.str(r.incoming.clientId, CID);
         o.u16(r.incoming.packetId);
         o.optNum(r.incoming.messageId);
         break;
       case 'incoming.delete':
         o.u8(K['incoming.delete']);
-        o.str(r.clientId);
+        o.str(r.clientId, CID);
         o.u16(r.packetId);
         break;
       case 'retain.put': {
         o.u8(K['retain.put']);
         const m = r.retained;
-        o.str(m.topic);
+        o.str(m.topic, TOPIC);
         o.bytes(m.payload);
         o.u8(m.qos);
         o.props(m.properties);
@@ -346,13 +358,13 @@ export function encodeJournal(records: readonly ChangeRecord[], time: number): B
       }
       case 'retain.delete':
         o.u8(K['retain.delete']);
-        o.str(r.topic);
+        o.str(r.topic, TOPIC);
         break;
       case 'will.put': {
         o.u8(K['will.put']);
         const w = r.will;
-        o.str(w.clientId);
-        o.str(w.topic);
+        o.str(w.clientId, CID);
+        o.str(w.topic, TOPIC);
         o.bytes(w.payload);
         o.u8(w.qos);
         o.u8(w.retain ? 1 : 0);
@@ -368,9 +380,15 @@ export function encodeJournal(records: readonly ChangeRecord[], time: number): B
 
 class In {
   pos = 0;
-  /** Mirrors Out's two most recent strings (versions 2 and 3). */
-  private last0: string | undefined;
-  private last1: string | undefined;
+  /** Mirrors Out's back-references (version 2 keeps all strings under CID). */
+  private readonly last: Array<string | undefined> = [
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+  ];
   /** Entry format version (see VERSION). */
   version = VERSION;
 
@@ -432,7 +450,7 @@ class In {
     return this.version >= 3 ? this.varint() : this.f64();
   }
 
-  str(): string {
+  str(kind = OTHER): string {
     let n: number;
     let repeat = -1;
     if (this.version >= 3) {
@@ -443,20 +461,21 @@ class In {
       n = this.u32();
       if (this.version === 2 && (n === REPEAT_0 || n === REPEAT_1)) repeat = n === REPEAT_0 ? 0 : 1;
     }
-    if (repeat >= 0) {
-      const s = repeat === 0 ? this.last0 : this.last1;
-      if (s === undefined) throw new Error('journal entry repeats a string it never wrote');
-      if (repeat === 1) {
-        this.last1 = this.last0;
-        this.last0 = s;
-      }
-      return s;
+    const k = this.version === 2 ? CID : kind;
+    const last = this.last;
+    let s: string | undefined;
+    if (repeat === 0) s = last[k];
+    else if (repeat === 1) s = last[k + 1];
+    else {
+      this.need(n);
+      s = this.buf.toString('utf8', this.pos, this.pos + n);
+      this.pos += n;
     }
-    this.need(n);
-    const s = this.buf.toString('utf8', this.pos, this.pos + n);
-    this.pos += n;
-    this.last1 = this.last0;
-    this.last0 = s;
+    if (s === undefined) throw new Error('journal entry repeats a string it never wrote');
+    if (repeat !== 0) {
+      last[k + 1] = last[k];
+      last[k] = s;
+    }
     return s;
   }
 
@@ -491,8 +510,8 @@ class In {
     return this.flag() ? this.f64() : undefined;
   }
 
-  optStr(): string | undefined {
-    return this.flag() ? this.str() : undefined;
+  optStr(kind = OTHER): string | undefined {
+    return this.flag() ? this.str(kind) : undefined;
   }
 
   props(): Properties | undefined {
@@ -544,7 +563,7 @@ function decodeRecord(i: In): ChangeRecord {
   if (kind === undefined) throw new Error('journal entry has an unknown record kind');
   switch (kind) {
     case 'session.put': {
-      const clientId = i.str();
+      const clientId = i.str(CID);
       const v = i.u8();
       if (v !== 3 && v !== 4 && v !== 5) throw new Error(`journal entry has bad version ${v}`);
       return {
@@ -560,10 +579,10 @@ function decodeRecord(i: In): ChangeRecord {
     }
     case 'session.delete':
     case 'will.delete':
-      return { kind, clientId: i.str() };
+      return { kind, clientId: i.str(CID) };
     case 'sub.put': {
-      const clientId = i.str();
-      const filter = i.str();
+      const clientId = i.str(CID);
+      const filter = i.str(TOPIC);
       const qos = i.qos();
       const f = i.u8();
       const rh = f >> 2;
@@ -582,25 +601,25 @@ function decodeRecord(i: In): ChangeRecord {
       };
     }
     case 'sub.delete':
-      return { kind, clientId: i.str(), filter: i.str() };
+      return { kind, clientId: i.str(CID), filter: i.str(TOPIC) };
     case 'msg.put':
       return {
         kind,
         msg: {
           id: i.id(),
-          topic: i.str(),
+          topic: i.str(TOPIC),
           payload: i.bytes(),
           qos: i.qos(),
           retain: i.flag(),
           properties: i.props(),
           expiresAt: i.optNum(),
-          origin: i.optStr(),
+          origin: i.optStr(CID),
         },
       };
     case 'msg.delete':
       return { kind, id: i.id() };
     case 'queue.put': {
-      const clientId = i.str();
+      const clientId = i.str(CID);
       const seq = i.id();
       const messageId = i.id();
       const qos = i.qos();
@@ -617,21 +636,21 @@ function decodeRecord(i: In): ChangeRecord {
       };
     }
     case 'queue.update':
-      return { kind, clientId: i.str(), seq: i.id(), state: i.state(), packetId: i.u16() };
+      return { kind, clientId: i.str(CID), seq: i.id(), state: i.state(), packetId: i.u16() };
     case 'queue.delete':
-      return { kind, clientId: i.str(), seq: i.id() };
+      return { kind, clientId: i.str(CID), seq: i.id() };
     case 'incoming.put':
       return {
         kind,
-        incoming: { clientId: i.str(), packetId: i.u16(), messageId: i.optNum() },
+        incoming: { clientId: i.str(CID), packetId: i.u16(), messageId: i.optNum() },
       };
     case 'incoming.delete':
-      return { kind, clientId: i.str(), packetId: i.u16() };
+      return { kind, clientId: i.str(CID), packetId: i.u16() };
     case 'retain.put':
       return {
         kind,
         retained: {
-          topic: i.str(),
+          topic: i.str(TOPIC),
           payload: i.bytes(),
           qos: i.qos(),
           properties: i.props(),
@@ -639,13 +658,13 @@ function decodeRecord(i: In): ChangeRecord {
         },
       };
     case 'retain.delete':
-      return { kind, topic: i.str() };
+      return { kind, topic: i.str(TOPIC) };
     case 'will.put':
       return {
         kind,
         will: {
-          clientId: i.str(),
-          topic: i.str(),
+          clientId: i.str(CID),
+          topic: i.str(TOPIC),
           payload: i.bytes(),
           qos: i.qos(),
           retain: i.flag(),
