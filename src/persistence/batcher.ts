@@ -92,6 +92,12 @@ export class Batcher {
   /** {@link LOG_ONLY} or 0, per slot. */
   private flags = new Uint8Array(INITIAL_SLOTS);
   /**
+   * Per put slot: 1 + the slot of the log-only `queue.update` last written for it, or 0. A
+   * delete (or a newer update) in the same open batch makes that update redundant: the batch is
+   * applied whole or not at all, so only the last word about an entry needs logging.
+   */
+  private updateAt = new Int32Array(INITIAL_SLOTS);
+  /**
    * Slots in use. The arrays only grow: a window of a second holds a million slots, and
    * reallocating that much every checkpoint made the old generation churn.
    */
@@ -156,6 +162,10 @@ export class Batcher {
         // except a message's delete: replay would put back a message nothing refers to, and
         // loading sweeps those.
         if (i >= this.openStart || record.kind === 'msg.delete') return this.openSeq;
+        if (record.kind === 'queue.update' || record.kind === 'queue.delete') {
+          this.dropOpenUpdate(i, record.clientId, record.seq);
+          if (record.kind === 'queue.update') this.updateAt[i] = this.len + 1;
+        }
         return this.push(record, LOG_ONLY);
       }
     }
@@ -170,10 +180,24 @@ export class Batcher {
     return this.openSeq;
   }
 
+  /**
+   * Removes the log-only `queue.update` of the put in slot `i` if it is still in the open batch.
+   * The key is checked: a slot index kept from before a shift may point at another record.
+   */
+  private dropOpenUpdate(i: number, clientId: string, seq: number): void {
+    const j = (this.updateAt[i] as number) - 1;
+    if (j < this.openStart || j >= this.len) return;
+    const u = this.slots[j];
+    if (u?.kind === 'queue.update' && u.seq === seq && u.clientId === clientId) {
+      this.slots[j] = undefined;
+    }
+  }
+
   private append(record: ChangeRecord | undefined, flag: number): void {
     if (this.len === this.flags.length) this.grow();
     this.slots[this.len] = record;
     this.flags[this.len] = flag;
+    this.updateAt[this.len] = 0;
     this.len++;
   }
 
@@ -182,8 +206,11 @@ export class Batcher {
     for (let i = 0; i < this.len; i++) slots[i] = this.slots[i];
     const flags = new Uint8Array(this.len * 2);
     flags.set(this.flags);
+    const updateAt = new Int32Array(this.len * 2);
+    updateAt.set(this.updateAt);
     this.slots = slots;
     this.flags = flags;
+    this.updateAt = updateAt;
   }
 
   /** Forgets the first `n` slots, moving the rest to the front. */
@@ -192,6 +219,9 @@ export class Batcher {
     if (n < len) {
       this.slots.copyWithin(0, n, len);
       this.flags.copyWithin(0, n, len);
+      const at = this.updateAt;
+      at.copyWithin(0, n, len);
+      for (let k = 0; k < len - n; k++) at[k] = Math.max(0, (at[k] as number) - n);
     }
     this.slots.fill(undefined, len - n, len);
     this.len = len - n;

@@ -165,6 +165,84 @@ describe('pipelined group commit (Batcher with several batches in flight)', () =
     return { b, calls };
   }
 
+  it('logs only the last word about an entry in a batch: an update followed by a newer update or the delete is dropped', async () => {
+    const logged: string[][] = [];
+    const b = new Batcher(
+      async (records) => {
+        logged.push(
+          records.map((r) =>
+            r.kind === 'queue.update'
+              ? `update ${r.clientId}/${r.seq} ${r.state}`
+              : r.kind === 'queue.delete'
+                ? `delete ${r.clientId}/${r.seq}`
+                : r.kind === 'queue.put'
+                  ? `put ${r.entry.clientId}/${r.entry.seq}`
+                  : r.kind,
+          ),
+        );
+      },
+      { durability: 'sync', intervalMs: 10, windowed: true },
+    );
+    const put = (clientId: string, seq: number): number => {
+      b.write({
+        kind: 'queue.put',
+        entry: {
+          clientId,
+          seq,
+          messageId: seq,
+          qos: 2,
+          state: 'queued',
+          packetId: 0,
+          subscriptionIds: [],
+          retain: false,
+        },
+      });
+      return b.written;
+    };
+    const update = (
+      clientId: string,
+      seq: number,
+      state: 'awaitingPubrec' | 'awaitingPubcomp',
+      ref: number,
+    ) => b.write({ kind: 'queue.update', clientId, seq, state, packetId: seq }, ref);
+    const del = (clientId: string, seq: number, ref: number) =>
+      b.write({ kind: 'queue.delete', clientId, seq }, ref);
+    const t1 = put('a', 1);
+    const t2 = put('a', 2);
+    const t3 = put('b', 1);
+    const t4 = put('a', 4);
+    await b.flush();
+    // Next batch: entry a/1 sent and acknowledged, a/2 sent then released (two updates), b/1
+    // sent only; a/4 updated here, deleted in the batch after.
+    update('a', 1, 'awaitingPubrec', t1);
+    update('a', 2, 'awaitingPubrec', t2);
+    update('b', 1, 'awaitingPubrec', t3);
+    update('a', 4, 'awaitingPubrec', t4);
+    del('a', 1, t1);
+    update('a', 2, 'awaitingPubcomp', t2);
+    await b.flush();
+    del('a', 4, t4);
+    await b.flush();
+    assert.deepEqual(logged, [
+      ['put a/1', 'put a/2', 'put b/1', 'put a/4'],
+      [
+        'update b/1 awaitingPubrec',
+        'update a/4 awaitingPubrec',
+        'delete a/1',
+        'update a/2 awaitingPubcomp',
+      ],
+      ['delete a/4'],
+    ]);
+    // The window's net records: what is left of b/1 and a/2, with their final states.
+    const net = b.drainWindow();
+    assert.deepEqual(
+      net.map((r) =>
+        r.kind === 'queue.put' ? `${r.entry.clientId}/${r.entry.seq} ${r.entry.state}` : r.kind,
+      ),
+      ['a/2 awaitingPubcomp', 'b/1 awaitingPubrec'],
+    );
+  });
+
   it('seals a batch per turn while earlier ones commit, and reports them durable only in order', async () => {
     const { b, calls } = pipelined(3);
     const durable: number[] = [];
