@@ -299,7 +299,9 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
   private watchCertificates(l: ListenerState): void {
     const tls = l.tls;
     if (tls === undefined) return;
-    const files = [tls.certFile, tls.keyFile, tls.caFile].filter((f) => f !== undefined);
+    const files = [tls.certFile, tls.keyFile, tls.caFile, tls.crlFile].filter(
+      (f) => f !== undefined,
+    );
     l.unwatch = watchFiles(files, () => {
       this.reloadListener(l).then(
         () => this.log.info({ port: l.spec?.port }, 'TLS certificate reloaded'),

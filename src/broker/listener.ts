@@ -76,6 +76,7 @@ export class ListenerState {
         certFile: (spec.certFile ?? o.certFile) as string,
         keyFile: (spec.keyFile ?? o.keyFile) as string,
         caFile: spec.caFile ?? o.caFile,
+        crlFile: spec.crlFile ?? o.crlFile,
         ciphers: spec.ciphers ?? o.ciphers,
         minVersion: spec.tlsMinVersion ?? o.tlsMinVersion,
         requireCertificate: spec.requireCertificate ?? o.requireCertificate,

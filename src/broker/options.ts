@@ -16,6 +16,11 @@ export interface ListenerSecurityOptions {
   keyFile?: string;
   /** PEM CA bundle that client certificates must chain to. */
   caFile?: string;
+  /**
+   * PEM certificate revocation list(s) of the CAs in `caFile`: a client certificate they list is
+   * refused (needs `caFile`). Reloaded with the certificate when the file changes.
+   */
+  crlFile?: string;
   /** Refuse TLS clients without a valid certificate (needs `caFile`). */
   requireCertificate?: boolean;
   /** Use the client certificate's CN (else first subjectAltName) as the user name. */
@@ -170,6 +175,7 @@ type Unsettable =
   | 'certFile'
   | 'keyFile'
   | 'caFile'
+  | 'crlFile'
   | 'ciphers'
   | 'allowAnonymous'
   | 'connectBurst'
@@ -238,6 +244,7 @@ export const OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
   certFile: str(undefined, 'PEM certificate chain of TLS listeners'),
   keyFile: str(undefined, 'PEM private key of TLS listeners'),
   caFile: str(undefined, 'PEM CA bundle for client certificates'),
+  crlFile: str(undefined, 'PEM revocation list(s) for client certificates (needs caFile)'),
   requireCertificate: bool(false, 'refuse TLS clients without a valid certificate'),
   useIdentityAsUsername: bool(false, 'client certificate CN/SAN is the user name'),
   ciphers: str(undefined, 'OpenSSL cipher list (TLS 1.2)'),
@@ -378,6 +385,7 @@ export const LISTENER_KEYS: readonly (keyof ListenerSecurityOptions)[] = [
   'certFile',
   'keyFile',
   'caFile',
+  'crlFile',
   'requireCertificate',
   'useIdentityAsUsername',
   'ciphers',
@@ -452,6 +460,13 @@ export function resolveOptions(options: BrokerOptions = {}): ResolvedOptions {
       throw new TypeError(
         `invalid broker option listeners[${i}]: ${l.type} needs certFile and keyFile`,
       );
+    }
+    // A revocation list without the CA bundle would never be consulted: say so at start.
+    if (
+      (l.crlFile ?? options.crlFile) !== undefined &&
+      (l.caFile ?? options.caFile) === undefined
+    ) {
+      throw new TypeError(`invalid broker option listeners[${i}]: crlFile needs caFile`);
     }
   }
   out.store = options.store;

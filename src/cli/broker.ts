@@ -30,6 +30,7 @@ Options:
       --cert FILE       PEM certificate chain of the TLS listeners
       --key FILE        PEM private key of the TLS listeners
       --cafile FILE     PEM CA bundle that client certificates must chain to
+      --crlfile FILE    PEM revocation list(s) for client certificates (needs --cafile)
       --require-certificate
                         refuse TLS clients without a valid client certificate
       --use-identity-as-username
@@ -110,6 +111,9 @@ function parseArgs(argv: string[]): Args {
         break;
       case '--cafile':
         a.keys.caFile = file(flag, next());
+        break;
+      case '--crlfile':
+        a.keys.crlFile = file(flag, next());
         break;
       case '--require-certificate':
         a.keys.requireCertificate = true;

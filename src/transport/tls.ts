@@ -11,6 +11,7 @@ export interface TlsSettings {
   certFile: string;
   keyFile: string;
   caFile: string | undefined;
+  crlFile: string | undefined;
   ciphers: string | undefined;
   minVersion: SecureVersion;
   requireCertificate: boolean;
@@ -30,10 +31,11 @@ export async function loadTlsOptions(s: TlsSettings): Promise<TlsOptions> {
       throw new Error(`cannot read ${path}: ${(err as Error).message}`);
     }
   };
-  const [cert, key, ca] = await Promise.all([
+  const [cert, key, ca, crl] = await Promise.all([
     read(s.certFile),
     read(s.keyFile),
     s.caFile === undefined ? undefined : read(s.caFile),
+    s.crlFile === undefined ? undefined : read(s.crlFile),
   ]);
   const o: TlsOptions = {
     cert,
@@ -46,6 +48,7 @@ export async function loadTlsOptions(s: TlsSettings): Promise<TlsOptions> {
     handshakeTimeout: s.handshakeTimeoutMs,
   };
   if (ca !== undefined) o.ca = ca;
+  if (crl !== undefined) o.crl = crl;
   if (s.ciphers !== undefined) o.ciphers = s.ciphers;
   return o;
 }
