@@ -6,6 +6,7 @@ import { Timer } from '../../shared/timing-wheel.js';
 import type { Connection } from '../connection.js';
 import type { Delivery } from '../message.js';
 import type { SubEntry } from '../routing/subscription.js';
+import { InflightTable } from './inflight.js';
 import { PacketIdAllocator } from './packet-id.js';
 
 /** Timer kinds of a session. */
@@ -43,7 +44,7 @@ export class Session implements TimerTarget {
   // Containers and timers are created on first use: most sessions of an idle fleet never queue,
   // subscribe or go offline, and these were most of an idle connection's heap.
   private _subscriptions: Map<string, SubEntry> | undefined = undefined;
-  private _inflight: Map<number, Delivery> | undefined = undefined;
+  private _inflight: InflightTable<Delivery> | undefined = undefined;
   private _queue: FixedQueue<Delivery> | undefined = undefined;
   private _packetIds: PacketIdAllocator | undefined = undefined;
   private _inboundQos2: Set<number> | undefined = undefined;
@@ -73,9 +74,9 @@ export class Session implements TimerTarget {
   }
 
   /** Outbound QoS 1/2 deliveries by packet id, in send order. */
-  get inflight(): Map<number, Delivery> {
+  get inflight(): InflightTable<Delivery> {
     let v = this._inflight;
-    if (v === undefined) v = this._inflight = new Map();
+    if (v === undefined) v = this._inflight = new InflightTable();
     return v;
   }
 
