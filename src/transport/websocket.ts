@@ -5,7 +5,8 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket, TlsOptions } from 'node:tls';
 import { WebSocketServer } from 'ws';
-import { bind } from './tcp.js';
+import type { PreAccept } from './tcp.js';
+import { bind, gateConnections } from './tcp.js';
 import { WebSocketStream } from './ws-stream.js';
 
 /** A running WebSocket listener. */
@@ -18,7 +19,9 @@ export interface WebSocketListener {
 /**
  * Starts an MQTT-over-WebSocket listener: HTTP upgrade on `path`, subprotocol `mqtt` (or the
  * legacy `mqttv3.1`), binary frames. Each connection is handed over as a byte stream, so MQTT
- * packets may be split across frames or share one.
+ * packets may be split across frames or share one. With `preAccept` (the PROXY protocol), each
+ * TCP connection goes through it before the TLS handshake or HTTP request, and `tls.onRaw` is
+ * not called (`preAccept` does that work).
  */
 export function listenWebSocket(
   port: number,
@@ -27,6 +30,7 @@ export function listenWebSocket(
   maxPayload: number,
   onStream: (stream: Duplex, remoteAddress: string | undefined, socket: Socket) => void,
   tls?: { options: TlsOptions; onRaw: (raw: Socket) => boolean },
+  preAccept?: PreAccept,
 ): Promise<WebSocketListener> {
   const reply = (_req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(426, { 'content-type': 'text/plain' });
@@ -36,12 +40,15 @@ export function listenWebSocket(
   if (tls === undefined) http = createServer(reply);
   else {
     const https = createHttpsServer(tls.options, reply);
-    https.on('connection', (raw: Socket) => {
-      if (!tls.onRaw(raw)) raw.destroy();
-    });
+    if (preAccept === undefined) {
+      https.on('connection', (raw: Socket) => {
+        if (!tls.onRaw(raw)) raw.destroy();
+      });
+    }
     https.on('tlsClientError', (_err: Error, socket: TLSSocket) => socket.destroy());
     http = https as unknown as Server;
   }
+  if (preAccept !== undefined) gateConnections(http, preAccept, tls === undefined);
   const wss = new WebSocketServer({
     server: http,
     path,
