@@ -47,8 +47,15 @@ export function gateConnections(server: Server, preAccept: PreAccept, resume: bo
   });
 }
 
-/** Outcome of {@link readProxyHeader}: the header, or why the socket was refused. */
-export type ProxyHeaderCallback = (header: ProxyHeader | undefined, reason: string) => void;
+/**
+ * Outcome of {@link readProxyHeader}: the header, or why the socket was refused; `silent` when
+ * the peer closed without sending a byte (a balancer's TCP health check).
+ */
+export type ProxyHeaderCallback = (
+  header: ProxyHeader | undefined,
+  reason: string,
+  silent: boolean,
+) => void;
 
 /**
  * Reads the PROXY protocol header that must open `raw`. On success calls `done(header)` with the
@@ -102,18 +109,15 @@ class ProxyHeaderReader implements TimerTarget {
         raw.pause();
         this.detach();
         if (r.rest.length > 0) raw.unshift(r.rest);
-        this.done(r.header, '');
+        this.done(r.header, '', false);
         return;
       }
     }
   };
 
   private readonly onEnd = (): void => {
-    this.fail(
-      this.decoder.buffered === 0
-        ? 'closed before sending anything'
-        : 'closed within the PROXY protocol header',
-    );
+    if (this.decoder.buffered === 0) this.fail('closed before sending anything', true);
+    else this.fail('closed within the PROXY protocol header');
   };
 
   private readonly onError = (err: Error): void => {
@@ -130,13 +134,16 @@ class ProxyHeaderReader implements TimerTarget {
     raw.off('error', this.onError);
   }
 
-  private fail(reason: string): void {
+  private fail(reason: string, silent = false): void {
     if (this.finished) return;
     this.detach();
     // Errors after this point (a reset while closing) concern nobody.
     this.raw.on('error', () => {});
-    this.raw.destroy();
-    this.done(undefined, reason);
+    try {
+      this.done(undefined, reason, silent);
+    } finally {
+      this.raw.destroy();
+    }
   }
 }
 
