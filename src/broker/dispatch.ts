@@ -18,6 +18,8 @@ import { handlePubrel } from './handlers/pubrel.js';
 import { handleSubscribe } from './handlers/subscribe.js';
 import { handleUnsubscribe } from './handlers/unsubscribe.js';
 
+const PUBACK_HEADER = PacketType.PUBACK << 4;
+
 /**
  * Decodes one frame and runs its handler. Every error thrown by the codec or a handler ends up
  * in {@link fail}: this module is the one place where errors become reason codes.
@@ -41,6 +43,15 @@ export function dispatchFrame(conn: Connection, header: number, body: Buffer): v
       conn.protocolVersion = peekProtocolLevel(body);
       conn.sawConnect = true;
     }
+    // The commonest frame of QoS 1 traffic, a PUBACK without reason code or properties, needs no
+    // packet object (a zero packet id takes the full decode, which refuses it).
+    if (header === PUBACK_HEADER && body.length === 2 && conn.state === ConnState.Connected) {
+      const id = ((body[0] as number) << 8) | (body[1] as number);
+      if (id !== 0) {
+        handlePuback(conn, id);
+        return;
+      }
+    }
     const packet = decodePacket(header, body, conn.protocolVersion);
     route(conn, packet);
   } catch (err) {
@@ -61,7 +72,7 @@ function route(conn: Connection, packet: Packet): void {
       handlePublish(conn, packet);
       return;
     case PacketType.PUBACK:
-      handlePuback(conn, packet);
+      handlePuback(conn, packet.packetId);
       return;
     case PacketType.PUBREC:
       handlePubrec(conn, packet);
