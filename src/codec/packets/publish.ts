@@ -24,6 +24,30 @@ function wildcard(): never {
   );
 }
 
+// Recently decoded topic names, by a hash of their bytes: a publisher sends the same few topics
+// over and over, and handing back the same string saves building it (and its garbage), checking
+// its UTF-8 again, and hashing it again for the routing cache (V8 keeps a string's hash).
+const TOPIC_CACHE_SLOTS = 256;
+const TOPIC_CACHE_BYTES = 64;
+const topicLen = new Uint8Array(TOPIC_CACHE_SLOTS);
+const topicBytes = new Uint8Array(TOPIC_CACHE_SLOTS * TOPIC_CACHE_BYTES);
+const topicStr: string[] = new Array<string>(TOPIC_CACHE_SLOTS).fill('');
+
+/** The cached string for the `len` topic bytes at `body[2..]`, if that slot holds them. */
+function cachedTopic(slot: number, body: Buffer, len: number): string | undefined {
+  if (topicLen[slot] !== len) return undefined;
+  const at = slot * TOPIC_CACHE_BYTES;
+  for (let i = 0; i < len; i++) if (topicBytes[at + i] !== body[2 + i]) return undefined;
+  return topicStr[slot];
+}
+
+function cacheTopic(slot: number, body: Buffer, len: number, topic: string): void {
+  const at = slot * TOPIC_CACHE_BYTES;
+  for (let i = 0; i < len; i++) topicBytes[at + i] = body[2 + i] as number;
+  topicLen[slot] = len;
+  topicStr[slot] = topic;
+}
+
 /**
  * Decodes a PUBLISH body. Hand-inlined rather than built on the Reader because it is the hot
  * path: the topic is scanned once for ASCII, wildcards and U+0000.
@@ -43,8 +67,10 @@ export function decodePublish(
   let pos = 2 + tlen;
   if (pos > end) truncated();
   let ascii = true;
+  let hash = tlen;
   for (let i = 2; i < pos; i++) {
     const c = body[i] as number;
+    hash = (Math.imul(hash, 31) + c) | 0;
     if (c <= 0x2b) {
       if (c === 0x23 || c === 0x2b) wildcard();
       if (c === 0) {
@@ -54,12 +80,17 @@ export function decodePublish(
       ascii = false;
     }
   }
-  let topic: string;
-  if (ascii) {
-    topic = asciiSlice(body, 2, pos);
-  } else {
-    validateUtf8(body, 2, pos);
-    topic = utf8Slice(body, 2, pos);
+  let topic: string | undefined;
+  const slot = hash & (TOPIC_CACHE_SLOTS - 1);
+  if (tlen <= TOPIC_CACHE_BYTES && tlen > 0) topic = cachedTopic(slot, body, tlen);
+  if (topic === undefined) {
+    if (ascii) {
+      topic = asciiSlice(body, 2, pos);
+    } else {
+      validateUtf8(body, 2, pos);
+      topic = utf8Slice(body, 2, pos);
+    }
+    if (tlen <= TOPIC_CACHE_BYTES && tlen > 0) cacheTopic(slot, body, tlen, topic);
   }
   let packetId = 0;
   if (qos > 0) {
