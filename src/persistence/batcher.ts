@@ -357,11 +357,13 @@ export class Batcher {
     // A windowed batcher keeps its slots, not this list (a failed batch is taken back by slot
     // range), so one array serves every batch: no 10-20 KB of garbage per commit.
     const records = this.windowed ? this.scratch : [];
-    records.length = 0;
+    // Filled by index and then cut: `length = 0` would drop the array's storage every time.
+    let n = 0;
     for (let i = this.openStart; i < this.len; i++) {
       const r = this.slots[i];
-      if (r !== undefined) records.push(r);
+      if (r !== undefined) records[n++] = r;
     }
+    records.length = n;
     const seq = this.openSeq;
     this.openSeq++;
     const batch: InFlight = {
