@@ -12,13 +12,16 @@ import { MemoryStore } from '../persistence/memory.js';
 import type { StoredSubscription } from '../persistence/types.js';
 import { Clock } from '../shared/clock.js';
 import { TimingWheel } from '../shared/timing-wheel.js';
-import { listenTcp } from '../transport/tcp.js';
+import type { ProxyHeader } from '../transport/proxy-protocol.js';
+import type { PreAccept } from '../transport/tcp.js';
+import { listenTcp, readProxyHeader } from '../transport/tcp.js';
 import { listenTls, loadTlsOptions, watchFiles } from '../transport/tls.js';
 import { listenWebSocket } from '../transport/websocket.js';
 import { Connection, ConnState, ConnTimer, UNREAD } from './connection.js';
 import { pump } from './delivery.js';
 import { dispatchFrame, fail, rejectWith } from './dispatch.js';
 import type { BrokerHooks } from './hooks.js';
+import type { Handshake } from './listener.js';
 import { isLoopback, ListenerState } from './listener.js';
 import { Message } from './message.js';
 import type { BrokerOptions, ListenerType, ResolvedOptions } from './options.js';
@@ -229,20 +232,43 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
   private async bind(l: ListenerState): Promise<void> {
     const spec = l.spec;
     if (spec === undefined) return;
-    const onRaw = (raw: Socket) => this.admitHandshake(l, raw);
+    const onRaw = (raw: Socket) => this.openHandshake(l, raw) !== undefined;
+    // Listeners without the PROXY protocol keep their accept path untouched.
+    const proxy: PreAccept | undefined = l.proxyProtocol
+      ? (raw, proceed) => this.readProxyHeader(l, raw, proceed)
+      : undefined;
     if (l.tls !== undefined) {
       l.tlsOptions = await loadTlsOptions(l.tls);
       if (this.options.watchCertificates) this.watchCertificates(l);
     }
     switch (spec.type) {
       case 'tcp':
-        l.server = await listenTcp(spec.port, l.host, (s: Socket) =>
-          this.admit(s, UNREAD, 'tcp', l, undefined, undefined),
-        );
+        l.server =
+          proxy === undefined
+            ? await listenTcp(spec.port, l.host, (s: Socket) =>
+                this.admit(s, UNREAD, 'tcp', l, undefined, undefined),
+              )
+            : await listenTcp(
+                spec.port,
+                l.host,
+                (s: Socket) => {
+                  const h = this.takeHandshake(l, s);
+                  this.admit(s, h?.address ?? UNREAD, 'tcp', l, undefined, h?.at);
+                },
+                proxy,
+              );
         return;
       case 'tls':
-        l.server = await listenTls(spec.port, l.host, l.tlsOptions ?? {}, onRaw, (s: TLSSocket) =>
-          this.accept(s, s.remoteAddress, 'tls', l, s, this.takeHandshake(l, s)),
+        l.server = await listenTls(
+          spec.port,
+          l.host,
+          l.tlsOptions ?? {},
+          onRaw,
+          (s: TLSSocket) => {
+            const h = this.takeHandshake(l, s);
+            this.accept(s, h?.address ?? s.remoteAddress, 'tls', l, s, h?.at ?? this.clock.now);
+          },
+          proxy,
         );
         return;
       case 'ws':
@@ -254,45 +280,85 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
           this.options.maxPacketSize + 8,
           (stream, remote, socket) => {
             // On wss the CONNECT window starts at the upgrade (the handshake has its own bound).
-            if (spec.type === 'wss') this.takeHandshake(l, socket as TLSSocket);
+            const h =
+              spec.type === 'wss' || proxy !== undefined
+                ? this.takeHandshake(l, socket)
+                : undefined;
             this.accept(
               stream,
-              remote,
+              h?.address ?? remote,
               spec.type,
               l,
               spec.type === 'wss' ? (socket as TLSSocket) : undefined,
             );
           },
           l.tlsOptions === undefined ? undefined : { options: l.tlsOptions, onRaw },
+          proxy,
         );
         return;
     }
   }
 
-  /** A TLS client starts its handshake: refused when the listener is full or closing. */
-  private admitHandshake(l: ListenerState, raw: Socket): boolean {
+  /**
+   * A client starts its TLS handshake, HTTP upgrade or PROXY protocol header: refused (undefined)
+   * when the listener is full or closing.
+   */
+  private openHandshake(l: ListenerState, raw: Socket): Handshake | undefined {
     if (this.state !== 'listening' || l.full) {
       this.stats.connectionsRefused++;
-      return false;
+      return undefined;
     }
     const key = `${raw.remoteAddress}|${raw.remotePort}`;
-    const entry = { raw, at: this.clock.now };
+    const entry: Handshake = { raw, at: this.clock.now, address: undefined };
     l.handshakes.set(key, entry);
     raw.once('close', () => {
       if (l.handshakes.get(key) === entry) l.handshakes.delete(key);
     });
-    return true;
+    return entry;
   }
 
   /**
-   * The socket under `s` became a broker connection: no longer a handshake. Returns when its
-   * TCP connection was accepted.
+   * The socket under `s` (the TCP socket itself, or a TLS socket over it: same remote address
+   * and port) became a broker connection: no longer a handshake. Returns its entry: when the TCP
+   * connection was accepted, and the PROXY protocol address.
    */
-  private takeHandshake(l: ListenerState, s: TLSSocket): number {
+  private takeHandshake(l: ListenerState, s: Socket): Handshake | undefined {
     const key = `${s.remoteAddress}|${s.remotePort}`;
     const entry = l.handshakes.get(key);
     l.handshakes.delete(key);
-    return entry?.at ?? this.clock.now;
+    return entry;
+  }
+
+  /**
+   * A connection of a `proxyProtocol` listener: its PROXY header must arrive first, within the
+   * connect timeout; then `proceed` hands the socket on (MQTT, TLS handshake or HTTP upgrade)
+   * with the header's client address recorded for the connection. Anything else closes it.
+   */
+  private readProxyHeader(l: ListenerState, raw: Socket, proceed: () => void): void {
+    const entry = this.openHandshake(l, raw);
+    if (entry === undefined) {
+      raw.destroy();
+      return;
+    }
+    readProxyHeader(
+      raw,
+      this.wheel,
+      entry.at + this.options.connectTimeoutMs,
+      (header: ProxyHeader | undefined, reason: string, silent: boolean) => {
+        if (header !== undefined) {
+          entry.address = header.sourceAddress;
+          proceed();
+          return;
+        }
+        l.proxyRefused++;
+        this.stats.connectionsRefused++;
+        const fields = { remoteAddress: raw.remoteAddress, port: l.spec?.port, reason };
+        const msg = 'PROXY protocol header missing or invalid, connection closed';
+        // A balancer's TCP health check connects and closes without a byte: not worth info.
+        if (silent) this.log.debug(fields, msg);
+        else this.log.info(fields, msg);
+      },
+    );
   }
 
   /** Reloads a listener's certificate when its files change (editors often replace them). */

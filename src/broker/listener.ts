@@ -5,6 +5,15 @@ import type { WebSocketListener } from '../transport/websocket.js';
 import type { ListenerOptions, ListenerType, ResolvedOptions } from './options.js';
 import { TokenBucket } from './rate-limit.js';
 
+/** A TCP connection of a listener that is not a broker connection yet. */
+export interface Handshake {
+  readonly raw: Socket;
+  /** Clock ms of the TCP accept (the connect timeout counts from there). */
+  readonly at: number;
+  /** The client address of its PROXY protocol header; undefined: the socket's own. */
+  address: string | undefined;
+}
+
 /** Whether `host` only accepts connections from this machine. */
 export function isLoopback(host: string): boolean {
   const h = host.toLowerCase();
@@ -31,6 +40,8 @@ export class ListenerState {
   /** This listener's own connection limit; unset: the broker-wide one (live-reloadable). */
   readonly maxConnections: number | undefined;
   readonly maxPendingConnects: number;
+  /** Connections open with a PROXY protocol header (read before anything else). */
+  readonly proxyProtocol: boolean;
   /** CONNECT token bucket; undefined when the rate is unlimited. */
   readonly connectBucket: TokenBucket | undefined;
   /** TLS files and policy (`tls`, `wss`). */
@@ -41,12 +52,14 @@ export class ListenerState {
   connections = 0;
   /** Authentications in progress (pending hook promises). */
   pending = 0;
+  /** Connections closed for a missing, malformed or late PROXY protocol header. */
+  proxyRefused = 0;
   /**
-   * TCP sockets of this TLS listener still in their handshake (or HTTP upgrade), by remote
-   * address and port, with their accept time: closed with the listener, which would otherwise
-   * wait for them.
+   * TCP sockets of this listener still in their TLS handshake, HTTP upgrade or PROXY protocol
+   * header, by remote address and port: closed with the listener, which would otherwise wait
+   * for them.
    */
-  readonly handshakes = new Map<string, { raw: Socket; at: number }>();
+  readonly handshakes = new Map<string, Handshake>();
   server: Server | undefined = undefined;
   ws: WebSocketListener | undefined = undefined;
   /** Stops the certificate file watchers. */
@@ -66,6 +79,8 @@ export class ListenerState {
     this.useIdentityAsUsername = spec?.useIdentityAsUsername ?? o.useIdentityAsUsername;
     this.maxConnections = spec?.maxConnections;
     this.maxPendingConnects = spec?.maxPendingConnects ?? o.maxPendingConnects;
+    // Streams handed to accept() are not raw sockets: no header to read there.
+    this.proxyProtocol = spec === undefined ? false : (spec.proxyProtocol ?? o.proxyProtocol);
     const rate = spec?.connectRate ?? o.connectRate;
     this.connectBucket =
       rate > 0

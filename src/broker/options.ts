@@ -39,6 +39,13 @@ export interface ListenerSecurityOptions {
   connectBurst?: number;
   /** CONNECTs being authenticated at once on this listener; more get 0x89 Server busy. */
   maxPendingConnects?: number;
+  /**
+   * Every connection must open with a PROXY protocol header (v1 or v2, as HAProxy, AWS NLB or
+   * nginx send it); the client address it names replaces the socket's. The header is believed as
+   * sent: only for listeners that nothing but a trusted load balancer can reach. `tcp`, `tls`,
+   * `ws` and `wss` (the header comes before the TLS handshake or HTTP upgrade).
+   */
+  proxyProtocol?: boolean;
 }
 
 /** A listener the broker opens on {@link Broker.listen}. */
@@ -258,6 +265,7 @@ export const OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
   connectRate: int(0, 1_000_000, 0, 'CONNECTs per second per listener (0: unlimited)'),
   connectBurst: int(1, 1_000_000, undefined, 'connect-rate bucket size (unset: the rate)'),
   maxPendingConnects: int(1, 1_000_000, 1000, 'CONNECTs being authenticated per listener'),
+  proxyProtocol: bool(false, 'connections open with a PROXY protocol header (trusted balancer)'),
   maxPublishRate: int(0, 100_000_000, 0, 'PUBLISHes per second per client (0: unlimited)'),
   maxPublishBurst: int(1, 100_000_000, undefined, 'publish-rate bucket size (unset: the rate)'),
   maxByteRate: int(0, Number.MAX_SAFE_INTEGER, 0, 'bytes per second per client (0: unlimited)'),
@@ -395,6 +403,7 @@ export const LISTENER_KEYS: readonly (keyof ListenerSecurityOptions)[] = [
   'connectRate',
   'connectBurst',
   'maxPendingConnects',
+  'proxyProtocol',
 ];
 const LISTENER_TYPES = ['tcp', 'tls', 'ws', 'wss'];
 

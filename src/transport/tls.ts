@@ -4,7 +4,8 @@ import type { Socket } from 'node:net';
 import { basename, dirname } from 'node:path';
 import type { SecureVersion, TLSSocket, TlsOptions, Server as TlsServer } from 'node:tls';
 import { createServer } from 'node:tls';
-import { bind } from './tcp.js';
+import type { PreAccept } from './tcp.js';
+import { bind, gateConnections } from './tcp.js';
 
 /** The files and policy of a TLS listener. */
 export interface TlsSettings {
@@ -57,7 +58,9 @@ export async function loadTlsOptions(s: TlsSettings): Promise<TlsOptions> {
  * Starts an MQTT-over-TLS listener. `onRaw` sees each TCP connection before its handshake and
  * may refuse it (returns false: destroyed at once, no handshake work spent); `onSecure` gets each
  * socket whose handshake completed (and, with requireCertificate, whose certificate verified).
- * Throws synchronously when the key and certificate do not fit together.
+ * With `preAccept` (the PROXY protocol), each TCP connection goes through it before the handshake
+ * starts, in place of `onRaw`. Throws synchronously when the key and certificate do not fit
+ * together.
  */
 export function listenTls(
   port: number,
@@ -65,14 +68,17 @@ export function listenTls(
   options: TlsOptions,
   onRaw: (raw: Socket) => boolean,
   onSecure: (socket: TLSSocket) => void,
+  preAccept?: PreAccept,
 ): Promise<TlsServer> {
   const server = createServer(
     { ...options, noDelay: true, highWaterMark: 64 * 1024 } as TlsOptions,
     onSecure,
   );
-  server.on('connection', (raw: Socket) => {
-    if (!onRaw(raw)) raw.destroy();
-  });
+  if (preAccept === undefined) {
+    server.on('connection', (raw: Socket) => {
+      if (!onRaw(raw)) raw.destroy();
+    });
+  } else gateConnections(server, preAccept, false);
   // Handshake failures (bad certificate, wrong protocol, timeout) concern one client only.
   server.on('tlsClientError', (_err: Error, socket: TLSSocket) => socket.destroy());
   return bind(server, port, host);
