@@ -15,6 +15,8 @@ export class InflightTable<V> {
   private order = new Float64Array(MIN_CAPACITY);
   private added = 0;
   private count = 0;
+  /** 32 - log2(capacity): {@link hash} keeps the top bits. */
+  private shift = 32 - Math.log2(MIN_CAPACITY);
 
   get size(): number {
     return this.count;
@@ -23,7 +25,7 @@ export class InflightTable<V> {
   get(id: number): V | undefined {
     const keys = this.keys;
     const mask = keys.length - 1;
-    for (let i = hash(id) & mask; ; i = (i + 1) & mask) {
+    for (let i = hash(id, this.shift); ; i = (i + 1) & mask) {
       const k = keys[i] as number;
       if (k === id) return this.vals[i];
       if (k === 0) return undefined;
@@ -47,7 +49,7 @@ export class InflightTable<V> {
   delete(id: number): boolean {
     const keys = this.keys;
     const mask = keys.length - 1;
-    let i = hash(id) & mask;
+    let i = hash(id, this.shift);
     for (;;) {
       const k = keys[i] as number;
       if (k === 0) return false;
@@ -60,7 +62,7 @@ export class InflightTable<V> {
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
       const k = keys[j] as number;
       if (k === 0) break;
-      const home = hash(k) & mask;
+      const home = hash(k, this.shift);
       const stays = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (stays) continue;
       keys[hole] = k;
@@ -95,7 +97,7 @@ export class InflightTable<V> {
   private insert(id: number, value: V, at: number): void {
     const keys = this.keys;
     const mask = keys.length - 1;
-    for (let i = hash(id) & mask; ; i = (i + 1) & mask) {
+    for (let i = hash(id, this.shift); ; i = (i + 1) & mask) {
       const k = keys[i] as number;
       if (k === id) {
         this.vals[i] = value;
@@ -116,6 +118,7 @@ export class InflightTable<V> {
     const vals = this.vals;
     const order = this.order;
     this.keys = new Uint16Array(cap);
+    this.shift = 32 - Math.log2(cap);
     this.vals = new Array(cap);
     this.order = new Float64Array(cap);
     this.count = 0;
@@ -129,9 +132,10 @@ export class InflightTable<V> {
 const MIN_CAPACITY = 16;
 
 /**
- * The id itself: the allocator hands out ids in rotation, so the ids in flight are mostly a
- * window of consecutive numbers, which land in distinct slots.
+ * Fibonacci hashing: the top bits of id × 2^32/φ. The allocator hands out ids in rotation, so the
+ * ids in flight are a window of consecutive numbers; placed at their own index they would form
+ * one long run that every deletion had to scan to its end.
  */
-function hash(id: number): number {
-  return id;
+function hash(id: number, shift: number): number {
+  return Math.imul(id, 0x9e3779b1) >>> shift;
 }
