@@ -25,6 +25,11 @@ const CID = 0;
 const TOPIC = 2;
 const OTHER = 4;
 
+/** Two back-references for each string kind. */
+function backReferences(): Array<string | undefined> {
+  return new Array<string | undefined>(OTHER + 2).fill(undefined);
+}
+
 /** Record kind codes: the position of each kind in the journal format, never to change. */
 const K = {
   'session.put': 0,
@@ -87,14 +92,7 @@ class Out {
   buf: Buffer = scratch;
   pos = 0;
   /** Per field kind (CID, TOPIC, OTHER): the last string written, then the one before it. */
-  private readonly last: Array<string | undefined> = [
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-  ];
+  private readonly last = backReferences();
 
   room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -381,14 +379,7 @@ export function encodeJournal(records: readonly ChangeRecord[], time: number): B
 class In {
   pos = 0;
   /** Mirrors Out's back-references (version 2 keeps all strings under CID). */
-  private readonly last: Array<string | undefined> = [
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-  ];
+  private readonly last = backReferences();
   /** Entry format version (see VERSION). */
   version = VERSION;
 
