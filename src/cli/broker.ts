@@ -37,6 +37,8 @@ Options:
                         the client certificate's CN is the user name
       --tls-version V   lowest TLS version accepted: TLSv1.2 (default) or TLSv1.3
       --ciphers LIST    OpenSSL cipher list for TLS 1.2
+      --proxy-protocol  every connection opens with a PROXY protocol v1/v2 header (only behind
+                        a trusted load balancer: the address in it is believed)
       --allow-anonymous accept clients without a user name on every listener (default:
                         only on loopback listeners, and not with a password file)
   -c, --config FILE     JSON config file (see docs/config.md)
@@ -117,6 +119,9 @@ function parseArgs(argv: string[]): Args {
         break;
       case '--require-certificate':
         a.keys.requireCertificate = true;
+        break;
+      case '--proxy-protocol':
+        a.keys.proxyProtocol = true;
         break;
       case '--use-identity-as-username':
         a.keys.useIdentityAsUsername = true;

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { PacketType } from '../../../src/codec/constants.js';
+import { encodePacket } from '../../../src/codec/encode.js';
+import type { ConnectPacket } from '../../../src/codec/types.js';
 import { publishOf, RawClient, subOf, subscribeRaw } from '../../helpers/broker.js';
 import type { TestCerts } from './helpers.js';
 import { makeCerts, mqttConnect, trust } from './helpers.js';
@@ -66,6 +70,65 @@ describe('petrel broker security flags and reload', () => {
       await assert.rejects(mqttConnect(url, trust(certs)));
       const c = await mqttConnect(url, trust(certs, true));
       c.end(true);
+    } finally {
+      p.child.kill('SIGTERM');
+      assert.equal(await p.exit, 0);
+    }
+  });
+
+  test('--crlfile without --cafile is a start-up error', async () => {
+    const p = run([
+      '-p',
+      '0',
+      '--tls-port',
+      '0',
+      '--cert',
+      certs.serverCert,
+      '--key',
+      certs.serverKey,
+      '--crlfile',
+      certs.ca,
+    ]);
+    assert.equal(await p.exit, 1);
+    assert.match(p.stderr(), /petrel broker: .*crlFile needs caFile/);
+  });
+
+  test('--proxy-protocol: a connection must open with a PROXY header; with one, MQTT follows', async () => {
+    const p = run(['-p', '0', '--proxy-protocol']);
+    try {
+      const m = await waitFor(p.stderr, /listening on mqtt:\/\/127\.0\.0\.1:(\d+)/);
+      const port = Number(m[1]);
+      const connect = encodePacket(
+        {
+          type: PacketType.CONNECT,
+          protocolName: 'MQTT',
+          protocolVersion: 4,
+          clean: true,
+          keepAlive: 0,
+          clientId: 'behind-lb',
+          will: undefined,
+          username: undefined,
+          password: undefined,
+          properties: undefined,
+        } satisfies ConnectPacket,
+        4,
+      );
+      const talk = (bytes: Buffer) =>
+        new Promise<Buffer>((resolve) => {
+          const s = netConnect(port, '127.0.0.1', () => s.write(bytes));
+          let got = Buffer.alloc(0);
+          s.on('data', (d: Buffer) => {
+            got = Buffer.concat([got, d]);
+            if (got.length >= 4) s.destroy();
+          });
+          s.on('error', () => {});
+          s.on('close', () => resolve(got));
+        });
+      const header = Buffer.from('PROXY TCP4 203.0.113.7 127.0.0.1 40000 1883\r\n');
+      const ok = await talk(Buffer.concat([header, connect]));
+      assert.deepEqual([...ok.subarray(0, 4)], [0x20, 2, 0, 0]);
+      const refused = await talk(connect);
+      assert.equal(refused.length, 0);
     } finally {
       p.child.kill('SIGTERM');
       assert.equal(await p.exit, 0);
