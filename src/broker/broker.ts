@@ -656,17 +656,23 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
 
   /**
    * Stops the broker: stops accepting, sends v5 clients DISCONNECT 0x8B (Server shutting down),
-   * closes every connection, records persistent sessions as disconnected, flushes and closes the
-   * store.
+   * closes every connection (publishing wills, as for any close the client did not ask for),
+   * records persistent sessions as disconnected, flushes and closes the store.
    */
   async close(): Promise<void> {
     if (this.state === 'closed' || this.state === 'closing') return;
     this.state = 'closing';
     this.sys.stop();
     const listenersClosed = this.closeListeners();
-    for (const conn of [...this.connections]) {
+    // [MQTT-3.1.2-8] the server closing a connection without the client's DISCONNECT publishes its
+    // will (a v5 Will Delay keeps it with a persistent session, stored, for the next start).
+    // Connections with a will go first, so that the others, still connected, receive it.
+    const conns = [...this.connections].sort(
+      (a, b) => (a.session?.will === undefined ? 1 : 0) - (b.session?.will === undefined ? 1 : 0),
+    );
+    for (const conn of conns) {
       if (conn.state === ConnState.Connected) {
-        rejectWith(conn, ReasonCode.ServerShuttingDown, undefined, false);
+        rejectWith(conn, ReasonCode.ServerShuttingDown, undefined, true);
       } else this.closeConnection(conn, 'server shutting down', false);
     }
     await this.waitForSockets();

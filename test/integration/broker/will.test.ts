@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { PacketType } from '../../../src/codec/constants.js';
+import { ReasonCode } from '../../../src/codec/reason-codes.js';
 import type { Will } from '../../../src/codec/types.js';
 import type { TestBroker } from '../../helpers/broker.js';
 import {
@@ -152,5 +154,58 @@ describe('last will', () => {
     assert.equal(m.retain, true);
     assert.equal(m.qos, 1);
     s.destroy();
+  });
+});
+
+describe('last will at broker shutdown', () => {
+  test('[MQTT-3.1.2-8] close() publishes the wills of connected clients; a still-connected subscriber gets them before its DISCONNECT 0x8B', async () => {
+    const tb = await startBroker();
+    const { client: w } = await RawClient.connect(tb.port, 5);
+    await subscribeRaw(w, [subOf('shut/#', 1)]);
+    const { client: a } = await RawClient.connect(tb.port, 4, {
+      will: will('shut/a', 'a-gone', { qos: 1 }),
+    });
+    const { client: b } = await RawClient.connect(tb.port, 5, { will: will('shut/b', 'b-gone') });
+    const { client: quiet } = await RawClient.connect(tb.port, 4);
+    const closing = tb.close();
+    const seen: string[] = [];
+    for (;;) {
+      const p = await w.next();
+      if (p.type === PacketType.PUBLISH) seen.push(`${p.topic}=${p.payload.toString()}`);
+      else if (p.type === PacketType.DISCONNECT) {
+        assert.equal(p.reasonCode, ReasonCode.ServerShuttingDown);
+        break;
+      }
+    }
+    await closing;
+    assert.deepEqual(seen.sort(), ['shut/a=a-gone', 'shut/b=b-gone']);
+    for (const c of [a, b, quiet, w]) c.destroy();
+  });
+
+  test('[MQTT-3.1.2-8] a v5 will with a delay stays with its persistent session instead, and a normal DISCONNECT still discards the will', async () => {
+    const tb = await startBroker();
+    const { client: w } = await RawClient.connect(tb.port, 4);
+    await subscribeRaw(w, [subOf('later/#', 0)]);
+    const { client: d } = await RawClient.connect(tb.port, 5, {
+      clean: false,
+      properties: { sessionExpiryInterval: 60 },
+      will: will('later/delayed', 'x', { properties: { willDelayInterval: 30 } }),
+    });
+    const { client: n } = await RawClient.connect(tb.port, 4, { will: will('later/normal') });
+    n.send({ type: PacketType.DISCONNECT, reasonCode: 0, properties: undefined });
+    await n.waitClose();
+    const closing = tb.close();
+    const got: string[] = [];
+    for (;;) {
+      try {
+        const p = await w.next(1000);
+        if (p.type === PacketType.PUBLISH) got.push(p.topic);
+      } catch {
+        break;
+      }
+    }
+    await closing;
+    assert.deepEqual(got, []);
+    for (const c of [d, n, w]) c.destroy();
   });
 });
