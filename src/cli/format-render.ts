@@ -23,10 +23,24 @@ export interface FormatContext {
   warn: (line: string) => void;
 }
 
-/** The current time, for printing a message now. */
+/** Wall-clock milliseconds minus the monotonic clock's, re-anchored by {@link nowTime}. */
+let offset = Date.now() - performance.now();
+
+/**
+ * The current time, for printing a message now. The monotonic clock supplies the digits below
+ * the millisecond (`@N`, `%U`, as mosquitto prints from the system clock); the wall clock keeps
+ * it honest: when they disagree by a millisecond (the wall clock was stepped), it re-anchors.
+ */
 export function nowTime(): FormatTime {
-  const ms = Date.now();
-  return { ms, ns: (((ms % 1000) + 1000) % 1000) * 1_000_000 };
+  const wall = Date.now();
+  let t = performance.now() + offset;
+  if (t < wall || t >= wall + 1) {
+    offset = wall - performance.now();
+    t = wall;
+  }
+  const ms = Math.floor(t);
+  const second = Math.floor(t / 1000) * 1000;
+  return { ms, ns: Math.min(999_999_999, Math.floor((t - second) * 1_000_000)) };
 }
 
 const SPACE = 0x20;

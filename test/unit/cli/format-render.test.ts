@@ -7,7 +7,7 @@ process.env.TZ = 'America/St_Johns';
 
 import { parseFormat } from '../../../src/cli/format-parse.js';
 import type { FormatContext } from '../../../src/cli/format-render.js';
-import { renderFormat } from '../../../src/cli/format-render.js';
+import { nowTime, renderFormat } from '../../../src/cli/format-render.js';
 import { defaultOutput, renderMessage } from '../../../src/cli/output.js';
 import type { Message } from '../../../src/client/types.js';
 
@@ -209,4 +209,22 @@ test('renderMessage appends a newline unless -N', () => {
     renderMessage({ ...bare, qos: 1, packetId: 513 }, { ...o, format: '%m' }).toString(),
     '513',
   );
+});
+
+test('the print time follows the wall clock to the millisecond and carries digits below it (%U, @N)', () => {
+  let subMs = 0;
+  for (let i = 0; i < 200; i++) {
+    const before = Date.now();
+    const t = nowTime();
+    const after = Date.now();
+    assert.ok(t.ms >= before - 1 && t.ms <= after, `${t.ms} outside ${before}..${after}`);
+    assert.ok(t.ns >= 0 && t.ns < 1e9 && Number.isInteger(t.ns));
+    assert.equal(
+      Math.floor(t.ns / 1e6),
+      ((t.ms % 1000) + 1000) % 1000,
+      'ns within the same millisecond',
+    );
+    if (t.ns % 1e6 !== 0) subMs++;
+  }
+  assert.ok(subMs > 100, `only ${subMs} of 200 readings had digits below the millisecond`);
 });
