@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PacketType } from '../../../src/codec/constants.js';
 import { ReasonCode } from '../../../src/codec/reason-codes.js';
 import type { Will } from '../../../src/codec/types.js';
+import { LmdbStore } from '../../../src/persistence/lmdb/index.js';
 import type { TestBroker } from '../../helpers/broker.js';
 import {
   delay,
@@ -207,5 +211,35 @@ describe('last will at broker shutdown', () => {
     await closing;
     assert.deepEqual(got, []);
     for (const c of [d, n, w]) c.destroy();
+  });
+});
+
+describe('last will across a clean restart with the LMDB store', () => {
+  test('[MQTT-3.1.3-9] a v5 will still in its delay at shutdown is stored and published once due after the next start', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'petrel-will-restart-'));
+    try {
+      const first = await startBroker({ store: new LmdbStore({ dir, durability: 'sync' }) });
+      const { client: d } = await RawClient.connect(first.port, 5, {
+        clientId: 'delayed-will',
+        clean: false,
+        properties: { sessionExpiryInterval: 60 },
+        will: will('restart/will', 'late', { qos: 1, properties: { willDelayInterval: 1 } }),
+      });
+      await first.close();
+      d.destroy();
+      const second = await startBroker({ store: new LmdbStore({ dir, durability: 'sync' }) });
+      try {
+        const { client: w } = await RawClient.connect(second.port, 4);
+        await subscribeRaw(w, [subOf('restart/#', 1)]);
+        const m = await nextPublishOf(w, 5000);
+        assert.equal(m.topic, 'restart/will');
+        assert.equal(m.payload.toString(), 'late');
+        w.destroy();
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
