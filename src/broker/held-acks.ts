@@ -17,6 +17,18 @@ const OTHER = -1;
 const SHORT_ACK_BYTES = 4;
 
 /**
+ * Writes the 4-byte success ack (PUBACK, PUBREC, PUBREL or PUBCOMP without reason code or
+ * properties, the same in every protocol version) of packet `type` at `out[at]`.
+ */
+export function writeShortAck(out: Buffer, at: number, type: number, packetId: number): void {
+  // PUBREL carries the reserved flag bits 0010.
+  out[at] = (type << 4) | (type === PacketType.PUBREL ? 2 : 0);
+  out[at + 1] = 2;
+  out[at + 2] = packetId >> 8;
+  out[at + 3] = packetId & 0xff;
+}
+
+/**
  * Acks waiting for a store commit (sync durability), oldest first. Most are the 4-byte success
  * ack (PUBACK/PUBREC/PUBREL/PUBCOMP without reason or properties): those are kept as two numbers,
  * not as an object and a buffer each, and every run of them that a commit releases is written as
@@ -70,13 +82,7 @@ export class HeldAcks {
       const out = Buffer.allocUnsafe(n * SHORT_ACK_BYTES);
       for (let k = 0; k < n; k++) {
         const c = this.codes[(i + k) & mask] as number;
-        const type = c >>> 16;
-        const at = k * SHORT_ACK_BYTES;
-        // PUBREL carries the reserved flag bits 0010.
-        out[at] = (type << 4) | (type === PacketType.PUBREL ? 2 : 0);
-        out[at + 1] = 2;
-        out[at + 2] = (c >> 8) & 0xff;
-        out[at + 3] = c & 0xff;
+        writeShortAck(out, k * SHORT_ACK_BYTES, c >>> 16, c & 0xffff);
       }
       this.advance(n);
       sink.write(out);

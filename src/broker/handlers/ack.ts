@@ -1,7 +1,8 @@
-import { PacketType } from '../../codec/constants.js';
+import type { PacketType } from '../../codec/constants.js';
 import { encodePacket } from '../../codec/encode.js';
 import type { Properties } from '../../codec/types.js';
 import type { Connection } from '../connection.js';
+import { writeShortAck } from '../held-acks.js';
 
 type AckType =
   | typeof PacketType.PUBACK
@@ -53,10 +54,6 @@ export function sendAck(
 
 function shortAck(type: AckType, packetId: number): Buffer {
   const b = Buffer.allocUnsafe(4);
-  // PUBREL carries the reserved flag bits 0010.
-  b[0] = (type << 4) | (type === PacketType.PUBREL ? 2 : 0);
-  b[1] = 2;
-  b[2] = packetId >> 8;
-  b[3] = packetId & 0xff;
+  writeShortAck(b, 0, type, packetId);
   return b;
 }

@@ -82,7 +82,8 @@ export function decodePublish(
   }
   let topic: string | undefined;
   const slot = hash & (TOPIC_CACHE_SLOTS - 1);
-  if (tlen <= TOPIC_CACHE_BYTES && tlen > 0) topic = cachedTopic(slot, body, tlen);
+  const cacheable = tlen > 0 && tlen <= TOPIC_CACHE_BYTES;
+  if (cacheable) topic = cachedTopic(slot, body, tlen);
   if (topic === undefined) {
     if (ascii) {
       topic = asciiSlice(body, 2, pos);
@@ -90,7 +91,7 @@ export function decodePublish(
       validateUtf8(body, 2, pos);
       topic = utf8Slice(body, 2, pos);
     }
-    if (tlen <= TOPIC_CACHE_BYTES && tlen > 0) cacheTopic(slot, body, tlen, topic);
+    if (cacheable) cacheTopic(slot, body, tlen, topic);
   }
   let packetId = 0;
   if (qos > 0) {
