@@ -50,20 +50,20 @@ describe('petrel broker security flags and reload', () => {
     }
   }
 
+  /** A TCP and a TLS listener on free ports, with the test certificate. */
+  const tlsListener = () => [
+    '-p',
+    '0',
+    '--tls-port',
+    '0',
+    '--cert',
+    certs.serverCert,
+    '--key',
+    certs.serverKey,
+  ];
+
   test('--tls-port/--cert/--key/--cafile/--require-certificate open an mqtts listener', async () => {
-    const p = run([
-      '-p',
-      '0',
-      '--tls-port',
-      '0',
-      '--cert',
-      certs.serverCert,
-      '--key',
-      certs.serverKey,
-      '--cafile',
-      certs.ca,
-      '--require-certificate',
-    ]);
+    const p = run([...tlsListener(), '--cafile', certs.ca, '--require-certificate']);
     try {
       const m = await waitFor(p.stderr, /listening on mqtts:\/\/127\.0\.0\.1:(\d+)/);
       const url = `mqtts://localhost:${m[1]}`;
@@ -77,18 +77,7 @@ describe('petrel broker security flags and reload', () => {
   });
 
   test('--crlfile without --cafile is a start-up error', async () => {
-    const p = run([
-      '-p',
-      '0',
-      '--tls-port',
-      '0',
-      '--cert',
-      certs.serverCert,
-      '--key',
-      certs.serverKey,
-      '--crlfile',
-      certs.ca,
-    ]);
+    const p = run([...tlsListener(), '--crlfile', certs.ca]);
     assert.equal(await p.exit, 1);
     assert.match(p.stderr(), /petrel broker: .*crlFile needs caFile/);
   });
