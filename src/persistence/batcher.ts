@@ -186,7 +186,8 @@ export class Batcher {
 
   /**
    * Removes the log-only `queue.update` of the put in slot `i` if it is still in the open batch.
-   * The key is checked: a slot index kept from before a shift may point at another record.
+   * The slot may have been emptied since (its batch committed); the key is checked as well, so
+   * that only that entry's update can ever be dropped.
    */
   private dropOpenUpdate(i: number, clientId: string, seq: number): void {
     const j = (this.updateAt[i] as number) - 1;
