@@ -5,7 +5,7 @@ import { resolveSrv } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import { MqttClient } from '../client/client.js';
 import type { ClientOptions, ConnectProperties } from '../client/options.js';
-import type { CommonArgs } from './common.js';
+import type { CommonArgs } from './args.js';
 import { attachDebug } from './output.js';
 import { errorMessage, fail } from './usage.js';
 

@@ -6,7 +6,7 @@ import { PacketType } from '../codec/constants.js';
 import type { Packet } from '../codec/types.js';
 // common.ts imports this module too; UsageError is only used when a flag is applied, after
 // both modules have loaded.
-import type { FlagSpec } from './common.js';
+import type { FlagSpec } from './args.js';
 import type { FormatPart } from './format-parse.js';
 import { FormatError, parseFormat } from './format-parse.js';
 import type { FormatContext } from './format-render.js';

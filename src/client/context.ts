@@ -4,6 +4,7 @@ import { encodePacket } from '../codec/encode.js';
 import type { Packet } from '../codec/types.js';
 import type { Connection } from './connection.js';
 import { ControlRequests } from './control.js';
+import type { ClientCore } from './core.js';
 import { ClientError, ClientErrorCode } from './errors.js';
 import { Idle } from './idle.js';
 import { Inbound } from './inbound.js';
@@ -24,7 +25,7 @@ import type { ConnackInfo } from './types.js';
  * (each reaches the others through here) and the primitives they all use. Internal: the
  * public face is `MqttClient`.
  */
-export class ClientContext {
+export class ClientContext implements ClientCore {
   state: ClientState = 'new';
   /** The protocol level in use (after any fallback). */
   version: ProtocolVersion;

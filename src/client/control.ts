@@ -6,7 +6,7 @@ import type {
   UnsubscribePacket,
 } from '../codec/types.js';
 import type { Connection } from './connection.js';
-import type { ClientContext } from './context.js';
+import type { ClientCore, ControlPart } from './core.js';
 import { closedError } from './errors.js';
 import { Queue } from './queue.js';
 
@@ -24,11 +24,11 @@ interface PendingAck {
  * SUBSCRIBE and UNSUBSCRIBE requests: those waiting for a connection and those waiting for
  * their SUBACK / UNSUBACK, by packet id.
  */
-export class ControlRequests {
+export class ControlRequests implements ControlPart {
   private readonly pending = new Map<number, PendingAck>();
   private readonly waiting = new Queue<PendingAck>();
 
-  constructor(private readonly ctx: ClientContext) {}
+  constructor(private readonly ctx: ClientCore) {}
 
   /** Whether `packetId` is taken by a request awaiting its acknowledgement. */
   has(packetId: number): boolean {

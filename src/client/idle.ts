@@ -1,10 +1,10 @@
-import type { ClientContext } from './context.js';
+import type { ClientCore, IdlePart } from './core.js';
 
 /** Waiting for the client to have nothing queued or unacknowledged (before DISCONNECT). */
-export class Idle {
+export class Idle implements IdlePart {
   private waiters: Array<() => void> = [];
 
-  constructor(private readonly ctx: ClientContext) {}
+  constructor(private readonly ctx: ClientCore) {}
 
   /** True when nothing is queued, in flight or awaiting a SUBACK/UNSUBACK. */
   get idle(): boolean {

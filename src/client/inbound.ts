@@ -1,7 +1,7 @@
 import { PacketType } from '../codec/constants.js';
 import { MqttError } from '../codec/errors.js';
 import type { AckPacket, Properties, PublishPacket } from '../codec/types.js';
-import type { ClientContext } from './context.js';
+import type { ClientCore, InboundPart } from './core.js';
 import { copyProperties } from './properties.js';
 import type { Message } from './types.js';
 
@@ -9,13 +9,13 @@ import type { Message } from './types.js';
  * Messages from the broker: topic aliases resolved, QoS 1 acknowledged, QoS 2 delivered exactly
  * once (ids awaiting PUBREL are remembered), then handed to listeners and message streams.
  */
-export class Inbound {
+export class Inbound implements InboundPart {
   /** QoS 2 packet ids delivered and awaiting PUBREL. */
   private readonly qos2 = new Set<number>();
   /** The Receive Maximum we announced. */
   private readonly receiveMaximum: number;
 
-  constructor(private readonly ctx: ClientContext) {
+  constructor(private readonly ctx: ClientCore) {
     this.receiveMaximum = ctx.opts.properties.receiveMaximum ?? 65_535;
   }
 

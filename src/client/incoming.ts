@@ -4,11 +4,11 @@ import { decodePacket } from '../codec/decode.js';
 import { MqttError } from '../codec/errors.js';
 import type { AuthPacket, DisconnectPacket, Packet, Properties } from '../codec/types.js';
 import type { Connection } from './connection.js';
-import type { ClientContext } from './context.js';
+import type { ClientCore } from './core.js';
 import { ClientError, ClientErrorCode, protocolError, reasonText } from './errors.js';
 
 /** A chunk arrived on `conn`. */
-export function onData(ctx: ClientContext, conn: Connection, chunk: Buffer): void {
+export function onData(ctx: ClientCore, conn: Connection, chunk: Buffer): void {
   if (conn !== ctx.conn || !conn.open) return;
   ctx.keepAlive.received = true;
   try {
@@ -19,7 +19,7 @@ export function onData(ctx: ClientContext, conn: Connection, chunk: Buffer): voi
 }
 
 /** A whole packet arrived on `conn` (the framer's callback). */
-export function onFrame(ctx: ClientContext, conn: Connection, header: number, body: Buffer): void {
+export function onFrame(ctx: ClientCore, conn: Connection, header: number, body: Buffer): void {
   if (!conn.open) return;
   const packet = decodePacket(header, body, ctx.version);
   if (ctx.events.listenerCount('packetreceive') > 0) ctx.events.emit('packetreceive', packet);
@@ -27,7 +27,7 @@ export function onFrame(ctx: ClientContext, conn: Connection, header: number, bo
 }
 
 /** The broker broke the protocol: fail the attempt, or DISCONNECT (v5) and drop the connection. */
-export function protocolFailure(ctx: ClientContext, conn: Connection, err: unknown): void {
+export function protocolFailure(ctx: ClientCore, conn: Connection, err: unknown): void {
   const e =
     err instanceof MqttError ? err : new ClientError(ClientErrorCode.ConnectionLost, String(err));
   if (ctx.lifecycle.pendingConnack !== undefined) {
@@ -42,7 +42,7 @@ export function protocolFailure(ctx: ClientContext, conn: Connection, err: unkno
   conn.transport?.destroy();
 }
 
-function handle(ctx: ClientContext, conn: Connection, packet: Packet): void {
+function handle(ctx: ClientCore, conn: Connection, packet: Packet): void {
   switch (packet.type) {
     case PacketType.CONNACK:
       if (ctx.lifecycle.pendingConnack === undefined) {
@@ -86,7 +86,7 @@ function handle(ctx: ClientContext, conn: Connection, packet: Packet): void {
   }
 }
 
-function onDisconnect(ctx: ClientContext, conn: Connection, packet: DisconnectPacket): void {
+function onDisconnect(ctx: ClientCore, conn: Connection, packet: DisconnectPacket): void {
   ctx.events.emit('disconnect', packet.reasonCode, packet.properties);
   if (packet.reasonCode < 0x80) {
     conn.transport?.destroy();
@@ -110,7 +110,7 @@ function onDisconnect(ctx: ClientContext, conn: Connection, packet: DisconnectPa
   conn.transport?.destroy();
 }
 
-function onAuth(ctx: ClientContext, conn: Connection, packet: AuthPacket): void {
+function onAuth(ctx: ClientCore, conn: Connection, packet: AuthPacket): void {
   const hook = ctx.opts.onAuth;
   const method = ctx.opts.properties.authenticationMethod;
   if (hook === undefined || method === undefined) {

@@ -2,30 +2,25 @@ import { MqttError } from '../codec/errors.js';
 import type { ConnackPacket } from '../codec/types.js';
 import { Backoff } from '../shared/backoff.js';
 import { Connection } from './connection.js';
-import type { ClientContext } from './context.js';
+import type { ClientCore, ConnackSettler, LifecyclePart } from './core.js';
 import { ClientError, ClientErrorCode, ConnectionRefusedError } from './errors.js';
 import { onData, onFrame } from './incoming.js';
 import { connectPacket } from './packets.js';
 import { openTransport } from './transport.js';
 import type { ConnackInfo } from './types.js';
 
-interface Settler {
-  resolve: (c: ConnackInfo) => void;
-  reject: (e: Error) => void;
-}
-
 /**
  * The connection lifecycle: connection attempts up to CONNACK (with the v5 to 3.1.1 fallback),
  * restoring the session after it, losing the connection and reconnecting with backoff, and the
  * final shutdown.
  */
-export class Lifecycle {
+export class Lifecycle implements LifecyclePart {
   /** The attempt waiting for CONNACK, if any. */
-  pendingConnack: Settler | undefined = undefined;
+  pendingConnack: ConnackSettler | undefined = undefined;
   private readonly backoff: Backoff | undefined;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined = undefined;
 
-  constructor(private readonly ctx: ClientContext) {
+  constructor(private readonly ctx: ClientCore) {
     this.backoff = ctx.opts.reconnect === false ? undefined : new Backoff(ctx.opts.reconnect);
   }
 
@@ -156,7 +151,7 @@ export class Lifecycle {
     );
     ctx.conn = conn;
     ctx.aliases.reset(ctx.version === 5 ? (ctx.opts.properties.topicAliasMaximum ?? 0) : 0, 0);
-    let settle: Settler | undefined;
+    let settle: ConnackSettler | undefined;
     const connackPromise = new Promise<ConnackInfo>((resolve, reject) => {
       settle = { resolve, reject };
     });

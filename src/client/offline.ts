@@ -1,4 +1,4 @@
-import type { ClientContext } from './context.js';
+import type { ClientCore, OfflinePart } from './core.js';
 import { offlineError } from './errors.js';
 import type { Outgoing } from './inflight.js';
 import { fail } from './inflight.js';
@@ -7,10 +7,10 @@ import { fail } from './inflight.js';
  * The offline deadline: messages waiting longer than `offlineTimeout` while no connection is
  * up are rejected, checked on one timer that runs only while something waits offline.
  */
-export class OfflineSweep {
+export class OfflineSweep implements OfflinePart {
   private timer: ReturnType<typeof setTimeout> | undefined = undefined;
 
-  constructor(private readonly ctx: ClientContext) {}
+  constructor(private readonly ctx: ClientCore) {}
 
   /** The connection is lost: starts the offline clock of every waiting message. */
   markOffline(now: number): void {

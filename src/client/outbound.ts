@@ -1,7 +1,7 @@
 import type { ProtocolVersion, QoS } from '../codec/constants.js';
 import { validateTopicName } from '../codec/topic.js';
 import type { Packet, PublishPacket } from '../codec/types.js';
-import type { ClientContext } from './context.js';
+import type { ClientCore, OutboundPart } from './core.js';
 import { ClientError, ClientErrorCode, closedError, invalid, offlineError } from './errors.js';
 import type { InflightHost, Outgoing } from './inflight.js';
 import { fail, Inflight, settle } from './inflight.js';
@@ -11,13 +11,13 @@ import { BoundedQueue } from './queue.js';
  * The path of `publish()`: checks, the queue of messages waiting for the connection or for the
  * broker's Receive Maximum, packet ids, topic aliases at write time, and the in-flight table.
  */
-export class Outbound implements InflightHost {
+export class Outbound implements InflightHost, OutboundPart {
   /** Messages waiting to be sent (offline or beyond the broker's Receive Maximum). */
   readonly queue: BoundedQueue<Outgoing>;
   /** QoS 1/2 messages sent and not yet fully acknowledged. */
   readonly inflight: Inflight;
 
-  constructor(private readonly ctx: ClientContext) {
+  constructor(private readonly ctx: ClientCore) {
     this.queue = new BoundedQueue(ctx.opts.maxQueuedMessages, ctx.opts.maxQueuedBytes);
     this.inflight = new Inflight(this);
   }

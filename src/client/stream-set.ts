@@ -1,4 +1,4 @@
-import type { ClientContext } from './context.js';
+import type { ClientCore, StreamsPart } from './core.js';
 import { MessageStream } from './message-stream.js';
 import type { Message } from './types.js';
 
@@ -6,7 +6,7 @@ import type { Message } from './types.js';
  * The open `messages()` streams and the back-pressure they exert: reading from the broker
  * pauses while a stream is full and resumes once every stream is down to half its mark.
  */
-export class StreamSet {
+export class StreamSet implements StreamsPart {
   private readonly streams = new Set<MessageStream>();
   private paused = false;
   private readonly release = (): void => this.checkResume();
@@ -15,7 +15,7 @@ export class StreamSet {
     this.checkResume();
   };
 
-  constructor(private readonly ctx: ClientContext) {}
+  constructor(private readonly ctx: ClientCore) {}
 
   /** A new stream of the messages matching `filter` (all when undefined). */
   open(filter: string | undefined): MessageStream {
