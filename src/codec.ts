@@ -27,6 +27,7 @@ export {
   isValidTopicFilter,
   isValidTopicName,
   parseSharedSubscription,
+  type TopicFilterOptions,
   topicMatches,
   validateTopicFilter,
   validateTopicName,

@@ -9,8 +9,11 @@
 //
 // Deviations from Mosquitto, all towards refusing: an unknown keyword, a missing topic or user, an
 // invalid filter, and a `%c`/`%u` that does not fill a whole level are errors naming the line.
+import { isValidTopicFilter, type TopicFilterOptions } from '../codec/topic.js';
 import { AuthFileError } from './errors.js';
-import { isValidFilter } from './topic-match.js';
+
+/** A rule is matched against topics, never subscribed: `$share/` is an ordinary first level. */
+const RULE_FILTER: TopicFilterOptions = { shared: false };
 
 /** Access granted (or refused, for `deny`) by a rule. */
 export type AclAccess = 'read' | 'write' | 'readwrite' | 'deny';
@@ -94,7 +97,7 @@ function parseRule(kind: 'topic' | 'pattern', rest: string, line: number, source
     access = word as AclAccess;
     filter = (m[2] ?? '').trim();
   }
-  if (!isValidFilter(filter)) {
+  if (!isValidTopicFilter(filter, RULE_FILTER)) {
     throw new AuthFileError(source, line, `invalid topic filter '${filter}'`);
   }
   if (kind === 'pattern') {

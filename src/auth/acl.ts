@@ -1,10 +1,16 @@
 // ACL decisions for one connection. Rules that apply to the connection are resolved once, when the
 // checker is made (user block or anonymous block, patterns with `%c`/`%u` substituted), so a check
-// is a scan of a few pre-split filters, and repeated topics hit a small cache.
+// is a scan of a few filters with the codec's matcher, and repeated topics hit a small cache.
 import { readFile } from 'node:fs/promises';
+import {
+  filterCovers,
+  hasWildcard,
+  isValidTopicFilter,
+  parseSharedSubscription,
+  topicMatches,
+} from '../codec/topic.js';
 import type { AclRule, AclRules } from './acl-file.js';
 import { parseAclFile } from './acl-file.js';
-import { coversLevels, matchLevels } from './topic-match.js';
 
 /** Who a connection is, as far as the ACL cares. */
 export interface AclIdentity {
@@ -53,11 +59,11 @@ export class Acl {
   }
 }
 
-/** Rules of one connection, split into levels and grouped by what they decide. */
+/** Rules of one connection (filters, placeholders filled), grouped by what they decide. */
 interface Compiled {
-  deny: string[][];
-  read: string[][];
-  write: string[][];
+  deny: string[];
+  read: string[];
+  write: string[];
 }
 
 /** Per-operation cache size; small because most clients use a handful of topics. */
@@ -97,11 +103,10 @@ export class AclChecker {
   canPublish(topic: string): boolean {
     const hit = this.pubCache.get(topic);
     if (hit !== undefined) return hit;
-    const levels = topic.split('/');
     let ok: boolean;
-    if (levels[0] === '$SYS') ok = false;
+    if (isSysTopic(topic)) ok = false;
     else if (this.compiled === undefined) ok = true;
-    else ok = decideTopic(this.compiled, this.compiled.write, levels);
+    else ok = decideTopic(this.compiled, this.compiled.write, topic);
     return remember(this.pubCache, topic, ok);
   }
 
@@ -112,10 +117,7 @@ export class AclChecker {
   canRead(topic: string): boolean {
     const hit = this.readCache.get(topic);
     if (hit !== undefined) return hit;
-    const ok =
-      this.compiled === undefined
-        ? true
-        : decideTopic(this.compiled, this.compiled.read, topic.split('/'));
+    const ok = this.compiled === undefined || decideTopic(this.compiled, this.compiled.read, topic);
     return remember(this.readCache, topic, ok);
   }
 
@@ -124,15 +126,16 @@ export class AclChecker {
    * topic the filter can match is readable) and no deny rule covers it. A deny rule that covers
    * only part of the filter does not refuse the subscription; {@link canRead} drops the denied
    * messages at delivery. A shared subscription (`$share/group/filter`) is judged by its filter.
+   * An invalid filter (a malformed `$share/` one included) is refused.
    */
   canSubscribe(filter: string): boolean {
     const hit = this.subCache.get(filter);
     if (hit !== undefined) return hit;
-    let ok: boolean;
-    const inner = sharedInner(filter);
-    if (inner === undefined) ok = false;
-    else if (this.compiled === undefined) ok = true;
-    else ok = decideFilter(this.compiled, inner.split('/'));
+    let ok = false;
+    if (isValidTopicFilter(filter)) {
+      const inner = parseSharedSubscription(filter)?.filter ?? filter;
+      ok = this.compiled === undefined || decideFilter(this.compiled, inner);
+    }
     return remember(this.subCache, filter, ok);
   }
 }
@@ -145,24 +148,21 @@ function remember(cache: Map<string, boolean>, key: string, value: boolean): boo
   return value;
 }
 
-function decideTopic(c: Compiled, allow: string[][], topic: string[]): boolean {
-  for (const d of c.deny) if (matchLevels(d, topic)) return false;
-  for (const a of allow) if (matchLevels(a, topic)) return true;
+/** `$SYS` or a topic under it (`$SYS/...`), which clients may never publish to. */
+function isSysTopic(topic: string): boolean {
+  return topic.startsWith('$SYS') && (topic.length === 4 || topic.charCodeAt(4) === 0x2f);
+}
+
+function decideTopic(c: Compiled, allow: string[], topic: string): boolean {
+  for (const d of c.deny) if (topicMatches(d, topic)) return false;
+  for (const a of allow) if (topicMatches(a, topic)) return true;
   return false;
 }
 
-function decideFilter(c: Compiled, sub: string[]): boolean {
-  for (const d of c.deny) if (coversLevels(d, sub)) return false;
-  for (const a of c.read) if (coversLevels(a, sub)) return true;
+function decideFilter(c: Compiled, sub: string): boolean {
+  for (const d of c.deny) if (filterCovers(d, sub)) return false;
+  for (const a of c.read) if (filterCovers(a, sub)) return true;
   return false;
-}
-
-/** The filter inside `$share/group/filter`, the filter itself if not shared, undefined if bad. */
-function sharedInner(filter: string): string | undefined {
-  if (!filter.startsWith('$share/')) return filter;
-  const slash = filter.indexOf('/', 7);
-  if (slash <= 7 || slash === filter.length - 1) return undefined;
-  return filter.slice(slash + 1);
 }
 
 /**
@@ -170,23 +170,21 @@ function sharedInner(filter: string): string | undefined {
  * otherwise a client could name itself `#` or `a/b` and reach other clients' topics.
  */
 function isSafeLevel(value: string | undefined): value is string {
-  return (
-    value !== undefined &&
-    value.length > 0 &&
-    !value.includes('/') &&
-    !value.includes('+') &&
-    !value.includes('#')
-  );
+  return value !== undefined && value.length > 0 && !value.includes('/') && !hasWildcard(value);
 }
 
 function compile(rules: AclRules | undefined, id: AclIdentity): Compiled | undefined {
   if (rules === undefined) return undefined;
   const out: Compiled = { deny: [], read: [], write: [] };
   const own = id.username === undefined ? rules.anonymous : (rules.users.get(id.username) ?? []);
-  for (const r of own) add(out, r, r.filter.split('/'));
+  for (const r of own) add(out, r, r.filter);
   const clientOk = isSafeLevel(id.clientId);
   const userOk = isSafeLevel(id.username);
   for (const r of rules.patterns) {
+    if (!r.filter.includes('%')) {
+      add(out, r, r.filter);
+      continue;
+    }
     const levels = r.filter.split('/');
     let unfillable = false;
     for (let i = 0; i < levels.length; i++) {
@@ -207,25 +205,25 @@ function compile(rules: AclRules | undefined, id: AclIdentity): Compiled | undef
         if (levels[i] === '%c' || levels[i] === '%u') levels[i] = '+';
       }
     }
-    add(out, r, levels);
+    add(out, r, levels.join('/'));
   }
   return out;
 }
 
-function add(out: Compiled, rule: AclRule, levels: string[]): void {
+function add(out: Compiled, rule: AclRule, filter: string): void {
   switch (rule.access) {
     case 'deny':
-      out.deny.push(levels);
+      out.deny.push(filter);
       break;
     case 'read':
-      out.read.push(levels);
+      out.read.push(filter);
       break;
     case 'write':
-      out.write.push(levels);
+      out.write.push(filter);
       break;
     case 'readwrite':
-      out.read.push(levels);
-      out.write.push(levels);
+      out.read.push(filter);
+      out.write.push(filter);
       break;
   }
 }

@@ -2,6 +2,7 @@ import { MqttError, malformed, protocolError } from './errors.js';
 import { PROPERTY_BY_ID, PROPERTY_BY_NAME, PropertyType } from './properties.js';
 import type { Reader } from './reader.js';
 import { ReasonCode } from './reason-codes.js';
+import { hasWildcard } from './topic.js';
 import type { Properties } from './types.js';
 import { utf8Length, writeUtf8Checked } from './utf8.js';
 import { varintLength, writeVarint } from './varint.js';
@@ -34,10 +35,6 @@ function flag(r: Reader, name: string): number {
   const v = r.u8();
   if (v > 1) throw badValue(name, v);
   return v;
-}
-
-function hasWildcard(s: string): boolean {
-  return s.includes('+') || s.includes('#');
 }
 
 /**

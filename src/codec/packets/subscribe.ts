@@ -2,7 +2,7 @@ import { PacketType, type ProtocolVersion, type QoS } from '../constants.js';
 import { malformed, protocolError } from '../errors.js';
 import { decodeProperties, propertiesLength, writeProperties } from '../property-codec.js';
 import type { Reader } from '../reader.js';
-import { validateTopicFilter } from '../topic.js';
+import { isSharedSubscription, validateTopicFilter } from '../topic.js';
 import type { SubscribePacket, Subscription } from '../types.js';
 import { utf8Length, writeUtf8 } from '../utf8.js';
 import { varintLength } from '../varint.js';
@@ -31,7 +31,7 @@ export function decodeSubscribe(r: Reader, version: ProtocolVersion): SubscribeP
         throw protocolError('INVALID_RETAIN_HANDLING', 'retain handling 3');
       }
       const noLocal = (o & 4) !== 0;
-      if (noLocal && topicFilter.startsWith('$share/')) {
+      if (noLocal && isSharedSubscription(topicFilter)) {
         throw protocolError(
           'NO_LOCAL_ON_SHARED',
           'No Local on a shared subscription',
