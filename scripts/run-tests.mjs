@@ -26,6 +26,8 @@ const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const res = spawnSync(
   process.execPath,
   ['--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...files],
-  { stdio: 'inherit' },
+  // Debug mode of the broker's payload pins: a use of a recycled payload after its release is
+  // reported as a PetrelPinWarning (src/broker/message.ts).
+  { stdio: 'inherit', env: { PETREL_DEBUG_PINS: '1', ...process.env } },
 );
 process.exit(res.status ?? 1);

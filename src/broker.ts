@@ -33,8 +33,9 @@ export type {
   ServerPublishOptions,
   SubscribeEvent,
   UnsubscribeEvent,
-} from './broker/broker.js';
-export { Broker, createBroker } from './broker/broker.js';
+} from './broker/events.js';
+export { Broker } from './broker/broker.js';
+export { createBroker } from './broker/create.js';
 export type {
   AuthenticateRequest,
   AuthenticateResult,

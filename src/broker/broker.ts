@@ -1,123 +1,50 @@
 import { EventEmitter } from 'node:events';
-import type { Server as HttpServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import type { ProtocolVersion, QoS } from '../codec/constants.js';
 import { ReasonCode } from '../codec/reason-codes.js';
-import type { Properties } from '../codec/types.js';
 import type { Logger } from '../observability/logger.js';
 import { silentLogger } from '../observability/logger.js';
-import { MemoryStore } from '../persistence/memory.js';
-import type { StoredSubscription } from '../persistence/types.js';
+import type { Store } from '../persistence/types.js';
 import { Clock } from '../shared/clock.js';
 import { TimingWheel } from '../shared/timing-wheel.js';
-import type { ProxyHeader } from '../transport/proxy-protocol.js';
-import type { PreAccept } from '../transport/tcp.js';
-import { listenTcp, readProxyHeader } from '../transport/tcp.js';
-import { listenTls, loadTlsOptions, watchFiles } from '../transport/tls.js';
-import { listenWebSocket } from '../transport/websocket.js';
-import { Connection, ConnState, ConnTimer, UNREAD } from './connection.js';
-import { pump } from './delivery.js';
-import { dispatchFrame, fail, rejectWith } from './dispatch.js';
+import type { UNREAD } from './conn-state.js';
+import { ConnState } from './conn-state.js';
+import { Connection } from './connection.js';
+import type { BrokerCore } from './core.js';
+import type { BrokerAddress, BrokerEvents, ServerPublishOptions } from './events.js';
 import type { BrokerHooks } from './hooks.js';
-import type { Handshake } from './listener.js';
-import { isLoopback, ListenerState } from './listener.js';
+import { ListenerState } from './listener.js';
+import type { ListenerHost } from './listeners.js';
 import { Message } from './message.js';
 import type { BrokerOptions, ListenerType, ResolvedOptions } from './options.js';
 import { LIVE_OPTIONS, OPTION_SPECS, resolveOptions } from './options.js';
 import { Persister } from './persist.js';
 import { reauthorizeSubscriptions } from './reauthorize.js';
+import { rejectWith } from './refuse.js';
 import { Router } from './routing/router.js';
-import { SubEntry } from './routing/subscription.js';
 import { detachSession, onSessionTimer } from './session/registry.js';
-import type { Session, SessionOwner } from './session/session.js';
+import type { Session } from './session/session.js';
 import { BrokerStats, SysPublisher } from './sys.js';
 
-/** Payload of the `clientConnected` event. */
-export interface ClientConnectedEvent {
-  /** The client id (the assigned one when the client sent none). */
-  clientId: string;
-  /** The user name it authenticated with (or its certificate identity); undefined if none. */
-  username: string | undefined;
-  /** 3 (MQTT 3.1), 4 (3.1.1) or 5. */
-  protocolVersion: ProtocolVersion;
-  /** Whether a stored session was resumed (the CONNACK Session Present flag). */
-  sessionPresent: boolean;
-}
-/** Payload of the `clientDisconnected` event. */
-export interface ClientDisconnectedEvent {
-  /** The client id. */
-  clientId: string;
-  /** Why the connection ended, for logs (e.g. `connection lost`, `server shutting down`). */
-  reason: string;
-}
-/** Payload of the `subscribe` event. */
-export interface SubscribeEvent {
-  /** The subscribing client. */
-  clientId: string;
-  /** Each filter of the SUBSCRIBE with its SUBACK code (granted QoS, or >= 0x80 refused). */
-  subscriptions: Array<{ topicFilter: string; code: number }>;
-}
-/** Payload of the `unsubscribe` event. */
-export interface UnsubscribeEvent {
-  /** The unsubscribing client. */
-  clientId: string;
-  /** The filters of the UNSUBSCRIBE. */
-  topicFilters: string[];
-}
-/** Payload of the `publish` event (emitted only while someone listens). */
-export interface PublishEvent {
-  /** The publishing client. */
-  clientId: string;
-  /** The topic name (topic aliases resolved). */
-  topic: string;
-  /** The payload: a view valid during the listener call; copy it to keep it. */
-  payload: Buffer;
-  /** QoS of the PUBLISH as received. */
-  qos: QoS;
-  /** The RETAIN flag as received. */
-  retain: boolean;
+/** The network side of a broker: binds its listeners and hands it their connections. */
+export interface Network {
+  /** Binds every configured listener (rejects, with none left bound, when one fails). */
+  listen(): Promise<void>;
+  /** Stops accepting and closes the servers. */
+  close(): Promise<void>;
+  /** Bound listeners. */
+  addresses(): BrokerAddress[];
+  /** Re-reads the TLS files of every TLS listener. */
+  reloadCertificates(): Promise<void>;
 }
 
-/** The broker's typed events. */
-export interface BrokerEvents {
-  /** A client's CONNACK was sent with success. */
-  clientConnected: [ClientConnectedEvent];
-  /** A connected client's connection ended, for whatever reason. */
-  clientDisconnected: [ClientDisconnectedEvent];
-  /** A SUBSCRIBE was answered. */
-  subscribe: [SubscribeEvent];
-  /** An UNSUBSCRIBE was answered. */
-  unsubscribe: [UnsubscribeEvent];
-  /** A client's PUBLISH was accepted (emitted only while someone listens). */
-  publish: [PublishEvent];
-  /** Every listener is bound; the addresses they got. */
-  listening: [BrokerAddress[]];
-  /** A broker-level failure (not one client's protocol error). */
-  error: [Error];
-}
-
-/** A bound listener. */
-export interface BrokerAddress {
-  /** `tcp`, `tls`, `ws` or `wss`. */
-  type: ListenerType;
-  /** The interface it is bound to. */
-  host: string;
-  /** The bound port (the real one when 0 was asked for). */
-  port: number;
-  /** The HTTP path of a WebSocket listener. */
-  path?: string;
-}
-
-/** Options of {@link Broker.publish}. */
-export interface ServerPublishOptions {
-  /** Delivery QoS (default 0); each subscriber gets at most its granted QoS. */
-  qos?: QoS;
-  /** Store as the topic's retained message (default false). */
-  retain?: boolean;
-  /** v5 properties forwarded to v5 subscribers (ignored for 3.x ones). */
-  properties?: Properties;
+/** What a broker is built from besides its options: injected by {@link createBroker}. */
+export interface BrokerParts {
+  /** The store, and whether state changes are written to it. */
+  store: Store;
+  persistState: boolean;
+  /** Builds the network side, which admits connections through the broker it is given. */
+  network: (host: ListenerHost) => Network;
 }
 
 /**
@@ -125,7 +52,7 @@ export interface ServerPublishOptions {
  * `await close()` stops it. Protocol work is spread over `dispatch.ts`, `handlers/`, `session/`
  * and `routing/`; this class owns the shared state and the lifecycle.
  */
-export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
+export class Broker extends EventEmitter<BrokerEvents> implements BrokerCore {
   /** The options with every default applied. */
   readonly options: ResolvedOptions;
   /** The logger (silent unless `options.logger` was given). */
@@ -148,14 +75,19 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
   readonly hooks: BrokerHooks;
   /** Publishes `$SYS/broker/...`. */
   readonly sys: SysPublisher;
-  private servers: ListenerState[] = [];
+  /** The network servers, which hand accepted connections to {@link admit}. */
+  private readonly network: Network;
   /** Listener of streams handed to {@link accept} without one (custom transports). */
   private customListener: ListenerState | undefined;
   private state: 'new' | 'listening' | 'closing' | 'closed' = 'new';
   private opened = false;
 
-  /** Builds a broker; nothing is bound or opened until {@link Broker.listen}. */
-  constructor(options: BrokerOptions = {}) {
+  /**
+   * Builds a broker from its options and its parts (use {@link createBroker}, which supplies
+   * the default store and the network listeners); nothing is bound or opened until
+   * {@link Broker.listen}.
+   */
+  constructor(options: BrokerOptions, parts: BrokerParts) {
     super();
     this.options = resolveOptions(options);
     this.log = this.options.logger ?? silentLogger;
@@ -163,15 +95,14 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
     this.clock = new Clock();
     this.wheel = new TimingWheel(100, 1024, this.clock);
     this.router = new Router(this);
-    const own = this.options.store === undefined;
-    const store =
-      this.options.store ??
-      new MemoryStore({
-        durability: this.options.durability,
-        intervalMs: this.options.batchIntervalMs,
-      });
-    this.persist = new Persister(this, store, !own || this.options.durability !== 'none');
+    this.persist = new Persister(this, parts.store, parts.persistState);
     this.sys = new SysPublisher(this);
+    this.network = parts.network(this);
+  }
+
+  /** @internal Whether new connections are taken (between `listen` and `close`). */
+  get accepting(): boolean {
+    return this.state === 'listening';
   }
 
   /** Whether someone listens to `publish` (checked per message, so the event costs nothing otherwise). */
@@ -208,200 +139,14 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
     }
     this.wheel.start();
     try {
-      for (const spec of this.options.listeners) {
-        const l = new ListenerState(spec, this.options, this.clock.now);
-        await this.bind(l);
-        this.servers.push(l);
-        if (l.tls === undefined && !isLoopback(l.host)) {
-          this.log.warn(
-            { type: l.type, host: l.host, port: spec.port },
-            'listener on a non-loopback interface without TLS: traffic and passwords travel in clear',
-          );
-        }
-      }
+      await this.network.listen();
     } catch (err) {
-      await this.closeListeners();
       this.state = 'new';
       throw err;
     }
     this.sys.start();
     this.log.info({ listeners: this.addresses() }, 'broker listening');
     this.emitEvent('listening', this.addresses());
-  }
-
-  private async bind(l: ListenerState): Promise<void> {
-    const spec = l.spec;
-    if (spec === undefined) return;
-    const onRaw = (raw: Socket) => this.openHandshake(l, raw) !== undefined;
-    // Listeners without the PROXY protocol keep their accept path untouched.
-    const proxy: PreAccept | undefined = l.proxyProtocol
-      ? (raw, proceed) => this.readProxyHeader(l, raw, proceed)
-      : undefined;
-    if (l.tls !== undefined) {
-      l.tlsOptions = await loadTlsOptions(l.tls);
-      if (this.options.watchCertificates) this.watchCertificates(l);
-    }
-    switch (spec.type) {
-      case 'tcp':
-        l.server =
-          proxy === undefined
-            ? await listenTcp(spec.port, l.host, (s: Socket) =>
-                this.admit(s, UNREAD, 'tcp', l, undefined, undefined),
-              )
-            : await listenTcp(
-                spec.port,
-                l.host,
-                (s: Socket) => {
-                  const h = this.takeHandshake(l, s);
-                  this.admit(s, h?.address ?? UNREAD, 'tcp', l, undefined, h?.at);
-                },
-                proxy,
-              );
-        return;
-      case 'tls':
-        l.server = await listenTls(
-          spec.port,
-          l.host,
-          l.tlsOptions ?? {},
-          onRaw,
-          (s: TLSSocket) => {
-            const h = this.takeHandshake(l, s);
-            this.accept(s, h?.address ?? s.remoteAddress, 'tls', l, s, h?.at ?? this.clock.now);
-          },
-          proxy,
-        );
-        return;
-      case 'ws':
-      case 'wss':
-        l.ws = await listenWebSocket(
-          spec.port,
-          l.host,
-          l.path as string,
-          this.options.maxPacketSize + 8,
-          (stream, remote, socket) => {
-            // On wss the CONNECT window starts at the upgrade (the handshake has its own bound).
-            const h =
-              spec.type === 'wss' || proxy !== undefined
-                ? this.takeHandshake(l, socket)
-                : undefined;
-            this.accept(
-              stream,
-              h?.address ?? remote,
-              spec.type,
-              l,
-              spec.type === 'wss' ? (socket as TLSSocket) : undefined,
-            );
-          },
-          l.tlsOptions === undefined ? undefined : { options: l.tlsOptions, onRaw },
-          proxy,
-        );
-        return;
-    }
-  }
-
-  /**
-   * A client starts its TLS handshake, HTTP upgrade or PROXY protocol header: refused (undefined)
-   * when the listener is full or closing.
-   */
-  private openHandshake(l: ListenerState, raw: Socket): Handshake | undefined {
-    if (this.state !== 'listening' || l.full) {
-      this.stats.connectionsRefused++;
-      return undefined;
-    }
-    const key = `${raw.remoteAddress}|${raw.remotePort}`;
-    const entry: Handshake = { raw, at: this.clock.now, address: undefined };
-    l.handshakes.set(key, entry);
-    raw.once('close', () => {
-      if (l.handshakes.get(key) === entry) l.handshakes.delete(key);
-    });
-    return entry;
-  }
-
-  /**
-   * The socket under `s` (the TCP socket itself, or a TLS socket over it: same remote address
-   * and port) became a broker connection: no longer a handshake. Returns its entry: when the TCP
-   * connection was accepted, and the PROXY protocol address.
-   */
-  private takeHandshake(l: ListenerState, s: Socket): Handshake | undefined {
-    const key = `${s.remoteAddress}|${s.remotePort}`;
-    const entry = l.handshakes.get(key);
-    l.handshakes.delete(key);
-    return entry;
-  }
-
-  /**
-   * A connection of a `proxyProtocol` listener: its PROXY header must arrive first, within the
-   * connect timeout; then `proceed` hands the socket on (MQTT, TLS handshake or HTTP upgrade)
-   * with the header's client address recorded for the connection. Anything else closes it.
-   */
-  private readProxyHeader(l: ListenerState, raw: Socket, proceed: () => void): void {
-    const entry = this.openHandshake(l, raw);
-    if (entry === undefined) {
-      raw.destroy();
-      return;
-    }
-    readProxyHeader(
-      raw,
-      this.wheel,
-      entry.at + this.options.connectTimeoutMs,
-      (header: ProxyHeader | undefined, reason: string, silent: boolean) => {
-        if (header !== undefined) {
-          entry.address = header.sourceAddress;
-          proceed();
-          return;
-        }
-        l.proxyRefused++;
-        this.stats.connectionsRefused++;
-        const fields = { remoteAddress: raw.remoteAddress, port: l.spec?.port, reason };
-        const msg = 'PROXY protocol header missing or invalid, connection closed';
-        // A balancer's TCP health check connects and closes without a byte: not worth info.
-        if (silent) this.log.debug(fields, msg);
-        else this.log.info(fields, msg);
-      },
-    );
-  }
-
-  /** Reloads a listener's certificate when its files change (editors often replace them). */
-  private watchCertificates(l: ListenerState): void {
-    const tls = l.tls;
-    if (tls === undefined) return;
-    const files = [tls.certFile, tls.keyFile, tls.caFile, tls.crlFile].filter(
-      (f) => f !== undefined,
-    );
-    l.unwatch = watchFiles(files, () => {
-      this.reloadListener(l).then(
-        () => this.log.info({ port: l.spec?.port }, 'TLS certificate reloaded'),
-        (err: unknown) =>
-          this.log.error(
-            { err: (err as Error).message },
-            'TLS certificate reload failed, keeping the previous one',
-          ),
-      );
-    });
-  }
-
-  private async reloadListener(l: ListenerState): Promise<void> {
-    if (l.tls === undefined || this.state !== 'listening') return;
-    const options = await loadTlsOptions(l.tls);
-    l.setSecureContext(options); // throws when the key does not match the certificate
-  }
-
-  /**
-   * Re-reads the certificate, key and CA files of every TLS listener (what SIGHUP does in
-   * `petrel broker`). New handshakes use them; established connections are not touched. A
-   * listener whose files cannot be read or do not fit keeps its previous certificate, and the
-   * promise rejects naming the problem.
-   */
-  async reloadCertificates(): Promise<void> {
-    const problems: string[] = [];
-    for (const l of this.servers) {
-      try {
-        await this.reloadListener(l);
-      } catch (err) {
-        problems.push((err as Error).message);
-      }
-    }
-    if (problems.length > 0) throw new Error(problems.join('; '));
   }
 
   /**
@@ -436,16 +181,17 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
 
   /** Bound listeners (actual ports when 0 was asked for). */
   addresses(): BrokerAddress[] {
-    const out: BrokerAddress[] = [];
-    for (const l of this.servers) {
-      const server = l.server ?? l.ws?.http;
-      const a = server?.address() as AddressInfo | null | undefined;
-      if (a === null || a === undefined || l.type === 'custom') continue;
-      const entry: BrokerAddress = { type: l.type, host: a.address, port: a.port };
-      if (l.path !== undefined && (l.type === 'ws' || l.type === 'wss')) entry.path = l.path;
-      out.push(entry);
-    }
-    return out;
+    return this.network.addresses();
+  }
+
+  /**
+   * Re-reads the certificate, key and CA files of every TLS listener (what SIGHUP does in
+   * `petrel broker`). New handshakes use them; established connections are not touched. A
+   * listener whose files cannot be read or do not fit keeps its previous certificate, and the
+   * promise rejects naming the problem.
+   */
+  reloadCertificates(): Promise<void> {
+    return this.network.reloadCertificates();
   }
 
   /** The first listener's address (the TCP one by default). */
@@ -476,8 +222,8 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
     this.admit(socket, remoteAddress, transport, listener, peer, acceptedAt);
   }
 
-  /** {@link accept}, with the remote address possibly left for the connection to read lazily. */
-  private admit(
+  /** @internal {@link accept}, with the remote address possibly left for the connection to read. */
+  admit(
     socket: Duplex,
     remoteAddress: string | undefined | typeof UNREAD,
     transport: ListenerType | 'custom',
@@ -538,40 +284,9 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
     return true;
   }
 
-  /** @internal Frame handler of every connection. */
-  onFrame(conn: Connection, header: number, body: Buffer): void {
-    dispatchFrame(conn, header, body);
-  }
-
-  /** @internal */
-  fail(conn: Connection, err: unknown): void {
-    fail(conn, err);
-  }
-
-  /** @internal A client exceeded its message or byte rate: v5 DISCONNECT 0x96, 3.x close. */
-  rateExceeded(conn: Connection, what: string): void {
-    this.stats.rateLimited++;
-    this.log.info({ clientId: conn.clientId, limit: what }, 'rate limit exceeded, disconnecting');
-    rejectWith(conn, ReasonCode.MessageRateTooHigh, `${what} limit exceeded`, true);
-  }
-
-  /** @internal */
-  onDrain(conn: Connection): void {
-    const s = conn.session;
-    if (s !== undefined) pump(this, s);
-  }
-
-  /** @internal */
-  onSocketError(conn: Connection, err: Error): void {
-    this.log.debug({ clientId: conn.clientId, err: err.message }, 'socket error');
-  }
-
-  /**
-   * @internal The socket is gone (`closed`) or its peer ended its side: an unannounced close
-   * fires the will.
-   */
-  onSocketClose(conn: Connection, closed = true): void {
-    if (closed) {
+  /** @internal See {@link BrokerCore.socketClosed}. */
+  socketClosed(conn: Connection, destroyed: boolean): void {
+    if (destroyed) {
       if (this.connections.delete(conn)) conn.listener.connections--;
       this.wheel.cancel(conn.forceCloseTimer);
       this.persist.forget(conn);
@@ -579,10 +294,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
     if (conn.state !== ConnState.Closed) this.closeConnection(conn, 'connection lost', true);
   }
 
-  /**
-   * @internal Closes a connection once: cancels its timers, ends the socket after pending writes,
-   * detaches its session (will published when `publishWill`).
-   */
+  /** @internal See {@link BrokerCore.closeConnection}. */
   closeConnection(conn: Connection, reason: string, publishWill: boolean): void {
     if (conn.state === ConnState.Closed) return;
     const wasConnected = conn.state === ConnState.Connected;
@@ -600,58 +312,8 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
   }
 
   /** @internal */
-  onConnectionTimer(conn: Connection, kind: number): void {
-    switch (kind) {
-      case ConnTimer.ConnectTimeout:
-        if (conn.state === ConnState.AwaitConnect || conn.state === ConnState.Authenticating) {
-          this.log.info({ remoteAddress: conn.remoteAddress }, 'connect timeout');
-          this.closeConnection(conn, 'connect timeout', false);
-        }
-        return;
-      case ConnTimer.KeepAlive: {
-        if (conn.state !== ConnState.Connected || conn.keepAliveGraceMs === 0) return;
-        // lastActivity comes from the coarse clock (up to one tick old): add a tick of slack.
-        const due = conn.lastActivity + conn.keepAliveGraceMs + 100;
-        if (this.clock.now >= due) {
-          // [MQTT-3.1.2-24] nothing received for 1.5x the keep-alive.
-          this.log.info({ clientId: conn.clientId }, 'keep-alive timeout');
-          rejectWith(conn, ReasonCode.KeepAliveTimeout, undefined, true);
-        } else this.wheel.scheduleAt(conn.keepAliveTimer, due);
-        return;
-      }
-      case ConnTimer.ForceClose:
-        conn.socket.destroy();
-        return;
-    }
-  }
-
-  /** @internal */
   onSessionTimer(session: Session, kind: number): void {
     onSessionTimer(this, session, kind);
-  }
-
-  /** @internal Re-creates a stored subscription. */
-  restoreSubscription(session: Session, sub: StoredSubscription): void {
-    let group: string | undefined;
-    let topicFilter = sub.filter;
-    if (sub.filter.startsWith('$share/')) {
-      const slash = sub.filter.indexOf('/', 7);
-      group = sub.filter.slice(7, slash);
-      topicFilter = sub.filter.slice(slash + 1);
-    }
-    const e = new SubEntry(
-      session,
-      sub.filter,
-      topicFilter,
-      sub.qos,
-      sub.noLocal,
-      sub.retainAsPublished,
-      sub.retainHandling,
-      sub.subscriptionId ?? 0,
-      group,
-    );
-    session.subscriptions.set(sub.filter, e);
-    this.router.trie.add(e);
   }
 
   /**
@@ -663,7 +325,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
     if (this.state === 'closed' || this.state === 'closing') return;
     this.state = 'closing';
     this.sys.stop();
-    const listenersClosed = this.closeListeners();
+    const listenersClosed = this.network.close();
     // [MQTT-3.1.2-8] the server closing a connection without the client's DISCONNECT publishes its
     // will (a v5 Will Delay keeps it with a persistent session, stored, for the next start).
     // Connections with a will go first, so that the others, still connected, receive it.
@@ -698,40 +360,4 @@ export class Broker extends EventEmitter<BrokerEvents> implements SessionOwner {
     }
     this.connections.clear();
   }
-
-  private async closeListeners(): Promise<void> {
-    const ls = this.servers;
-    this.servers = [];
-    await Promise.all(
-      ls.map(
-        (l) =>
-          new Promise<void>((resolve) => {
-            l.unwatch?.();
-            // Sockets still in their TLS handshake are not connections yet: close() would wait.
-            for (const h of l.handshakes.values()) h.raw.destroy();
-            if (l.server !== undefined) l.server.close(() => resolve());
-            else if (l.ws !== undefined) {
-              l.ws.wss.close();
-              closeHttp(l.ws.http, resolve);
-            } else resolve();
-          }),
-      ),
-    );
-  }
-}
-
-function closeHttp(server: HttpServer, done: () => void): void {
-  server.close(() => done());
-  server.closeAllConnections();
-}
-
-/** Internal name used by the protocol modules. */
-export type BrokerCore = Broker;
-
-/**
- * Creates a broker (not yet listening): `const broker = createBroker({ port: 0 });
- * await broker.listen();`.
- */
-export function createBroker(options: BrokerOptions = {}): Broker {
-  return new Broker(options);
 }

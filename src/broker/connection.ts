@@ -4,39 +4,23 @@ import type { TLSSocket } from 'node:tls';
 import type { ProtocolVersion } from '../codec/constants.js';
 import type { FrameHandler } from '../codec/framer.js';
 import { Framer } from '../codec/framer.js';
+import { ReasonCode } from '../codec/reason-codes.js';
+import { bodyPool } from '../shared/body-pool.js';
 import { FixedQueue } from '../shared/fixed-queue.js';
 import type { TimerTarget } from '../shared/timing-wheel.js';
 import { Timer } from '../shared/timing-wheel.js';
-import type { BrokerCore } from './broker.js';
+import { ConnState, UNREAD } from './conn-state.js';
+import type { BrokerCore } from './core.js';
+import { pump } from './delivery.js';
+import { dispatchFrame } from './dispatch.js';
 import { HeldAcks } from './held-acks.js';
 import type { ClientInfo } from './hooks.js';
 import type { ListenerState } from './listener.js';
 import type { Message } from './message.js';
-import { keep, unpin } from './message.js';
 import type { ListenerType } from './options.js';
 import { TokenBucket } from './rate-limit.js';
+import { fail, rateExceeded, rejectWith } from './refuse.js';
 import type { Session } from './session/session.js';
-
-/** Lifecycle of a connection. */
-export const ConnState = {
-  /** Accepted, waiting for CONNECT. */
-  AwaitConnect: 0,
-  /** CONNECT received, authentication (maybe asynchronous) in progress. */
-  Authenticating: 1,
-  /** CONNACK sent. */
-  Connected: 2,
-  Closed: 3,
-} as const;
-
-/**
- * Timer kinds of a connection. They never overlap (connect timeout until CONNACK, keep-alive
- * while connected, forced close once closed), so a connection has one timer and its kind follows
- * from the state when it fires.
- */
-export const ConnTimer = { ConnectTimeout: 1, KeepAlive: 2, ForceClose: 3 } as const;
-
-/** Marks a remote address not read from the socket yet (see {@link Connection.remoteAddress}). */
-export const UNREAD: unique symbol = Symbol('petrel.unread');
 
 /** Back-reference from a socket to its connection, so one listener function serves every socket. */
 const kConn = Symbol('petrel.connection');
@@ -53,24 +37,34 @@ function onSocketDrain(this: ConnSocket): void {
 
 function onSocketError(this: ConnSocket, err: Error): void {
   const conn = this[kConn];
-  conn.broker.onSocketError(conn, err);
+  conn.broker.log.debug({ clientId: conn.clientId, err: err.message }, 'socket error');
 }
 
 function onSocketClose(this: ConnSocket): void {
   const conn = this[kConn];
-  conn.broker.onSocketClose(conn);
+  conn.broker.socketClosed(conn, true);
 }
 
 // The peer ended its side: no DISCONNECT came first, so this is an abnormal close.
 function onSocketEnd(this: ConnSocket): void {
   const conn = this[kConn];
-  conn.broker.onSocketClose(conn, false);
+  conn.broker.socketClosed(conn, false);
 }
 
-// The Framer calls its handler as a method: the connection is its own Framer, so the handler
-// finds it as `this` (no closure, and no separate Framer object per connection).
-function onConnFrame(this: Connection, header: number, body: Buffer): void {
-  this.broker.onFrame(this, header, body);
+/** A connection's frame splitter, which knows its connection (no closure per connection). */
+class ConnectionFramer extends Framer {
+  constructor(
+    readonly conn: Connection,
+    maxPacketSize: number,
+  ) {
+    super(onConnFrame as FrameHandler, maxPacketSize);
+    this.bodies = bodyPool;
+  }
+}
+
+// The Framer calls its handler as a method, so the handler finds its framer as `this`.
+function onConnFrame(this: ConnectionFramer, header: number, body: Buffer): void {
+  dispatchFrame(this.conn, header, body);
 }
 
 /** A frame read while the connection waits for an asynchronous hook or store commit. */
@@ -79,13 +73,12 @@ interface PendingFrame {
   body: Buffer;
 }
 
-/** An acknowledgement held back until the store commit numbered `seq` is durable. */
 /**
  * One network connection (TCP socket or WebSocket stream): framing, coalesced writes with
  * backpressure, timers and per-connection protocol state. Protocol decisions live in
  * `dispatch.ts` and `handlers/`; this class only moves bytes.
  */
-export class Connection extends Framer implements TimerTarget, ClientInfo {
+export class Connection implements TimerTarget, ClientInfo {
   state: number = ConnState.AwaitConnect;
   /** CONNACK sent and the resumed session's backlog scheduled: deliveries may be written. */
   ready = false;
@@ -95,6 +88,9 @@ export class Connection extends Framer implements TimerTarget, ClientInfo {
   clientId = '';
   username: string | undefined = undefined;
   session: Session | undefined = undefined;
+
+  /** Splits the bytes read into frames, handed to `dispatchFrame`. */
+  readonly framer: Framer;
 
   /** Keep-alive grace (1.5x the keep-alive) in ms; 0 = no keep-alive. */
   keepAliveGraceMs = 0;
@@ -156,7 +152,7 @@ export class Connection extends Framer implements TimerTarget, ClientInfo {
   readonly publishBucket: TokenBucket | undefined;
   readonly byteBucket: TokenBucket | undefined;
 
-  /** The connection's one timer (see {@link ConnTimer}). */
+  /** The connection's one timer (see {@link onTimer}). */
   private readonly timer: Timer;
 
   /** Peer address once read; {@link UNREAD} until first asked for. */
@@ -172,8 +168,7 @@ export class Connection extends Framer implements TimerTarget, ClientInfo {
     /** The TLS socket under this connection (`tls`, `wss`), for the certificate identity. */
     readonly peer: TLSSocket | undefined = undefined,
   ) {
-    super(onConnFrame as FrameHandler, broker.options.maxConnectPacketSize);
-    this.pooled = true;
+    this.framer = new ConnectionFramer(this, broker.options.maxConnectPacketSize);
     this.plainTcp =
       socket instanceof Socket && (socket as Socket & { encrypted?: boolean }).encrypted !== true;
     this._remoteAddress = remoteAddress;
@@ -207,11 +202,6 @@ export class Connection extends Framer implements TimerTarget, ClientInfo {
     if (a === UNREAD)
       a = this._remoteAddress = (this.socket as { remoteAddress?: string }).remoteAddress;
     return a;
-  }
-
-  /** The connection's frame splitter: the connection itself (see {@link onConnFrame}). */
-  get framer(): Framer {
-    return this;
   }
 
   /** The connect timeout (armed from accept until CONNACK). Same timer as the others. */
@@ -258,13 +248,13 @@ export class Connection extends Framer implements TimerTarget, ClientInfo {
     this.lastActivity = now;
     this.broker.stats.bytesReceived += chunk.length;
     if (this.byteBucket !== undefined && !this.byteBucket.take(chunk.length, now)) {
-      this.broker.rateExceeded(this, 'byte rate');
+      rateExceeded(this, 'byte rate');
       return;
     }
     try {
-      this.push(chunk);
+      this.framer.push(chunk);
     } catch (err) {
-      this.broker.fail(this, err);
+      fail(this, err);
     }
   }
 
@@ -326,12 +316,12 @@ export class Connection extends Framer implements TimerTarget, ClientInfo {
     if (w.length >= WRITING_MAX) {
       // The socket's buffer has not been seen empty for a long time: leave these to the GC
       // rather than hold a growing list.
-      for (let i = 0; i < w.length; i++) keep(w[i] as Message);
+      for (let i = 0; i < w.length; i++) (w[i] as Message).keep();
       w.length = 0;
-      keep(msg);
+      msg.keep();
       return;
     }
-    msg.pins++;
+    msg.pin();
     w.push(msg);
   }
 
@@ -346,7 +336,7 @@ export class Connection extends Framer implements TimerTarget, ClientInfo {
     if (this.outBytes !== 0 || (this.out !== undefined && this.out.length > 0)) return;
     const s = this.socket;
     if (s.destroyed || s.writableLength !== 0) return;
-    for (let i = 0; i < w.length; i++) unpin(w[i] as Message);
+    for (let i = 0; i < w.length; i++) (w[i] as Message).unpin();
     w.length = 0;
   }
 
@@ -383,7 +373,8 @@ export class Connection extends Framer implements TimerTarget, ClientInfo {
   onDrain(): void {
     this.backpressured = false;
     this.releaseWritten();
-    if (this.state === ConnState.Connected) this.broker.onDrain(this);
+    const s = this.session;
+    if (this.state === ConnState.Connected && s !== undefined) pump(this.broker, s);
   }
 
   /** Whether frames are being held instead of processed. */
@@ -412,7 +403,7 @@ export class Connection extends Framer implements TimerTarget, ClientInfo {
     while (!this.blocked && this.state !== ConnState.Closed && this._backlog !== undefined) {
       const f = this._backlog.shift();
       if (f === undefined) break;
-      this.broker.onFrame(this, f.header, f.body);
+      dispatchFrame(this, f.header, f.body);
     }
     if (!this.blocked && this.state !== ConnState.Closed) this.socket.resume();
   }
@@ -467,16 +458,32 @@ export class Connection extends Framer implements TimerTarget, ClientInfo {
     this.broker.wheel.schedule(this.forceCloseTimer, 1000);
   }
 
+  /**
+   * The one timer fired. Its uses never overlap, so its kind follows from the state: the connect
+   * timeout until CONNACK, the keep-alive check while connected, the forced close once closed.
+   */
   onTimer(): void {
-    const state = this.state;
-    this.broker.onConnectionTimer(
-      this,
-      state === ConnState.Closed
-        ? ConnTimer.ForceClose
-        : state === ConnState.Connected
-          ? ConnTimer.KeepAlive
-          : ConnTimer.ConnectTimeout,
-    );
+    const broker = this.broker;
+    switch (this.state) {
+      case ConnState.AwaitConnect:
+      case ConnState.Authenticating:
+        broker.log.info({ remoteAddress: this.remoteAddress }, 'connect timeout');
+        broker.closeConnection(this, 'connect timeout', false);
+        return;
+      case ConnState.Connected: {
+        if (this.keepAliveGraceMs === 0) return;
+        // lastActivity comes from the coarse clock (up to one tick old): add a tick of slack.
+        const due = this.lastActivity + this.keepAliveGraceMs + 100;
+        if (broker.clock.now >= due) {
+          // [MQTT-3.1.2-24] nothing received for 1.5x the keep-alive.
+          broker.log.info({ clientId: this.clientId }, 'keep-alive timeout');
+          rejectWith(this, ReasonCode.KeepAliveTimeout, undefined, true);
+        } else broker.wheel.scheduleAt(this.timer, due);
+        return;
+      }
+      default:
+        this.socket.destroy();
+    }
   }
 }
 

@@ -8,11 +8,11 @@ import {
   writePacketId,
 } from '../codec/encode.js';
 import type { Properties, PublishPacket } from '../codec/types.js';
-import type { BrokerCore } from './broker.js';
+import { ConnState } from './conn-state.js';
 import type { Connection } from './connection.js';
-import { ConnState } from './connection.js';
+import type { BrokerCore } from './core.js';
 import type { Message } from './message.js';
-import { Delivery, DeliveryState, keep, unpin } from './message.js';
+import { Delivery, DeliveryState } from './message.js';
 import type { SharedGroup } from './routing/shared.js';
 import type { Session } from './session/session.js';
 
@@ -74,7 +74,7 @@ function send(conn: Connection, msg: Message, buf: Buffer): void {
   if (!split(msg)) return;
   if (msg.pins > 0) {
     if (conn.plainTcp) conn.writing(msg);
-    else keep(msg);
+    else msg.keep();
   }
   conn.write(msg.payload);
 }
@@ -239,7 +239,7 @@ function sendNew(
     // [MQTT-3.1.2-25] too big for this client: dropped for it alone.
     broker.stats.dropped++;
     broker.persist.queueDelete(session, d);
-    unpin(msg);
+    msg.unpin();
     return false;
   }
   // Cannot fail while sendQuota <= 65535 ids are in flight; counted as a drop if it ever does.
@@ -247,7 +247,7 @@ function sendNew(
   if (id === 0) {
     broker.stats.dropped++;
     broker.persist.queueDelete(session, d);
-    unpin(msg);
+    msg.unpin();
     return false;
   }
   msg.own();
@@ -290,7 +290,7 @@ export function enqueue(broker: BrokerCore, session: Session, d: Delivery, force
           q.removeAt(i);
           session.queuedQos0--;
           session.queuedBytes -= e.message.payload.length;
-          unpin(e.message);
+          e.message.unpin();
           evicted = session.queuedBytes + size <= o.maxQueuedBytes;
           break;
         }
@@ -299,7 +299,7 @@ export function enqueue(broker: BrokerCore, session: Session, d: Delivery, force
     broker.stats.dropped++;
     congested(broker, session);
     if (!evicted) {
-      unpin(d.message);
+      d.message.unpin();
       return;
     }
   }
@@ -334,7 +334,7 @@ export function pump(broker: BrokerCore, session: Session): void {
     if (d.qos === 0) session.queuedQos0--;
     if (d.message.expired(now)) {
       if (d.qos > 0) broker.persist.queueDelete(session, d);
-      unpin(d.message);
+      d.message.unpin();
       continue;
     }
     if (d.qos === 0) {
@@ -352,7 +352,7 @@ export function pump(broker: BrokerCore, session: Session): void {
         send(conn, d.message, buf);
         broker.stats.publishSent++;
       }
-      unpin(d.message);
+      d.message.unpin();
       continue;
     }
     sendNew(broker, session, conn, d, undefined);
@@ -401,6 +401,6 @@ export function completeInflight(broker: BrokerCore, session: Session, d: Delive
   session.inflight.delete(d.packetId);
   session.packetIds.release(d.packetId);
   broker.persist.inflightDelete(session, d);
-  unpin(d.message);
+  d.message.unpin();
   if (session.queue.length > 0) pump(broker, session);
 }

@@ -1,7 +1,26 @@
 import type { QoS } from '../codec/constants.js';
-import { releaseFrame } from '../codec/framer.js';
 import type { Properties } from '../codec/types.js';
+import { releaseBody } from '../shared/body-pool.js';
 import type { SharedGroup } from './routing/shared.js';
+
+/**
+ * Debug mode (`PETREL_DEBUG_PINS=1`, set by the test runner): released messages are marked, and a
+ * pin, unpin or keep after the release (the memory may already hold another message) is
+ * reported as a `PetrelPinWarning`; {@link pinnedMessages} counts the recycled payloads not yet
+ * released, so that a test can check that none is left behind.
+ */
+const debugPins = process.env.PETREL_DEBUG_PINS === '1';
+const RELEASED = -2;
+const live = new Set<Message>();
+
+function unbalanced(msg: Message, what: string): void {
+  process.emitWarning(`${what} of a released payload (topic ${msg.topic})`, 'PetrelPinWarning');
+}
+
+/** Debug mode: messages whose recycled payload is still held (0 when not in debug mode). */
+export function pinnedMessages(): number {
+  return live.size;
+}
 
 const levelCache = new Map<string, string[]>();
 const LEVEL_CACHE_MAX = 10_000;
@@ -40,10 +59,11 @@ export class Message {
   /** Store token of this message's `msg.put`, for retracting it (0 = none). */
   putToken: number;
   /**
-   * Holders of a payload in recycled frame memory ({@link pin}): the publish in progress, each
+   * Holders of a payload in recycled frame memory: the publish in progress, each
    * {@link Delivery} and each socket write not yet taken by the kernel. At 0 the memory goes
    * back to the pool. -1: never recycled (not pooled, or seen by a store, a retained index or
-   * anything else that may keep it).
+   * anything else that may keep it). Changed only through {@link recycle}, {@link pin},
+   * {@link unpin} and {@link keep}.
    */
   pins: number;
 
@@ -80,6 +100,41 @@ export class Message {
     }
   }
 
+  /**
+   * The payload lies in recycled memory lent by the body pool: the publish in progress is its
+   * first holder, and the memory goes back to the pool when the last holder {@link unpin}s it.
+   */
+  recycle(): void {
+    this.pins = 1;
+    if (debugPins) live.add(this);
+  }
+
+  /** Adds a holder of the recycled payload (a no-op unless it is recycled). */
+  pin(): void {
+    if (this.pins > 0) this.pins++;
+    else if (this.pins === RELEASED) unbalanced(this, 'pin');
+  }
+
+  /** Drops a holder of the recycled payload; the last one gives its memory back. */
+  unpin(): void {
+    if (this.pins <= 0) {
+      if (this.pins === RELEASED) unbalanced(this, 'unpin');
+      return;
+    }
+    if (--this.pins === 0) {
+      this.pins = debugPins ? RELEASED : -1;
+      if (debugPins) live.delete(this);
+      releaseBody(this.payload);
+    }
+  }
+
+  /** Makes the payload permanent: something may keep it beyond what the pins track. */
+  keep(): void {
+    if (this.pins === RELEASED) unbalanced(this, 'keep');
+    else if (debugPins && this.pins > 0) live.delete(this);
+    this.pins = -1;
+  }
+
   /** Whether the message has expired at `now`. */
   expired(now: number): boolean {
     return this.expiresAt !== 0 && this.expiresAt <= now;
@@ -90,25 +145,6 @@ export class Message {
     if (this.expiresAt === 0) return undefined;
     return Math.max(1, Math.ceil((this.expiresAt - now) / 1000));
   }
-}
-
-/** Adds a holder of `msg`'s recycled payload (no-op unless it is recyclable). */
-export function pin(msg: Message): void {
-  if (msg.pins > 0) msg.pins++;
-}
-
-/** Drops a holder of `msg`'s recycled payload; the last one gives its memory back. */
-export function unpin(msg: Message): void {
-  if (msg.pins <= 0) return;
-  if (--msg.pins === 0) {
-    msg.pins = -1;
-    releaseFrame(msg.payload);
-  }
-}
-
-/** Makes `msg`'s payload permanent: something may keep it beyond what the pins track. */
-export function keep(msg: Message): void {
-  msg.pins = -1;
 }
 
 /**
@@ -134,7 +170,7 @@ export class Delivery {
     /** The shared subscription that chose this session, if any (re-routed if it disconnects). */
     readonly group: SharedGroup | undefined,
   ) {
-    pin(message);
+    message.pin();
   }
 }
 

@@ -6,9 +6,9 @@ import type {
   StoredMessage,
   StoreError,
 } from '../persistence/types.js';
-import type { BrokerCore } from './broker.js';
 import type { Connection } from './connection.js';
-import { Delivery, DeliveryState, keep, Message } from './message.js';
+import type { BrokerCore } from './core.js';
+import { Delivery, DeliveryState, Message } from './message.js';
 import type { SubEntry } from './routing/subscription.js';
 import { NEVER_EXPIRES, Session } from './session/session.js';
 
@@ -148,7 +148,7 @@ export class Persister {
   }
 
   private ref(m: Message): number {
-    keep(m);
+    m.keep();
     if (m.storeId === 0) {
       m.own();
       m.storeId = this.nextMessageId++;
@@ -262,7 +262,7 @@ export class Persister {
   }
 
   retainPut(m: Message): void {
-    keep(m);
+    m.keep();
     if (!this.on) return;
     this.seq = this.store.write({
       kind: 'retain.put',
@@ -323,7 +323,7 @@ export class Persister {
     for (const sub of snap.subscriptions) {
       const s = broker.sessions.get(sub.clientId);
       if (s === undefined) continue;
-      broker.restoreSubscription(s, sub);
+      broker.router.restoreSubscription(s, sub);
     }
     for (const e of snap.queue) {
       const s = broker.sessions.get(e.clientId);

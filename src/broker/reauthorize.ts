@@ -1,4 +1,4 @@
-import type { BrokerCore } from './broker.js';
+import type { BrokerCore } from './core.js';
 import type { ClientInfo } from './hooks.js';
 import { isPromise } from './hooks.js';
 

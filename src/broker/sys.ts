@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { TimerTarget } from '../shared/timing-wheel.js';
 import { Timer } from '../shared/timing-wheel.js';
-import type { BrokerCore } from './broker.js';
+import type { BrokerCore } from './core.js';
 import { Message } from './message.js';
 
 /** Counters the broker keeps as plain numbers; `$SYS` and metrics derive from them. */

@@ -1,5 +1,5 @@
 import type { Properties, Will } from '../codec/types.js';
-import type { BrokerCore } from './broker.js';
+import type { BrokerCore } from './core.js';
 import { Message } from './message.js';
 
 /** Copies a will out of the CONNECT packet (its payload is a view into the read chunk). */

@@ -8,7 +8,7 @@ import { Acl } from '../auth/acl.js';
 import { createAuthHooks } from '../auth/hooks.js';
 import { PasswordAuthenticator } from '../auth/password-file.js';
 import type { Broker } from '../broker/broker.js';
-import { createBroker } from '../broker/broker.js';
+import { createBroker } from '../broker/create.js';
 import type { BrokerHooks } from '../broker/hooks.js';
 import type { BrokerOptions } from '../broker/options.js';
 import { optionsJsonSchema } from '../broker/options.js';

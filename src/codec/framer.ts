@@ -16,87 +16,18 @@ const EMPTY = Buffer.alloc(0);
 const PREALLOC_ANY = 16 * 1024;
 const PREALLOC_RATIO = 8;
 
-/** Memory of frame bodies assembled by a Framer in an allocation of their own. */
-const assembled = new WeakSet<ArrayBufferLike>();
-/** From this size an assembled body gets its own memory (smaller ones come from Node's pool). */
-const OWN_MEMORY_MIN = 4096;
-
 /**
- * Whether `view` lies in a frame body a Framer assembled from several reads into memory of its
- * own (not shared with a read chunk or a pool, never reused): a receiver may keep it without
- * copying it.
+ * Memory for the body of a frame that a Framer assembles from several reads, at least
+ * {@link OWN_MEMORY_MIN} bytes: the receiver may keep such a body without copying it, and may
+ * recycle its memory (the broker's body pool). Framers without one use Node's allocator.
  */
-export function inAssembledFrame(view: Buffer): boolean {
-  return assembled.has(view.buffer);
+export interface BodyAllocator {
+  /** `size` bytes of memory for one body, not shared with anything else. */
+  alloc(size: number): Buffer;
 }
 
-/**
- * Frame bodies from this size can come from a pool of recycled memory (Framers with
- * {@link Framer.pooled} set). A body that outlives a few scavenges (a 256 KiB message queued or
- * in flight) is promoted, and its fresh external memory then costs V8 a mark-compact every few
- * tens of MB ("external memory pressure"): a broker relaying 1 GB/s spent a fifth of its CPU in
- * GC and starved the other core with marking threads. Recycled memory adds no external bytes.
- */
-const POOL_MIN = 64 * 1024;
-/** Pooled capacities are multiples of this: bodies of nearly the same size share a class. */
-const POOL_STEP = 4096;
-/** Recycled memory kept for reuse, all classes together; beyond it a release is left to GC. */
-const POOL_MAX_BYTES = 16 * 1024 * 1024;
-/** Size classes kept; a new class beyond it empties the pool (sizes all over the place). */
-const POOL_MAX_CLASSES = 32;
-
-/** Free memory by capacity. */
-const pool = new Map<number, ArrayBuffer[]>();
-let pooledBytes = 0;
-/** Memory handed out by the pool (and not released since): only that may be released. */
-const lent = new WeakSet<ArrayBufferLike>();
-
-function poolCapacity(size: number): number {
-  return Math.ceil(size / POOL_STEP) * POOL_STEP;
-}
-
-/** A frame body of `size` bytes from recycled memory when there is some. */
-function acquire(size: number): Buffer {
-  const cap = poolCapacity(size);
-  const free = pool.get(cap);
-  let ab = free?.pop();
-  if (ab === undefined) {
-    ab = Buffer.allocUnsafeSlow(cap).buffer as ArrayBuffer;
-    assembled.add(ab);
-  } else pooledBytes -= cap;
-  lent.add(ab);
-  return Buffer.from(ab, 0, size);
-}
-
-/**
- * Gives the memory of a pooled frame body back for reuse by later frames. The caller
- * guarantees that nothing reads `view` (or any view of the same body) afterwards: no queue,
- * store, event listener or pending socket write holds it. A view of memory that is not lent out
- * by the pool (a read chunk, a copy, a body released already) is ignored.
- */
-export function releaseFrame(view: Buffer): void {
-  const ab = view.buffer;
-  if (!lent.has(ab)) return;
-  lent.delete(ab);
-  const cap = ab.byteLength;
-  if (pooledBytes + cap > POOL_MAX_BYTES) return;
-  let free = pool.get(cap);
-  if (free === undefined) {
-    if (pool.size >= POOL_MAX_CLASSES) {
-      pool.clear();
-      pooledBytes = 0;
-    }
-    free = [];
-    pool.set(cap, free);
-  }
-  free.push(ab as ArrayBuffer);
-  pooledBytes += cap;
-}
-
-/** Whether `view` lies in pooled memory currently lent out (see {@link releaseFrame}). */
-export function inPooledFrame(view: Buffer): boolean {
-  return lent.has(view.buffer);
-}
+/** Bodies from this size are assembled in memory from the {@link BodyAllocator}, if any. */
+export const OWN_MEMORY_MIN = 4096;
 
 function tooLarge(size: number, max: number): MqttError {
   return new MqttError(
@@ -139,11 +70,8 @@ function reservedType(header: number): MqttError {
 export class Framer {
   /** Largest accepted packet, fixed header included. Mutable: lower it until CONNECT is done. */
   maxPacketSize: number;
-  /**
-   * Big split frames get their body from the pool of recycled memory (see
-   * {@link releaseFrame}); set by a receiver that gives bodies back once done with them.
-   */
-  pooled = false;
+  /** Where bodies of big split frames are assembled (undefined: Node's allocator). */
+  bodies: BodyAllocator | undefined = undefined;
   private readonly onFrame: FrameHandler;
   /**
    * Fixed-header bytes of an incomplete header (first byte + up to 4 length bytes). Created the
@@ -276,9 +204,10 @@ export class Framer {
       body = this.need === 0 ? EMPTY : chunk.subarray(pos, end);
     } else {
       parts.push(chunk.subarray(pos, end));
-      if (this.pooled && this.need >= POOL_MIN) {
-        // Joined into recycled memory: a concat would allocate what the pool saves.
-        body = acquire(this.need);
+      const bodies = this.bodies;
+      if (bodies !== undefined && this.need >= OWN_MEMORY_MIN) {
+        // Joined into the allocator's memory: a concat would allocate what a pool saves.
+        body = bodies.alloc(this.need);
         let off = 0;
         for (let i = 0; i < parts.length; i++) {
           const p = parts[i] as Buffer;
@@ -305,14 +234,11 @@ export class Framer {
       this.have === 0 &&
       (need <= PREALLOC_ANY || need <= (to - from) * PREALLOC_RATIO)
     ) {
-      if (need >= POOL_MIN && this.pooled) {
-        frame = this.frame = acquire(need);
-      } else if (need >= OWN_MEMORY_MIN) {
-        frame = this.frame = Buffer.allocUnsafeSlow(need);
-        assembled.add(frame.buffer);
-      } else {
-        frame = this.frame = Buffer.allocUnsafe(need);
-      }
+      const bodies = this.bodies;
+      frame = this.frame =
+        bodies !== undefined && need >= OWN_MEMORY_MIN
+          ? bodies.alloc(need)
+          : Buffer.allocUnsafe(need);
     }
     if (frame !== undefined) chunk.copy(frame, this.have, from, to);
     else {

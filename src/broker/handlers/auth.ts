@@ -1,8 +1,8 @@
 import { protocolError } from '../../codec/errors.js';
 import { ReasonCode } from '../../codec/reason-codes.js';
 import type { AuthPacket } from '../../codec/types.js';
+import { ConnState } from '../conn-state.js';
 import type { Connection } from '../connection.js';
-import { ConnState } from '../connection.js';
 import { runEnhancedAuth } from './connect.js';
 
 /**

@@ -5,12 +5,12 @@ import { MqttError, protocolError } from '../../codec/errors.js';
 import { ReasonCode } from '../../codec/reason-codes.js';
 import type { ConnectPacket, Properties } from '../../codec/types.js';
 import { peerIdentity } from '../../transport/tls.js';
+import { ConnState } from '../conn-state.js';
 import type { Connection } from '../connection.js';
-import { ConnState } from '../connection.js';
-import { fail, rejectWith } from '../dispatch.js';
 import type { AuthenticateResult, EnhancedAuthResult } from '../hooks.js';
 import { isPromise } from '../hooks.js';
 import { checkTopicLimits, longerThan } from '../limits.js';
+import { fail, rejectWith } from '../refuse.js';
 import { attachSession } from '../session/registry.js';
 
 /** What is kept between CONNECT and the end of (possibly asynchronous) authentication. */

@@ -2,15 +2,15 @@ import { isUtf8 } from 'node:buffer';
 import type { QoS } from '../../codec/constants.js';
 import { PacketType } from '../../codec/constants.js';
 import { MqttError, protocolError } from '../../codec/errors.js';
-import { inPooledFrame } from '../../codec/framer.js';
 import { ReasonCode } from '../../codec/reason-codes.js';
 import type { Properties, PublishPacket } from '../../codec/types.js';
+import { isLentBody } from '../../shared/body-pool.js';
+import { ConnState } from '../conn-state.js';
 import type { Connection } from '../connection.js';
-import { ConnState } from '../connection.js';
-import { fail } from '../dispatch.js';
 import { isPromise } from '../hooks.js';
 import { checkTopicLimits } from '../limits.js';
-import { Message, unpin } from '../message.js';
+import { Message } from '../message.js';
+import { fail, rateExceeded } from '../refuse.js';
 import { sendAck } from './ack.js';
 
 /**
@@ -26,7 +26,7 @@ export function handlePublish(conn: Connection, p: PublishPacket): void {
   broker.stats.publishReceived++;
   const bucket = conn.publishBucket;
   if (bucket !== undefined && !bucket.take(1, broker.clock.now)) {
-    broker.rateExceeded(conn, 'message rate');
+    rateExceeded(conn, 'message rate');
     return;
   }
   const v5 = conn.protocolVersion === 5;
@@ -192,8 +192,8 @@ function finishPublish(
       !p.retain &&
       broker.hooks.authorizePublish === undefined &&
       !broker.publishListeners &&
-      inPooledFrame(p.payload);
-    if (recycle) msg.pins = 1;
+      isLentBody(p.payload);
+    if (recycle) msg.recycle();
     const reached = broker.router.publish(msg);
     if (reached === 0 && conn.protocolVersion === 5) code = ReasonCode.NoMatchingSubscribers;
     if (broker.publishListeners) {
@@ -205,7 +205,7 @@ function finishPublish(
         retain: p.retain,
       });
     }
-    if (recycle) unpin(msg);
+    if (recycle) msg.unpin();
   } else {
     broker.log.debug({ clientId: conn.clientId, topic, reason }, 'publish refused');
   }

@@ -5,11 +5,11 @@ import { MqttError, protocolError } from '../../codec/errors.js';
 import { ReasonCode } from '../../codec/reason-codes.js';
 import { parseSharedSubscription } from '../../codec/topic.js';
 import type { SubscribePacket, Subscription } from '../../codec/types.js';
+import { ConnState } from '../conn-state.js';
 import type { Connection } from '../connection.js';
-import { ConnState } from '../connection.js';
-import { fail } from '../dispatch.js';
 import { isPromise } from '../hooks.js';
 import { topicWithinLimits } from '../limits.js';
+import { fail } from '../refuse.js';
 import { SubEntry } from '../routing/subscription.js';
 import type { Session } from '../session/session.js';
 

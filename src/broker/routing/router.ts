@@ -1,14 +1,15 @@
 import type { QoS } from '../../codec/constants.js';
-import { inAssembledFrame } from '../../codec/framer.js';
+import { parseSharedSubscription } from '../../codec/topic.js';
+import type { StoredSubscription } from '../../persistence/types.js';
+import { isPrivateBody } from '../../shared/body-pool.js';
 import { FixedQueue } from '../../shared/fixed-queue.js';
-import type { BrokerCore } from '../broker.js';
+import type { BrokerCore } from '../core.js';
 import { deliver, FanoutCache } from '../delivery.js';
 import type { Message } from '../message.js';
-import { keep } from '../message.js';
 import type { Session } from '../session/session.js';
 import { RetainedIndex } from './retained.js';
 import type { SharedGroup } from './shared.js';
-import type { SubEntry } from './subscription.js';
+import { SubEntry } from './subscription.js';
 import { TopicTrie } from './topic-trie.js';
 
 /**
@@ -31,7 +32,7 @@ class Recipients {
 /** Bounds of the topic → recipients cache: topics, and recipients summed over them. */
 const ROUTES_MAX = 10_000;
 const ROUTED_MAX = 250_000;
-/** Payloads from this size are checked for being already private ({@link inAssembledFrame}). */
+/** Payloads from this size are checked for being already private ({@link isPrivateBody}). */
 const OWN_MIN = 16 * 1024;
 
 /**
@@ -57,7 +58,7 @@ export class Router {
   publish(msg: Message): number {
     if (this.depth > 0) {
       // Routed after the publisher's handler returned: its pins cannot cover this.
-      keep(msg);
+      msg.keep();
       msg.own();
       this.pending.push(msg);
       return 1;
@@ -76,7 +77,7 @@ export class Router {
     const broker = this.broker;
     // A big payload reassembled from several reads is already a private copy: keeping it (queue,
     // in flight, retained) needs no other.
-    if (!msg.owned && msg.payload.length >= OWN_MIN && inAssembledFrame(msg.payload)) {
+    if (!msg.owned && msg.payload.length >= OWN_MIN && isPrivateBody(msg.payload)) {
       msg.owned = true;
     }
     if (msg.retain) this.retain(msg);
@@ -155,13 +156,31 @@ export class Router {
       if (old !== undefined && !sys) this.broker.persist.retainDelete(old);
       return;
     }
-    keep(msg);
+    msg.keep();
     msg.own();
     const old = this.retained.set(msg.levels, msg);
     if (!sys) {
       if (old !== undefined) this.broker.persist.retainDelete(old);
       this.broker.persist.retainPut(msg);
     }
+  }
+
+  /** Re-creates a subscription read back from the store. */
+  restoreSubscription(session: Session, sub: StoredSubscription): void {
+    const shared = parseSharedSubscription(sub.filter);
+    const e = new SubEntry(
+      session,
+      sub.filter,
+      shared === undefined ? sub.filter : shared.filter,
+      sub.qos,
+      sub.noLocal,
+      sub.retainAsPublished,
+      sub.retainHandling,
+      sub.subscriptionId ?? 0,
+      shared?.group,
+    );
+    session.subscriptions.set(sub.filter, e);
+    this.trie.add(e);
   }
 
   /**

@@ -4,13 +4,13 @@ import { encodePacket } from '../../codec/encode.js';
 import { ReasonCode } from '../../codec/reason-codes.js';
 import { isValidTopicName } from '../../codec/topic.js';
 import type { ConnectPacket, Properties } from '../../codec/types.js';
-import type { BrokerCore } from '../broker.js';
+import { ConnState } from '../conn-state.js';
 import type { Connection } from '../connection.js';
-import { ConnState } from '../connection.js';
+import type { BrokerCore } from '../core.js';
 import { deliver, pump, resendInflight } from '../delivery.js';
-import { rejectWith } from '../dispatch.js';
 import type { Delivery } from '../message.js';
 import { DeliveryState } from '../message.js';
+import { rejectWith } from '../refuse.js';
 import { ownWill, publishWill, willDelay } from '../will.js';
 import { NEVER_EXPIRES, Session, SessionTimer } from './session.js';
 

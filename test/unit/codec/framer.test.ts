@@ -3,7 +3,8 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { encodePacket } from '../../../src/codec/encode.js';
 import { MqttError } from '../../../src/codec/errors.js';
-import { Framer, inAssembledFrame } from '../../../src/codec/framer.js';
+import { Framer } from '../../../src/codec/framer.js';
+import { bodyPool, isPrivateBody } from '../../../src/shared/body-pool.js';
 import { packet } from './arbitraries.js';
 import { bytes, hex, pkt } from './helpers.js';
 
@@ -128,18 +129,19 @@ describe('Framer', () => {
     assert.equal(whole.length, 3);
   });
 
-  test('inAssembledFrame: only a body assembled into memory of its own may be kept uncopied', () => {
+  test('isPrivateBody: only a body assembled into memory of its own may be kept uncopied', () => {
     const frame = pkt(0x30, str3(), Buffer.alloc(100_000, 3));
     const bodies: Buffer[] = [];
     const f = new Framer((_h, b) => bodies.push(b));
+    f.bodies = bodyPool;
     f.push(frame.subarray(0, 60_000));
     f.push(frame.subarray(60_000));
     f.push(frame); // whole in one chunk: a view of the chunk
     assert.equal(bodies.length, 2);
-    assert.equal(inAssembledFrame(bodies[0] as Buffer), true);
-    assert.equal(inAssembledFrame((bodies[0] as Buffer).subarray(10)), true);
-    assert.equal(inAssembledFrame(bodies[1] as Buffer), false);
-    assert.equal(inAssembledFrame(Buffer.from(bodies[0] as Buffer)), false);
+    assert.equal(isPrivateBody(bodies[0] as Buffer), true);
+    assert.equal(isPrivateBody((bodies[0] as Buffer).subarray(10)), true);
+    assert.equal(isPrivateBody(bodies[1] as Buffer), false);
+    assert.equal(isPrivateBody(Buffer.from(bodies[0] as Buffer)), false);
   });
 
   test('maxPacketSize counts the whole packet (fixed header included) and is mutable', () => {

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { Framer } from '../../../src/codec/framer.js';
 import {
-  Framer,
-  inAssembledFrame,
-  inPooledFrame,
-  releaseFrame,
-} from '../../../src/codec/framer.js';
+  bodyPool,
+  isPrivateBody as inAssembledFrame,
+  isLentBody as inPooledFrame,
+  releaseBody as releaseFrame,
+} from '../../../src/shared/body-pool.js';
 
 /** A PUBLISH-typed frame (header 0x30) with a body of `size` bytes all equal to `fill`. */
 function frame(size: number, fill: number): Buffer {
@@ -30,11 +31,11 @@ function feed(f: Framer, out: Buffer[], buf: Buffer, step = 16 * 1024): Buffer[]
 function pooledFramer(): { f: Framer; out: Buffer[] } {
   const out: Buffer[] = [];
   const f = new Framer((_h, b) => out.push(b));
-  f.pooled = true;
+  f.bodies = bodyPool;
   return { f, out };
 }
 
-describe('Framer frame pool', () => {
+describe('body pool (a Framer with `bodies = bodyPool`)', () => {
   test('a big split frame of a pooled framer lies in pooled memory and holds its bytes', () => {
     const { f, out } = pooledFramer();
     const [body] = feed(f, out, frame(100_000, 7));
@@ -89,7 +90,7 @@ describe('Framer frame pool', () => {
     releaseFrame(c);
   });
 
-  test('frames of a framer without pooling, small frames and read chunks are never pooled', () => {
+  test('frames of a framer without the pool, small frames and read chunks are never pooled', () => {
     const out: Buffer[] = [];
     const plain = new Framer((_h, b) => out.push(b));
     const [big] = feed(plain, out, frame(100_000, 1));
