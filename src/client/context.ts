@@ -2,6 +2,7 @@ import type { ProtocolVersion } from '../codec/constants.js';
 import { PacketType } from '../codec/constants.js';
 import { encodePacket } from '../codec/encode.js';
 import type { Packet } from '../codec/types.js';
+import { PacketIdAllocator } from '../shared/packet-id.js';
 import type { Connection } from './connection.js';
 import { ControlRequests } from './control.js';
 import type { ClientCore } from './core.js';
@@ -37,6 +38,8 @@ export class ClientContext implements ClientCore {
   readonly limits = new BrokerLimits();
   readonly aliases = new TopicAliases();
   readonly subscriptions = new SubscriptionRegistry();
+  /** Ids held by in-flight messages and pending (UN)SUBSCRIBEs; each releases its own. */
+  readonly packetIds = new PacketIdAllocator();
   readonly keepAlive: KeepAlive;
   readonly outbound: Outbound;
   readonly inbound: Inbound;
@@ -45,7 +48,6 @@ export class ClientContext implements ClientCore {
   readonly offline: OfflineSweep;
   readonly idle: Idle;
   readonly lifecycle: Lifecycle;
-  private nextPacketId = 1;
 
   constructor(
     readonly opts: ResolvedOptions,
@@ -78,12 +80,11 @@ export class ClientContext implements ClientCore {
 
   /** A packet id used neither by an in-flight message nor by a pending (UN)SUBSCRIBE. */
   allocatePacketId(): number {
-    for (let i = 0; i < 65_535; i++) {
-      const id = this.nextPacketId;
-      this.nextPacketId = id === 65_535 ? 1 : id + 1;
-      if (!this.outbound.inflight.has(id) && !this.control.has(id)) return id;
+    const id = this.packetIds.allocate();
+    if (id === 0) {
+      throw new ClientError(ClientErrorCode.QueueFull, 'all 65535 packet identifiers are in use');
     }
-    throw new ClientError(ClientErrorCode.QueueFull, 'all 65535 packet identifiers are in use');
+    return id;
   }
 
   /** Reports a failure not tied to a call. */

@@ -30,11 +30,6 @@ export class ControlRequests implements ControlPart {
 
   constructor(private readonly ctx: ClientCore) {}
 
-  /** Whether `packetId` is taken by a request awaiting its acknowledgement. */
-  has(packetId: number): boolean {
-    return this.pending.has(packetId);
-  }
-
   /** True while a request is unanswered. */
   get busy(): boolean {
     return this.pending.size > 0 || this.waiting.length > 0;
@@ -81,12 +76,16 @@ export class ControlRequests implements ControlPart {
       packet.type === PacketType.SUBACK ? PacketType.SUBSCRIBE : PacketType.UNSUBSCRIBE;
     if (pending === undefined || pending.packet.type !== expected) return;
     this.pending.delete(packet.packetId);
+    this.ctx.packetIds.release(packet.packetId);
     pending.resolve(packet);
   }
 
   /** Rejects every request made by the application and forgets all (the client is closing). */
   failAll(err: Error): void {
-    for (const [, p] of this.pending) if (!p.internal) p.reject(err);
+    for (const [id, p] of this.pending) {
+      this.ctx.packetIds.release(id);
+      if (!p.internal) p.reject(err);
+    }
     this.pending.clear();
     for (const p of this.waiting.drain()) if (!p.internal) p.reject(err);
   }

@@ -9,6 +9,7 @@ import type {
   UnsubackPacket,
   UnsubscribePacket,
 } from '../codec/types.js';
+import type { PacketIdAllocator } from '../shared/packet-id.js';
 import type { Connection } from './connection.js';
 import type { Inflight, Outgoing } from './inflight.js';
 import type { KeepAlive } from './keepalive.js';
@@ -110,6 +111,8 @@ export interface ClientCore {
   readonly aliases: TopicAliases;
   readonly subscriptions: SubscriptionRegistry;
   readonly keepAlive: KeepAlive;
+  /** The packet ids in use; whoever allocated one releases it when its exchange ends. */
+  readonly packetIds: PacketIdAllocator;
   readonly outbound: OutboundPart;
   readonly inbound: InboundPart;
   readonly control: ControlPart;
@@ -119,7 +122,10 @@ export interface ClientCore {
   readonly lifecycle: LifecyclePart;
   /** Encodes `packet` and queues it on the open connection; dropped when there is none. */
   send(packet: Packet): void;
-  /** A packet id not in use by an in-flight message or a pending (UN)SUBSCRIBE. */
+  /**
+   * A packet id not in use by an in-flight message or a pending (UN)SUBSCRIBE; throws
+   * `QUEUE_FULL` when all 65535 are taken.
+   */
   allocatePacketId(): number;
   /** Reports a failure not tied to a call. */
   emitError(err: Error): void;

@@ -1,6 +1,7 @@
 import type { ProtocolVersion } from '../codec/constants.js';
 import { PacketType } from '../codec/constants.js';
 import type { AckPacket, Packet, PublishPacket } from '../codec/types.js';
+import type { PacketIdAllocator } from '../shared/packet-id.js';
 import { ClientError, ClientErrorCode, reasonText } from './errors.js';
 import type { PublishResult } from './types.js';
 
@@ -56,7 +57,11 @@ export interface InflightHost {
 export class Inflight {
   private readonly entries = new Map<number, Outgoing>();
 
-  constructor(private readonly host: InflightHost) {}
+  /** `ids` is where the packet ids come from: each is released when its exchange ends. */
+  constructor(
+    private readonly host: InflightHost,
+    private readonly ids: PacketIdAllocator,
+  ) {}
 
   get size(): number {
     return this.entries.size;
@@ -76,7 +81,7 @@ export class Inflight {
   onPuback(ack: AckPacket): boolean {
     const entry = this.entries.get(ack.packetId);
     if (entry === undefined || entry.packet.qos !== 1) return false;
-    this.entries.delete(ack.packetId);
+    this.remove(ack.packetId);
     finish(entry, ack);
     return true;
   }
@@ -92,7 +97,7 @@ export class Inflight {
     }
     if (ack.reasonCode >= 0x80) {
       // A failed PUBREC ends the exchange: no PUBREL follows.
-      this.entries.delete(ack.packetId);
+      this.remove(ack.packetId);
       finish(entry, ack);
       return true;
     }
@@ -105,7 +110,7 @@ export class Inflight {
   onPubcomp(ack: AckPacket): boolean {
     const entry = this.entries.get(ack.packetId);
     if (entry === undefined || entry.stage !== Stage.Released) return false;
-    this.entries.delete(ack.packetId);
+    this.remove(ack.packetId);
     finish(entry, ack);
     return true;
   }
@@ -122,10 +127,10 @@ export class Inflight {
         if (entry.stage === Stage.Released) this.host.send(pubrel(id, 0));
         else this.host.writePublish(entry, id, true);
       } else if (entry.stage === Stage.Released) {
-        this.entries.delete(id);
+        this.remove(id);
         settle(entry, { packetId: id, reasonCode: 0, properties: undefined });
       } else if (entry.settled) {
-        this.entries.delete(id);
+        this.remove(id);
       } else {
         this.host.writePublish(entry, id, false);
       }
@@ -159,8 +164,17 @@ export class Inflight {
 
   /** Rejects everything and forgets it (the client is closing). */
   failAll(err: Error): void {
-    for (const [, e] of this.entries) fail(e, err);
+    for (const [id, e] of this.entries) {
+      fail(e, err);
+      this.ids.release(id);
+    }
     this.entries.clear();
+  }
+
+  /** Ends the exchange of `packetId`: its id may be used again. */
+  private remove(packetId: number): void {
+    this.entries.delete(packetId);
+    this.ids.release(packetId);
   }
 }
 

@@ -19,7 +19,7 @@ export class Outbound implements InflightHost, OutboundPart {
 
   constructor(private readonly ctx: ClientCore) {
     this.queue = new BoundedQueue(ctx.opts.maxQueuedMessages, ctx.opts.maxQueuedBytes);
-    this.inflight = new Inflight(this);
+    this.inflight = new Inflight(this, ctx.packetIds);
   }
 
   /** The protocol level in use (for the in-flight table). */

@@ -1,13 +1,13 @@
 import type { ProtocolVersion, QoS } from '../../codec/constants.js';
 import type { Will } from '../../codec/types.js';
 import { FixedQueue } from '../../shared/fixed-queue.js';
+import { PacketIdAllocator } from '../../shared/packet-id.js';
 import type { TimerTarget, TimingWheel } from '../../shared/timing-wheel.js';
 import { Timer } from '../../shared/timing-wheel.js';
 import type { Connection } from '../connection.js';
 import type { Delivery } from '../message.js';
 import type { SubEntry } from '../routing/subscription.js';
 import { InflightTable } from './inflight.js';
-import { PacketIdAllocator } from './packet-id.js';
 
 /** Timer kinds of a session. */
 export const SessionTimer = { Expiry: 1, WillDelay: 2, SlowConsumer: 3 } as const;

@@ -396,4 +396,54 @@ describe('client against a scripted broker', () => {
     );
     assert.equal(c.inflightMessages, 0);
   });
+
+  test('[MQTT-2.2.1-3] a packet id held by an unacknowledged PUBLISH or SUBSCRIBE is skipped until its ack, then reused', async () => {
+    let heldPublish = 0;
+    let heldSubscribe = 0;
+    fake = await startFakeBroker((conn, p) => {
+      if (p.type === PacketType.CONNECT) conn.send(connack());
+      if (p.type === PacketType.SUBSCRIBE) heldSubscribe = p.packetId;
+      if (p.type === PacketType.PUBLISH) {
+        if (heldPublish === 0) heldPublish = p.packetId;
+        else
+          conn.send({
+            type: PacketType.PUBACK,
+            packetId: p.packetId,
+            reasonCode: 0,
+            properties: {},
+          });
+      }
+    });
+    const c = clients.track(new MqttClient(fake.url, { reconnect: false }));
+    await c.connect();
+    const held = c.publish('held', 'x', { qos: 1 });
+    const subscribed = c.subscribe('t', { qos: 1 });
+    const conn = fake.connections[0]!;
+    await received(
+      () => conn,
+      (p) => p.type === PacketType.SUBSCRIBE,
+    );
+    // More publishes than the id space's first window (255), so the ids wrap past the held ones.
+    for (let i = 0; i < 600; i++) await c.publish('t', String(i), { qos: 1 });
+    const ids = conn.received.flatMap((p) => (p.type === PacketType.PUBLISH ? [p.packetId] : []));
+    assert.equal(ids.length, 601);
+    assert.ok(ids.every((id) => id >= 1 && id <= 65535));
+    assert.equal(ids.filter((id) => id === heldPublish || id === heldSubscribe).length, 1);
+    conn.send({ type: PacketType.PUBACK, packetId: heldPublish, reasonCode: 0, properties: {} });
+    conn.send({
+      type: PacketType.SUBACK,
+      packetId: heldSubscribe,
+      reasonCodes: [1],
+      properties: {},
+    });
+    await held;
+    await subscribed;
+    const before = ids.length;
+    for (let i = 0; i < 300; i++) await c.publish('t', String(i), { qos: 1 });
+    const again = conn.received
+      .flatMap((p) => (p.type === PacketType.PUBLISH ? [p.packetId] : []))
+      .slice(before);
+    assert.ok(again.includes(heldPublish) && again.includes(heldSubscribe), 'freed ids come back');
+    assert.equal(c.inflightMessages, 0);
+  });
 });

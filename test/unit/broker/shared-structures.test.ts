@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { longerThan } from '../../../src/broker/limits.js';
 import { resolveOptions, validateOptions } from '../../../src/broker/options.js';
-import { PacketIdAllocator } from '../../../src/broker/session/packet-id.js';
 import { Clock } from '../../../src/shared/clock.js';
 import { FixedQueue } from '../../../src/shared/fixed-queue.js';
 import { Timer, TimingWheel } from '../../../src/shared/timing-wheel.js';
@@ -22,25 +21,6 @@ describe('FixedQueue', () => {
     assert.equal(all.at(-1), 129);
     q.clear();
     assert.equal(q.shift(), undefined);
-  });
-});
-
-describe('PacketIdAllocator', () => {
-  test('[MQTT-2.2.1-3] never hands out an id in use, wraps, and reports exhaustion', () => {
-    const a = new PacketIdAllocator();
-    const seen = new Set<number>();
-    for (let i = 0; i < 65535; i++) {
-      const id = a.allocate();
-      assert.ok(id >= 1 && id <= 65535 && !seen.has(id));
-      seen.add(id);
-    }
-    assert.equal(a.allocate(), 0);
-    a.release(300);
-    assert.equal(a.allocate(), 300);
-    a.release(7);
-    assert.equal(a.has(7), false);
-    assert.equal(a.take(7), true);
-    assert.equal(a.take(7), false);
   });
 });
 

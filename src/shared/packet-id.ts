@@ -1,6 +1,7 @@
 /**
- * Packet identifier allocator: a bitset and a rotating cursor, so an id is never reused while it
- * is in flight and recently freed ids are not reused at once. The bitset starts at 256 ids and
+ * Packet identifier allocator, used by broker sessions and by the client: a bitset and a rotating
+ * cursor, so an id is never reused while it is in flight and recently freed ids are not reused at
+ * once. Whoever allocates an id releases it when its exchange ends. The bitset starts at 256 ids and
  * doubles only when every id is taken (up to 65,535), so a session with a small in-flight window
  * costs 32 bytes, not 8 KiB.
  */
