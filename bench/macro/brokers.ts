@@ -217,6 +217,23 @@ export const aedes: BrokerKind = {
     ]),
 };
 
+/**
+ * The trivial relay of bench/macro/relay-server.ts: frame and forward, nothing else. Not a broker
+ * under comparison but the ceiling check: what the generator reaches when the other side costs
+ * next to nothing.
+ */
+export const relay: BrokerKind = {
+  name: 'relay',
+  missing: () =>
+    existsSync(join(here, 'relay-server.js')) ? undefined : 'run `npm run build` first',
+  start: () =>
+    startProcess('relay', process.execPath, (port) => [
+      ...nodeFlags('relay'),
+      join(here, 'relay-server.js'),
+      String(port),
+    ]),
+};
+
 /** Debian's Mosquitto with a config file written for the run. */
 export const mosquitto: BrokerKind = {
   name: 'mosquitto',
@@ -306,4 +323,5 @@ export const BROKERS: Record<string, BrokerKind> = {
   mosquitto,
   aedes,
   'petrel-lmdb': petrelLmdb,
+  relay,
 };

@@ -2,16 +2,17 @@
 // one broker process at a time, each run repeated; prints a Markdown
 // table of medians with the ratios Petrel/Mosquitto and Petrel/Aedes, then the issue's targets.
 //
-//   --brokers petrel,mosquitto,aedes   which brokers (petrel-lmdb runs with the lmdb and
-//                                      latency-lmdb scenarios)
+//   --brokers petrel,mosquitto,aedes,relay   which brokers (petrel-lmdb runs with the lmdb and
+//                                      latency-lmdb scenarios; relay is the ceiling check)
 //   --scenarios fanin-q0,conn,...      which scenarios (see --help for the list)
 //   --duration S   seconds per run (default 5)    --warmup S  seconds not counted (default 1)
 //   --runs N       runs per scenario and broker (default 3)
 //   --connections N  idle connections of `conn` (default 10000)
+//   --workers N    generator threads for every scenario (default 1; conn at least 2)
 //   --out FILE     also write every run's report as JSON
 // BENCH_SECONDS, BENCH_RUNS and BENCH_BROKERS set the same as environment variables.
-import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,9 @@ import { BROKERS, childNofile, cpuOf, rssOf, spawnWithNofile } from './brokers.j
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MAIN = join(here, '..', '..', 'src', 'cli', 'main.js');
+/** The C latency generator: its source in the repository, its binary built beside dist/bench. */
+const NATIVE_SRC = join(here, '..', '..', '..', 'bench', 'native', 'latency.c');
+const NATIVE_BIN = join(here, '..', 'native', 'latency');
 
 /** One measured run. */
 interface Run {
@@ -37,6 +41,8 @@ interface Metric {
   /** 'higher' = more is better (ratios above 1 favour Petrel). */
   better: 'higher' | 'lower';
   get(run: Run): number;
+  /** Not set by how fast the generator drives the broker (RSS): no ceiling check. */
+  noCeiling?: boolean;
 }
 
 interface Scenario {
@@ -50,6 +56,13 @@ interface Scenario {
   fresh?: boolean;
   /** With `fresh`: an unmeasured run on each fresh broker first, leaving no state behind. */
   warmArgs?: string[];
+  /**
+   * Run by the C generator (bench/native/latency.c) instead of `petrel bench`: `args` are then
+   * its QOS RATE and PAYLOAD arguments.
+   */
+  native?: boolean;
+  /** Payload bytes, for the MB/s figures. */
+  payload?: number;
 }
 
 const recv: Metric = {
@@ -57,6 +70,24 @@ const recv: Metric = {
   unit: 'msg/s',
   better: 'higher',
   get: (r) => r.report.receiveRate,
+};
+const mbps: Metric = {
+  label: 'received MB/s',
+  unit: 'MB/s',
+  better: 'higher',
+  get: (r) => (r.report.receiveRate * r.report.payloadSize) / 1e6,
+};
+const p999: Metric = {
+  label: 'latency p99.9',
+  unit: 'ms',
+  better: 'lower',
+  get: (r) => r.report.latencyMs?.p999 ?? Number.NaN,
+};
+const pmax: Metric = {
+  label: 'latency max',
+  unit: 'ms',
+  better: 'lower',
+  get: (r) => r.report.latencyMs?.max ?? Number.NaN,
 };
 const p50: Metric = {
   label: 'latency p50',
@@ -99,6 +130,7 @@ const rssPerConn: Metric = {
   unit: 'KB',
   better: 'lower',
   get: (r) => (r.rssPerConn ?? Number.NaN) / 1000,
+  noCeiling: true,
 };
 
 function scenarios(connections: number): Scenario[] {
@@ -134,7 +166,16 @@ function scenarios(connections: number): Scenario[] {
       id: 'latency-q1',
       label: 'latency 1->1 QoS 1 at 1000 msg/s',
       args: ['latency', '-q', '1', '--rate', '1000'],
-      metrics: [p50, p99, ackP50, ackP99],
+      metrics: [p50, p99, p999, pmax, ackP50, ackP99],
+    },
+    {
+      // The same load from the C generator (bench/native/latency.c): no GC, JIT or event loop
+      // of its own, so the tail it reports is the broker's (and the kernel's).
+      id: 'latency-c-q1',
+      label: 'latency 1->1 QoS 1 at 1000 msg/s, C generator',
+      args: ['1', '1000', '64'],
+      metrics: [p50, p99, p999, pmax, ackP50, ackP99],
+      native: true,
     },
     {
       id: 'conn',
@@ -146,15 +187,15 @@ function scenarios(connections: number): Scenario[] {
     },
     {
       id: 'big-q0',
-      label: '256 KiB payloads 1->1 QoS 0',
-      args: ['pairs', '-c', '1', '-s', '262144', '-q', '0'],
-      metrics: [recv],
+      label: '256 KiB payloads 1->1 QoS 0, 8 in flight',
+      args: ['pairs', '-c', '1', '-s', '262144', '-q', '0', '--window', '8'],
+      metrics: [mbps, recv],
     },
     {
       id: 'big-q1',
-      label: '256 KiB payloads 1->1 QoS 1',
-      args: ['pairs', '-c', '1', '-s', '262144', '-q', '1'],
-      metrics: [recv],
+      label: '256 KiB payloads 1->1 QoS 1, 8 in flight',
+      args: ['pairs', '-c', '1', '-s', '262144', '-q', '1', '--window', '8'],
+      metrics: [mbps, recv],
     },
     {
       id: 'lmdb',
@@ -187,17 +228,19 @@ interface Options {
   warmup: number;
   runs: number;
   connections: number;
+  workers: number;
   out: string | undefined;
 }
 
 function parseOptions(argv: string[]): Options {
   const o: Options = {
-    brokers: (process.env.BENCH_BROKERS ?? 'petrel,mosquitto,aedes').split(','),
+    brokers: (process.env.BENCH_BROKERS ?? 'petrel,mosquitto,aedes,relay').split(','),
     scenarios: undefined,
     seconds: Number(process.env.BENCH_SECONDS ?? '5'),
     warmup: 1,
     runs: Number(process.env.BENCH_RUNS ?? '3'),
     connections: 10_000,
+    workers: 1,
     out: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -232,6 +275,9 @@ function parseOptions(argv: string[]): Options {
       case '--connections':
         o.connections = num(1);
         break;
+      case '--workers':
+        o.workers = num(1);
+        break;
       case '--out':
         o.out = v();
         break;
@@ -241,7 +287,9 @@ function parseOptions(argv: string[]): Options {
             10_000,
           )
             .map((s) => s.id)
-            .join(',')}] [--duration S] [--warmup S] [--runs N] [--connections N] [--out FILE]\n`,
+            .join(
+              ',',
+            )}] [--duration S] [--warmup S] [--runs N] [--connections N] [--workers N] [--out FILE]\n`,
         );
         process.exit(0);
         break;
@@ -304,6 +352,59 @@ function runBench(broker: RunningBroker, args: string[], timeoutMs: number): Pro
   });
 }
 
+/** Builds the C latency generator if its binary is missing or older than its source. */
+function buildNative(): string | undefined {
+  if (!existsSync(NATIVE_SRC)) return `${NATIVE_SRC} not found`;
+  if (existsSync(NATIVE_BIN) && statSync(NATIVE_BIN).mtimeMs >= statSync(NATIVE_SRC).mtimeMs) {
+    return undefined;
+  }
+  mkdirSync(dirname(NATIVE_BIN), { recursive: true });
+  const r = spawnSync(process.env.CC ?? 'gcc', ['-O2', '-o', NATIVE_BIN, NATIVE_SRC], {
+    encoding: 'utf8',
+  });
+  if (r.error !== undefined)
+    return `gcc not found (Debian: apt-get install gcc): ${r.error.message}`;
+  if (r.status !== 0) return `gcc failed: ${r.stderr.trim()}`;
+  return undefined;
+}
+
+/** Runs the C latency generator once against `broker`: args = [QOS, RATE, PAYLOAD]. */
+function runNative(
+  broker: RunningBroker,
+  args: string[],
+  seconds: number,
+  warmup: number,
+): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const cpuBefore = cpuOf(broker.pid);
+    const [qos = '1', rate = '1000', size = '64'] = args;
+    const child = spawn(
+      NATIVE_BIN,
+      ['127.0.0.1', String(broker.port), qos, rate, String(seconds), String(warmup), size],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 30) * 1000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      const cpuAfter = cpuOf(broker.pid);
+      try {
+        const report = JSON.parse(stdout) as BenchReport;
+        resolve({ report, brokerCpu: cpuAfter > 0 ? cpuAfter - cpuBefore : Number.NaN });
+      } catch {
+        reject(new Error(`latency (C) exited ${code}: ${stderr.trim().split('\n').pop() ?? ''}`));
+      }
+    });
+  });
+}
+
 function median(xs: number[]): number {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (s.length === 0) return Number.NaN;
@@ -318,6 +419,7 @@ function fmt(n: number, unit: string): string {
   // Sub-millisecond latencies keep their third decimal (µs): 0.04 and 0.05 ms are 25% apart.
   if (unit === 'ms' && n < 1) return n.toFixed(3);
   if (unit === 'ms' || unit === 'KB') return n < 10 ? n.toFixed(2) : n.toFixed(1);
+  if (unit === 'MB/s') return n.toFixed(0);
   return Math.round(n).toLocaleString('en-US');
 }
 
@@ -357,12 +459,23 @@ async function main(): Promise<number> {
     );
   }
   const common = ['-d', String(o.seconds), '--warmup', String(o.warmup), '--window', '100'];
+  if (o.workers > 1) common.push('--workers', String(o.workers));
+  const nativeMissing = selected.some((s) => s.native === true) ? buildNative() : undefined;
+  if (nativeMissing !== undefined) {
+    process.stderr.write(`skipping the C generator's scenarios: ${nativeMissing}\n`);
+  }
   const results = new Map<string, Map<string, Run[]>>();
   const started = Date.now();
   for (const b of brokers) {
     for (const sc of selected) {
-      const runsOn = sc.only ?? ['petrel', 'mosquitto', 'aedes'];
+      const runsOn = sc.only ?? ['petrel', 'mosquitto', 'aedes', 'relay'];
       if (!runsOn.includes(b.name)) continue;
+      if (sc.native === true && nativeMissing !== undefined) continue;
+      // One generator run: `petrel bench` (or the C generator for `native` scenarios).
+      const measure = (on: RunningBroker, a: string[], secs: number, warm: number): Promise<Run> =>
+        sc.native === true
+          ? runNative(on, sc.args, secs, warm)
+          : runBench(on, a, (secs + 90) * 1000);
       const runs: Run[] = [];
       // `conn` needs an untouched process for its RSS figure and the persistent-session
       // scenarios an empty broker (offline sessions of an earlier run would collect the next
@@ -370,13 +483,17 @@ async function main(): Promise<number> {
       // warmed up by an unmeasured run first, since a JIT-compiled broker (Petrel, Aedes) is
       // slow for its first seconds.
       const fresh = sc.fresh === true;
-      const args = sc.id === 'conn' ? [...sc.args, '-d', '2'] : [...sc.args, ...common];
+      // The scenario's own flags last, so that they win (the 256 KiB cases' window of 8).
+      const args =
+        sc.id === 'conn'
+          ? [...sc.args, '-d', '2', ...(o.workers > 2 ? ['--workers', String(o.workers)] : [])]
+          : [...common, ...sc.args];
       let shared: RunningBroker | undefined;
       try {
         if (!fresh) {
           try {
             shared = await b.start();
-            await runBench(shared, [...sc.args, '-d', '2'], 90_000);
+            await measure(shared, [...sc.args, '-d', '2'], 2, 0);
           } catch (err) {
             process.stderr.write(
               `${b.name.padEnd(11)} ${sc.id.padEnd(10)} warm-up: ${(err as Error).message}\n`,
@@ -390,7 +507,7 @@ async function main(): Promise<number> {
               broker = await b.start();
               if (sc.warmArgs !== undefined) await runBench(broker, sc.warmArgs, 90_000);
             }
-            const run = await runBench(broker, args, (o.seconds + 90) * 1000);
+            const run = await measure(broker, args, o.seconds, o.warmup);
             runs.push(run);
             const rep = run.report;
             const shown = sc.metrics.map((m) => `${m.label} ${fmt(m.get(run), m.unit)} ${m.unit}`);
@@ -398,7 +515,7 @@ async function main(): Promise<number> {
               rep.lost > 0 || rep.duplicates > 0 ? ` lost ${rep.lost} dup ${rep.duplicates}` : '';
             const errs = rep.errors.length > 0 ? ` errors: ${rep.errors[0]}` : '';
             process.stderr.write(
-              `${b.name.padEnd(11)} ${sc.id.padEnd(10)} run ${r + 1}: ${shown.join(', ')}${issues} (generator ${Math.round(rep.cpu.coreShare * 100)}% of a core, ${Number.isNaN(run.brokerCpu) ? 'broker process GONE after the run' : `broker ${run.brokerCpu.toFixed(1)} s CPU`})${errs}\n`,
+              `${b.name.padEnd(11)} ${sc.id.padEnd(10)} run ${r + 1}: ${shown.join(', ')}${issues} (generator ${Math.round(rep.cpu.coreShare * 100)}% of a core${rep.cpu.saturated === true ? ' SATURATED' : ''}, ${Number.isNaN(run.brokerCpu) ? 'broker process GONE after the run' : `broker ${run.brokerCpu.toFixed(1)} s CPU`})${errs}\n`,
             );
           } catch (err) {
             process.stderr.write(
@@ -469,34 +586,63 @@ function render(
   const lines: string[] = [];
   lines.push(
     `Date: ${new Date().toISOString()}  Machine: ${machine()}`,
-    `Runs: median of ${o.runs} runs of ${o.seconds} s (${o.warmup} s warm-up not counted), window 100 messages per publisher, 64 B payloads unless stated; brokers warmed up by an unmeasured 2 s run (conn, lmdb and latency-lmdb: a fresh broker per run, latency-lmdb's warmed up by a clean-session run); took ${Math.round(elapsed)} s.`,
+    `Runs: median of ${o.runs} runs of ${o.seconds} s (${o.warmup} s warm-up not counted), window 100 messages per publisher (256 KiB: 8), 64 B payloads unless stated, generator threads ${o.workers} (conn ${Math.max(2, o.workers)}); brokers warmed up by an unmeasured 2 s run (conn, lmdb and latency-lmdb: a fresh broker per run, latency-lmdb's warmed up by a clean-session run); took ${Math.round(elapsed)} s.`,
   );
   const main = selected.filter((sc) => sc.id !== 'latency-lmdb');
+  const relayRan = main.some((sc) => (results.get(sc.id)?.get('relay')?.length ?? 0) > 0);
   if (main.length > 0) {
     lines.push(
       '',
-      '| Scenario | Metric | Petrel | Mosquitto | Aedes | Petrel/Mosquitto | Petrel/Aedes | lost/dup (P, M, A) |',
-      '|---|---|---:|---:|---:|---:|---:|---|',
+      "Generator CPU = `petrel bench`'s (or the C generator's) user + system time over all its threads, in % of one core, median of the runs (Petrel, Mosquitto, Aedes, relay). `≥` marks a rate that is a lower bound: the generator was saturated (busiest thread >= 90% of a core, or the process >= 90% of the cores it can use), or the relay (the ceiling check: the same scenario against a server that only frames and forwards) did not reach 2x the figure. `†` marks a latency measured by a saturated generator. The relay's latency is shown for reference only: a Node server is no floor (Mosquitto answers faster); the C generator's rows against the Node generator's show what the generator adds.",
+      '',
+      '| Scenario | Metric | Petrel | Mosquitto | Aedes | Relay (ceiling) | Petrel/Mosquitto | Petrel/Aedes | Petrel/relay | generator CPU (P, M, A, R) | lost/dup (P, M, A) |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|',
     );
   }
   for (const sc of main) {
     for (const m of sc.metrics) {
       const isLmdb = sc.id === 'lmdb';
-      const p = med(results, sc.id, isLmdb ? 'petrel-lmdb' : 'petrel', m);
-      const mq = med(results, isLmdb ? 'fanin-q1' : sc.id, 'mosquitto', m);
+      const pId = isLmdb ? 'petrel-lmdb' : 'petrel';
+      const mqId = isLmdb ? 'fanin-q1' : sc.id;
+      // lmdb is fan-in QoS 1 with persistent sessions: fan-in QoS 1's relay is its ceiling.
+      const relayId = isLmdb ? 'fanin-q1' : sc.id;
+      const p = med(results, sc.id, pId, m);
+      const mq = med(results, mqId, 'mosquitto', m);
       const a = isLmdb ? Number.NaN : med(results, sc.id, 'aedes', m);
+      const r = med(results, relayId, 'relay', m);
       const lossCol = isLmdb
         ? `${problems(results, 'lmdb', 'petrel-lmdb')}, ${problems(results, 'fanin-q1', 'mosquitto')} (in-memory), -`
         : `${problems(results, sc.id, 'petrel')}, ${problems(results, sc.id, 'mosquitto')}, ${problems(results, sc.id, 'aedes')}`;
+      const cpuCol = [
+        cpuCell(results, sc.id, pId),
+        cpuCell(results, mqId, 'mosquitto'),
+        isLmdb ? '-' : cpuCell(results, sc.id, 'aedes'),
+        cpuCell(results, relayId, 'relay'),
+      ].join(', ');
+      const c = (id: string, broker: string, v: number): string =>
+        cell(results, id, broker, m, v, broker === 'relay' ? Number.NaN : r);
       lines.push(
-        `| ${sc.label}${isLmdb ? ' vs Mosquitto in-memory QoS 1 fan-in' : ''} | ${m.label} (${m.unit}) | ${fmt(p, m.unit)} | ${fmt(mq, m.unit)} | ${fmt(a, m.unit)} | ${fmtRatio(ratio(p, mq))} | ${fmtRatio(ratio(p, a))} | ${lossCol} |`,
+        `| ${sc.label}${isLmdb ? ' vs Mosquitto in-memory QoS 1 fan-in' : ''} | ${m.label} (${m.unit}) | ${c(sc.id, pId, p)} | ${c(mqId, 'mosquitto', mq)} | ${c(sc.id, 'aedes', a)} | ${c(relayId, 'relay', r)} | ${fmtRatio(ratio(p, mq))} | ${fmtRatio(ratio(p, a))} | ${fmtRatio(ratio(p, r))} | ${cpuCol} | ${lossCol} |`,
       );
     }
+  }
+  if (relayRan) {
+    lines.push(
+      '',
+      'Ceiling check (the relay against the fastest broker, same scenario and generator):',
+      '',
+    );
+    for (const t of ceilingCheck(main, results)) lines.push(`- ${t}`);
   }
   const durable = selected.find((sc) => sc.id === 'latency-lmdb');
   if (durable !== undefined) lines.push('', ...durableTable(durable, results));
   lines.push('', 'Targets of issue 6:', '');
   for (const t of targets(results)) lines.push(`- ${t}`);
+  const issue12 = issue12Targets(results);
+  if (issue12.length > 0) {
+    lines.push('', 'Targets of issue 12 measured here:', '');
+    for (const t of issue12) lines.push(`- ${t}`);
+  }
   const lmdbRun = selected.some((sc) => sc.id === 'lmdb');
   if (durable !== undefined || lmdbRun) {
     lines.push('', 'Issue 5, the durable store against the in-memory one:', '');
@@ -504,6 +650,108 @@ function render(
     if (durable !== undefined) for (const t of durableFigures(results)) lines.push(`- ${t}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+const BROKER_NAMES = ['petrel', 'mosquitto', 'aedes'];
+
+/** Median generator CPU of a broker's runs of a scenario, "87%" ("-" when not run). */
+function cpuCell(results: Map<string, Map<string, Run[]>>, id: string, broker: string): string {
+  const runs = results.get(id)?.get(broker) ?? [];
+  if (runs.length === 0) return '-';
+  const share = median(runs.map((r) => r.report.cpu.coreShare));
+  const sat = runs.some((r) => r.report.cpu.saturated === true);
+  return `${Math.round(share * 100)}%${sat ? ' (sat.)' : ''}`;
+}
+
+/**
+ * A median figure, marked `≥` (a rate that is a lower bound: the generator saturated in a run,
+ * or the relay's ceiling below 2x it) or `†` (a latency measured by a saturated generator).
+ */
+function cell(
+  results: Map<string, Map<string, Run[]>>,
+  id: string,
+  broker: string,
+  m: Metric,
+  v: number,
+  ceiling: number,
+): string {
+  const text = fmt(v, m.unit);
+  if (!Number.isFinite(v) || m.noCeiling === true) return text;
+  const runs = results.get(id)?.get(broker) ?? [];
+  const saturated = runs.some((r) => r.report.cpu.saturated === true);
+  if (m.better === 'higher') {
+    const capped = Number.isFinite(ceiling) && ceiling < 2 * v;
+    return saturated || capped ? `≥${text}` : text;
+  }
+  // A latency is not capped by the relay (a Node server is no latency floor: Mosquitto answers
+  // faster), only by a saturated generator.
+  return saturated ? `${text}†` : text;
+}
+
+/** Per scenario: the relay's figure against the fastest broker's, with the verdict. */
+function ceilingCheck(selected: Scenario[], results: Map<string, Map<string, Run[]>>): string[] {
+  const out: string[] = [];
+  for (const sc of selected) {
+    if (sc.id === 'lmdb') continue;
+    const m = sc.metrics.find((x) => x.noCeiling !== true);
+    if (m === undefined) continue;
+    const relay = med(results, sc.id, 'relay', m);
+    if (!Number.isFinite(relay)) continue;
+    let best = Number.NaN;
+    let bestName = '';
+    for (const b of BROKER_NAMES) {
+      const v = med(results, sc.id, b, m);
+      if (!Number.isFinite(v)) continue;
+      const better = m.better === 'higher' ? v > best : v < best;
+      if (Number.isNaN(best) || better) {
+        best = v;
+        bestName = b;
+      }
+    }
+    const relaySat = (results.get(sc.id)?.get('relay') ?? []).some(
+      (r) => r.report.cpu.saturated === true,
+    );
+    const satNote = relaySat ? ', generator saturated against the relay' : '';
+    if (!Number.isFinite(best)) {
+      out.push(`${sc.label}: relay ${fmt(relay, m.unit)} ${m.unit}${satNote}; no broker measured`);
+      continue;
+    }
+    if (m.better === 'higher') {
+      const x = relay / best;
+      out.push(
+        `${sc.label}: relay ${fmt(relay, m.unit)} ${m.unit} = ${fmtRatio(x)} the fastest broker (${bestName}, ${fmt(best, m.unit)})${satNote} — ${x >= 2 ? 'generator not the limit' : "NOT shown: figures above half the relay's are lower bounds (≥)"}`,
+      );
+    } else {
+      out.push(
+        `${sc.label}: ${m.label} relay ${fmt(relay, m.unit)} ${m.unit}, lowest broker ${bestName} ${fmt(best, m.unit)} ${m.unit}${satNote} (reference only: no ceiling for latency)`,
+      );
+    }
+  }
+  return out;
+}
+
+/** Issue 12: large messages against the relay, the latency tail against Mosquitto's. */
+function issue12Targets(results: Map<string, Map<string, Run[]>>): string[] {
+  const out: string[] = [];
+  for (const id of ['big-q0', 'big-q1']) {
+    const p = med(results, id, 'petrel', mbps);
+    const r = med(results, id, 'relay', mbps);
+    const mqBest = Math.max(...(results.get(id)?.get('mosquitto') ?? []).map((x) => mbps.get(x)));
+    if (!Number.isFinite(p)) continue;
+    const x = ratio(p, r);
+    out.push(
+      `${id} (256 KiB, 8 in flight) >= 0.8x the relay: ${fmt(p, 'MB/s')} against ${fmt(r, 'MB/s')} MB/s, ${fmtRatio(x)} — ${verdict(Number.isFinite(x) ? x >= 0.8 : undefined)}; >= Mosquitto's best run (${fmt(mqBest, 'MB/s')} MB/s): ${verdict(Number.isFinite(mqBest) ? p >= mqBest : undefined)}`,
+    );
+  }
+  for (const id of ['latency-c-q1', 'latency-q1']) {
+    const l99 = ratio(med(results, id, 'petrel', p99), med(results, id, 'mosquitto', p99));
+    const l999 = ratio(med(results, id, 'petrel', p999), med(results, id, 'mosquitto', p999));
+    if (!Number.isFinite(l99) && !Number.isFinite(l999)) continue;
+    out.push(
+      `${id}: p99 <= 1.5x Mosquitto's: ${fmtRatio(l99)} — ${verdict(Number.isFinite(l99) ? l99 <= 1.5 : undefined)}; p99.9 <= 2x: ${fmtRatio(l999)} — ${verdict(Number.isFinite(l999) ? l999 <= 2 : undefined)}`,
+    );
+  }
+  return out;
 }
 
 /** latency-lmdb: Petrel in-memory against Petrel with LMDB `sync`, same flags (issue 5). */

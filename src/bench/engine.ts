@@ -2,6 +2,7 @@
 // per-message work is a memcpy of a pre-encoded PUBLISH and three patched fields on the way out,
 // and a few byte reads on the way in; acks and writes are batched per socket per event-loop turn.
 import type { Histogram } from 'hdr-histogram-js';
+import { readVarint, varintBytes } from '../codec/varint.js';
 import { BenchConnection, connectPacket, nowMs } from './connection.js';
 import { encodeHistogram, newHistogram, RunRecorder } from './histogram.js';
 import type { BenchPlan } from './options.js';
@@ -150,8 +151,17 @@ export class Engine {
     this.isTouched = new Uint8Array(Math.max(1, plan.publishers));
   }
 
-  private mine(i: number): boolean {
+  /** Subscriber i runs on thread i mod T. */
+  private mineSub(i: number): boolean {
     return i % this.shared.threads === this.thread;
+  }
+
+  /**
+   * Publisher i runs on thread (S + i) mod T, S = subscribers: the clients are dealt out as one
+   * list, so 1 publisher -> 1 subscriber on two threads puts each on its own thread.
+   */
+  private minePub(i: number): boolean {
+    return (this.plan.subscribers + i) % this.shared.threads === this.thread;
   }
 
   private error(msg: string): void {
@@ -164,7 +174,7 @@ export class Engine {
     const prefix = plan.idPrefix;
     const subWork: Promise<void>[] = [];
     for (let i = 0; i < plan.subscribers; i++) {
-      if (!this.mine(i)) continue;
+      if (!this.mineSub(i)) continue;
       const s: Subscriber = {
         index: i,
         conn: undefined as unknown as BenchConnection,
@@ -191,7 +201,7 @@ export class Engine {
     await Promise.all(subWork);
     const pubWork: Promise<void>[] = [];
     for (let i = 0; i < plan.publishers; i++) {
-      if (!this.mine(i)) continue;
+      if (!this.minePub(i)) continue;
       const p: Publisher = {
         index: i,
         conn: undefined as unknown as BenchConnection,
@@ -390,15 +400,9 @@ export class Engine {
         pos += 2;
       }
       if (this.plan.version === 5) {
-        let n = 0;
-        let mul = 1;
-        let b: number;
-        do {
-          b = buf[pos++] as number;
-          n += (b & 0x7f) * mul;
-          mul *= 128;
-        } while (b >= 0x80 && pos < end);
-        pos += n;
+        // Properties length: the codec's reader (a cut-short frame keeps its properties whole).
+        const n = readVarint(buf, pos, end);
+        pos += n < 0 ? end - pos : varintBytes + n;
       }
       this.onMessage(s, buf, pos, end);
     } else if (type === 6) {

@@ -1,4 +1,6 @@
 // The result of a run and its three renderings: human text, JSON and CSV.
+import type { CpuReport } from './cpu.js';
+import { formatCpu } from './cpu.js';
 import type { LatencySummary } from './histogram.js';
 import type { ScenarioName } from './options.js';
 
@@ -49,9 +51,10 @@ export interface BenchReport {
   connections: ConnectReport | null;
   /**
    * The generator's own CPU time (all threads) while publishing (`conn`: while connecting),
-   * seconds, and as a share of one core over that time.
+   * seconds, as a share of one core over that time, its busiest thread's share, and whether it
+   * was saturated (then every rate is a lower bound).
    */
-  cpu: { user: number; system: number; coreShare: number };
+  cpu: CpuReport;
   errors: string[];
 }
 
@@ -63,10 +66,16 @@ export function formatText(r: BenchReport): string {
   lines.push(
     `${r.scenario} against ${r.broker}: MQTT v${r.protocolVersion === 5 ? '5' : r.protocolVersion === 4 ? '3.1.1' : '3.1'}, QoS ${r.qos}, ${r.payloadSize} B payloads, ${r.publishers} pub / ${r.subscribers} sub, window ${r.window}${r.rate > 0 ? `, ${r.rate} msg/s per publisher` : ''}`,
   );
+  // Every figure carries the generator's CPU beside it; a saturated generator's rates are lower
+  // bounds ("≥") and its latencies upper bounds of the broker's own share ("≤").
+  const gen = `  [generator ${Math.round(r.cpu.coreShare * 100)}% of a core${r.cpu.saturated ? ', saturated' : ''}]`;
+  const ge = r.cpu.saturated ? '≥' : '';
   if (r.scenario !== 'conn') {
+    const mb = (rate: number): string =>
+      r.payloadSize >= 65_536 ? `  ${((rate * r.payloadSize) / 1e6).toFixed(1)} MB/s` : '';
     lines.push(
-      `  sent      ${n0(r.sent).padStart(12)}  ${n0(r.sendRate).padStart(12)} msg/s`,
-      `  received  ${n0(r.received).padStart(12)}  ${n0(r.receiveRate).padStart(12)} msg/s`,
+      `  sent      ${n0(r.sent).padStart(12)}  ${(ge + n0(r.sendRate)).padStart(12)} msg/s${mb(r.sendRate)}${gen}`,
+      `  received  ${n0(r.received).padStart(12)}  ${(ge + n0(r.receiveRate)).padStart(12)} msg/s${mb(r.receiveRate)}${gen}`,
     );
     if (r.expected > 0 || r.lost > 0 || r.duplicates > 0) {
       lines.push(
@@ -76,20 +85,20 @@ export function formatText(r: BenchReport): string {
     const l = r.latencyMs;
     if (l !== null) {
       lines.push(
-        `  latency   p50 ${l.p50} ms  p99 ${l.p99} ms  p99.9 ${l.p999} ms  max ${l.max} ms  (${n0(l.count)} samples)`,
+        `  latency   p50 ${l.p50} ms  p99 ${l.p99} ms  p99.9 ${l.p999} ms  max ${l.max} ms  (${n0(l.count)} samples)${gen}`,
       );
     }
     const a = r.ackMs;
     if (a !== null) {
       lines.push(
-        `  ack       p50 ${a.p50} ms  p99 ${a.p99} ms  p99.9 ${a.p999} ms  max ${a.max} ms  (${n0(a.count)} samples, PUBLISH to ${r.qos === 2 ? 'PUBCOMP' : 'PUBACK'})`,
+        `  ack       p50 ${a.p50} ms  p99 ${a.p99} ms  p99.9 ${a.p999} ms  max ${a.max} ms  (${n0(a.count)} samples, PUBLISH to ${r.qos === 2 ? 'PUBCOMP' : 'PUBACK'})${gen}`,
       );
     }
   }
   const c = r.connections;
   if (c !== null) {
     lines.push(
-      `  connections ${n0(c.connected)}/${n0(c.requested)} (${n0(c.failed)} failed)  ${n0(c.rate)} conn/s`,
+      `  connections ${n0(c.connected)}/${n0(c.requested)} (${n0(c.failed)} failed)  ${ge}${n0(c.rate)} conn/s${gen}`,
     );
     if (c.connackMs !== null) {
       lines.push(
@@ -98,7 +107,7 @@ export function formatText(r: BenchReport): string {
     }
   }
   lines.push(
-    `  generator CPU ${r.cpu.user.toFixed(2)} s user + ${r.cpu.system.toFixed(2)} s system (${Math.round(r.cpu.coreShare * 100)}% of one core while running)`,
+    `  generator CPU ${r.cpu.user.toFixed(2)} s user + ${r.cpu.system.toFixed(2)} s system: ${formatCpu(r.cpu)}`,
   );
   for (const e of r.errors) lines.push(`  error: ${e}`);
   return `${lines.join('\n')}\n`;
@@ -139,6 +148,9 @@ const CSV_COLUMNS = [
   'connackP99Ms',
   'cpuUser',
   'cpuSystem',
+  'cpuCoreShare',
+  'cpuBusiestThread',
+  'cpuSaturated',
 ] as const;
 
 /** A header line and one data line. */
@@ -173,6 +185,9 @@ export function formatCsv(r: BenchReport): string {
     connackP99Ms: r.connections?.connackMs?.p99 ?? '',
     cpuUser: r.cpu.user.toFixed(3),
     cpuSystem: r.cpu.system.toFixed(3),
+    cpuCoreShare: r.cpu.coreShare.toFixed(3),
+    cpuBusiestThread: r.cpu.busiestThread.toFixed(3),
+    cpuSaturated: r.cpu.saturated ? 1 : 0,
   };
   return `${CSV_COLUMNS.join(',')}\n${CSV_COLUMNS.map((k) => String(v[k])).join(',')}\n`;
 }

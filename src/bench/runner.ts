@@ -2,6 +2,7 @@
 // the measured interval, stops, waits for the deliveries still on their way, merges the results.
 import type { Histogram } from 'hdr-histogram-js';
 import { nowMs } from './connection.js';
+import { CpuMeter } from './cpu.js';
 import type { ThreadResult } from './engine.js';
 import { mergeHistogram, newHistogram, summarize } from './histogram.js';
 import type { BenchPlan } from './options.js';
@@ -64,16 +65,16 @@ function baseReport(plan: BenchPlan): BenchReport {
     latencyMs: null,
     ackMs: null,
     connections: null,
-    cpu: { user: 0, system: 0, coreShare: 0 },
+    cpu: {
+      user: 0,
+      system: 0,
+      coreShare: 0,
+      busiestThread: 0,
+      threads: Math.max(1, plan.workers),
+      saturated: false,
+    },
     errors: [],
   };
-}
-
-function cpuSince(start: NodeJS.CpuUsage, seconds: number): BenchReport['cpu'] {
-  const u = process.cpuUsage(start);
-  const user = u.user / 1e6;
-  const system = u.system / 1e6;
-  return { user, system, coreShare: seconds > 0 ? (user + system) / seconds : 0 };
 }
 
 async function runMessages(
@@ -85,7 +86,7 @@ async function runMessages(
   await all(engines, { op: 'setup' });
   const sentNow = (): number => SharedCounters.sum(shared.sent);
   const recvNow = (): number => SharedCounters.sum(shared.received);
-  const cpu0 = process.cpuUsage();
+  const cpu0 = new CpuMeter(Math.max(1, plan.workers));
   const startAt = nowMs();
   const measureFrom = startAt + plan.warmupMs;
   const endAt = startAt + plan.durationMs;
@@ -112,7 +113,7 @@ async function runMessages(
     }
   }
   const stopAt = nowMs();
-  const cpu = cpuSince(cpu0, (stopAt - startAt) / 1000);
+  const cpu = cpu0.stop();
   const s1: [number, number] = [sentNow(), recvNow()];
   const from = s0 === undefined ? startAt : Math.max(measureFrom, startAt);
   const first = s0 ?? [0, 0];
@@ -178,7 +179,7 @@ async function runConn(
   engines: EngineHandle[],
   observer: RunObserver,
 ): Promise<BenchReport> {
-  const cpu0 = process.cpuUsage();
+  const cpu0 = new CpuMeter(Math.max(1, plan.workers));
   const startAt = nowMs();
   let done = false;
   const ticker = setInterval(() => {
@@ -192,7 +193,7 @@ async function runConn(
     clearInterval(ticker);
   }
   const connectedAt = nowMs();
-  const cpu = cpuSince(cpu0, (connectedAt - startAt) / 1000);
+  const cpu = cpu0.stop();
   const connected = SharedCounters.sum(shared.connected);
   observer.holding?.(connected, plan.durationMs / 1000);
   await sleep(plan.durationMs);

@@ -1,11 +1,13 @@
 // A frame scanner for the generator's receiving side: hands out (buffer, start, end) instead of a
 // Buffer view per frame, so a delivery costs no allocation when it sits inside one socket read.
-// The broker-grade checks of the codec's Framer (size limits, minimal lengths) are not needed
-// here: the generator only reads what a broker sends it.
+// The Remaining Length is read with the codec's `readVarint` (minimal encoding checked); the
+// Framer's size limit is not needed here: the generator only reads what a broker sends it.
 //
 // Big PUBLISH frames split across reads can be cut short: the generator only reads the topic,
 // packet id, properties and the first bytes of the payload (its header), so copying a 256 KiB
 // payload into one buffer only to ignore it would make the generator, not the broker, the limit.
+
+import { readVarint, varintBytes } from '../codec/varint.js';
 
 /** Called per complete frame: `buf[start..end)` is the body, `header` the first byte. */
 export type RawFrameHandler = (header: number, buf: Buffer, start: number, end: number) => void;
@@ -61,24 +63,14 @@ export class FrameScanner {
     }
     const n = chunk.length;
     while (pos < n) {
-      let i = pos + 1;
-      let len = 0;
-      let mul = 1;
-      let complete = false;
-      for (let k = 0; k < 4 && i < n; k++) {
-        const b = chunk[i++] as number;
-        len += (b & 0x7f) * mul;
-        if (b < 0x80) {
-          complete = true;
-          break;
-        }
-        mul *= 128;
-      }
-      if (!complete) {
-        if (i - pos >= 5) throw new Error('malformed remaining length from the broker');
+      // The codec's Variable Byte Integer reader: -1 while the length bytes are incomplete,
+      // throws on a fifth byte or a non-minimal encoding [MQTT-1.5.5-1]; allocates nothing.
+      const len = pos + 1 < n ? readVarint(chunk, pos + 1, n) : -1;
+      if (len < 0) {
         this.head = Buffer.from(chunk.subarray(pos));
         return;
       }
+      const i = pos + 1 + varintBytes;
       const end = i + len;
       if (end <= n) {
         this.onFrame(chunk[pos] as number, chunk, i, end);

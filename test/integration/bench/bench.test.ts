@@ -1,51 +1,14 @@
 // `petrel bench` as a child process against an embedded Petrel broker: the JSON report must show
 // every message delivered exactly once, and a bad flag must fail with a line naming it.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { TestBroker } from '../../helpers/broker.js';
 import { startBroker } from '../../helpers/broker.js';
+import type { ChildResult } from './child.js';
+import { MAIN, runNode } from './child.js';
 
-const MAIN = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  '..',
-  'src',
-  'cli',
-  'main.js',
-);
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function bench(args: string[], timeoutMs = 9000): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, 'bench', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`petrel bench ${args.join(' ')} did not finish in ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function bench(args: string[], timeoutMs = 9000): Promise<ChildResult> {
+  return runNode(MAIN, ['bench', ...args], timeoutMs);
 }
 
 interface Report {

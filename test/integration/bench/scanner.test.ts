@@ -138,3 +138,21 @@ test('a big PUBLISH split across reads is handed out cut short after its first b
     check(cuts);
   }
 });
+
+test('FrameScanner reads the Remaining Length with the codec: minimal encoding checked, split headers joined', () => {
+  const got: number[] = [];
+  const s = new FrameScanner((_h, _b, start, end) => got.push(end - start));
+  // 200 = 0xc8 0x01 as a Variable Byte Integer, header split after its first length byte.
+  const frame = Buffer.concat([Buffer.from([0x30, 0xc8, 0x01]), Buffer.alloc(200)]);
+  s.push(frame.subarray(0, 2));
+  s.push(frame.subarray(2));
+  assert.deepEqual(got, [200]);
+  // 0x80 0x00 encodes 0 in two bytes: not minimal [MQTT-1.5.5-1].
+  assert.throws(() => new FrameScanner(() => undefined).push(Buffer.from([0x30, 0x80, 0x00])), {
+    code: 'NON_MINIMAL_VARINT',
+  });
+  assert.throws(
+    () => new FrameScanner(() => undefined).push(Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01])),
+    { code: 'MALFORMED_VARINT' },
+  );
+});

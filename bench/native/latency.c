@@ -1,0 +1,377 @@
+/*
+ * The latency scenario's generator in C: 1 publisher -> 1 subscriber on one topic at a fixed rate,
+ * publish-to-delivery and publish-to-PUBACK latency, with no garbage collector, JIT or event loop
+ * of its own to add jitter. One thread, two blocking TCP sockets (TCP_NODELAY) and ppoll() with a
+ * nanosecond timeout: it sleeps until a socket is readable or the next message is due, reads the
+ * clock right after waking, and sends on schedule (open loop: a stalled broker does not delay the
+ * next sends, so a stall is measured in full rather than hidden by coordinated omission).
+ *
+ * Built at bench time by `npm run bench:compare` (gcc -O2, no dependencies beyond libc):
+ *   gcc -O2 -o latency bench/native/latency.c
+ *   ./latency HOST PORT QOS RATE SECONDS WARMUP_SECONDS PAYLOAD_BYTES
+ * Prints one JSON object shaped like `petrel bench --json`'s report (the fields bench:compare
+ * reads). MQTT 3.1.1, clean sessions, QoS 0 or 1.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RBUF (1 << 16)
+#define MAGIC 0x50424c43u /* "PBLC" */
+
+static int64_t now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static void die(const char *what) {
+  fprintf(stderr, "latency: %s: %s\n", what, errno ? strerror(errno) : "failed");
+  exit(1);
+}
+
+static int dial(const char *host, const char *port) {
+  struct addrinfo hints = {0}, *res;
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  if (getaddrinfo(host, port, &hints, &res) != 0) die("getaddrinfo");
+  int fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+  if (fd < 0) die("socket");
+  if (connect(fd, res->ai_addr, res->ai_addrlen) != 0) die("connect");
+  freeaddrinfo(res);
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+static void write_all(int fd, const uint8_t *b, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, b, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      die("write");
+    }
+    b += w;
+    n -= (size_t)w;
+  }
+}
+
+/* Remaining Length as a Variable Byte Integer; returns bytes written. */
+static int put_len(uint8_t *b, uint32_t n) {
+  int i = 0;
+  do {
+    uint8_t d = n % 128;
+    n /= 128;
+    b[i++] = d | (n > 0 ? 0x80 : 0);
+  } while (n > 0);
+  return i;
+}
+
+/* Reads one whole packet into buf (blocking; only for the CONNACK / SUBACK handshake). */
+static uint8_t read_packet(int fd, uint8_t *buf) {
+  uint8_t h;
+  if (read(fd, &h, 1) != 1) die("read (handshake)");
+  uint32_t len = 0, mul = 1;
+  uint8_t b;
+  do {
+    if (read(fd, &b, 1) != 1) die("read (handshake)");
+    len += (b & 0x7f) * mul;
+    mul *= 128;
+  } while (b & 0x80);
+  uint32_t got = 0;
+  while (got < len) {
+    ssize_t r = read(fd, buf + got, len - got);
+    if (r <= 0) die("read (handshake)");
+    got += (uint32_t)r;
+  }
+  return h;
+}
+
+static void mqtt_connect(int fd, const char *id) {
+  uint8_t p[128];
+  size_t idl = strlen(id);
+  uint8_t body[] = {0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 0};
+  int n = 0;
+  p[n++] = 0x10;
+  n += put_len(p + n, (uint32_t)(sizeof body + 2 + idl));
+  memcpy(p + n, body, sizeof body);
+  n += sizeof body;
+  p[n++] = (uint8_t)(idl >> 8);
+  p[n++] = (uint8_t)idl;
+  memcpy(p + n, id, idl);
+  n += (int)idl;
+  write_all(fd, p, (size_t)n);
+  uint8_t r[16];
+  if ((read_packet(fd, r) >> 4) != 2 || r[1] != 0) die("CONNACK refused");
+}
+
+static void mqtt_subscribe(int fd, const char *topic, int qos) {
+  uint8_t p[256];
+  size_t tl = strlen(topic);
+  int n = 0;
+  p[n++] = 0x82;
+  n += put_len(p + n, (uint32_t)(2 + 2 + tl + 1));
+  p[n++] = 0;
+  p[n++] = 1;
+  p[n++] = (uint8_t)(tl >> 8);
+  p[n++] = (uint8_t)tl;
+  memcpy(p + n, topic, tl);
+  n += (int)tl;
+  p[n++] = (uint8_t)qos;
+  write_all(fd, p, (size_t)n);
+  uint8_t r[16];
+  if ((read_packet(fd, r) >> 4) != 9 || r[2] >= 0x80) die("SUBACK refused");
+}
+
+static int cmp64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Percentile of sorted samples (ns), as ms, nearest rank. */
+static double pct(const int64_t *s, size_t n, double q) {
+  if (n == 0) return 0;
+  size_t i = (size_t)(q * (double)n);
+  if (i >= n) i = n - 1;
+  return (double)s[i] / 1e6;
+}
+
+static void print_summary(const char *name, int64_t *s, size_t n) {
+  if (n == 0) {
+    printf("\"%s\":null,", name);
+    return;
+  }
+  qsort(s, n, sizeof *s, cmp64);
+  double sum = 0;
+  for (size_t i = 0; i < n; i++) sum += (double)s[i];
+  printf("\"%s\":{\"count\":%zu,\"min\":%.4f,\"mean\":%.4f,\"p50\":%.4f,\"p90\":%.4f,\"p99\":%.4f,"
+         "\"p999\":%.4f,\"max\":%.4f},",
+         name, n, (double)s[0] / 1e6, sum / (double)n / 1e6, pct(s, n, 0.5), pct(s, n, 0.9),
+         pct(s, n, 0.99), pct(s, n, 0.999), (double)s[n - 1] / 1e6);
+}
+
+/* Incremental frame reader over one socket's receive buffer. */
+struct conn {
+  int fd;
+  uint8_t buf[RBUF];
+  size_t len;
+};
+
+int main(int argc, char **argv) {
+  if (argc < 8) {
+    fprintf(stderr, "usage: latency HOST PORT QOS RATE SECONDS WARMUP_SECONDS PAYLOAD_BYTES\n");
+    return 2;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  const char *host = argv[1], *port = argv[2];
+  int qos = atoi(argv[3]);
+  double rate = atof(argv[4]);
+  double seconds = atof(argv[5]), warmup = atof(argv[6]);
+  int size = atoi(argv[7]);
+  if (qos < 0 || qos > 1 || rate <= 0 || seconds <= 0 || size < 24 || size > 60000) {
+    fprintf(stderr, "latency: QOS 0..1, RATE > 0, SECONDS > 0, PAYLOAD 24..60000\n");
+    return 2;
+  }
+  char topic[64], sid[64], pid[64];
+  snprintf(topic, sizeof topic, "bench/latency-c/%d", (int)getpid());
+  snprintf(sid, sizeof sid, "plc%d-s", (int)getpid());
+  snprintf(pid, sizeof pid, "plc%d-p", (int)getpid());
+
+  static struct conn sub, pub;
+  sub.fd = dial(host, port);
+  mqtt_connect(sub.fd, sid);
+  mqtt_subscribe(sub.fd, topic, qos);
+  pub.fd = dial(host, port);
+  mqtt_connect(pub.fd, pid);
+
+  /* The PUBLISH template: fixed header, topic, packet id (QoS 1), payload. */
+  size_t tl = strlen(topic);
+  uint32_t rem = (uint32_t)(2 + tl + (qos ? 2 : 0) + (size_t)size);
+  uint8_t *msg = calloc(1, 8 + rem);
+  int hl = 0;
+  msg[hl++] = (uint8_t)(0x30 | (qos << 1));
+  hl += put_len(msg + hl, rem);
+  size_t at = (size_t)hl;
+  msg[at++] = (uint8_t)(tl >> 8);
+  msg[at++] = (uint8_t)tl;
+  memcpy(msg + at, topic, tl);
+  at += tl;
+  size_t idAt = at;
+  if (qos) at += 2;
+  size_t payAt = at;
+  size_t msgLen = payAt + (size_t)size;
+  memset(msg + payAt, '.', (size_t)size);
+  uint32_t magic = htonl(MAGIC);
+  memcpy(msg + payAt, &magic, 4);
+
+  size_t cap = (size_t)(rate * (seconds + 1)) + 16;
+  int64_t *lat = malloc(cap * sizeof *lat), *ack = malloc(cap * sizeof *ack);
+  int64_t *sentAt = calloc(65536, sizeof *sentAt);
+  uint8_t *seen = calloc(cap, 1);
+  size_t nlat = 0, nack = 0;
+  uint64_t sent = 0, received = 0, unique = 0, dups = 0, acked = 0;
+  uint8_t acks[4096];
+  size_t nacks = 0;
+
+  struct rusage ru0, ru1;
+  getrusage(RUSAGE_SELF, &ru0);
+  const int64_t period = (int64_t)(1e9 / rate);
+  const int64_t t0 = now_ns();
+  const int64_t measureFrom = t0 + (int64_t)(warmup * 1e9);
+  const int64_t endAt = t0 + (int64_t)(seconds * 1e9);
+  int64_t due = t0;
+  int64_t drainUntil = 0;
+  uint16_t id = 1;
+  struct conn *cs[2] = {&sub, &pub};
+
+  for (;;) {
+    int64_t now = now_ns();
+    int sending = now < endAt;
+    if (!sending) {
+      if (drainUntil == 0) drainUntil = now + 2000000000LL;
+      if (unique >= sent && (qos == 0 || acked >= sent)) break;
+      if (now >= drainUntil) break;
+    }
+    while (sending && now >= due) {
+      uint64_t seq = sent;
+      if (qos) {
+        msg[idAt] = (uint8_t)(id >> 8);
+        msg[idAt + 1] = (uint8_t)id;
+      }
+      memcpy(msg + payAt + 4, &seq, 8);
+      int64_t ts = now_ns();
+      memcpy(msg + payAt + 12, &ts, 8);
+      if (qos) sentAt[id] = ts;
+      write_all(pub.fd, msg, msgLen);
+      id = id == 65535 ? 1 : id + 1;
+      sent++;
+      due += period;
+      now = now_ns();
+    }
+    int64_t wait = sending ? due - now : 10000000LL;
+    if (wait < 0) wait = 0;
+    struct timespec to = {(time_t)(wait / 1000000000LL), (long)(wait % 1000000000LL)};
+    struct pollfd pf[2] = {{sub.fd, POLLIN, 0}, {pub.fd, POLLIN, 0}};
+    int r = ppoll(pf, 2, &to, NULL);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      die("ppoll");
+    }
+    if (r == 0) continue;
+    int64_t at_ns = now_ns();
+    for (int k = 0; k < 2; k++) {
+      if (!(pf[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      struct conn *c = cs[k];
+      ssize_t n = read(c->fd, c->buf + c->len, RBUF - c->len);
+      if (n <= 0) {
+        errno = n == 0 ? ECONNRESET : errno;
+        die(k == 0 ? "subscriber connection" : "publisher connection");
+      }
+      c->len += (size_t)n;
+      size_t pos = 0;
+      nacks = 0;
+      while (pos + 2 <= c->len) {
+        uint32_t len = 0, mul = 1;
+        size_t i = pos + 1;
+        int done = 0;
+        while (i < c->len && i < pos + 5) {
+          uint8_t b = c->buf[i++];
+          len += (b & 0x7f) * mul;
+          mul *= 128;
+          if (!(b & 0x80)) {
+            done = 1;
+            break;
+          }
+        }
+        if (!done || i + len > c->len) break;
+        uint8_t h = c->buf[pos];
+        const uint8_t *body = c->buf + i;
+        if ((h >> 4) == 3 && k == 0) {
+          int q = (h >> 1) & 3;
+          size_t p = 2 + (((size_t)body[0] << 8) | body[1]);
+          if (q) {
+            acks[nacks++] = 0x40;
+            acks[nacks++] = 2;
+            acks[nacks++] = body[p];
+            acks[nacks++] = body[p + 1];
+            p += 2;
+            if (nacks + 4 > sizeof acks) {
+              write_all(c->fd, acks, nacks);
+              nacks = 0;
+            }
+          }
+          received++;
+          uint32_t mg;
+          memcpy(&mg, body + p, 4);
+          if (mg == magic && len - p >= 20) {
+            uint64_t seq;
+            int64_t ts;
+            memcpy(&seq, body + p + 4, 8);
+            memcpy(&ts, body + p + 12, 8);
+            if (seq < cap && !seen[seq]) {
+              seen[seq] = 1;
+              unique++;
+              if (ts >= measureFrom && nlat < cap) lat[nlat++] = at_ns - ts;
+            } else {
+              dups++;
+            }
+          }
+        } else if ((h >> 4) == 4 && k == 1) {
+          uint16_t aid = (uint16_t)((body[0] << 8) | body[1]);
+          acked++;
+          if (sentAt[aid] >= measureFrom && nack < cap) ack[nack++] = at_ns - sentAt[aid];
+        }
+        pos = i + len;
+      }
+      if (nacks > 0) write_all(c->fd, acks, nacks);
+      memmove(c->buf, c->buf + pos, c->len - pos);
+      c->len -= pos;
+    }
+  }
+  int64_t stopAt = now_ns();
+  getrusage(RUSAGE_SELF, &ru1);
+  uint8_t disc[2] = {0xe0, 0};
+  write_all(pub.fd, disc, 2);
+  write_all(sub.fd, disc, 2);
+  close(pub.fd);
+  close(sub.fd);
+
+  double wall = (double)(stopAt - t0) / 1e9;
+  double measured = seconds - warmup;
+  double user = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) +
+                (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) / 1e6;
+  double sys = (double)(ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
+               (double)(ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
+  double share = (user + sys) / wall;
+  printf("{\"scenario\":\"latency\",\"generator\":\"c\",\"broker\":\"%s:%s\",\"protocolVersion\":4,"
+         "\"qos\":%d,\"payloadSize\":%d,\"publishers\":1,\"subscribers\":1,\"window\":0,"
+         "\"rate\":%g,\"workers\":1,\"seconds\":%.3f,\"sent\":%llu,\"received\":%llu,"
+         "\"expected\":%llu,\"lost\":%llu,\"duplicates\":%llu,\"sendRate\":%.1f,"
+         "\"receiveRate\":%.1f,",
+         host, port, qos, size, rate, measured, (unsigned long long)sent,
+         (unsigned long long)received, (unsigned long long)sent,
+         (unsigned long long)(sent - unique), (unsigned long long)dups,
+         (double)sent / seconds, (double)received / seconds);
+  print_summary("latencyMs", lat, nlat);
+  if (qos)
+    print_summary("ackMs", ack, nack);
+  else
+    printf("\"ackMs\":null,");
+  printf("\"connections\":null,\"cpu\":{\"user\":%.3f,\"system\":%.3f,\"coreShare\":%.4f,"
+         "\"busiestThread\":%.4f,\"threads\":1,\"saturated\":%s},\"errors\":[]}\n",
+         user, sys, share, share, share >= 0.9 ? "true" : "false");
+  return 0;
+}
