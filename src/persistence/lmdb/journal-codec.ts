@@ -1,5 +1,14 @@
 import type { Properties } from '../../codec/types.js';
-import type { ChangeRecord, QueueEntryState } from '../types.js';
+import type {
+  ChangeRecord,
+  QueueEntryState,
+  StoredMessage,
+  StoredQueueEntry,
+  StoredRetained,
+  StoredSession,
+  StoredSubscription,
+  StoredWill,
+} from '../types.js';
 
 // One journal entry holds one committed batch: a header (magic, version, commit time, record
 // count) and the records in a compact binary form. Numbers that can exceed 32 bits (ids, seqs,
@@ -258,122 +267,140 @@ export function encodeJournal(records: readonly ChangeRecord[], time: number): B
   o.u8(VERSION);
   o.f64(time);
   o.uint(records.length);
-  for (const r of records) {
-    switch (r.kind) {
-      case 'session.put': {
-        o.u8(K['session.put']);
-        const s = r.session;
-        o.str(s.clientId, CID);
-        o.u8(s.protocolVersion);
-        o.f64(s.expiryInterval);
-        o.optNum(s.disconnectedAt);
-        o.optStr(s.username);
-        break;
-      }
-      case 'session.delete':
-      case 'will.delete':
-        o.u8(r.kind === 'session.delete' ? K['session.delete'] : K['will.delete']);
-        o.str(r.clientId, CID);
-        break;
-      case 'sub.put': {
-        o.u8(K['sub.put']);
-        const s = r.sub;
-        o.str(s.clientId, CID);
-        o.str(s.filter, TOPIC);
-        o.u8(s.qos);
-        o.u8((s.noLocal ? 1 : 0) | (s.retainAsPublished ? 2 : 0) | (s.retainHandling << 2));
-        o.optNum(s.subscriptionId);
-        break;
-      }
-      case 'sub.delete':
-        o.u8(K['sub.delete']);
-        o.str(r.clientId, CID);
-        o.str(r.filter, TOPIC);
-        break;
-      case 'msg.put': {
-        o.u8(K['msg.put']);
-        const m = r.msg;
-        o.uint(m.id);
-        o.str(m.topic, TOPIC);
-        o.bytes(m.payload);
-        o.u8(m.qos);
-        o.u8(m.retain ? 1 : 0);
-        o.props(m.properties);
-        o.optNum(m.expiresAt);
-        o.optStr(m.origin, CID);
-        break;
-      }
-      case 'msg.delete':
-        o.u8(K['msg.delete']);
-        o.uint(r.id);
-        break;
-      case 'queue.put': {
-        o.u8(K['queue.put']);
-        const e = r.entry;
-        o.str(e.clientId, CID);
-        o.uint(e.seq);
-        o.uint(e.messageId);
-        o.u8(e.qos);
-        o.u8(stateCode(e.state));
-        o.u16(e.packetId);
-        o.uint(e.subscriptionIds.length);
-        for (const id of e.subscriptionIds) o.uint(id);
-        o.u8(e.retain ? 1 : 0);
-        break;
-      }
-      case 'queue.update':
-        o.u8(K['queue.update']);
-        o.str(r.clientId, CID);
-        o.uint(r.seq);
-        o.u8(stateCode(r.state));
-        o.u16(r.packetId);
-        break;
-      case 'queue.delete':
-        o.u8(K['queue.delete']);
-        o.str(r.clientId, CID);
-        o.uint(r.seq);
-        break;
-      case 'incoming.put':
-        o.u8(K['incoming.put']);
-        o.str(r.incoming.clientId, CID);
-        o.u16(r.incoming.packetId);
-        o.optNum(r.incoming.messageId);
-        break;
-      case 'incoming.delete':
-        o.u8(K['incoming.delete']);
-        o.str(r.clientId, CID);
-        o.u16(r.packetId);
-        break;
-      case 'retain.put': {
-        o.u8(K['retain.put']);
-        const m = r.retained;
-        o.str(m.topic, TOPIC);
-        o.bytes(m.payload);
-        o.u8(m.qos);
-        o.props(m.properties);
-        o.optNum(m.expiresAt);
-        break;
-      }
-      case 'retain.delete':
-        o.u8(K['retain.delete']);
-        o.str(r.topic, TOPIC);
-        break;
-      case 'will.put': {
-        o.u8(K['will.put']);
-        const w = r.will;
-        o.str(w.clientId, CID);
-        o.str(w.topic, TOPIC);
-        o.bytes(w.payload);
-        o.u8(w.qos);
-        o.u8(w.retain ? 1 : 0);
-        o.props(w.properties);
-        o.f64(w.delayInterval);
-        o.optNum(w.dueAt);
-        break;
-      }
-    }
-  }
+  for (const r of records) encodeRecord(o, r);
   return o.buf.subarray(0, o.pos);
+}
+
+/**
+ * One record: its kind code, then its fields (the larger kinds each have a function). Each case
+ * writes its own constant code: `K[r.kind]` measured some 15% slower on a whole batch.
+ */
+function encodeRecord(o: Out, r: ChangeRecord): void {
+  switch (r.kind) {
+    case 'session.put':
+      o.u8(K['session.put']);
+      encodeSession(o, r.session);
+      break;
+    case 'session.delete':
+    case 'will.delete':
+      o.u8(r.kind === 'session.delete' ? K['session.delete'] : K['will.delete']);
+      o.str(r.clientId, CID);
+      break;
+    case 'sub.put':
+      o.u8(K['sub.put']);
+      encodeSub(o, r.sub);
+      break;
+    case 'sub.delete':
+      o.u8(K['sub.delete']);
+      o.str(r.clientId, CID);
+      o.str(r.filter, TOPIC);
+      break;
+    case 'msg.put':
+      o.u8(K['msg.put']);
+      encodeMessage(o, r.msg);
+      break;
+    case 'msg.delete':
+      o.u8(K['msg.delete']);
+      o.uint(r.id);
+      break;
+    case 'queue.put':
+      o.u8(K['queue.put']);
+      encodeQueueEntry(o, r.entry);
+      break;
+    case 'queue.update':
+      o.u8(K['queue.update']);
+      o.str(r.clientId, CID);
+      o.uint(r.seq);
+      o.u8(stateCode(r.state));
+      o.u16(r.packetId);
+      break;
+    case 'queue.delete':
+      o.u8(K['queue.delete']);
+      o.str(r.clientId, CID);
+      o.uint(r.seq);
+      break;
+    case 'incoming.put':
+      o.u8(K['incoming.put']);
+      o.str(r.incoming.clientId, CID);
+      o.u16(r.incoming.packetId);
+      o.optNum(r.incoming.messageId);
+      break;
+    case 'incoming.delete':
+      o.u8(K['incoming.delete']);
+      o.str(r.clientId, CID);
+      o.u16(r.packetId);
+      break;
+    case 'retain.put':
+      o.u8(K['retain.put']);
+      encodeRetained(o, r.retained);
+      break;
+    case 'retain.delete':
+      o.u8(K['retain.delete']);
+      o.str(r.topic, TOPIC);
+      break;
+    case 'will.put':
+      o.u8(K['will.put']);
+      encodeWill(o, r.will);
+      break;
+  }
+}
+
+function encodeSession(o: Out, s: StoredSession): void {
+  o.str(s.clientId, CID);
+  o.u8(s.protocolVersion);
+  o.f64(s.expiryInterval);
+  o.optNum(s.disconnectedAt);
+  o.optStr(s.username);
+}
+
+function encodeSub(o: Out, s: StoredSubscription): void {
+  o.str(s.clientId, CID);
+  o.str(s.filter, TOPIC);
+  o.u8(s.qos);
+  o.u8((s.noLocal ? 1 : 0) | (s.retainAsPublished ? 2 : 0) | (s.retainHandling << 2));
+  o.optNum(s.subscriptionId);
+}
+
+function encodeMessage(o: Out, m: StoredMessage): void {
+  o.uint(m.id);
+  o.str(m.topic, TOPIC);
+  o.bytes(m.payload);
+  o.u8(m.qos);
+  o.u8(m.retain ? 1 : 0);
+  o.props(m.properties);
+  o.optNum(m.expiresAt);
+  o.optStr(m.origin, CID);
+}
+
+function encodeQueueEntry(o: Out, e: StoredQueueEntry): void {
+  o.str(e.clientId, CID);
+  o.uint(e.seq);
+  o.uint(e.messageId);
+  o.u8(e.qos);
+  o.u8(stateCode(e.state));
+  o.u16(e.packetId);
+  o.uint(e.subscriptionIds.length);
+  for (const id of e.subscriptionIds) o.uint(id);
+  o.u8(e.retain ? 1 : 0);
+}
+
+function encodeRetained(o: Out, m: StoredRetained): void {
+  o.str(m.topic, TOPIC);
+  o.bytes(m.payload);
+  o.u8(m.qos);
+  o.props(m.properties);
+  o.optNum(m.expiresAt);
+}
+
+function encodeWill(o: Out, w: StoredWill): void {
+  o.str(w.clientId, CID);
+  o.str(w.topic, TOPIC);
+  o.bytes(w.payload);
+  o.u8(w.qos);
+  o.u8(w.retain ? 1 : 0);
+  o.props(w.properties);
+  o.f64(w.delayInterval);
+  o.optNum(w.dueAt);
 }
 
 class In {
@@ -549,83 +576,26 @@ export function decodeJournal(buf: Buffer): JournalEntry {
   return { time, records };
 }
 
+/** One record: its kind code, then its fields (the larger kinds each have a function). */
 function decodeRecord(i: In): ChangeRecord {
   const kind = KINDS[i.u8()];
   if (kind === undefined) throw new Error('journal entry has an unknown record kind');
   switch (kind) {
-    case 'session.put': {
-      const clientId = i.str(CID);
-      const v = i.u8();
-      if (v !== 3 && v !== 4 && v !== 5) throw new Error(`journal entry has bad version ${v}`);
-      return {
-        kind,
-        session: {
-          clientId,
-          protocolVersion: v,
-          expiryInterval: i.f64(),
-          disconnectedAt: i.optNum(),
-          username: i.optStr(),
-        },
-      };
-    }
+    case 'session.put':
+      return { kind, session: decodeSession(i) };
     case 'session.delete':
     case 'will.delete':
       return { kind, clientId: i.str(CID) };
-    case 'sub.put': {
-      const clientId = i.str(CID);
-      const filter = i.str(TOPIC);
-      const qos = i.qos();
-      const f = i.u8();
-      const rh = f >> 2;
-      if (rh > 2) throw new Error('journal entry has a bad retain handling');
-      return {
-        kind,
-        sub: {
-          clientId,
-          filter,
-          qos,
-          noLocal: (f & 1) !== 0,
-          retainAsPublished: (f & 2) !== 0,
-          retainHandling: rh as 0 | 1 | 2,
-          subscriptionId: i.optNum(),
-        },
-      };
-    }
+    case 'sub.put':
+      return { kind, sub: decodeSub(i) };
     case 'sub.delete':
       return { kind, clientId: i.str(CID), filter: i.str(TOPIC) };
     case 'msg.put':
-      return {
-        kind,
-        msg: {
-          id: i.id(),
-          topic: i.str(TOPIC),
-          payload: i.bytes(),
-          qos: i.qos(),
-          retain: i.flag(),
-          properties: i.props(),
-          expiresAt: i.optNum(),
-          origin: i.optStr(CID),
-        },
-      };
+      return { kind, msg: decodeMessage(i) };
     case 'msg.delete':
       return { kind, id: i.id() };
-    case 'queue.put': {
-      const clientId = i.str(CID);
-      const seq = i.id();
-      const messageId = i.id();
-      const qos = i.qos();
-      const state = i.state();
-      const packetId = i.u16();
-      const n = i.len();
-      i.need(n);
-      const subscriptionIds: number[] = [];
-      for (let k = 0; k < n; k++) subscriptionIds.push(i.id());
-      const retain = i.flag();
-      return {
-        kind,
-        entry: { clientId, seq, messageId, qos, state, packetId, subscriptionIds, retain },
-      };
-    }
+    case 'queue.put':
+      return { kind, entry: decodeQueueEntry(i) };
     case 'queue.update':
       return { kind, clientId: i.str(CID), seq: i.id(), state: i.state(), packetId: i.u16() };
     case 'queue.delete':
@@ -638,31 +608,92 @@ function decodeRecord(i: In): ChangeRecord {
     case 'incoming.delete':
       return { kind, clientId: i.str(CID), packetId: i.u16() };
     case 'retain.put':
-      return {
-        kind,
-        retained: {
-          topic: i.str(TOPIC),
-          payload: i.bytes(),
-          qos: i.qos(),
-          properties: i.props(),
-          expiresAt: i.optNum(),
-        },
-      };
+      return { kind, retained: decodeRetained(i) };
     case 'retain.delete':
       return { kind, topic: i.str(TOPIC) };
     case 'will.put':
-      return {
-        kind,
-        will: {
-          clientId: i.str(CID),
-          topic: i.str(TOPIC),
-          payload: i.bytes(),
-          qos: i.qos(),
-          retain: i.flag(),
-          properties: i.props(),
-          delayInterval: i.f64(),
-          dueAt: i.optNum(),
-        },
-      };
+      return { kind, will: decodeWill(i) };
   }
+}
+
+function decodeSession(i: In): StoredSession {
+  const clientId = i.str(CID);
+  const v = i.u8();
+  if (v !== 3 && v !== 4 && v !== 5) throw new Error(`journal entry has bad version ${v}`);
+  return {
+    clientId,
+    protocolVersion: v,
+    expiryInterval: i.f64(),
+    disconnectedAt: i.optNum(),
+    username: i.optStr(),
+  };
+}
+
+function decodeSub(i: In): StoredSubscription {
+  const clientId = i.str(CID);
+  const filter = i.str(TOPIC);
+  const qos = i.qos();
+  const f = i.u8();
+  const rh = f >> 2;
+  if (rh > 2) throw new Error('journal entry has a bad retain handling');
+  return {
+    clientId,
+    filter,
+    qos,
+    noLocal: (f & 1) !== 0,
+    retainAsPublished: (f & 2) !== 0,
+    retainHandling: rh as 0 | 1 | 2,
+    subscriptionId: i.optNum(),
+  };
+}
+
+function decodeMessage(i: In): StoredMessage {
+  return {
+    id: i.id(),
+    topic: i.str(TOPIC),
+    payload: i.bytes(),
+    qos: i.qos(),
+    retain: i.flag(),
+    properties: i.props(),
+    expiresAt: i.optNum(),
+    origin: i.optStr(CID),
+  };
+}
+
+function decodeQueueEntry(i: In): StoredQueueEntry {
+  const clientId = i.str(CID);
+  const seq = i.id();
+  const messageId = i.id();
+  const qos = i.qos();
+  const state = i.state();
+  const packetId = i.u16();
+  const n = i.len();
+  i.need(n);
+  const subscriptionIds: number[] = [];
+  for (let k = 0; k < n; k++) subscriptionIds.push(i.id());
+  const retain = i.flag();
+  return { clientId, seq, messageId, qos, state, packetId, subscriptionIds, retain };
+}
+
+function decodeRetained(i: In): StoredRetained {
+  return {
+    topic: i.str(TOPIC),
+    payload: i.bytes(),
+    qos: i.qos(),
+    properties: i.props(),
+    expiresAt: i.optNum(),
+  };
+}
+
+function decodeWill(i: In): StoredWill {
+  return {
+    clientId: i.str(CID),
+    topic: i.str(TOPIC),
+    payload: i.bytes(),
+    qos: i.qos(),
+    retain: i.flag(),
+    properties: i.props(),
+    delayInterval: i.f64(),
+    dueAt: i.optNum(),
+  };
 }
