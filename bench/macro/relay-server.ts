@@ -9,7 +9,8 @@
 //
 // Forwarding copies nothing it can reference: a frame inside one read is a view of that read, a
 // frame across reads is kept as the list of its pieces (never joined) and written with them.
-// Small frames bound for one subscriber in one read are gathered and written once per read.
+// Small frames bound for one subscriber in one read are gathered and written once per read
+// (consecutive ones as one view of the read, no copy).
 // A subscriber whose socket is full pauses the connection whose PUBLISH filled it until 'drain'.
 //
 //   node dist/bench/macro/relay-server.js PORT [HOST]
@@ -64,8 +65,17 @@ function forget(c: Client): void {
   c.pausedBy.clear();
 }
 
+/** Acks are cut from a slab, so that consecutive ones to a client merge into one view. */
+let slab = Buffer.allocUnsafe(65_536);
+let slabAt = 0;
+
 function ack(c: Client, first: number, a: number, b: number): void {
-  const buf = Buffer.allocUnsafe(4);
+  if (slabAt + 4 > slab.length) {
+    slab = Buffer.allocUnsafe(65_536);
+    slabAt = 0;
+  }
+  const buf = slab.subarray(slabAt, slabAt + 4);
+  slabAt += 4;
   buf[0] = first;
   buf[1] = 2;
   buf[2] = a;
@@ -74,7 +84,18 @@ function ack(c: Client, first: number, a: number, b: number): void {
 }
 
 function queue(c: Client, buf: Buffer): void {
-  c.out.push(buf);
+  const out = c.out;
+  const last = out[out.length - 1];
+  // Consecutive frames of one read (or acks of one slab) bound for one client: one view.
+  if (
+    last !== undefined &&
+    last.buffer === buf.buffer &&
+    last.byteOffset + last.length === buf.byteOffset
+  ) {
+    out[out.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + buf.length);
+  } else {
+    out.push(buf);
+  }
   if (!c.outQueued) {
     c.outQueued = true;
     touched.push(c);
