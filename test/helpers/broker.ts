@@ -10,6 +10,7 @@ import { decodePacket } from '../../src/codec/decode.js';
 import { encodePacket } from '../../src/codec/encode.js';
 import { Framer } from '../../src/codec/framer.js';
 import type { Packet } from '../../src/codec/types.js';
+import { connectPacket } from './packets.js';
 
 /** A running test broker. */
 export interface TestBroker {
@@ -97,19 +98,14 @@ export class RawClient {
     extra: Partial<Extract<Packet, { type: 1 }>> = {},
   ): Promise<{ client: RawClient; connack: Extract<Packet, { type: 2 }> }> {
     const c = await RawClient.open(port, version);
-    c.send({
-      type: 1,
-      protocolName: version === 3 ? 'MQIsdp' : 'MQTT',
-      protocolVersion: version,
-      clean: true,
-      keepAlive: 30,
-      clientId: `raw-${Math.random().toString(16).slice(2, 10)}`,
-      username: undefined,
-      password: undefined,
-      will: undefined,
-      properties: undefined,
-      ...extra,
-    });
+    c.send(
+      connectPacket({
+        protocolVersion: version,
+        keepAlive: 30,
+        clientId: `raw-${Math.random().toString(16).slice(2, 10)}`,
+        ...extra,
+      }),
+    );
     const p = await c.next();
     if (p.type !== 2) throw new Error(`expected CONNACK, got type ${p.type}`);
     return { client: c, connack: p };

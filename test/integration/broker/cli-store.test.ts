@@ -1,52 +1,24 @@
 // `petrel broker` is durable by default: an LMDB store in ./data (or --data-dir), acks after commit.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { nextPublishOf, publishOf, RawClient, subOf, subscribeRaw } from '../../helpers/broker.js';
+import type { Run } from '../../helpers/cli.js';
+import { killAll, startCli } from '../../helpers/cli.js';
 
-const MAIN = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'petrel-cli-store-'));
 
-interface Proc {
-  stderr: () => string;
-  exit: Promise<number | null>;
+interface Proc extends Run {
+  /** The MQTT port, once the broker listens. */
   port: () => Promise<number>;
-  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
 function start(args: string[], cwd: string): Proc {
-  const child = spawn(process.execPath, [MAIN, 'broker', '-p', '0', ...args], {
-    cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    stderr: () => err,
-    exit,
-    async port() {
-      const deadline = Date.now() + 8000;
-      for (;;) {
-        const m = err.match(/listening on mqtt:\/\/127\.0\.0\.1:(\d+)/);
-        if (m !== null) return Number(m[1]);
-        if (child.exitCode !== null || Date.now() > deadline) {
-          throw new Error(`broker did not start: ${err}`);
-        }
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null) child.kill(signal);
-      return exit;
-    },
-  };
+  const r = startCli(['broker', '-p', '0', ...args], { cwd });
+  const listening = /listening on mqtt:\/\/127\.0\.0\.1:(\d+)/;
+  return { ...r, port: async () => Number((await r.waitFor(listening, 8000))[1]) };
 }
 
 function freshDir(name: string): string {
@@ -54,7 +26,10 @@ function freshDir(name: string): string {
 }
 
 describe('petrel broker with its default durable store', () => {
-  after(() => rmSync(root, { recursive: true, force: true }));
+  after(() => {
+    killAll();
+    rmSync(root, { recursive: true, force: true });
+  });
 
   test('defaults to ./data (mode 0700) and keeps retained messages and sessions across a SIGKILL', async () => {
     const cwd = freshDir('default');

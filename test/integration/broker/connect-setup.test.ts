@@ -10,6 +10,7 @@ import {
   subOf,
   subscribeRaw,
 } from '../../helpers/broker.js';
+import { connectPacket } from '../../helpers/packets.js';
 
 // The connection setup path: the remote address read on demand, the CONNACK written on its own
 // ahead of anything else, and every connection of a turn made ready in one go.
@@ -61,18 +62,7 @@ describe('broker connection setup', () => {
     // All CONNECTs go out before any CONNACK is read, so the broker handles several in one turn.
     const clients = await Promise.all(Array.from({ length: n }, () => RawClient.open(tb.port, 4)));
     for (const [i, c] of clients.entries()) {
-      c.send({
-        type: 1,
-        protocolName: 'MQTT',
-        protocolVersion: 4,
-        clean: false,
-        keepAlive: 30,
-        clientId: `burst-${i}`,
-        username: undefined,
-        password: undefined,
-        will: undefined,
-        properties: undefined,
-      });
+      c.send(connectPacket({ clean: false, keepAlive: 30, clientId: `burst-${i}` }));
     }
     for (let i = 0; i < n; i++) {
       const c = clients[i] as RawClient;
@@ -93,18 +83,7 @@ describe('broker connection setup', () => {
     tb.broker.on('clientConnected', onConnected);
     try {
       const c = await RawClient.open(tb.port, 5);
-      c.send({
-        type: 1,
-        protocolName: 'MQTT',
-        protocolVersion: 5,
-        clean: true,
-        keepAlive: 30,
-        clientId: 'kick',
-        username: undefined,
-        password: undefined,
-        will: undefined,
-        properties: undefined,
-      });
+      c.send(connectPacket({ protocolVersion: 5, keepAlive: 30, clientId: 'kick' }));
       const connack = await c.next();
       assert.equal(connack.type === 2 && connack.reasonCode, 0);
       const d = await c.next();

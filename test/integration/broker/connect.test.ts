@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { TestBroker } from '../../helpers/broker.js';
 import { delay, RawClient, startBroker } from '../../helpers/broker.js';
+import { connectPacket } from '../../helpers/packets.js';
 
 describe('broker CONNECT/CONNACK', () => {
   let tb: TestBroker;
@@ -19,18 +20,7 @@ describe('broker CONNECT/CONNACK', () => {
 
   test('[MQTT-3.1.0-2] a second CONNECT closes the connection (v5: DISCONNECT 0x82)', async () => {
     const { client } = await RawClient.connect(tb.port, 5);
-    client.send({
-      type: 1,
-      protocolName: 'MQTT',
-      protocolVersion: 5,
-      clean: true,
-      keepAlive: 0,
-      clientId: 'again',
-      username: undefined,
-      password: undefined,
-      will: undefined,
-      properties: undefined,
-    });
+    client.send(connectPacket({ protocolVersion: 5, clientId: 'again' }));
     const p = await client.next();
     assert.equal(p.type, 14);
     assert.equal(p.type === 14 && p.reasonCode, 0x82);
@@ -62,18 +52,7 @@ describe('broker CONNECT/CONNACK', () => {
 
   test('v5: a client id over maxClientIdLength is refused with 0x85', async () => {
     const c = await RawClient.open(tb.port, 5);
-    c.send({
-      type: 1,
-      protocolName: 'MQTT',
-      protocolVersion: 5,
-      clean: true,
-      keepAlive: 0,
-      clientId: 'x'.repeat(65),
-      username: undefined,
-      password: undefined,
-      will: undefined,
-      properties: undefined,
-    });
+    c.send(connectPacket({ protocolVersion: 5, clientId: 'x'.repeat(65) }));
     const p = await c.next();
     assert.equal(p.type === 2 && p.reasonCode, 0x85);
     await c.waitClose();
@@ -112,18 +91,7 @@ describe('broker CONNECT/CONNACK', () => {
 
   test('3.1.1: a keep-alive above maxKeepAlive is refused with return code 2 (no way to lower it)', async () => {
     const c = await RawClient.open(tb.port, 4);
-    c.send({
-      type: 1,
-      protocolName: 'MQTT',
-      protocolVersion: 4,
-      clean: true,
-      keepAlive: 120,
-      clientId: 'ka-long',
-      username: undefined,
-      password: undefined,
-      will: undefined,
-      properties: undefined,
-    });
+    c.send(connectPacket({ keepAlive: 120, clientId: 'ka-long' }));
     const p = await c.next();
     assert.equal(p.type === 2 && p.reasonCode, 2);
     await c.waitClose();
@@ -183,18 +151,7 @@ describe('broker connect timeout during authentication', () => {
     });
     try {
       const c = await RawClient.open(tb.port, 4);
-      c.send({
-        type: 1,
-        protocolName: 'MQTT',
-        protocolVersion: 4,
-        clean: true,
-        keepAlive: 0,
-        clientId: 'stuck',
-        username: undefined,
-        password: undefined,
-        will: undefined,
-        properties: undefined,
-      });
+      c.send(connectPacket({ clientId: 'stuck' }));
       await c.waitClose(2000);
     } finally {
       await tb.close();
@@ -224,18 +181,14 @@ describe('broker authentication hook', () => {
         [4, 4],
       ] as const) {
         const c = await RawClient.open(tb.port, v);
-        c.send({
-          type: 1,
-          protocolName: 'MQTT',
-          protocolVersion: v,
-          clean: true,
-          keepAlive: 0,
-          clientId: 'bad',
-          username: 'good',
-          password: Buffer.from('wrong'),
-          will: undefined,
-          properties: undefined,
-        });
+        c.send(
+          connectPacket({
+            protocolVersion: v,
+            clientId: 'bad',
+            username: 'good',
+            password: Buffer.from('wrong'),
+          }),
+        );
         const p = await c.next();
         assert.equal(p.type === 2 && p.reasonCode, code);
         await c.waitClose();
@@ -251,18 +204,7 @@ describe('broker authentication hook', () => {
     });
     try {
       const c = await RawClient.open(tb.port, 4);
-      c.send({
-        type: 1,
-        protocolName: 'MQTT',
-        protocolVersion: 4,
-        clean: true,
-        keepAlive: 0,
-        clientId: 'eager',
-        username: undefined,
-        password: undefined,
-        will: undefined,
-        properties: undefined,
-      });
+      c.send(connectPacket({ clientId: 'eager' }));
       c.send({
         type: 8,
         packetId: 1,

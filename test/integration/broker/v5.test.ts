@@ -10,6 +10,7 @@ import {
   subOf,
   subscribeRaw,
 } from '../../helpers/broker.js';
+import { connectPacket } from '../../helpers/packets.js';
 
 describe('MQTT 5 features', () => {
   let tb: TestBroker;
@@ -322,18 +323,13 @@ describe('MQTT 5 hooks, AUTH and redirection', () => {
     });
     try {
       const c = await RawClient.open(tb.port, 5);
-      c.send({
-        type: 1,
-        protocolName: 'MQTT',
-        protocolVersion: 5,
-        clean: true,
-        keepAlive: 0,
-        clientId: 'ea',
-        username: undefined,
-        password: undefined,
-        will: undefined,
-        properties: { authenticationMethod: 'TEST' },
-      });
+      c.send(
+        connectPacket({
+          protocolVersion: 5,
+          clientId: 'ea',
+          properties: { authenticationMethod: 'TEST' },
+        }),
+      );
       const a = await c.next();
       assert.equal(a.type === 15 && a.reasonCode, 0x18);
       assert.equal(a.type === 15 && a.properties?.authenticationData?.toString(), 'challenge');
@@ -392,18 +388,13 @@ describe('MQTT 5 hooks, AUTH and redirection', () => {
     });
     try {
       const c = await RawClient.open(tb.port, 5);
-      c.send({
-        type: 1,
-        protocolName: 'MQTT',
-        protocolVersion: 5,
-        clean: true,
-        keepAlive: 0,
-        clientId: 'nope',
-        username: undefined,
-        password: undefined,
-        will: undefined,
-        properties: { authenticationMethod: 'M' },
-      });
+      c.send(
+        connectPacket({
+          protocolVersion: 5,
+          clientId: 'nope',
+          properties: { authenticationMethod: 'M' },
+        }),
+      );
       const a = await c.next();
       assert.equal(a.type === 2 && a.reasonCode, 0x8a);
       assert.equal(a.type === 2 && a.properties?.reasonString, 'banned');
@@ -417,18 +408,13 @@ describe('MQTT 5 hooks, AUTH and redirection', () => {
     const tb = await startBroker();
     try {
       const c = await RawClient.open(tb.port, 5);
-      c.send({
-        type: 1,
-        protocolName: 'MQTT',
-        protocolVersion: 5,
-        clean: true,
-        keepAlive: 0,
-        clientId: 'ea2',
-        username: undefined,
-        password: undefined,
-        will: undefined,
-        properties: { authenticationMethod: 'NOPE' },
-      });
+      c.send(
+        connectPacket({
+          protocolVersion: 5,
+          clientId: 'ea2',
+          properties: { authenticationMethod: 'NOPE' },
+        }),
+      );
       const a = await c.next();
       assert.equal(a.type === 2 && a.reasonCode, 0x8c);
       await c.waitClose();
@@ -441,18 +427,7 @@ describe('MQTT 5 hooks, AUTH and redirection', () => {
     const tb = await startBroker({ serverReference: 'other.example:1883' });
     try {
       const c = await RawClient.open(tb.port, 5);
-      c.send({
-        type: 1,
-        protocolName: 'MQTT',
-        protocolVersion: 5,
-        clean: true,
-        keepAlive: 0,
-        clientId: 'redir',
-        username: undefined,
-        password: undefined,
-        will: undefined,
-        properties: undefined,
-      });
+      c.send(connectPacket({ protocolVersion: 5, clientId: 'redir' }));
       const a = await c.next();
       assert.equal(a.type === 2 && a.reasonCode, 0x9c);
       assert.equal(a.type === 2 && a.properties?.serverReference, 'other.example:1883');

@@ -8,6 +8,7 @@ import { Framer } from '../../../src/codec/framer.js';
 import type { Packet } from '../../../src/codec/types.js';
 import type { TestBroker } from '../../helpers/broker.js';
 import { startBroker } from '../../helpers/broker.js';
+import { connectPacket } from '../../helpers/packets.js';
 
 function openWs(
   port: number,
@@ -46,21 +47,7 @@ function openWs(
   });
 }
 
-const CONNECT = encodePacket(
-  {
-    type: 1,
-    protocolName: 'MQTT',
-    protocolVersion: 4,
-    clean: true,
-    keepAlive: 30,
-    clientId: 'wsraw',
-    username: undefined,
-    password: undefined,
-    will: undefined,
-    properties: undefined,
-  },
-  4,
-);
+const CONNECT = encodePacket(connectPacket({ keepAlive: 30, clientId: 'wsraw' }), 4);
 
 describe('MQTT over WebSocket', () => {
   let tb: TestBroker;
@@ -152,15 +139,9 @@ describe('MQTT over WebSocket: dropped connections', () => {
       const c = await openWs(tb.wsPort as number);
       c.ws.send(
         encodePacket(
-          {
-            type: 1,
-            protocolName: 'MQTT',
-            protocolVersion: 4,
-            clean: true,
+          connectPacket({
             keepAlive: 30,
             clientId: 'wsdrop',
-            username: undefined,
-            password: undefined,
             will: {
               topic: 'wswill/t',
               payload: Buffer.from('dropped'),
@@ -168,8 +149,7 @@ describe('MQTT over WebSocket: dropped connections', () => {
               retain: false,
               properties: undefined,
             },
-            properties: undefined,
-          },
+          }),
           4,
         ),
       );

@@ -1,15 +1,12 @@
 // The client (and `petrel pub`) through a SOCKS5 proxy: a small RFC 1928/1929 proxy in the test
 // records what it was asked to connect to and relays the bytes.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { MqttClient } from '../../../src/client/client.js';
 import type { TestBroker } from '../../helpers/broker.js';
 import { startBroker } from '../../helpers/broker.js';
-
-const MAIN = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
+import { runCli } from '../../helpers/cli.js';
 
 interface Proxy {
   port: number;
@@ -150,25 +147,17 @@ describe('client through a SOCKS5 proxy (--proxy)', { timeout: 9000 }, () => {
     const seen = new Promise<string>((resolve) => {
       b.broker.once('publish', (e: { payload: Buffer }) => resolve(e.payload.toString()));
     });
-    const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        [
-          MAIN,
-          'pub',
-          '-p',
-          String(b.port),
-          '--proxy',
-          `socks5h://127.0.0.1:${open.port}`,
-          '-t',
-          'socks/cli',
-          '-m',
-          'cli via proxy',
-        ],
-        { stdio: 'ignore' },
-      );
-      child.once('exit', resolve);
-    });
+    const { code } = await runCli([
+      'pub',
+      '-p',
+      String(b.port),
+      '--proxy',
+      `socks5h://127.0.0.1:${open.port}`,
+      '-t',
+      'socks/cli',
+      '-m',
+      'cli via proxy',
+    ]);
     assert.equal(code, 0);
     assert.equal(await seen, 'cli via proxy');
   });

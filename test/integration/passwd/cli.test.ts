@@ -12,38 +12,20 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { PasswordAuthenticator } from '../../../src/auth/password-file.js';
+import { CLI_MAIN, runCli } from '../../helpers/cli.js';
 
-const MAIN = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
 const MOSQ6 =
   '$6$/+fEbfNkaapT20z2$bskVq1jZmtRY1wnanQiKHNGiqnlPjfseAeF6+vKwVvw7I78+YJEkqYksURqaW/eSXszvgBiRQ9hpF0O9hlLi5Q==';
 const MOSQ7 =
   '$7$101$E05tniMtJN/t3aWT$W9ZYZeSWlk3ZoPZihnp0RoB+nn5dH5RdrIcoSPJDNCtER7Dc+ZFyflitDpearhzzlyk6002OhG8p8jPnMU8FfA==';
 const SCRYPT_LINE = /^\$scrypt\$ln=15,r=8,p=1\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Result = Awaited<ReturnType<typeof runCli>>;
 
 /** Runs `petrel passwd ...`; `input` is written to stdin, which is then closed. */
 function petrel(args: string[], input = ''): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, 'passwd', ...args], { cwd: dir, timeout: 8000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
+  return runCli(['passwd', ...args], { cwd: dir, input, encoding: 'utf8' });
 }
 
 let dir = '';
@@ -212,7 +194,7 @@ test('a password may start with a dash in batch mode', async () => {
 /** Runs the CLI on a pseudo-terminal (util-linux `script`), typing `keys` into it. */
 function onTerminal(args: string[], keys: string): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const cmd = [process.execPath, MAIN, 'passwd', ...args].map((a) => `'${a}'`).join(' ');
+    const cmd = [process.execPath, CLI_MAIN, 'passwd', ...args].map((a) => `'${a}'`).join(' ');
     const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: dir, timeout: 8000 });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -220,7 +202,7 @@ function onTerminal(args: string[], keys: string): Promise<Result> {
     });
     child.on('error', reject);
     // Keep our end open until the child exits: EOF on script's input could end the session.
-    child.on('close', (code) => resolve({ code, stdout, stderr: '' }));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr: '' }));
     child.stdin.write(keys);
   });
 }

@@ -1,33 +1,25 @@
 // `petrel reload`: the admin command that makes a running `petrel broker` reload its ACL (and the
 // rest of its configuration) without a signal sent by hand.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { publishOf, RawClient, subOf, subscribeRaw } from '../../helpers/broker.js';
+import { CLI_MAIN, killAll, startCli, waitUntil } from '../../helpers/cli.js';
 
-const MAIN = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'petrel-admin-'));
 
 function petrel(args: string[]) {
-  return spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 5000 });
-}
-
-async function waitFor(get: () => string, re: RegExp, ms = 5000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const m = get().match(re);
-    if (m !== null) return m;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${re}; got: ${get()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return spawnSync(process.execPath, [CLI_MAIN, ...args], { encoding: 'utf8', timeout: 5000 });
 }
 
 describe('petrel reload', () => {
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => {
+    killAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   test('reloads the ACL of a broker started with --pid-file; the pid file goes on exit', async () => {
     const acl = join(dir, 'acl');
@@ -35,29 +27,21 @@ describe('petrel reload', () => {
     const cfg = join(dir, 'petrel.json');
     writeFileSync(cfg, JSON.stringify({ aclFile: acl }));
     const pidFile = join(dir, 'petrel.pid');
-    const child = spawn(
-      process.execPath,
-      [MAIN, 'broker', '-p', '0', '-c', cfg, '--durability', 'none', '--pid-file', pidFile],
-      { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    const p = startCli(
+      ['broker', '-p', '0', '-c', cfg, '--durability', 'none', '--pid-file', pidFile],
+      { cwd: dir },
     );
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    const exit = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     try {
-      const port = Number(
-        (await waitFor(() => err, /listening on mqtt:\/\/127\.0\.0\.1:(\d+)/))[1],
-      );
-      await waitFor(() => (existsSync(pidFile) ? 'yes' : ''), /yes/);
+      const port = Number((await p.waitFor(/listening on mqtt:\/\/127\.0\.0\.1:(\d+)/))[1]);
+      await waitUntil(() => existsSync(pidFile), 'the pid file');
       const { client: sub } = await RawClient.connect(port, 5);
       assert.deepEqual(await subscribeRaw(sub, [subOf('news/#', 0)]), [0]);
 
       writeFileSync(acl, 'topic write news/#\n');
       const r = petrel(['reload', '--pid-file', pidFile]);
       assert.equal(r.status, 0, r.stderr);
-      assert.match(r.stdout, new RegExp(`reload requested from process ${child.pid}`));
-      await waitFor(() => err, /"removed":1/);
+      assert.match(r.stdout, new RegExp(`reload requested from process ${p.child.pid}`));
+      await p.waitFor(/"removed":1/);
       // The new ACL is in force: reading news/# is no longer granted.
       const { client: pub } = await RawClient.connect(port, 5);
       pub.send(publishOf('news/a', 'x', 1, 1));
@@ -67,9 +51,9 @@ describe('petrel reload', () => {
       sub.destroy();
       pub.destroy();
     } finally {
-      child.kill('SIGTERM');
+      p.child.kill('SIGTERM');
     }
-    assert.equal(await exit, 0);
+    assert.equal(await p.exit, 0);
     assert.equal(existsSync(pidFile), false);
   });
 

@@ -1,19 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { PacketType } from '../../../src/codec/constants.js';
 import { encodePacket } from '../../../src/codec/encode.js';
-import type { ConnectPacket } from '../../../src/codec/types.js';
 import { publishOf, RawClient, subOf, subscribeRaw } from '../../helpers/broker.js';
+import type { Run } from '../../helpers/cli.js';
+import { killAll, startCli } from '../../helpers/cli.js';
+import { connectPacket } from '../../helpers/packets.js';
 import type { TestCerts } from './helpers.js';
 import { makeCerts, mqttConnect, trust } from './helpers.js';
-
-const MAIN = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
 
 describe('petrel broker security flags and reload', () => {
   let dir: string;
@@ -23,31 +20,13 @@ describe('petrel broker security flags and reload', () => {
     certs = makeCerts();
   });
   after(() => {
+    killAll();
     rmSync(dir, { recursive: true, force: true });
     certs.remove();
   });
 
-  function run(args: string[]) {
-    const child = spawn(process.execPath, [MAIN, 'broker', '--durability', 'none', ...args], {
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let err = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    const exit = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    return { child, stderr: () => err, exit };
-  }
-
-  async function waitFor(get: () => string, re: RegExp, ms = 5000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const m = get().match(re);
-      if (m !== null) return m;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${re}; got: ${get()}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
+  function run(args: string[]): Run {
+    return startCli(['broker', '--durability', 'none', ...args], { cwd: dir });
   }
 
   /** A TCP and a TLS listener on free ports, with the test certificate. */
@@ -65,7 +44,7 @@ describe('petrel broker security flags and reload', () => {
   test('--tls-port/--cert/--key/--cafile/--require-certificate open an mqtts listener', async () => {
     const p = run([...tlsListener(), '--cafile', certs.ca, '--require-certificate']);
     try {
-      const m = await waitFor(p.stderr, /listening on mqtts:\/\/127\.0\.0\.1:(\d+)/);
+      const m = await p.waitFor(/listening on mqtts:\/\/127\.0\.0\.1:(\d+)/);
       const url = `mqtts://localhost:${m[1]}`;
       await assert.rejects(mqttConnect(url, trust(certs)));
       const c = await mqttConnect(url, trust(certs, true));
@@ -85,23 +64,9 @@ describe('petrel broker security flags and reload', () => {
   test('--proxy-protocol: a connection must open with a PROXY header; with one, MQTT follows', async () => {
     const p = run(['-p', '0', '--proxy-protocol']);
     try {
-      const m = await waitFor(p.stderr, /listening on mqtt:\/\/127\.0\.0\.1:(\d+)/);
+      const m = await p.waitFor(/listening on mqtt:\/\/127\.0\.0\.1:(\d+)/);
       const port = Number(m[1]);
-      const connect = encodePacket(
-        {
-          type: PacketType.CONNECT,
-          protocolName: 'MQTT',
-          protocolVersion: 4,
-          clean: true,
-          keepAlive: 0,
-          clientId: 'behind-lb',
-          will: undefined,
-          username: undefined,
-          password: undefined,
-          properties: undefined,
-        } satisfies ConnectPacket,
-        4,
-      );
+      const connect = encodePacket(connectPacket({ clientId: 'behind-lb' }), 4);
       const talk = (bytes: Buffer) =>
         new Promise<Buffer>((resolve) => {
           const s = netConnect(port, '127.0.0.1', () => s.write(bytes));
@@ -133,7 +98,7 @@ describe('petrel broker security flags and reload', () => {
   test('a non-loopback listener without TLS is warned about and refuses anonymous clients', async () => {
     const p = run(['-p', '0', '-H', '0.0.0.0']);
     try {
-      const m = await waitFor(p.stderr, /listening on mqtt:\/\/0\.0\.0\.0:(\d+)/);
+      const m = await p.waitFor(/listening on mqtt:\/\/0\.0\.0\.0:(\d+)/);
       assert.match(p.stderr(), /non-loopback interface without TLS/);
       const { client, connack } = await RawClient.connect(Number(m[1]), 5);
       assert.equal(connack.reasonCode, 0x87);
@@ -149,17 +114,14 @@ describe('petrel broker security flags and reload', () => {
     writeFileSync(cfg, JSON.stringify({ maxPublishRate: 0 }));
     const p = run(['-c', cfg, '-p', '0']);
     try {
-      const m = await waitFor(p.stderr, /listening on mqtt:\/\/127\.0\.0\.1:(\d+)/);
+      const m = await p.waitFor(/listening on mqtt:\/\/127\.0\.0\.1:(\d+)/);
       const port = Number(m[1]);
       writeFileSync(cfg, JSON.stringify({ maxPublishRate: -3 }));
       p.child.kill('SIGHUP');
-      await waitFor(
-        p.stderr,
-        /maxPublishRate: must be an integer.*keeping the previous configuration/,
-      );
+      await p.waitFor(/maxPublishRate: must be an integer.*keeping the previous configuration/);
       writeFileSync(cfg, JSON.stringify({ maxPublishRate: 1, maxPublishBurst: 2, port: 1 }));
       p.child.kill('SIGHUP');
-      await waitFor(p.stderr, /configuration reloaded/);
+      await p.waitFor(/configuration reloaded/);
       const { client } = await RawClient.connect(port, 5);
       for (let i = 0; i < 3; i++) client.send(publishOf('hup/x', 'm', 0));
       const d = await client.next().catch((e: Error) => new Error(`${e.message}: ${p.stderr()}`));
@@ -175,13 +137,13 @@ describe('petrel broker security flags and reload', () => {
     writeFileSync(acl, 'topic read news/#\ntopic write news/#\n');
     const p = run(['-p', '0', '-c', writeConfig('acl.json', { aclFile: acl })]);
     try {
-      const m = await waitFor(p.stderr, /listening on mqtt:\/\/127\.0\.0\.1:(\d+)/);
+      const m = await p.waitFor(/listening on mqtt:\/\/127\.0\.0\.1:(\d+)/);
       const port = Number(m[1]);
       const { client: sub } = await RawClient.connect(port, 5);
       assert.deepEqual(await subscribeRaw(sub, [subOf('news/#', 0)]), [0]);
       writeFileSync(acl, 'topic write news/#\n');
       p.child.kill('SIGHUP');
-      await waitFor(p.stderr, /"removed":1/);
+      await p.waitFor(/"removed":1/);
       const { client: pub } = await RawClient.connect(port, 5);
       pub.send(publishOf('news/a', 'x', 1, 1));
       const ack = await pub.next();

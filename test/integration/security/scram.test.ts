@@ -10,6 +10,7 @@ import { MqttClient } from '../../../src/client/client.js';
 import { ConnectionRefusedError } from '../../../src/client/errors.js';
 import type { TestBroker } from '../../helpers/broker.js';
 import { RawClient, startBroker } from '../../helpers/broker.js';
+import { connectPacket } from '../../helpers/packets.js';
 
 const users = new Map([['alice', scramCredentials('wonderland', undefined, 4096)]]);
 
@@ -17,18 +18,14 @@ const users = new Map([['alice', scramCredentials('wonderland', undefined, 4096)
 async function exchange(port: number, username: string, password: string) {
   const scram = scramClient(username, password);
   const c = await RawClient.open(port, 5);
-  c.send({
-    type: 1,
-    protocolName: 'MQTT',
-    protocolVersion: 5,
-    clean: true,
-    keepAlive: 30,
-    clientId: 'scram-test',
-    username: undefined,
-    password: undefined,
-    will: undefined,
-    properties: { authenticationMethod: SCRAM_SHA_256, authenticationData: scram.first() },
-  });
+  c.send(
+    connectPacket({
+      protocolVersion: 5,
+      keepAlive: 30,
+      clientId: 'scram-test',
+      properties: { authenticationMethod: SCRAM_SHA_256, authenticationData: scram.first() },
+    }),
+  );
   const challenge = await c.next();
   assert.equal(challenge.type, 15, 'expected AUTH');
   assert.ok(challenge.type === 15);
