@@ -24,6 +24,8 @@ export {
   scramClient,
   scramCredentials,
 } from './auth/index.js';
+export { Broker } from './broker/broker.js';
+export { createBroker } from './broker/create.js';
 export type {
   BrokerAddress,
   BrokerEvents,
@@ -34,8 +36,6 @@ export type {
   SubscribeEvent,
   UnsubscribeEvent,
 } from './broker/events.js';
-export { Broker } from './broker/broker.js';
-export { createBroker } from './broker/create.js';
 export type {
   AuthenticateRequest,
   AuthenticateResult,

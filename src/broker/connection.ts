@@ -2,6 +2,8 @@ import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { ProtocolVersion } from '../codec/constants.js';
+import { PacketType } from '../codec/constants.js';
+import { MqttError, protocolError } from '../codec/errors.js';
 import type { FrameHandler } from '../codec/framer.js';
 import { Framer } from '../codec/framer.js';
 import { ReasonCode } from '../codec/reason-codes.js';
@@ -132,8 +134,10 @@ export class Connection implements TimerTarget, ClientInfo {
 
   /** Reading is paused while a hook promise is pending… */
   private hookBlocked = false;
-  /** …or while as many acks as the Receive Maximum wait for the store (sync durability). */
+  /** …or while as many acks as the Receive Maximum wait for the store (sync durability)… */
   private ackBlocked = false;
+  /** …or while this many congested subscriber queues wait to drain (flow.ts). */
+  private throttled = 0;
   // Created on first use: most connections never block or hold an ack.
   private _backlog: FixedQueue<PendingFrame> | undefined = undefined;
   private _heldAcks: HeldAcks | undefined = undefined;
@@ -243,7 +247,12 @@ export class Connection implements TimerTarget, ClientInfo {
 
   /** @internal Bytes read from the socket. */
   onData(chunk: Buffer): void {
-    if (this.state === ConnState.Closed) return;
+    if (this.state === ConnState.Closed) {
+      // Nothing more is read from a closed connection: a peer that keeps sending (a huge
+      // announced packet, say) waits in the kernel's buffers until the forced close.
+      this.socket.pause();
+      return;
+    }
     const now = this.broker.clock.now;
     this.lastActivity = now;
     this.broker.stats.bytesReceived += chunk.length;
@@ -251,9 +260,13 @@ export class Connection implements TimerTarget, ClientInfo {
       rateExceeded(this, 'byte rate');
       return;
     }
+    // The connection's very first byte: nothing was read before it.
+    const first = this.state === ConnState.AwaitConnect && this.framer.buffered === 0;
     try {
+      if (first) checkFirstBytes(this, chunk);
       this.framer.push(chunk);
     } catch (err) {
+      if (first) refusedConnect(this, err, chunk);
       fail(this, err);
     }
   }
@@ -379,7 +392,21 @@ export class Connection implements TimerTarget, ClientInfo {
 
   /** Whether frames are being held instead of processed. */
   get blocked(): boolean {
-    return this.hookBlocked || this.ackBlocked;
+    return this.hookBlocked || this.ackBlocked || this.throttled > 0;
+  }
+
+  /** A subscriber's queue this connection published to is full: stop reading (see flow.ts). */
+  throttle(): void {
+    if (this.throttled++ === 0) {
+      this.broker.stats.publishersThrottled++;
+      this.socket.pause();
+    }
+  }
+
+  /** One of the full queues drained: read again once none is left. */
+  unthrottle(): void {
+    if (this.throttled === 0) return;
+    if (--this.throttled === 0) this.replay();
   }
 
   /** Stops processing frames until {@link unblock}; frames read meanwhile are kept in order. */
@@ -486,6 +513,40 @@ export class Connection implements TimerTarget, ClientInfo {
     }
   }
 }
+
+/**
+ * Doors closed before CONNECT: a connection's first byte must be a CONNECT's fixed header
+ * ([MQTT-3.1.0-1]); anything else (an HTTP request, TLS to a plain port, garbage) closes it at
+ * once, before a length its next bytes may claim is waited for.
+ */
+function checkFirstBytes(conn: Connection, chunk: Buffer): void {
+  if (chunk.length > 0 && chunk[0] !== CONNECT_HEADER) {
+    throw protocolError(
+      'FIRST_PACKET_NOT_CONNECT',
+      `first byte 0x${(chunk[0] as number).toString(16)} does not start a CONNECT`,
+      'MQTT-3.1.0-1',
+    );
+  }
+}
+
+/**
+ * A CONNECT refused from its fixed header alone (larger than `maxConnectPacketSize`): when the
+ * same read holds its protocol level, the refusal is a CONNACK in the client's dialect (5.0:
+ * 0x95 Packet too large), rather than a bare close.
+ */
+function refusedConnect(conn: Connection, err: unknown, chunk: Buffer): void {
+  if (!(err instanceof MqttError) || err.code !== 'PACKET_TOO_LARGE') return;
+  let i = 1;
+  while (i < chunk.length && i < 5 && ((chunk[i] as number) & 0x80) !== 0) i++;
+  i++; // the last length byte
+  if (i + 2 > chunk.length) return;
+  const level = chunk[i + 2 + chunk.readUInt16BE(i)];
+  if (level !== 3 && level !== 4 && level !== 5) return;
+  conn.protocolVersion = level;
+  conn.sawConnect = true;
+}
+
+const CONNECT_HEADER = PacketType.CONNECT << 4;
 
 /** Connections written to during the current callback, flushed by {@link flushPending}. */
 const pending: Connection[] = [];

@@ -11,6 +11,7 @@ import type { Properties, PublishPacket } from '../codec/types.js';
 import { ConnState } from './conn-state.js';
 import type { Connection } from './connection.js';
 import type { BrokerCore } from './core.js';
+import { drained, releasePublishers, throttle } from './flow.js';
 import type { Message } from './message.js';
 import { Delivery, DeliveryState } from './message.js';
 import type { SharedGroup } from './routing/shared.js';
@@ -34,6 +35,8 @@ export class FanoutCache {
     this.used = 0;
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 // One scratch packet object for every encode: encodePublish reads it synchronously.
 const scratch: PublishPacket = {
@@ -80,6 +83,20 @@ function send(conn: Connection, msg: Message, buf: Buffer): void {
 }
 
 /**
+ * What {@link encodeFor} returns: one object, reused by every call (read it before the next).
+ */
+class Encoded {
+  /** The encoded PUBLISH (or only its header, for a big payload: see {@link split}). */
+  buf: Buffer = EMPTY;
+  /** Offset of the packet id in `buf` (QoS > 0). */
+  offset = 0;
+  /** `buf` is shared through the fan-out cache: copy it before patching the packet id. */
+  shared = false;
+}
+
+const encoded = new Encoded();
+
+/**
  * Encodes `d`'s message for `conn`. With `cache` and nothing subscriber-specific (no
  * subscription ids, no topic alias, not a resend), the encoding is shared across the fan-out.
  * QoS>0 results are templates: copy then patch the packet id. For a big payload the result is
@@ -94,7 +111,7 @@ function encodeFor(
   subIds: number[] | undefined,
   dup: boolean,
   cache: FanoutCache | undefined,
-): Buffer {
+): Encoded {
   const v5 = conn.protocolVersion === 5;
   let aliasTopic = false;
   let alias = 0;
@@ -114,9 +131,10 @@ function encodeFor(
   if (shared) {
     const hit = cache.bufs[key];
     if (hit !== undefined) {
-      lastOffset = cache.offsets[key] as number;
-      lastShared = true;
-      return hit;
+      encoded.buf = hit;
+      encoded.offset = cache.offsets[key] as number;
+      encoded.shared = true;
+      return encoded;
     }
   }
   let props: Properties | undefined;
@@ -152,17 +170,11 @@ function encodeFor(
     cache.offsets[key] = offset;
     cache.used |= 1 << key;
   }
-  lastOffset = offset;
-  lastShared = shared;
-  return buf;
+  encoded.buf = buf;
+  encoded.offset = offset;
+  encoded.shared = shared;
+  return encoded;
 }
-
-/** Packet id offset of the last {@link encodeFor} result (a field, not a per-call object). */
-let lastOffset = 0;
-/** Whether the last {@link encodeFor} result is shared through the fan-out cache. */
-let lastShared = false;
-
-const EMPTY = Buffer.alloc(0);
 
 /** Whether an encoded packet fits the client's Maximum Packet Size. */
 function fits(conn: Connection, size: number): boolean {
@@ -171,7 +183,9 @@ function fits(conn: Connection, size: number): boolean {
 
 /**
  * Routes one message to one session at the granted QoS: written at once when the client is
- * connected and nothing is queued ahead of it, otherwise queued (bounded; see enqueue).
+ * connected and nothing is queued ahead of it, otherwise queued (bounded; see enqueue). `group`
+ * is the shared subscription that chose the session; `cache` the encodings shared by the
+ * fan-out in progress.
  */
 export function deliver(
   broker: BrokerCore,
@@ -182,7 +196,36 @@ export function deliver(
   subIds: number[] | undefined,
   group: SharedGroup | undefined,
   cache: FanoutCache | undefined,
-  force = false,
+): void {
+  offer(broker, session, msg, qos, retain, subIds, group, cache, false);
+}
+
+/**
+ * Delivers a retained message that a new subscription asked for (retain flag set): like
+ * {@link deliver}, but queued even past the session's queue limits, since the retained store
+ * already bounds them and a subscription to `#` must not lose most of them to the overflow
+ * policy meant for live traffic.
+ */
+export function deliverRetained(
+  broker: BrokerCore,
+  session: Session,
+  msg: Message,
+  qos: QoS,
+  subIds: number[] | undefined,
+): void {
+  offer(broker, session, msg, qos, true, subIds, undefined, undefined, true);
+}
+
+function offer(
+  broker: BrokerCore,
+  session: Session,
+  msg: Message,
+  qos: QoS,
+  retain: boolean,
+  subIds: number[] | undefined,
+  group: SharedGroup | undefined,
+  cache: FanoutCache | undefined,
+  force: boolean,
 ): void {
   const read = broker.hooks.authorizeRead;
   if (read !== undefined && !safeRead(broker, read, session, msg.topic)) return;
@@ -195,7 +238,7 @@ export function deliver(
   }
   if (session.queue.length === 0 && !conn.backpressured && conn.ready) {
     if (qos === 0) {
-      const buf = encodeFor(broker, conn, msg, 0, retain, subIds, false, cache);
+      const buf = encodeFor(broker, conn, msg, 0, retain, subIds, false, cache).buf;
       if (!fits(conn, wireSize(msg, buf))) return;
       send(conn, msg, buf);
       broker.stats.publishSent++;
@@ -232,9 +275,10 @@ function sendNew(
   cache: FanoutCache | undefined,
 ): boolean {
   const msg = d.message;
-  const template = encodeFor(broker, conn, msg, d.qos, d.retain, d.subscriptionIds, false, cache);
-  const offset = lastOffset;
-  const shared = lastShared;
+  const e = encodeFor(broker, conn, msg, d.qos, d.retain, d.subscriptionIds, false, cache);
+  const template = e.buf;
+  const offset = e.offset;
+  const shared = e.shared;
   if (!fits(conn, wireSize(msg, template))) {
     // [MQTT-3.1.2-25] too big for this client: dropped for it alone.
     broker.stats.dropped++;
@@ -270,9 +314,13 @@ function sendNew(
 
 /**
  * Queues a delivery within the session limits (`force`: beyond them, for the retained messages
- * a new subscription asked for, which the retained store already bounds). When full: a QoS 0 message is dropped; a QoS>0
- * one evicts the oldest queued QoS 0 message, or is dropped when there is none. Drops are counted
- * and start the slow-consumer clock of a connected session.
+ * a new subscription asked for, which the retained store already bounds). When full:
+ * - a QoS 1/2 message for a connected session, with `overflow: 'backpressure'` (the default), is
+ *   queued anyway and its publisher is no longer read until the queue drains (flow.ts);
+ * - otherwise a QoS 0 message is dropped, and a QoS 1/2 one evicts the oldest queued QoS 0
+ *   message or is dropped when there is none.
+ * Either starts the slow-consumer clock of a connected session; drops are counted, and logged
+ * once per absence for an offline session.
  */
 export function enqueue(broker: BrokerCore, session: Session, d: Delivery, force = false): void {
   const o = broker.options;
@@ -282,25 +330,25 @@ export function enqueue(broker: BrokerCore, session: Session, d: Delivery, force
     !force &&
     (q.length >= o.maxQueuedMessages || session.queuedBytes + size > o.maxQueuedBytes)
   ) {
-    let evicted = false;
-    if (d.qos > 0 && session.queuedQos0 > 0) {
-      for (let i = 0; i < q.length; i++) {
-        const e = q.at(i) as Delivery;
-        if (e.qos === 0) {
-          q.removeAt(i);
-          session.queuedQos0--;
-          session.queuedBytes -= e.message.payload.length;
-          e.message.unpin();
-          evicted = session.queuedBytes + size <= o.maxQueuedBytes;
-          break;
-        }
+    const online = session.connection !== undefined;
+    if (d.qos > 0 && online && o.overflow === 'backpressure') {
+      throttle(session, broker.router.publisher);
+      congested(broker, session);
+    } else if (!evictQos0(session, d, o.maxQueuedBytes)) {
+      broker.stats.dropped++;
+      if (online) congested(broker, session);
+      else if (!session.dropLogged) {
+        session.dropLogged = true;
+        broker.log.warn(
+          { clientId: session.clientId, queued: q.length, bytes: session.queuedBytes },
+          'offline session queue full: dropping messages for it (logged once until it reconnects)',
+        );
       }
-    }
-    broker.stats.dropped++;
-    congested(broker, session);
-    if (!evicted) {
       d.message.unpin();
       return;
+    } else {
+      broker.stats.dropped++;
+      if (online) congested(broker, session);
     }
   }
   d.message.own();
@@ -308,6 +356,26 @@ export function enqueue(broker: BrokerCore, session: Session, d: Delivery, force
   session.queuedBytes += size;
   if (d.qos === 0) session.queuedQos0++;
   else broker.persist.queuePut(session, d);
+}
+
+/**
+ * Makes room for QoS 1/2 delivery `d` in a full queue by evicting its oldest QoS 0 message (which
+ * is dropped). Returns whether `d` now fits.
+ */
+function evictQos0(session: Session, d: Delivery, maxBytes: number): boolean {
+  if (d.qos === 0 || session.queuedQos0 === 0) return false;
+  const q = session.queue;
+  for (let i = 0; i < q.length; i++) {
+    const e = q.at(i) as Delivery;
+    if (e.qos === 0) {
+      q.removeAt(i);
+      session.queuedQos0--;
+      session.queuedBytes -= e.message.payload.length;
+      e.message.unpin();
+      return session.queuedBytes + d.message.payload.length <= maxBytes;
+    }
+  }
+  return false;
 }
 
 function congested(broker: BrokerCore, session: Session): void {
@@ -347,7 +415,7 @@ export function pump(broker: BrokerCore, session: Session): void {
         d.subscriptionIds,
         false,
         undefined,
-      );
+      ).buf;
       if (fits(conn, wireSize(d.message, buf))) {
         send(conn, d.message, buf);
         broker.stats.publishSent++;
@@ -361,6 +429,7 @@ export function pump(broker: BrokerCore, session: Session): void {
     session.congestedSince = 0;
     broker.wheel.cancel(session.slowTimer);
   }
+  if (session.waiters !== undefined && drained(broker, session)) releasePublishers(session);
 }
 
 /**
@@ -378,7 +447,7 @@ export function resendInflight(broker: BrokerCore, session: Session, conn: Conne
       );
       continue;
     }
-    const template = encodeFor(
+    const e = encodeFor(
       broker,
       conn,
       d.message,
@@ -388,9 +457,8 @@ export function resendInflight(broker: BrokerCore, session: Session, conn: Conne
       true,
       undefined,
     );
-    const offset = lastOffset;
-    const buf = Buffer.from(template);
-    writePacketId(buf, offset, d.packetId);
+    const buf = Buffer.from(e.buf);
+    writePacketId(buf, e.offset, d.packetId);
     send(conn, d.message, buf);
     broker.stats.publishSent++;
   }

@@ -63,6 +63,9 @@ export interface ListenerOptions extends ListenerSecurityOptions {
 /** Store durability: see docs/config.md. */
 export type Durability = 'sync' | 'batched' | 'none';
 
+/** What a full subscriber queue does to a new QoS 1/2 message: see docs/config.md. */
+export type Overflow = 'backpressure' | 'drop';
+
 /**
  * Every broker option. All are optional; {@link resolveOptions} fills in the defaults listed in
  * docs/config.md. The plain-data ones can come from a JSON config file (`petrel broker -c`).
@@ -126,6 +129,12 @@ export interface BrokerOptions extends ListenerSecurityOptions {
    * Mosquitto's `queue_qos0_messages`). They are never written to the store.
    */
   queueQos0Messages?: boolean;
+  /**
+   * A QoS 1/2 message for a connected subscriber whose queue is full: `backpressure` (default)
+   * queues it anyway and stops reading from its publisher until the queue drains, so that an
+   * acknowledged message is never dropped; `drop` drops it (counted), as before.
+   */
+  overflow?: Overflow;
   /** Topic levels in a topic name or filter (default 128). */
   maxTopicLevels?: number;
   /** Topic name / filter length in bytes (default 65535). */
@@ -280,6 +289,10 @@ export const OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
   maxQueuedMessages: int(0, 100_000_000, 1000, 'queued messages per session'),
   maxQueuedBytes: int(0, Number.MAX_SAFE_INTEGER, 16_777_216, 'queued payload bytes per session'),
   queueQos0Messages: bool(false, 'queue QoS 0 messages for offline persistent sessions (memory)'),
+  overflow: str('backpressure', 'full subscriber queue: slow the publisher, or drop', [
+    'backpressure',
+    'drop',
+  ]),
   maxTopicLevels: int(1, 65535, 128, 'topic levels'),
   maxTopicLength: int(1, 65535, 65535, 'topic length, bytes'),
   maxClientIdLength: int(23, 65535, 256, 'client identifier length'),
@@ -315,6 +328,7 @@ export const LIVE_OPTIONS: ReadonlySet<string> = new Set([
   'maxQueuedMessages',
   'maxQueuedBytes',
   'queueQos0Messages',
+  'overflow',
   'maxTopicLevels',
   'maxTopicLength',
   'maxClientIdLength',

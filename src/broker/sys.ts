@@ -20,6 +20,8 @@ export class BrokerStats {
   bytesSent = 0;
   /** Messages dropped by queue limits, packet size limits or expiry. */
   dropped = 0;
+  /** Times a publishing connection stopped being read because a subscriber queue was full. */
+  publishersThrottled = 0;
 }
 
 function packageVersion(): string {
@@ -100,6 +102,7 @@ export class SysPublisher implements TimerTarget {
       ['messages/received', String(s.publishReceived)],
       ['messages/sent', String(s.publishSent)],
       ['messages/dropped', String(s.dropped)],
+      ['clients/throttled', String(s.publishersThrottled)],
       ['bytes/received', String(s.bytesReceived)],
       ['bytes/sent', String(s.bytesSent)],
       ['subscriptions/count', String(b.router.trie.count)],

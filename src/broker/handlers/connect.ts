@@ -3,13 +3,14 @@ import { PacketType } from '../../codec/constants.js';
 import { encodePacket } from '../../codec/encode.js';
 import { MqttError, protocolError } from '../../codec/errors.js';
 import { ReasonCode } from '../../codec/reason-codes.js';
-import type { ConnectPacket, Properties } from '../../codec/types.js';
+import type { ConnectPacket, Properties, Will } from '../../codec/types.js';
 import { peerIdentity } from '../../transport/tls.js';
 import { ConnState } from '../conn-state.js';
 import type { Connection } from '../connection.js';
 import type { AuthenticateResult, EnhancedAuthResult } from '../hooks.js';
 import { isPromise } from '../hooks.js';
 import { checkTopicLimits, longerThan } from '../limits.js';
+import type { ResolvedOptions } from '../options.js';
 import { fail, rejectWith } from '../refuse.js';
 import { attachSession } from '../session/registry.js';
 
@@ -28,9 +29,7 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
   const o = broker.options;
   conn.protocolVersion = p.protocolVersion;
   conn.state = ConnState.Authenticating;
-  const v5 = p.protocolVersion === 5;
-  const listener = conn.listener;
-  const bucket = listener.connectBucket;
+  const bucket = conn.listener.connectBucket;
   if (bucket !== undefined && !bucket.take(1, broker.clock.now)) {
     broker.stats.connectsRefused++;
     throw new MqttError(
@@ -39,9 +38,39 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
       ReasonCode.ConnectionRateExceeded,
     );
   }
+  const assignedId = takeClientId(conn, p);
+  conn.username = p.username;
+  const certified = takeCertificateIdentity(conn);
+  if (
+    p.protocolVersion !== 5 &&
+    o.maxKeepAlive < 65535 &&
+    (p.keepAlive > o.maxKeepAlive || p.keepAlive === 0)
+  ) {
+    // 3.x cannot be told a lower keep-alive (v5 gets Server Keep Alive): refuse, as Mosquitto does.
+    throw new MqttError(
+      'KEEP_ALIVE_TOO_LONG',
+      `keep-alive ${p.keepAlive} exceeds the maximum of ${o.maxKeepAlive}`,
+      ReasonCode.ClientIdentifierNotValid,
+    );
+  }
+  if (p.will !== undefined) checkWill(p.will, o);
+  if (p.protocolVersion === 5 && o.serverReference !== undefined) {
+    const reason = o.serverMoved ? ReasonCode.ServerMoved : ReasonCode.UseAnotherServer;
+    rejectWith(conn, reason, undefined, false, o.serverReference);
+    return;
+  }
+  const pending: PendingConnect = { packet: p, assignedId };
+  conn.pendingConnect = pending;
+  authenticate(conn, pending, certified);
+}
 
+/**
+ * Checks the client identifier and sets `conn.clientId`, assigning one to a client that sent
+ * none where the version allows it. Returns the assigned identifier a v5 CONNACK announces.
+ */
+function takeClientId(conn: Connection, p: ConnectPacket): string | undefined {
+  const o = conn.broker.options;
   let clientId = p.clientId;
-  let assignedId: string | undefined;
   if (longerThan(clientId, o.maxClientIdLength)) {
     throw new MqttError(
       'CLIENT_ID_TOO_LONG',
@@ -58,6 +87,7 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
       'MQTT-3.1.3-9',
     );
   }
+  let assignedId: string | undefined;
   if (clientId === '') {
     // 3.1 requires an id; 3.1.1 only with Clean Session ([MQTT-3.1.3-8]); v5 always assigns one.
     if (!o.allowEmptyClientId || p.protocolVersion === 3 || (p.protocolVersion === 4 && !p.clean)) {
@@ -69,68 +99,65 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
       );
     }
     clientId = `petrel-${randomBytes(8).toString('hex')}`;
-    if (v5) assignedId = clientId;
+    if (p.protocolVersion === 5) assignedId = clientId;
   }
   conn.clientId = clientId;
-  conn.username = p.username;
-  // A verified client certificate names the user; it also stands in for the password.
-  let certified = false;
-  if (listener.useIdentityAsUsername) {
-    const identity = conn.peer === undefined ? undefined : peerIdentity(conn.peer);
-    if (identity === undefined) {
-      broker.stats.connectsRefused++;
-      throw new MqttError(
-        'NO_CERTIFICATE_IDENTITY',
-        'a verified client certificate is required on this listener',
-        ReasonCode.NotAuthorized,
-      );
-    }
-    conn.username = identity;
-    certified = true;
-  }
-  if (!v5 && o.maxKeepAlive < 65535 && (p.keepAlive > o.maxKeepAlive || p.keepAlive === 0)) {
-    // 3.x cannot be told a lower keep-alive (v5 gets Server Keep Alive): refuse, as Mosquitto does.
+  return assignedId;
+}
+
+/**
+ * On a `useIdentityAsUsername` listener, a verified client certificate names the user and stands
+ * in for the password: returns true once its identity is the connection's user name.
+ */
+function takeCertificateIdentity(conn: Connection): boolean {
+  if (!conn.listener.useIdentityAsUsername) return false;
+  const identity = conn.peer === undefined ? undefined : peerIdentity(conn.peer);
+  if (identity === undefined) {
+    conn.broker.stats.connectsRefused++;
     throw new MqttError(
-      'KEEP_ALIVE_TOO_LONG',
-      `keep-alive ${p.keepAlive} exceeds the maximum of ${o.maxKeepAlive}`,
-      ReasonCode.ClientIdentifierNotValid,
+      'NO_CERTIFICATE_IDENTITY',
+      'a verified client certificate is required on this listener',
+      ReasonCode.NotAuthorized,
     );
   }
+  conn.username = identity;
+  return true;
+}
 
-  const will = p.will;
-  if (will !== undefined) {
-    checkTopicLimits(will.topic, o);
-    if (will.qos > o.maximumQoS) {
-      throw new MqttError(
-        'WILL_QOS_NOT_SUPPORTED',
-        'will QoS not supported',
-        ReasonCode.QoSNotSupported,
-        'MQTT-3.2.2-12',
-      );
-    }
-    if (will.retain && !o.retainAvailable) {
-      throw new MqttError(
-        'WILL_RETAIN_NOT_SUPPORTED',
-        'retain not supported',
-        ReasonCode.RetainNotSupported,
-        'MQTT-3.2.2-13',
-      );
-    }
-    if (will.topic.startsWith('$SYS')) {
-      throw new MqttError('WILL_TOPIC_FORBIDDEN', 'will topic in $SYS', ReasonCode.NotAuthorized);
-    }
+/** A will the broker could not publish is refused at CONNECT. */
+function checkWill(will: Will, o: ResolvedOptions): void {
+  checkTopicLimits(will.topic, o);
+  if (will.qos > o.maximumQoS) {
+    throw new MqttError(
+      'WILL_QOS_NOT_SUPPORTED',
+      'will QoS not supported',
+      ReasonCode.QoSNotSupported,
+      'MQTT-3.2.2-12',
+    );
   }
-
-  if (v5 && o.serverReference !== undefined) {
-    const reason = o.serverMoved ? ReasonCode.ServerMoved : ReasonCode.UseAnotherServer;
-    rejectWith(conn, reason, undefined, false, o.serverReference);
-    return;
+  if (will.retain && !o.retainAvailable) {
+    throw new MqttError(
+      'WILL_RETAIN_NOT_SUPPORTED',
+      'retain not supported',
+      ReasonCode.RetainNotSupported,
+      'MQTT-3.2.2-13',
+    );
   }
+  if (will.topic.startsWith('$SYS')) {
+    throw new MqttError('WILL_TOPIC_FORBIDDEN', 'will topic in $SYS', ReasonCode.NotAuthorized);
+  }
+}
 
-  const pending: PendingConnect = { packet: p, assignedId };
-  conn.pendingConnect = pending;
-
-  const method = v5 ? p.properties?.authenticationMethod : undefined;
+/**
+ * Authenticates the client: anonymous policy, the bound on authentications in progress, then
+ * v5 enhanced authentication or the `authenticate` hook (possibly asynchronous); success attaches
+ * the session.
+ */
+function authenticate(conn: Connection, pending: PendingConnect, certified: boolean): void {
+  const broker = conn.broker;
+  const p = pending.packet;
+  const listener = conn.listener;
+  const method = p.protocolVersion === 5 ? p.properties?.authenticationMethod : undefined;
   if (!certified && !listener.allowAnonymous) {
     // Secure default (as Mosquitto 2.0): off loopback, a client must prove who it is. Without
     // a user name, or with nothing that could check one, there is no proof.
@@ -155,8 +182,7 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
     );
   }
   if (method !== undefined) {
-    const hook = broker.hooks.enhancedAuth;
-    if (hook === undefined) {
+    if (broker.hooks.enhancedAuth === undefined) {
       throw new MqttError(
         'BAD_AUTH_METHOD',
         `authentication method ${method} not supported`,
@@ -168,7 +194,6 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
     runEnhancedAuth(conn, p.properties?.authenticationData, false);
     return;
   }
-
   const auth = broker.hooks.authenticate;
   if (auth === undefined || certified) {
     completeConnect(conn, pending, undefined);
@@ -177,7 +202,7 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
   let result: AuthenticateResult | Promise<AuthenticateResult>;
   try {
     result = auth({
-      clientId,
+      clientId: conn.clientId,
       username: p.username,
       password: p.password,
       protocolVersion: p.protocolVersion,
@@ -185,7 +210,7 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
       properties: p.properties,
     });
   } catch (err) {
-    broker.log.warn({ clientId, err }, 'authenticate hook threw');
+    broker.log.warn({ clientId: conn.clientId, err }, 'authenticate hook threw');
     result = false;
   }
   if (!isPromise(result)) {
@@ -197,7 +222,7 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
     result,
     (r) => finishAuthenticate(conn, pending, r),
     (err) => {
-      broker.log.warn({ clientId, err }, 'authenticate hook rejected');
+      broker.log.warn({ clientId: conn.clientId, err }, 'authenticate hook rejected');
       return false;
     },
   );

@@ -194,7 +194,7 @@ function finishPublish(
       !broker.publishListeners &&
       isLentBody(p.payload);
     if (recycle) msg.recycle();
-    const reached = broker.router.publish(msg);
+    const reached = broker.router.publish(msg, conn);
     if (reached === 0 && conn.protocolVersion === 5) code = ReasonCode.NoMatchingSubscribers;
     if (broker.publishListeners) {
       broker.emitEvent('publish', {

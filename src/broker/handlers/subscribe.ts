@@ -3,7 +3,7 @@ import { PacketType } from '../../codec/constants.js';
 import { encodePacket } from '../../codec/encode.js';
 import { MqttError, protocolError } from '../../codec/errors.js';
 import { ReasonCode } from '../../codec/reason-codes.js';
-import { parseSharedSubscription } from '../../codec/topic.js';
+import { hasWildcard, parseSharedSubscription } from '../../codec/topic.js';
 import type { SubscribePacket, Subscription } from '../../codec/types.js';
 import { ConnState } from '../conn-state.js';
 import type { Connection } from '../connection.js';
@@ -62,7 +62,7 @@ export function handleSubscribe(conn: Connection, p: SubscribePacket): void {
         continue;
       }
     }
-    if (!o.wildcardSubscriptionAvailable && /[+#]/.test(topicFilter)) {
+    if (!o.wildcardSubscriptionAvailable && hasWildcard(topicFilter)) {
       v.code = ReasonCode.WildcardSubscriptionsNotSupported;
       continue;
     }

@@ -3,8 +3,9 @@ import { parseSharedSubscription } from '../../codec/topic.js';
 import type { StoredSubscription } from '../../persistence/types.js';
 import { isPrivateBody } from '../../shared/body-pool.js';
 import { FixedQueue } from '../../shared/fixed-queue.js';
+import type { Connection } from '../connection.js';
 import type { BrokerCore } from '../core.js';
-import { deliver, FanoutCache } from '../delivery.js';
+import { deliver, deliverRetained, FanoutCache } from '../delivery.js';
 import type { Message } from '../message.js';
 import type { Session } from '../session/session.js';
 import { RetainedIndex } from './retained.js';
@@ -51,11 +52,19 @@ export class Router {
   private readonly routes = new Map<string, Recipients>();
   private routesGen = -1;
   private routed = 0;
+  /**
+   * The connection whose PUBLISH is being routed (undefined for wills, `$SYS` and server
+   * publishes): the one a full subscriber queue slows down (flow.ts).
+   */
+  publisher: Connection | undefined = undefined;
 
   constructor(private readonly broker: BrokerCore) {}
 
-  /** Publishes `msg`; returns how many subscriptions it reached (a deferred publish counts 1). */
-  publish(msg: Message): number {
+  /**
+   * Publishes `msg`, received from `from` if a client sent it; returns how many subscriptions
+   * it reached (a deferred publish counts 1).
+   */
+  publish(msg: Message, from?: Connection): number {
     if (this.depth > 0) {
       // Routed after the publisher's handler returned: its pins cannot cover this.
       msg.keep();
@@ -65,10 +74,13 @@ export class Router {
     }
     this.depth++;
     try {
+      this.publisher = from;
       const n = this.route(msg);
+      this.publisher = undefined;
       for (let m = this.pending.shift(); m !== undefined; m = this.pending.shift()) this.route(m);
       return n;
     } finally {
+      this.publisher = undefined;
       this.depth--;
     }
   }
@@ -200,10 +212,7 @@ export class Router {
         this.broker.persist.retainDelete(m);
         continue;
       }
-      const qos = Math.min(entry.qos, m.qos) as QoS;
-      // Retained messages are all sent even past the queue limits: a subscription to '#' must
-      // not lose most of them to the overflow policy meant for live traffic.
-      deliver(this.broker, session, m, qos, true, ids, undefined, undefined, true);
+      deliverRetained(this.broker, session, m, Math.min(entry.qos, m.qos) as QoS, ids);
     }
     found.length = 0;
   }

@@ -8,6 +8,7 @@ import { ConnState } from '../conn-state.js';
 import type { Connection } from '../connection.js';
 import type { BrokerCore } from '../core.js';
 import { deliver, pump, resendInflight } from '../delivery.js';
+import { releasePublishers } from '../flow.js';
 import type { Delivery } from '../message.js';
 import { DeliveryState } from '../message.js';
 import { rejectWith } from '../refuse.js';
@@ -35,85 +36,23 @@ export function attachSession(
   const broker = conn.broker;
   const o = broker.options;
   const clientId = conn.clientId;
-  const v5 = p.protocolVersion === 5;
-
-  let existing = broker.sessions.get(clientId);
-  if (existing?.connection !== undefined) {
-    // [MQTT-3.1.4-3] Take-over: the old connection is closed (v5 reason 0x8E), its will fires.
-    rejectWith(existing.connection, ReasonCode.SessionTakenOver, undefined, true);
-    existing = broker.sessions.get(clientId);
-  }
-
-  let session: Session;
-  let present = false;
-  if (existing !== undefined && !p.clean) {
-    session = existing;
-    present = true;
-    session.cancelTimers(broker.wheel);
-    if (session.willPending) {
-      // [MQTT-3.1.3-9] reconnected within the will delay: the will is not sent.
-      broker.wheel.cancel(session.willTimer);
-      session.will = undefined;
-    }
-  } else {
-    if (existing !== undefined) endSession(broker, existing);
-    session = new Session(clientId, p.protocolVersion, broker);
-    broker.sessions.set(clientId, session);
-  }
-  session.protocolVersion = p.protocolVersion;
-  session.username = conn.username;
-
-  const requested = v5 ? (p.properties?.sessionExpiryInterval ?? 0) : p.clean ? 0 : NEVER_EXPIRES;
+  const { session, present } = takeSession(broker, conn, p);
+  const requested =
+    p.protocolVersion === 5
+      ? (p.properties?.sessionExpiryInterval ?? 0)
+      : p.clean
+        ? 0
+        : NEVER_EXPIRES;
   const granted = Math.min(requested, o.maxSessionExpiryInterval);
   session.expiryInterval = granted;
   session.will = ownWill(p.will);
-
   conn.session = session;
   session.connection = conn;
-  conn.framer.maxPacketSize = o.maxPacketSize;
-
-  let keepAlive = p.keepAlive;
-  let serverKeepAlive: number | undefined;
-  if (v5 && o.maxKeepAlive < 65535 && (keepAlive > o.maxKeepAlive || keepAlive === 0)) {
-    keepAlive = o.maxKeepAlive;
-    serverKeepAlive = keepAlive;
-  }
-  conn.keepAliveGraceMs = keepAlive * 1500;
-  // The connect timeout also bounds authentication (a hook or an AUTH exchange that never ends);
-  // it ends here, before the keep-alive takes over the connection's one timer.
-  broker.wheel.cancel(conn.connectTimer);
-  if (keepAlive > 0) broker.wheel.schedule(conn.keepAliveTimer, conn.keepAliveGraceMs);
-
-  const cp = v5 ? p.properties : undefined;
-  conn.sendQuota = Math.min(cp?.receiveMaximum ?? 65535, o.maxInflight);
-  conn.maxOutPacketSize = cp?.maximumPacketSize ?? 0;
-  conn.problemInformation = cp?.requestProblemInformation !== 0;
-  const aliasMax = cp?.topicAliasMaximum ?? 0;
-  if (o.outboundTopicAliases && aliasMax > 0) {
-    conn.outAliasMax = aliasMax;
-    conn.outAliases = new Map();
-  }
-
+  const serverKeepAlive = applyConnectSettings(conn, p);
   let properties: Properties | undefined;
-  if (v5) {
-    properties = { ...authProps };
-    if (granted !== requested) properties.sessionExpiryInterval = granted;
-    if (o.receiveMaximum < 65535) properties.receiveMaximum = o.receiveMaximum;
-    if (o.maximumQoS < 2) properties.maximumQoS = o.maximumQoS;
-    if (!o.retainAvailable) properties.retainAvailable = 0;
-    if (o.maxPacketSize < MAX_PACKET) properties.maximumPacketSize = o.maxPacketSize;
-    if (assignedId !== undefined) properties.assignedClientIdentifier = assignedId;
-    if (o.topicAliasMaximum > 0) properties.topicAliasMaximum = o.topicAliasMaximum;
-    if (!o.wildcardSubscriptionAvailable) properties.wildcardSubscriptionAvailable = 0;
-    if (!o.subscriptionIdentifiersAvailable) properties.subscriptionIdentifiersAvailable = 0;
-    if (!o.sharedSubscriptionAvailable) properties.sharedSubscriptionAvailable = 0;
-    if (serverKeepAlive !== undefined) properties.serverKeepAlive = serverKeepAlive;
-    const info = responseInformation(
-      o.responseInformation,
-      cp?.requestResponseInformation,
-      clientId,
-    );
-    if (info !== undefined) properties.responseInformation = info;
+  if (p.protocolVersion === 5) {
+    const expiry = granted !== requested ? granted : undefined;
+    properties = connackProperties(conn, p, authProps, expiry, assignedId, serverKeepAlive);
   }
   conn.state = ConnState.Connected;
   conn.pendingConnect = undefined;
@@ -150,6 +89,110 @@ export function attachSession(
 }
 
 /**
+ * The session of a connecting client: a live connection with the same client id is taken over;
+ * a stored session is resumed (Session Present) unless the client asks for a clean start, in
+ * which case it ends and a new one begins.
+ */
+function takeSession(
+  broker: BrokerCore,
+  conn: Connection,
+  p: ConnectPacket,
+): { session: Session; present: boolean } {
+  const clientId = conn.clientId;
+  let existing = broker.sessions.get(clientId);
+  if (existing?.connection !== undefined) {
+    // [MQTT-3.1.4-3] Take-over: the old connection is closed (v5 reason 0x8E), its will fires.
+    rejectWith(existing.connection, ReasonCode.SessionTakenOver, undefined, true);
+    existing = broker.sessions.get(clientId);
+  }
+  let session: Session;
+  let present = false;
+  if (existing !== undefined && !p.clean) {
+    session = existing;
+    present = true;
+    session.cancelTimers(broker.wheel);
+    if (session.willPending) {
+      // [MQTT-3.1.3-9] reconnected within the will delay: the will is not sent.
+      broker.wheel.cancel(session.willTimer);
+      session.will = undefined;
+    }
+  } else {
+    if (existing !== undefined) endSession(broker, existing);
+    session = new Session(clientId, p.protocolVersion, broker);
+    broker.sessions.set(clientId, session);
+  }
+  session.protocolVersion = p.protocolVersion;
+  session.username = conn.username;
+  session.dropLogged = false;
+  return { session, present };
+}
+
+/**
+ * Applies what the CONNECT sets for the connection's life: the packet size limit after
+ * authentication, the keep-alive (its timer replaces the connect timeout), the v5 client limits
+ * (Receive Maximum, Maximum Packet Size, topic aliases). Returns the Server Keep Alive a v5
+ * client is told when its keep-alive exceeds the maximum.
+ */
+function applyConnectSettings(conn: Connection, p: ConnectPacket): number | undefined {
+  const broker = conn.broker;
+  const o = broker.options;
+  conn.framer.maxPacketSize = o.maxPacketSize;
+  let keepAlive = p.keepAlive;
+  let serverKeepAlive: number | undefined;
+  const v5 = p.protocolVersion === 5;
+  if (v5 && o.maxKeepAlive < 65535 && (keepAlive > o.maxKeepAlive || keepAlive === 0)) {
+    keepAlive = o.maxKeepAlive;
+    serverKeepAlive = keepAlive;
+  }
+  conn.keepAliveGraceMs = keepAlive * 1500;
+  // The connect timeout also bounds authentication (a hook or an AUTH exchange that never ends);
+  // it ends here, before the keep-alive takes over the connection's one timer.
+  broker.wheel.cancel(conn.connectTimer);
+  if (keepAlive > 0) broker.wheel.schedule(conn.keepAliveTimer, conn.keepAliveGraceMs);
+  const cp = v5 ? p.properties : undefined;
+  conn.sendQuota = Math.min(cp?.receiveMaximum ?? 65535, o.maxInflight);
+  conn.maxOutPacketSize = cp?.maximumPacketSize ?? 0;
+  conn.problemInformation = cp?.requestProblemInformation !== 0;
+  const aliasMax = cp?.topicAliasMaximum ?? 0;
+  if (o.outboundTopicAliases && aliasMax > 0) {
+    conn.outAliasMax = aliasMax;
+    conn.outAliases = new Map();
+  }
+  return serverKeepAlive;
+}
+
+/** The properties of a v5 CONNACK: the server's limits where they differ from the defaults. */
+function connackProperties(
+  conn: Connection,
+  p: ConnectPacket,
+  authProps: Properties | undefined,
+  sessionExpiry: number | undefined,
+  assignedId: string | undefined,
+  serverKeepAlive: number | undefined,
+): Properties {
+  const o = conn.broker.options;
+  const properties: Properties = { ...authProps };
+  if (sessionExpiry !== undefined) properties.sessionExpiryInterval = sessionExpiry;
+  if (o.receiveMaximum < 65535) properties.receiveMaximum = o.receiveMaximum;
+  if (o.maximumQoS < 2) properties.maximumQoS = o.maximumQoS;
+  if (!o.retainAvailable) properties.retainAvailable = 0;
+  if (o.maxPacketSize < MAX_PACKET) properties.maximumPacketSize = o.maxPacketSize;
+  if (assignedId !== undefined) properties.assignedClientIdentifier = assignedId;
+  if (o.topicAliasMaximum > 0) properties.topicAliasMaximum = o.topicAliasMaximum;
+  if (!o.wildcardSubscriptionAvailable) properties.wildcardSubscriptionAvailable = 0;
+  if (!o.subscriptionIdentifiersAvailable) properties.subscriptionIdentifiersAvailable = 0;
+  if (!o.sharedSubscriptionAvailable) properties.sharedSubscriptionAvailable = 0;
+  if (serverKeepAlive !== undefined) properties.serverKeepAlive = serverKeepAlive;
+  const info = responseInformation(
+    o.responseInformation,
+    p.properties?.requestResponseInformation,
+    conn.clientId,
+  );
+  if (info !== undefined) properties.responseInformation = info;
+  return properties;
+}
+
+/**
  * Connections whose CONNACK went out during this turn, made ready in the next check phase: one
  * `setImmediate` for all of them (an Immediate per connection was a measurable share of the
  * connection setup during connect storms).
@@ -183,6 +226,8 @@ export function detachSession(broker: BrokerCore, conn: Connection, publish: boo
   broker.stats.connected--;
   session.congestedSince = 0;
   session.cancelTimers(broker.wheel);
+  // Offline, a full queue drops instead (offline limits): nothing left to wait for.
+  releasePublishers(session);
   rerouteShared(broker, session);
 
   const will = session.will;
@@ -214,6 +259,7 @@ export function detachSession(broker: BrokerCore, conn: Connection, publish: boo
  */
 export function endSession(broker: BrokerCore, session: Session): void {
   session.cancelTimers(broker.wheel);
+  releasePublishers(session);
   if (session.willPending) {
     broker.wheel.cancel(session.willTimer);
     const will = session.will;

@@ -40,6 +40,10 @@ export class Session implements TimerTarget {
   storeSeq = 0;
   /** User name of the last connection (for hooks while offline). */
   username: string | undefined = undefined;
+  /** Publishing connections not read until this session's queue drains (flow.ts). */
+  waiters: Connection[] | undefined = undefined;
+  /** A message for this session was dropped while it was offline, and logged (once per absence). */
+  dropLogged = false;
 
   // Containers and timers are created on first use: most sessions of an idle fleet never queue,
   // subscribe or go offline, and these were most of an idle connection's heap.

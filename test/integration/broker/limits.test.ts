@@ -113,8 +113,8 @@ describe('limits', () => {
     }
   });
 
-  test('queue limits: a QoS 1 message evicts a queued QoS 0 message first', async () => {
-    const tb = await startBroker({ maxQueuedMessages: 2, maxInflight: 1 });
+  test("queue limits (overflow: 'drop'): a QoS 1 message evicts a queued QoS 0 message first", async () => {
+    const tb = await startBroker({ maxQueuedMessages: 2, maxInflight: 1, overflow: 'drop' });
     try {
       const { client: s } = await RawClient.connect(tb.port, 4);
       await subscribeRaw(s, [subOf('ev/t', 1)]);
