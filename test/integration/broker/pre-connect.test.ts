@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { encodePacket } from '../../../src/codec/encode.js';
 import { delay, RawClient, startBroker, type TestBroker } from '../../helpers/broker.js';
+import { varint } from '../conformance/hex.js';
 
 // Doors closed before CONNECT: the first byte must start a CONNECT, and before authentication a
 // packet may claim at most maxConnectPacketSize (checked on the remaining length, before any of
@@ -9,15 +10,7 @@ import { delay, RawClient, startBroker, type TestBroker } from '../../helpers/br
 
 /** A fixed header claiming `length` body bytes. */
 function header(first: number, length: number): Buffer {
-  const out = [first];
-  let n = length;
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return Buffer.from(out);
+  return Buffer.concat([Buffer.from([first]), varint(length)]);
 }
 
 /** The variable header of a CONNECT of `level` (protocol name, level, flags, keep-alive). */
