@@ -263,7 +263,7 @@ export class Connection implements TimerTarget, ClientInfo {
     // The connection's very first byte: nothing was read before it.
     const first = this.state === ConnState.AwaitConnect && this.framer.buffered === 0;
     try {
-      if (first) checkFirstBytes(this, chunk);
+      if (first) checkFirstBytes(chunk);
       this.framer.push(chunk);
     } catch (err) {
       if (first) refusedConnect(this, err, chunk);
@@ -519,7 +519,7 @@ export class Connection implements TimerTarget, ClientInfo {
  * ([MQTT-3.1.0-1]); anything else (an HTTP request, TLS to a plain port, garbage) closes it at
  * once, before a length its next bytes may claim is waited for.
  */
-function checkFirstBytes(conn: Connection, chunk: Buffer): void {
+function checkFirstBytes(chunk: Buffer): void {
   if (chunk.length > 0 && chunk[0] !== CONNECT_HEADER) {
     throw protocolError(
       'FIRST_PACKET_NOT_CONNECT',
