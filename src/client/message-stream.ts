@@ -1,4 +1,4 @@
-import { topicMatches } from '../codec/topic.js';
+import { parseSharedSubscription, topicMatches } from '../codec/topic.js';
 import { Queue } from './queue.js';
 import type { Message } from './types.js';
 
@@ -9,6 +9,8 @@ import type { Message } from './types.js';
  */
 export class MessageStream implements AsyncIterableIterator<Message> {
   readonly filter: string | undefined;
+  /** The filter messages are matched against: a shared subscription's without `$share/g/`. */
+  private readonly match: string | undefined;
   private readonly buffer = new Queue<Message>();
   private waiting: ((r: IteratorResult<Message>) => void) | undefined;
   private failWaiting: ((err: unknown) => void) | undefined;
@@ -22,6 +24,8 @@ export class MessageStream implements AsyncIterableIterator<Message> {
     private readonly onClose: (stream: MessageStream) => void,
   ) {
     this.filter = filter;
+    this.match =
+      filter === undefined ? undefined : (parseSharedSubscription(filter)?.filter ?? filter);
   }
 
   /** Messages buffered and not yet consumed. */
@@ -36,7 +40,7 @@ export class MessageStream implements AsyncIterableIterator<Message> {
 
   /** Whether a message with this topic belongs to this stream. */
   accepts(topic: string): boolean {
-    return this.filter === undefined || topicMatches(this.filter, topic);
+    return this.match === undefined || topicMatches(this.match, topic);
   }
 
   /** Hands over a message; called by the client. */

@@ -138,6 +138,18 @@ for (const kind of kinds) {
         }
         assert.deepEqual(seen, ['0', '2', '4']);
       });
+
+      test(`MQTT ${label}: messages('$share/g/...') iterates what the shared subscription receives`, async () => {
+        const topic = uniqueTopic('iter-share');
+        const c = await clients.connect(broker.url, { protocolVersion: version });
+        await c.subscribe(`$share/g/${topic}/#`, { qos: 1 });
+        const it = c.messages(`$share/g/${topic}/#`);
+        await c.publish(`${topic}/x`, 'shared', { qos: 1 });
+        const first = await it.next();
+        assert.equal(first.done, false);
+        assert.equal(first.value?.payload.toString(), 'shared');
+        await it.return?.();
+      });
     }
 
     test('a wildcard in a topic name or a misplaced # is rejected before anything is sent [MQTT-3.3.2-2] [MQTT-4.7.1-2]', async () => {
