@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, open, rm, stat, truncate } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { LmdbStore } from '../../../src/persistence/lmdb/index.js';
 import { quickCheck } from '../../../src/persistence/lmdb/integrity.js';
 import type { ChangeRecord } from '../../../src/persistence/types.js';
+import { tempDataDirs } from './data-dir.js';
 
-const bases: string[] = [];
-async function dataDir(): Promise<string> {
-  const base = await mkdtemp(join(tmpdir(), 'petrel-integrity-'));
-  bases.push(base);
-  return join(base, 'data');
-}
-after(async () => {
-  for (const b of bases) await rm(b, { recursive: true, force: true });
-});
+const dataDir = tempDataDirs('petrel-integrity-');
 
 const retained = (topic: string, bytes: number): ChangeRecord => ({
   kind: 'retain.put',

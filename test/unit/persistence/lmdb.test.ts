@@ -1,25 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, open, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, readdir, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { open as openLmdb } from 'lmdb';
 import { FORMAT_VERSION } from '../../../src/persistence/lmdb/format.js';
 import { LmdbStore, type LmdbStoreOptions } from '../../../src/persistence/lmdb/index.js';
 import { type ChangeRecord, StoreError } from '../../../src/persistence/types.js';
 import { captureLog } from './capture-log.js';
+import { tempDataDirs } from './data-dir.js';
 
-const bases: string[] = [];
-async function dataDir(): Promise<string> {
-  const base = await mkdtemp(join(tmpdir(), 'petrel-lmdb-'));
-  bases.push(base);
-  return join(base, 'data');
-}
-after(async () => {
-  for (const b of bases) await rm(b, { recursive: true, force: true });
-});
+const dataDir = tempDataDirs('petrel-lmdb-');
 
 async function opened(dir: string, extra: Partial<LmdbStoreOptions> = {}): Promise<LmdbStore> {
   const s = new LmdbStore({ dir, ...extra });
