@@ -40,9 +40,8 @@ export interface Network {
 
 /** What a broker is built from besides its options: injected by {@link createBroker}. */
 export interface BrokerParts {
-  /** The store, and whether state changes are written to it. */
-  store: Store;
-  persistState: boolean;
+  /** Gives the store, and whether state changes are written to it, for the resolved options. */
+  store: (options: ResolvedOptions) => { store: Store; persistState: boolean };
   /** Builds the network side, which admits connections through the broker it is given. */
   network: (host: ListenerHost) => Network;
 }
@@ -95,7 +94,8 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerCore {
     this.clock = new Clock();
     this.wheel = new TimingWheel(100, 1024, this.clock);
     this.router = new Router(this);
-    this.persist = new Persister(this, parts.store, parts.persistState);
+    const { store, persistState } = parts.store(this.options);
+    this.persist = new Persister(this, store, persistState);
     this.sys = new SysPublisher(this);
     this.network = parts.network(this);
   }

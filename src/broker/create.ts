@@ -1,8 +1,8 @@
 import { MemoryStore } from '../persistence/memory.js';
+import type { Store } from '../persistence/types.js';
 import { Broker } from './broker.js';
 import { Listeners } from './listeners.js';
-import type { BrokerOptions } from './options.js';
-import { resolveOptions } from './options.js';
+import type { BrokerOptions, ResolvedOptions } from './options.js';
 
 /**
  * Creates a broker (not yet listening): `const broker = createBroker({ port: 0 });
@@ -11,13 +11,12 @@ import { resolveOptions } from './options.js';
  * `options.listeners`.
  */
 export function createBroker(options: BrokerOptions = {}): Broker {
-  const given = options.store;
-  let store = given;
-  let persistState = true;
-  if (store === undefined) {
-    const o = resolveOptions(options);
-    store = new MemoryStore({ durability: o.durability, intervalMs: o.batchIntervalMs });
-    persistState = o.durability !== 'none';
-  }
-  return new Broker(options, { store, persistState, network: (host) => new Listeners(host) });
+  return new Broker(options, { store: defaultStore, network: (host) => new Listeners(host) });
+}
+
+/** `options.store`, or a `MemoryStore` that is written to only when `durability` asks for it. */
+function defaultStore(o: ResolvedOptions): { store: Store; persistState: boolean } {
+  if (o.store !== undefined) return { store: o.store, persistState: true };
+  const store = new MemoryStore({ durability: o.durability, intervalMs: o.batchIntervalMs });
+  return { store, persistState: o.durability !== 'none' };
 }
