@@ -7,6 +7,7 @@ import { silentLogger } from '../observability/logger.js';
 import type { Store } from '../persistence/types.js';
 import { Clock } from '../shared/clock.js';
 import { TimingWheel } from '../shared/timing-wheel.js';
+import type { ClusterLink } from './cluster-link.js';
 import type { UNREAD } from './conn-state.js';
 import { ConnState } from './conn-state.js';
 import { Connection } from './connection.js';
@@ -70,6 +71,11 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerCore {
   readonly connections = new Set<Connection>();
   /** Turns state changes into store records; holds acks until their commit (sync). */
   readonly persist: Persister;
+  /**
+   * The other nodes of a cluster (set by src/cluster/ through {@link setClusterLink});
+   * undefined without one.
+   */
+  cluster: ClusterLink | undefined = undefined;
   /** The authentication and authorization hooks from the options. */
   readonly hooks: BrokerHooks;
   /** Publishes `$SYS/broker/...`. */
@@ -254,6 +260,15 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerCore {
     );
   }
 
+  /**
+   * Links the broker to a cluster (or unlinks it with undefined): published messages are offered
+   * to `link`, and it is told of every subscription change from now on.
+   */
+  setClusterLink(link: ClusterLink | undefined): void {
+    this.cluster = link;
+    this.router.trie.watcher = link;
+  }
+
   /** Publishes a message from the server side (no client, no hooks). */
   publish(topic: string, payload: Buffer | string, options: ServerPublishOptions = {}): void {
     const m = new Message(
@@ -266,6 +281,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerCore {
       this.clock.now,
     );
     m.owned = true;
+    void this.cluster?.forward(m, 0);
     this.router.publish(m);
   }
 

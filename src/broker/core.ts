@@ -1,6 +1,7 @@
 import type { Logger } from '../observability/logger.js';
 import type { Clock } from '../shared/clock.js';
 import type { TimingWheel } from '../shared/timing-wheel.js';
+import type { ClusterLink } from './cluster-link.js';
 import type { Connection } from './connection.js';
 import type { BrokerEvents } from './events.js';
 import type { BrokerHooks } from './hooks.js';
@@ -35,6 +36,8 @@ export interface BrokerCore extends SessionOwner {
   readonly sessions: Map<string, Session>;
   /** Turns state changes into store records; holds acks until their commit. */
   readonly persist: Persister;
+  /** The other nodes of a cluster; undefined (one null check per publish) without one. */
+  readonly cluster: ClusterLink | undefined;
   /** Authentication and authorization hooks. */
   readonly hooks: BrokerHooks;
   /** Whether someone listens to `publish` (checked per message so that the event is free otherwise). */

@@ -66,6 +66,13 @@ export class Message {
    * {@link unpin} and {@link keep}.
    */
   pins: number;
+  /** Received from another node of the cluster: routed locally, never forwarded or retained. */
+  remote: boolean;
+  /**
+   * In a cluster, the shared groups (`SharedGroup.key`) this node serves for this message, the
+   * others being served by other nodes; undefined = every matching group (no cluster).
+   */
+  sharedPick: Set<string> | undefined;
 
   constructor(
     readonly topic: string,
@@ -87,6 +94,8 @@ export class Message {
     this.refs = 0;
     this.putToken = 0;
     this.pins = -1;
+    this.remote = false;
+    this.sharedPick = undefined;
   }
 
   /** Copies the payload (and correlation data) so that the message can outlive the read chunk. */

@@ -35,6 +35,8 @@ export function publishWill(broker: BrokerCore, clientId: string, will: Will): v
   );
   msg.owned = true;
   broker.log.debug({ clientId, topic: will.topic }, 'publishing will');
+  // A will has no publisher waiting for an ack: the forward is not awaited.
+  void broker.cluster?.forward(msg, 0);
   broker.router.publish(msg);
 }
 

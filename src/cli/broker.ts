@@ -12,6 +12,8 @@ import { createBroker } from '../broker/create.js';
 import type { BrokerHooks } from '../broker/hooks.js';
 import type { BrokerOptions } from '../broker/options.js';
 import { optionsJsonSchema } from '../broker/options.js';
+import type { ClusterOptions } from '../cluster/options.js';
+import { splitServers } from '../cluster/options.js';
 import { LmdbStore } from '../persistence/lmdb/index.js';
 import type { Store } from '../persistence/types.js';
 import type { BrokerConfig } from './config.js';
@@ -46,6 +48,9 @@ Options:
                         else in the working directory)
       --durability MODE sync (default: acknowledge after the commit is on disk), batched,
                         or none (memory only)
+      --cluster URLS    join a cluster through NATS: comma-separated nats:// URLs (needs
+                        --node-id; see docs/cluster.md)
+      --node-id ID      this node's name in the cluster (letters, digits, - and _)
   -v, --verbose         debug logging
       --pid-file FILE   write the process id to FILE (for petrel reload); removed on exit
       --schema          print the JSON schema of the config file and exit
@@ -60,6 +65,10 @@ interface Args {
   dataDir?: string;
   durability?: string;
   pidFile?: string;
+  /** `--cluster`: NATS server URLs. */
+  clusterServers?: string[];
+  /** `--node-id`. */
+  nodeId?: string;
   /** Flags that map 1:1 to config keys (override the file). */
   keys: Record<string, unknown>;
   verbose: boolean;
@@ -176,6 +185,19 @@ function parseArgs(argv: string[]): Args {
       case '--schema':
         a.schema = true;
         break;
+      case '--cluster': {
+        const v = next();
+        const servers = v === undefined ? [] : splitServers(v);
+        if (servers.length === 0) throw new ConfigError(`${flag}: expected nats://host:port[,...]`);
+        a.clusterServers = servers;
+        break;
+      }
+      case '--node-id': {
+        const v = next();
+        if (v === undefined || v === '') throw new ConfigError(`${flag}: expected a node id`);
+        a.nodeId = v;
+        break;
+      }
       case '--pid-file': {
         const f = next();
         if (f === undefined || f === '') throw new ConfigError(`${flag}: expected a file`);
@@ -293,6 +315,7 @@ function brokerOptionsOf(cfg: BrokerConfig): BrokerOptions {
     logLevel: _ll,
     dataDir: _dd,
     storeOnCorrupt: _oc,
+    cluster: _cl,
     ...brokerCfg
   } = cfg;
   return brokerCfg;
@@ -320,6 +343,7 @@ async function reload(
       for (const key of ['passwordFile', 'aclFile', 'dataDir', 'storeOnCorrupt'] as const) {
         if (next[key] !== started[key]) restart.push(key);
       }
+      if (JSON.stringify(next.cluster) !== JSON.stringify(started.cluster)) restart.push('cluster');
       if (restart.length > 0) {
         log.warn({ options: restart }, 'changed options apply only after a restart');
       }
@@ -374,6 +398,14 @@ export async function run(argv: string[]): Promise<number> {
     if (args.wsPort !== undefined) overrides.wsPort = args.wsPort;
     if (args.dataDir !== undefined) overrides.dataDir = resolve(args.dataDir);
     if (args.durability !== undefined) overrides.durability = args.durability;
+    if (args.clusterServers !== undefined || args.nodeId !== undefined) {
+      const base = (cfg.cluster ?? {}) as Partial<ClusterOptions>;
+      overrides.cluster = {
+        ...base,
+        ...(args.clusterServers !== undefined ? { servers: args.clusterServers } : {}),
+        ...(args.nodeId !== undefined ? { nodeId: args.nodeId } : {}),
+      };
+    }
     cfg = parseConfig({ ...cfg, ...overrides }, args.config ?? 'command line');
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -405,6 +437,18 @@ export async function run(argv: string[]): Promise<number> {
   for (const a of broker.addresses()) {
     log.info(`listening on ${SCHEMES[a.type]}://${a.host}:${a.port}${a.path ?? ''}`);
   }
+  let clusterNode: { close(): Promise<void> } | undefined;
+  if (cfg.cluster !== undefined) {
+    try {
+      // Loaded only now: a broker without a cluster loads no NATS code.
+      const { startCluster } = await import('../cluster/index.js');
+      clusterNode = await startCluster(broker, cfg.cluster);
+    } catch (err) {
+      process.stderr.write(`petrel broker: ${(err as Error).message}\n`);
+      await broker.close();
+      return 1;
+    }
+  }
   const b = broker;
   const onHup = () => {
     reload(b, args.config, overrides, cfg, auth, log).catch((err: unknown) =>
@@ -427,7 +471,9 @@ export async function run(argv: string[]): Promise<number> {
     process.on('SIGTERM', onTerm);
   });
   process.off('SIGHUP', onHup);
+  // The broker first: the wills of the clients it closes still reach the other nodes.
   await broker.close();
+  await clusterNode?.close();
   if (args.pidFile !== undefined) rmSync(args.pidFile, { force: true });
   log.info('stopped');
   return 0;

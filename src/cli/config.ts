@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import type { BrokerOptions } from '../broker/options.js';
 import { validateOptions } from '../broker/options.js';
+import type { ClusterOptions } from '../cluster/options.js';
+import { parseClusterOptions } from '../cluster/options.js';
 
 /** Keys only the command line understands (files wired into hooks). */
 export interface CliOnlyConfig {
@@ -21,6 +23,8 @@ export interface CliOnlyConfig {
   dataDir?: string;
   /** What to do with a damaged database: `refuse` (default), `salvage` or `reset`. */
   storeOnCorrupt?: 'refuse' | 'salvage' | 'reset';
+  /** Join a cluster of nodes through NATS (docs/cluster.md). */
+  cluster?: ClusterOptions;
 }
 
 /** A config file's contents after validation. */
@@ -68,6 +72,14 @@ export function parseConfig(data: unknown, source = 'config'): BrokerConfig {
     cli.storeOnCorrupt = v;
   }
   delete rest.storeOnCorrupt;
+  if (rest.cluster !== undefined) {
+    try {
+      cli.cluster = parseClusterOptions(rest.cluster);
+    } catch (err) {
+      throw new ConfigError(`${source}: ${(err as Error).message}`);
+    }
+  }
+  delete rest.cluster;
   const errors = validateOptions(rest, true);
   if (errors.length > 0) throw new ConfigError(`${source}: ${errors[0]}`);
   delete rest.$schema;

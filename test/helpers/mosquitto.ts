@@ -61,10 +61,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, child: ChildProcess, deadline: number): Promise<void> {
+/** Resolves once `port` accepts connections; throws when `child` (named `name`) exits first. */
+export async function waitForPort(
+  port: number,
+  child: ChildProcess,
+  deadline: number,
+  name = 'mosquitto',
+): Promise<void> {
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`mosquitto exited early (code ${child.exitCode})`);
+      throw new Error(`${name} exited early (code ${child.exitCode})`);
     }
     const ok = await new Promise<boolean>((resolve) => {
       const s = netConnect(port, '127.0.0.1');
@@ -75,12 +81,46 @@ async function waitForPort(port: number, child: ChildProcess, deadline: number):
       s.once('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${port}`);
+    if (Date.now() > deadline) throw new Error(`${name} did not listen on ${port}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
-function waitExit(child: ChildProcess): Promise<void> {
+/**
+ * Waits until `child` (named `name`) listens on every port; otherwise kills it and throws with
+ * its stderr.
+ */
+export async function waitListening(
+  child: ChildProcess,
+  ports: Array<number | undefined>,
+  name: string,
+  stderr: () => string,
+): Promise<void> {
+  try {
+    for (const p of ports) {
+      if (p !== undefined) await waitForPort(p, child, Date.now() + 5000, name);
+    }
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}\n${stderr()}`);
+  }
+}
+
+/** Launches again until it works: the port may linger briefly after the previous exit. */
+export async function relaunch(launch: () => Promise<void>): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await launch();
+      return;
+    } catch (err) {
+      if (i >= 20) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/** Resolves when `child` has exited. */
+export function waitExit(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
@@ -138,15 +178,7 @@ async function startOnce(options: MosquittoOptions): Promise<MosquittoHandle> {
     child.stderr?.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
-    try {
-      await waitForPort(port, child, Date.now() + 5000);
-      for (const p of [wsPort, tlsPort, wssPort]) {
-        if (p !== undefined) await waitForPort(p, child, Date.now() + 5000);
-      }
-    } catch (err) {
-      child.kill('SIGKILL');
-      throw new Error(`${(err as Error).message}\n${stderr}`);
-    }
+    await waitListening(child, [port, wsPort, tlsPort, wssPort], 'mosquitto', () => stderr);
   };
   try {
     await launch();
@@ -176,16 +208,7 @@ async function startOnce(options: MosquittoOptions): Promise<MosquittoHandle> {
     stop: () => signal('SIGTERM'),
     restart: async () => {
       await signal('SIGTERM');
-      // The port may linger briefly after exit; retry the launch a few times.
-      for (let i = 0; ; i++) {
-        try {
-          await launch();
-          return;
-        } catch (err) {
-          if (i >= 20) throw err;
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      }
+      await relaunch(launch);
     },
     pause: () => {
       child.kill('SIGSTOP');

@@ -5,6 +5,7 @@ import { MqttError, protocolError } from '../../codec/errors.js';
 import { ReasonCode } from '../../codec/reason-codes.js';
 import type { Properties, PublishPacket } from '../../codec/types.js';
 import { isLentBody } from '../../shared/body-pool.js';
+import { deferAck, resendQos2 } from '../cluster-acks.js';
 import { ConnState } from '../conn-state.js';
 import type { Connection } from '../connection.js';
 import { isPromise } from '../hooks.js';
@@ -95,7 +96,8 @@ export function handlePublish(conn: Connection, p: PublishPacket): void {
   if (p.qos === 2) {
     if (session.inboundQos2.has(p.packetId)) {
       // [MQTT-4.3.3-9] a resend before PUBREL: acknowledge again, do not deliver again.
-      sendAck(conn, PacketType.PUBREC, p.packetId, 0);
+      if (broker.cluster !== undefined) resendQos2(conn, broker.cluster, p.packetId);
+      else sendAck(conn, PacketType.PUBREC, p.packetId, 0);
       return;
     }
     if (session.inboundQos2.size >= o.receiveMaximum) {
@@ -175,7 +177,9 @@ function finishPublish(
   reason: number,
 ): void {
   const broker = conn.broker;
+  const cluster = broker.cluster;
   let code = reason;
+  let forwarded: boolean | Promise<boolean> = false;
   if (reason < 0x80) {
     const msg = new Message(
       topic,
@@ -194,8 +198,13 @@ function finishPublish(
       !broker.publishListeners &&
       isLentBody(p.payload);
     if (recycle) msg.recycle();
+    // Forwarded first: the cluster picks which node serves each shared group before the local
+    // fan-out, and copies the payload before a recycled one can be released.
+    if (cluster !== undefined) forwarded = cluster.forward(msg, p.qos === 2 ? p.packetId : 0);
     const reached = broker.router.publish(msg, conn);
-    if (reached === 0 && conn.protocolVersion === 5) code = ReasonCode.NoMatchingSubscribers;
+    if (reached === 0 && forwarded === false && conn.protocolVersion === 5) {
+      code = ReasonCode.NoMatchingSubscribers;
+    }
     if (broker.publishListeners) {
       broker.emitEvent('publish', {
         clientId: conn.clientId,
@@ -210,14 +219,19 @@ function finishPublish(
     broker.log.debug({ clientId: conn.clientId, topic, reason }, 'publish refused');
   }
   const why = code >= 0x80 && conn.problemInformation ? reasonProps(code) : undefined;
-  if (p.qos === 1) sendAck(conn, PacketType.PUBACK, p.packetId, code, why);
-  else if (p.qos === 2) {
+  // With a cluster, the ack waits for the other nodes' confirmation (cluster-acks.ts).
+  const wait = typeof forwarded === 'boolean' ? undefined : forwarded;
+  if (p.qos === 1) {
+    if (cluster === undefined || !deferAck(conn, wait, PacketType.PUBACK, p.packetId, code, why))
+      sendAck(conn, PacketType.PUBACK, p.packetId, code, why);
+  } else if (p.qos === 2) {
     const session = conn.session;
     if (code < 0x80 && session !== undefined) {
       session.inboundQos2.add(p.packetId);
       broker.persist.incomingPut(session, p.packetId);
     }
-    sendAck(conn, PacketType.PUBREC, p.packetId, code, why);
+    if (cluster === undefined || !deferAck(conn, wait, PacketType.PUBREC, p.packetId, code, why))
+      sendAck(conn, PacketType.PUBREC, p.packetId, code, why);
   }
 }
 

@@ -92,7 +92,7 @@ export class Router {
     if (!msg.owned && msg.payload.length >= OWN_MIN && isPrivateBody(msg.payload)) {
       msg.owned = true;
     }
-    if (msg.retain) this.retain(msg);
+    if (msg.retain && !msg.remote) this.retain(msg);
     const r = this.recipients(msg);
     const sessions = r.sessions;
     const shared = r.shared;
@@ -106,10 +106,12 @@ export class Router {
       deliver(broker, sessions[i] as Session, msg, qos, rap, r.subIds[i], undefined, cache);
     }
     let reached = sessions.length;
+    const pick = msg.sharedPick;
     for (let i = 0; i < shared.length; i++) {
       const g = shared[i];
-      const m = g?.pick();
-      if (g === undefined || m === undefined) continue;
+      if (g === undefined || (pick !== undefined && !pick.has(g.key))) continue;
+      const m = g.pick();
+      if (m === undefined) continue;
       if (m.noLocal && m.session.clientId === msg.origin) continue;
       reached++;
       const qos = Math.min(m.qos, mq) as QoS;

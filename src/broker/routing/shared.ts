@@ -7,11 +7,15 @@ import type { SubEntry } from './subscription.js';
 export class SharedGroup {
   readonly members: SubEntry[] = [];
   private cursor = 0;
+  /** `name` and `topicFilter` joined by a NUL: names the group across a cluster. */
+  readonly key: string;
 
   constructor(
     readonly name: string,
     readonly topicFilter: string,
-  ) {}
+  ) {
+    this.key = `${name}\0${topicFilter}`;
+  }
 
   /** Picks the next member, preferring connected ones; `except` is skipped when possible. */
   pick(except?: SubEntry): SubEntry | undefined {

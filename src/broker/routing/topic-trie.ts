@@ -1,3 +1,4 @@
+import type { ClusterLink } from '../cluster-link.js';
 import type { Session } from '../session/session.js';
 import { SharedGroup } from './shared.js';
 import type { SubEntry } from './subscription.js';
@@ -45,6 +46,8 @@ export class TopicTrie {
   generation = 0;
   /** A No Local subscription took part in the last match (its result depends on the origin). */
   sawNoLocal = false;
+  /** Told of every subscription added or removed (the cluster announces interest). */
+  watcher: ClusterLink | undefined = undefined;
 
   /** Adds (or replaces the options of) a subscription. Returns true when it is new. */
   add(entry: SubEntry): boolean {
@@ -59,10 +62,12 @@ export class TopicTrie {
       }
       if (!upsert(g.members, entry)) return false;
       this.count++;
+      this.watcher?.interestAdded(entry);
       return true;
     }
     if (!upsert(node.subs, entry)) return false;
     this.count++;
+    this.watcher?.interestAdded(entry);
     return true;
   }
 
@@ -90,6 +95,7 @@ export class TopicTrie {
       this.generation++;
       this.count--;
       this.prune(node);
+      this.watcher?.interestRemoved(entry);
     }
     return removed;
   }

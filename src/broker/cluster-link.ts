@@ -1,0 +1,32 @@
+import type { Message } from './message.js';
+import type { SubEntry } from './routing/subscription.js';
+
+/**
+ * The plug-in point of a cluster (src/cluster/): what the broker tells the nodes it is linked to.
+ * The broker holds it as `cluster`, undefined unless a cluster is configured, so an unclustered
+ * broker pays one null check per publish and per subscription change. The implementation is
+ * loaded with a dynamic `import()` only when configured.
+ */
+export interface ClusterLink {
+  /**
+   * A message published on this node (by a client, a will or the server): sends it to every
+   * other node with matching interest, and chooses which node serves each matching shared group
+   * (the local choice is left in `msg.sharedPick`). Returns false when no other node is
+   * interested, true when the message went out needing no confirmation (QoS 0), else a promise
+   * of every interested node's confirmation that it queued the message: true, or false when one
+   * did not answer in time.
+   * `packetId` is the publisher's QoS 2 packet id (0 otherwise): an unconfirmed QoS 2 forward
+   * is remembered under it for {@link reforward}.
+   */
+  forward(msg: Message, packetId: number): boolean | Promise<boolean>;
+  /**
+   * A QoS 2 PUBLISH resent (same packet id, before PUBREL) whose earlier forward was not
+   * confirmed: forwards it again under the same message id (the receivers drop duplicates), or
+   * returns undefined when no forward of it is outstanding.
+   */
+  reforward(clientId: string, packetId: number): Promise<boolean> | undefined;
+  /** A subscription was added to the local trie (the filter may be a `$share/` one). */
+  interestAdded(entry: SubEntry): void;
+  /** A subscription left the local trie. */
+  interestRemoved(entry: SubEntry): void;
+}

@@ -1,0 +1,457 @@
+// One Petrel node's link to the others through NATS: interest announcements, heartbeats,
+// forwarding with confirmation, and the receiving side. Loaded only when a cluster is
+// configured (docs/cluster.md).
+
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Msg, NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
+import { connect, credsAuthenticator } from '@nats-io/transport-node';
+import type { Broker } from '../broker/broker.js';
+import type { ClusterLink } from '../broker/cluster-link.js';
+import { Message } from '../broker/message.js';
+import type { SubEntry } from '../broker/routing/subscription.js';
+import type { Logger } from '../observability/logger.js';
+import { ClusterInterest, LocalInterest, NodeView } from './interest.js';
+import type { ClusterOptions, ResolvedClusterOptions } from './options.js';
+import { resolveClusterOptions } from './options.js';
+import type { HeartbeatDoc, InterestDoc } from './wire.js';
+import { decodeForward, decodeJson, encodeForward, encodeJson, encodePublishPart } from './wire.js';
+
+/** The local node serves no shared group for this message (shared, never modified). */
+const NO_PICK: Set<string> = new Set();
+const CONFIRMED = Uint8Array.of(1);
+/** Recent message ids kept for removing duplicates (a QoS 2 forward sent again). */
+const SEEN_MAX = 100_000;
+/** Unconfirmed QoS 2 forwards kept for a resend of their PUBLISH. */
+const UNCONFIRMED_MAX = 10_000;
+
+/** A QoS 2 forward not yet confirmed by every receiver: sent again, same id, on a resend. */
+interface Unconfirmed {
+  targets: Array<[string, Buffer]>;
+}
+
+/** Counters of the cluster view (`$SYS/broker/cluster/...`). */
+export class ClusterStats {
+  /** Messages sent to other nodes (one per receiving node). */
+  forwarded = 0;
+  /** Messages received from other nodes. */
+  received = 0;
+  /** QoS 1/2 forwards not confirmed in time. */
+  forwardFailures = 0;
+  /** Duplicates dropped by message id. */
+  duplicates = 0;
+  /** Round trip of the last confirmed forward, ms. */
+  lastLagMs = 0;
+}
+
+/**
+ * A node of a Petrel cluster: the broker's {@link ClusterLink}. Other nodes are found and
+ * followed through NATS subjects under `<prefix>.`: `hb` (heartbeats), `hello` (a node starting
+ * or reconnecting asks for heartbeats at once), `interest` (numbered changes of a node's
+ * filters), `snap.<node>` (request: a node's whole interest), `msg.<node>` (forwarded messages;
+ * QoS 1/2 as requests answered once queued).
+ */
+export class ClusterNode implements ClusterLink {
+  readonly id: string;
+  /** Random per start: tells the others this node's interest started over. */
+  readonly run = randomBytes(6).toString('hex');
+  readonly local = new LocalInterest();
+  readonly interest: ClusterInterest;
+  readonly stats = new ClusterStats();
+  /** The link to NATS: `connected`, `reconnecting`, or `closed`. */
+  natsState: 'connected' | 'reconnecting' | 'closed' = 'connected';
+  private readonly o: ResolvedClusterOptions;
+  private readonly log: Logger;
+  private seq = 0;
+  private readonly seen = new Map<string, true>();
+  private readonly unconfirmed = new Map<string, Unconfirmed>();
+  private readonly snapshots = new Set<string>();
+  private announcePending = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly broker: Broker,
+    private readonly nc: NatsConnection,
+    options: ClusterOptions,
+  ) {
+    this.o = resolveClusterOptions(options);
+    this.id = options.nodeId;
+    this.log = broker.log.child({ node: this.id });
+    this.interest = new ClusterInterest(this.id, this.local);
+  }
+
+  /**
+   * Connects to NATS (the first connection must succeed: a node that cannot reach NATS at start
+   * is a configuration error), links `broker` to the cluster and announces its subscriptions.
+   */
+  static async start(broker: Broker, options: ClusterOptions): Promise<ClusterNode> {
+    const o = resolveClusterOptions(options);
+    const opts: NodeConnectionOptions = {
+      servers: o.servers,
+      name: `petrel-${o.nodeId}`,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      pingInterval: Math.max(1000, o.nodeTimeoutMs),
+      timeout: o.forwardTimeoutMs,
+    };
+    if (o.user !== undefined) opts.user = o.user;
+    if (o.pass !== undefined) opts.pass = o.pass;
+    if (o.token !== undefined) opts.token = o.token;
+    if (o.credsFile !== undefined) {
+      opts.authenticator = credsAuthenticator(readFileSync(o.credsFile));
+    }
+    if (o.tls !== undefined) opts.tls = { ...o.tls };
+    let nc: NatsConnection;
+    try {
+      nc = await connect(opts);
+    } catch (err) {
+      throw new Error(
+        `cluster: cannot connect to NATS at ${o.servers.join(', ')}: ${(err as Error).message}`,
+      );
+    }
+    const node = new ClusterNode(broker, nc, options);
+    node.begin();
+    return node;
+  }
+
+  private subject(...parts: string[]): string {
+    return `${this.o.subjectPrefix}.${parts.join('.')}`;
+  }
+
+  private begin(): void {
+    const nc = this.nc;
+    const on = (subject: string, handle: (m: Msg) => void) =>
+      nc.subscribe(subject, {
+        callback: (err, m) => {
+          if (err === null) handle(m);
+          else this.log.warn({ err: err.message, subject }, 'cluster: subscription failed');
+        },
+      });
+    on(this.subject('msg', this.id), (m) => this.onForward(m));
+    on(this.subject('interest'), (m) => this.onInterest(m));
+    on(this.subject('hb'), (m) => this.onHeartbeat(m));
+    on(this.subject('hello'), (m) => this.onHello(m));
+    on(this.subject('snap', this.id), (m) => this.onSnap(m));
+    for (const s of this.broker.sessions.values()) {
+      for (const e of s.subscriptions.values()) this.local.add(e.filter);
+    }
+    this.broker.setClusterLink(this);
+    this.announce();
+    this.hello();
+    this.timer = setInterval(() => this.tick(), this.o.heartbeatMs);
+    this.timer.unref();
+    void this.watchStatus();
+    this.log.info({ servers: this.o.servers }, 'cluster: joined');
+  }
+
+  private async watchStatus(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (s.type === 'disconnect') {
+        this.natsState = 'reconnecting';
+        this.log.warn({ server: s.server }, 'cluster: lost NATS, serving local clients only');
+      } else if (s.type === 'reconnect') {
+        this.natsState = 'connected';
+        this.log.info({ server: s.server }, 'cluster: NATS reconnected, re-announcing interest');
+        this.hello();
+      }
+    }
+  }
+
+  /** Asks every node for a heartbeat now and sends ours (start and reconnection). */
+  private hello(): void {
+    this.publish(this.subject('hello'), encodeJson({ node: this.id }));
+    this.heartbeat();
+  }
+
+  private heartbeat(): void {
+    const doc: HeartbeatDoc = { node: this.id, run: this.run, seq: this.local.seq };
+    this.publish(this.subject('hb'), encodeJson(doc));
+  }
+
+  /** Publishes, tolerating a closed connection (the node is shutting down). */
+  private publish(subject: string, data: Uint8Array): void {
+    if (this.nc.isClosed()) return;
+    try {
+      this.nc.publish(subject, data);
+    } catch (err) {
+      this.log.debug({ err, subject }, 'cluster: publish failed');
+    }
+  }
+
+  private tick(): void {
+    this.heartbeat();
+    const now = Date.now();
+    for (const n of this.interest.nodes.values()) {
+      if (n.alive && now - n.lastSeen > this.o.nodeTimeoutMs) {
+        n.alive = false;
+        this.interest.invalidate();
+        this.log.warn({ peer: n.id }, 'cluster: node silent, no longer routed to');
+      }
+    }
+  }
+
+  /** Announces the interest changes made since the last announcement (one delta per turn). */
+  private announce(): void {
+    this.announcePending = false;
+    const d = this.local.takeDelta();
+    if (d === undefined) return;
+    this.interest.invalidate(); // local shared groups take part in routes
+    const doc: InterestDoc = { node: this.id, run: this.run, ...d };
+    this.publish(this.subject('interest'), encodeJson(doc));
+  }
+
+  private scheduleAnnounce(): void {
+    if (this.announcePending) return;
+    this.announcePending = true;
+    setImmediate(() => this.announce());
+  }
+
+  interestAdded(entry: SubEntry): void {
+    this.local.add(entry.filter);
+    this.scheduleAnnounce();
+  }
+
+  interestRemoved(entry: SubEntry): void {
+    this.local.remove(entry.filter);
+    this.scheduleAnnounce();
+  }
+
+  private view(id: string): NodeView {
+    let n = this.interest.nodes.get(id);
+    if (n === undefined) {
+      n = new NodeView(id);
+      this.interest.nodes.set(id, n);
+    }
+    return n;
+  }
+
+  private seenAlive(n: NodeView): void {
+    n.lastSeen = Date.now();
+    if (!n.alive) {
+      n.alive = true;
+      this.interest.invalidate();
+      this.log.info({ peer: n.id }, 'cluster: node back');
+    }
+  }
+
+  private onHello(m: Msg): void {
+    const doc = this.parse<{ node: string }>(m);
+    if (doc !== undefined && doc.node !== this.id) this.heartbeat();
+  }
+
+  private onHeartbeat(m: Msg): void {
+    const doc = this.parse<HeartbeatDoc>(m);
+    if (doc === undefined || doc.node === this.id) return;
+    const n = this.view(doc.node);
+    this.seenAlive(n);
+    if (n.run !== doc.run || n.seq !== doc.seq) this.fetchSnapshot(n);
+  }
+
+  private onInterest(m: Msg): void {
+    const doc = this.parse<InterestDoc>(m);
+    if (doc === undefined || doc.node === this.id) return;
+    const n = this.view(doc.node);
+    this.seenAlive(n);
+    if (this.snapshots.has(n.id)) return; // the snapshot on its way covers it (or the next heartbeat)
+    if (n.run !== doc.run || doc.seq !== n.seq + 1) {
+      this.fetchSnapshot(n);
+      return;
+    }
+    for (const f of doc.add ?? []) n.filters.add(f);
+    for (const f of doc.remove ?? []) n.filters.delete(f);
+    n.seq = doc.seq;
+    this.interest.invalidate();
+  }
+
+  /** A node whose changes we missed (or a new run of it): fetch its whole interest. */
+  private fetchSnapshot(n: NodeView): void {
+    if (this.snapshots.has(n.id) || this.nc.isClosed()) return;
+    this.snapshots.add(n.id);
+    this.nc
+      .request(this.subject('snap', n.id), undefined, { timeout: this.o.forwardTimeoutMs })
+      .then(
+        (reply) => {
+          this.snapshots.delete(n.id);
+          const doc = decodeJson<InterestDoc>(reply.data, 'snapshot');
+          n.run = doc.run;
+          n.seq = doc.seq;
+          n.filters.clear();
+          for (const f of doc.filters ?? []) n.filters.add(f);
+          this.interest.invalidate();
+          this.log.debug({ peer: n.id, filters: n.filters.size }, 'cluster: interest snapshot');
+        },
+        (err: unknown) => {
+          this.snapshots.delete(n.id);
+          this.log.debug({ peer: n.id, err }, 'cluster: snapshot request failed');
+        },
+      );
+  }
+
+  private onSnap(m: Msg): void {
+    this.announce(); // so that the snapshot's seq covers every change
+    const doc: InterestDoc = {
+      node: this.id,
+      run: this.run,
+      seq: this.local.seq,
+      filters: this.local.filters(),
+    };
+    m.respond(encodeJson(doc));
+  }
+
+  private parse<T extends { node: string }>(m: Msg): T | undefined {
+    try {
+      return decodeJson<T>(m.data, m.subject);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'cluster: bad document ignored');
+      return undefined;
+    }
+  }
+
+  forward(msg: Message, packetId: number): boolean | Promise<boolean> {
+    msg.sharedPick = NO_PICK;
+    if (msg.levels[0] === '$SYS') return false; // each node's own
+    const route = this.interest.route(msg.topic);
+    if (route.plain.length === 0 && route.groups.length === 0) return false;
+    let targets: Map<string, string[]> | undefined;
+    for (const n of route.plain) {
+      if (targets === undefined) targets = new Map();
+      targets.set(n.id, []);
+    }
+    let pick: Set<string> | undefined;
+    for (const g of route.groups) {
+      const node = this.interest.pick(g);
+      if (node === this.id) {
+        if (pick === undefined) pick = new Set();
+        pick.add(g.key);
+        continue;
+      }
+      if (targets === undefined) targets = new Map();
+      let groups = targets.get(node);
+      if (groups === undefined) {
+        groups = [];
+        targets.set(node, groups);
+      }
+      groups.push(g.key);
+    }
+    if (pick !== undefined) msg.sharedPick = pick;
+    const now = this.broker.clock.now;
+    if (targets === undefined || msg.expired(now)) return false;
+    const publish = encodePublishPart(msg, now);
+    const msgId = `${this.id}.${this.run}.${++this.seq}`;
+    if (msg.qos === 0) {
+      for (const [node, groups] of targets) {
+        this.publish(this.subject('msg', node), encodeForward(msg.origin, msgId, groups, publish));
+        this.stats.forwarded++;
+      }
+      return true;
+    }
+    const sent: Array<[string, Buffer]> = [];
+    for (const [node, groups] of targets) {
+      sent.push([node, encodeForward(msg.origin, msgId, groups, publish)]);
+    }
+    if (packetId === 0) return this.confirmAll(sent);
+    const key = `${msg.origin}\0${packetId}`;
+    const rec: Unconfirmed = { targets: sent };
+    this.remember(key, rec);
+    return this.confirmAll(sent).then((ok) => {
+      if (ok && this.unconfirmed.get(key) === rec) this.unconfirmed.delete(key);
+      return ok;
+    });
+  }
+
+  reforward(clientId: string, packetId: number): Promise<boolean> | undefined {
+    const key = `${clientId}\0${packetId}`;
+    const rec = this.unconfirmed.get(key);
+    if (rec === undefined) return undefined;
+    return this.confirmAll(rec.targets).then((ok) => {
+      if (ok && this.unconfirmed.get(key) === rec) this.unconfirmed.delete(key);
+      return ok;
+    });
+  }
+
+  private remember(key: string, rec: Unconfirmed): void {
+    this.unconfirmed.delete(key);
+    if (this.unconfirmed.size >= UNCONFIRMED_MAX) {
+      const oldest = this.unconfirmed.keys().next().value;
+      if (oldest !== undefined) this.unconfirmed.delete(oldest);
+    }
+    this.unconfirmed.set(key, rec);
+  }
+
+  /** Sends each receiver its copy as a request; true once every one confirmed in time. */
+  private confirmAll(sent: Array<[string, Buffer]>): Promise<boolean> {
+    const started = Date.now();
+    const all = sent.map(([node, data]) => this.request(node, data));
+    return Promise.all(all).then((results) => {
+      const ok = results.every(Boolean);
+      if (ok) this.stats.lastLagMs = Date.now() - started;
+      else this.stats.forwardFailures++;
+      return ok;
+    });
+  }
+
+  private request(node: string, data: Buffer): Promise<boolean> {
+    this.stats.forwarded++;
+    if (this.nc.isClosed()) return Promise.resolve(false);
+    return this.nc
+      .request(this.subject('msg', node), data, { timeout: this.o.forwardTimeoutMs })
+      .then(
+        (reply) => reply.data.length === 1 && reply.data[0] === 1,
+        (err: unknown) => {
+          this.log.debug(
+            { peer: node, err: (err as Error).message },
+            'cluster: forward not confirmed',
+          );
+          return false;
+        },
+      );
+  }
+
+  private onForward(m: Msg): void {
+    let f: ReturnType<typeof decodeForward>;
+    try {
+      f = decodeForward(m.data);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'cluster: bad forwarded message ignored');
+      return;
+    }
+    this.stats.received++;
+    const p = f.packet;
+    if (p.qos > 0) {
+      if (this.seen.has(f.msgId)) {
+        this.stats.duplicates++;
+        m.respond(CONFIRMED);
+        return;
+      }
+      if (this.seen.size >= SEEN_MAX) {
+        const oldest = this.seen.keys().next().value;
+        if (oldest !== undefined) this.seen.delete(oldest);
+      }
+      this.seen.set(f.msgId, true);
+    }
+    const msg = new Message(
+      p.topic,
+      p.payload,
+      p.qos,
+      p.retain,
+      p.properties,
+      f.origin,
+      this.broker.clock.now,
+    );
+    // The payload is a view of this NATS message's own buffer: safe to keep.
+    msg.owned = true;
+    msg.remote = true;
+    msg.sharedPick = f.groups.length === 0 ? NO_PICK : new Set(f.groups);
+    this.broker.router.publish(msg);
+    if (p.qos > 0) m.respond(CONFIRMED);
+  }
+
+  /** Leaves the cluster: the broker goes on alone, and the NATS connection is drained. */
+  async close(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.broker.cluster === this) this.broker.setClusterLink(undefined);
+    this.natsState = 'closed';
+    if (!this.nc.isClosed()) await this.nc.drain();
+  }
+}

@@ -1,0 +1,163 @@
+// What travels between nodes on NATS. A forwarded message is one NATS payload: a small prefix
+// (origin client id, message id, the shared groups the receiver serves) followed by the message
+// as an MQTT 5 PUBLISH packet, so the codec that reads clients' packets carries topic, QoS,
+// retain flag, properties and payload, and a topic needs no encoding into a subject. Interest,
+// heartbeats and snapshots are small JSON documents.
+
+import type { Message } from '../broker/message.js';
+import { PacketType } from '../codec/constants.js';
+import { decodePacket } from '../codec/decode.js';
+import { encodePacket } from '../codec/encode.js';
+import type { Properties, PublishPacket } from '../codec/types.js';
+import { readVarint, varintBytes } from '../codec/varint.js';
+
+const VERSION = 1;
+
+/** A forwarded message as the receiving node reads it. */
+export interface ForwardedMessage {
+  /** Client id of the publisher ('' for wills' … of server messages): No Local needs it. */
+  origin: string;
+  /** Cluster-unique id: a second copy (a QoS 2 resend) is recognised by it. */
+  msgId: string;
+  /** Shared groups (`SharedGroup.key`) the receiver serves for this message. */
+  groups: string[];
+  packet: PublishPacket;
+}
+
+/**
+ * The PUBLISH part of a forwarded message, encoded once for every receiver. Message Expiry is
+ * sent as what is left of it ([MQTT-3.3.2-6]); the caller does not forward an expired message.
+ */
+export function encodePublishPart(msg: Message, now: number): Buffer {
+  let props: Properties | undefined = msg.properties;
+  if (msg.expiresAt !== 0 && props !== undefined) {
+    props = {
+      ...props,
+      messageExpiryInterval: Math.max(1, Math.ceil((msg.expiresAt - now) / 1000)),
+    };
+  }
+  return encodePacket(
+    {
+      type: PacketType.PUBLISH,
+      topic: msg.topic,
+      payload: msg.payload,
+      qos: msg.qos,
+      retain: msg.retain,
+      dup: false,
+      packetId: msg.qos > 0 ? 1 : 0,
+      properties: props,
+    },
+    5,
+  );
+}
+
+/** One receiver's NATS payload: the prefix for it, then the shared PUBLISH part. */
+export function encodeForward(
+  origin: string,
+  msgId: string,
+  groups: readonly string[],
+  publish: Buffer,
+): Buffer {
+  const o = Buffer.from(origin, 'utf8');
+  const id = Buffer.from(msgId, 'latin1');
+  const gs = groups.map((g) => Buffer.from(g, 'utf8'));
+  let n = 1 + 2 + o.length + 1 + id.length + 2;
+  for (const g of gs) n += 2 + g.length;
+  const out = Buffer.allocUnsafe(n + publish.length);
+  let pos = out.writeUInt8(VERSION, 0);
+  pos = out.writeUInt16BE(o.length, pos);
+  pos += o.copy(out, pos);
+  pos = out.writeUInt8(id.length, pos);
+  pos += id.copy(out, pos);
+  pos = out.writeUInt16BE(gs.length, pos);
+  for (const g of gs) {
+    pos = out.writeUInt16BE(g.length, pos);
+    pos += g.copy(out, pos);
+  }
+  publish.copy(out, pos);
+  return out;
+}
+
+/** Reads a forwarded message; throws an Error naming the problem for bytes that are not one. */
+export function decodeForward(data: Uint8Array): ForwardedMessage {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const need = (pos: number, n: number) => {
+    if (pos + n > buf.length) throw new Error(`forwarded message truncated at byte ${pos}`);
+  };
+  need(0, 3);
+  if (buf[0] !== VERSION) throw new Error(`forwarded message version ${buf[0]} unknown`);
+  let pos = 1;
+  const ol = buf.readUInt16BE(pos);
+  pos += 2;
+  need(pos, ol + 1);
+  const origin = buf.toString('utf8', pos, pos + ol);
+  pos += ol;
+  const il = buf.readUInt8(pos);
+  pos += 1;
+  need(pos, il + 2);
+  const msgId = buf.toString('latin1', pos, pos + il);
+  pos += il;
+  const count = buf.readUInt16BE(pos);
+  pos += 2;
+  const groups: string[] = [];
+  for (let i = 0; i < count; i++) {
+    need(pos, 2);
+    const gl = buf.readUInt16BE(pos);
+    pos += 2;
+    need(pos, gl);
+    groups.push(buf.toString('utf8', pos, pos + gl));
+    pos += gl;
+  }
+  need(pos, 2);
+  const header = buf[pos] as number;
+  const len = readVarint(buf, pos + 1, buf.length);
+  if (len < 0) throw new Error('forwarded message truncated in its PUBLISH header');
+  const start = pos + 1 + varintBytes;
+  if (start + len !== buf.length) throw new Error('forwarded message length mismatch');
+  const packet = decodePacket(header, buf.subarray(start), 5);
+  if (packet.type !== PacketType.PUBLISH) throw new Error('forwarded message is not a PUBLISH');
+  return { origin, msgId, groups, packet };
+}
+
+/** A node's announcement of its interest: changes numbered by `seq`, or the whole set. */
+export interface InterestDoc {
+  node: string;
+  /** Random per process start: a new run means the node's interest starts over. */
+  run: string;
+  /** Number of the last change included. */
+  seq: number;
+  /** Filters added, as clients sent them (`$share/g/f` for shared ones). */
+  add?: string[];
+  remove?: string[];
+  /** Snapshots only: every filter of the node. */
+  filters?: string[];
+}
+
+/** A node's heartbeat. */
+export interface HeartbeatDoc {
+  node: string;
+  run: string;
+  /** Its last interest change: a receiver that saw fewer asks for a snapshot. */
+  seq: number;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function encodeJson(doc: object): Uint8Array {
+  return encoder.encode(JSON.stringify(doc));
+}
+
+/** Parses a JSON document from another node; throws naming the subject for anything else. */
+export function decodeJson<T extends { node: string }>(data: Uint8Array, subject: string): T {
+  let v: unknown;
+  try {
+    v = JSON.parse(decoder.decode(data));
+  } catch {
+    throw new Error(`${subject}: not JSON`);
+  }
+  if (typeof v !== 'object' || v === null || typeof (v as { node?: unknown }).node !== 'string') {
+    throw new Error(`${subject}: not a node document`);
+  }
+  return v as T;
+}
