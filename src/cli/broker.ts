@@ -16,7 +16,7 @@ import type { ClusterOptions } from '../cluster/options.js';
 import { splitServers } from '../cluster/options.js';
 import { LmdbStore } from '../persistence/lmdb/index.js';
 import type { Store } from '../persistence/types.js';
-import type { BrokerConfig } from './config.js';
+import type { BrokerConfig, ConfigFormat } from './config.js';
 import { ConfigError, loadConfig, parseConfig } from './config.js';
 
 const HELP = `Usage: petrel broker [options]
@@ -43,7 +43,9 @@ Options:
                         a trusted load balancer: the address in it is believed)
       --allow-anonymous accept clients without a user name on every listener (default:
                         only on loopback listeners, and not with a password file)
-  -c, --config FILE     JSON config file (see docs/config.md)
+  -c, --config FILE     config file: Petrel's JSON (docs/config.md) or a mosquitto.conf
+                        (docs/mosquitto.md), told apart by content
+      --config-format F auto (default), json or mosquitto
   -d, --data-dir DIR    directory of the LMDB store (default ./data beside the config file,
                         else in the working directory)
       --durability MODE sync (default: acknowledge after the commit is on disk), batched,
@@ -62,6 +64,7 @@ interface Args {
   host?: string;
   wsPort?: number;
   config?: string;
+  configFormat: ConfigFormat;
   dataDir?: string;
   durability?: string;
   pidFile?: string;
@@ -85,7 +88,7 @@ function parsePort(flag: string, v: string | undefined): number {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { verbose: false, help: false, schema: false, keys: {} };
+  const a: Args = { verbose: false, help: false, schema: false, keys: {}, configFormat: 'auto' };
   const file = (flag: string, v: string | undefined): string => {
     if (v === undefined || v === '') throw new ConfigError(`${flag}: expected a file`);
     return v;
@@ -157,6 +160,14 @@ function parseArgs(argv: string[]): Args {
         const c = next();
         if (c === undefined) throw new ConfigError(`${flag}: expected a file`);
         a.config = c;
+        break;
+      }
+      case '--config-format': {
+        const f = next();
+        if (f !== 'auto' && f !== 'json' && f !== 'mosquitto') {
+          throw new ConfigError(`${flag}: expected auto, json or mosquitto, got ${f ?? 'nothing'}`);
+        }
+        a.configFormat = f;
         break;
       }
       case '-d':
@@ -247,6 +258,14 @@ function makeLogger(level: string): Logger {
   return pino({ level, name: 'petrel' }, pino.destination(2));
 }
 
+/** A mosquitto.conf's warnings reach the operator even when its log_type hides warnings. */
+function reportWarnings(warnings: string[], log: Logger): void {
+  for (const w of warnings) {
+    if (log.isLevelEnabled('warn')) log.warn(w);
+    else process.stderr.write(`petrel broker: warning: ${w}\n`);
+  }
+}
+
 interface AuthSetup {
   hooks: BrokerHooks;
   /** Re-reads the password file and ACL (SIGHUP); keeps the old ones when a file is bad. */
@@ -330,6 +349,7 @@ function brokerOptionsOf(cfg: BrokerConfig): BrokerOptions {
 async function reload(
   broker: Broker,
   configFile: string | undefined,
+  format: ConfigFormat,
   overrides: Record<string, unknown>,
   started: BrokerConfig,
   auth: AuthSetup | undefined,
@@ -338,7 +358,12 @@ async function reload(
   if (configFile !== undefined) {
     let next: BrokerConfig;
     try {
-      next = parseConfig({ ...loadConfig(configFile), ...overrides }, configFile);
+      const warnings: string[] = [];
+      next = parseConfig(
+        { ...(await loadConfig(configFile, format, warnings)), ...overrides },
+        configFile,
+      );
+      reportWarnings(warnings, log);
       const restart = broker.updateOptions(brokerOptionsOf(next));
       for (const key of ['passwordFile', 'aclFile', 'dataDir', 'storeOnCorrupt'] as const) {
         if (next[key] !== started[key]) restart.push(key);
@@ -380,6 +405,7 @@ async function reload(
 export async function run(argv: string[]): Promise<number> {
   let args: Args;
   let cfg: BrokerConfig = {};
+  const warnings: string[] = [];
   const overrides: Record<string, unknown> = {};
   try {
     args = parseArgs(argv);
@@ -391,7 +417,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify(optionsJsonSchema(), null, 2)}\n`);
       return 0;
     }
-    if (args.config !== undefined) cfg = loadConfig(args.config);
+    if (args.config !== undefined) cfg = await loadConfig(args.config, args.configFormat, warnings);
     Object.assign(overrides, args.keys);
     if (args.port !== undefined) overrides.port = args.port;
     if (args.host !== undefined) overrides.host = args.host;
@@ -415,6 +441,7 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   }
   const log = makeLogger(args.verbose ? 'debug' : (cfg.logLevel ?? 'info'));
+  reportWarnings(warnings, log);
   let auth: AuthSetup | undefined;
   try {
     auth = await makeHooks(cfg);
@@ -451,7 +478,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const b = broker;
   const onHup = () => {
-    reload(b, args.config, overrides, cfg, auth, log).catch((err: unknown) =>
+    reload(b, args.config, args.configFormat, overrides, cfg, auth, log).catch((err: unknown) =>
       log.error({ err: (err as Error).message }, 'reload failed'),
     );
   };

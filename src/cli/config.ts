@@ -86,13 +86,41 @@ export function parseConfig(data: unknown, source = 'config'): BrokerConfig {
   return { ...(rest as BrokerOptions), ...cli };
 }
 
-/** Reads and validates a JSON config file. */
-export function loadConfig(path: string): BrokerConfig {
+/** How to read a config file: by its content (`auto`), as JSON, or as a mosquitto.conf. */
+export type ConfigFormat = 'auto' | 'json' | 'mosquitto';
+
+/** JSON when it says so: a `.json` name or a first character `{`; a mosquitto.conf otherwise. */
+export function detectFormat(path: string, text: string): 'json' | 'mosquitto' {
+  return path.endsWith('.json') || text.trimStart().startsWith('{') ? 'json' : 'mosquitto';
+}
+
+/**
+ * Reads and validates a config file, JSON or mosquitto.conf (docs/mosquitto.md). A
+ * mosquitto.conf's warnings (`file:line: …`) are appended to `warnings`.
+ */
+export async function loadConfig(
+  path: string,
+  format: ConfigFormat = 'auto',
+  warnings: string[] = [],
+): Promise<BrokerConfig> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new ConfigError(`${path}: cannot read: ${(err as Error).message}`);
+  }
+  if ((format === 'auto' ? detectFormat(path, text) : format) === 'mosquitto') {
+    // Loaded only for a mosquitto.conf: a JSON config never pays for the reader.
+    const { convertMosquittoFile, formatWarning } = await import('../config/mosquitto-map.js');
+    const { MosquittoConfigError } = await import('../config/mosquitto-read.js');
+    try {
+      const { config, warnings: w } = convertMosquittoFile(path);
+      for (const x of w) warnings.push(formatWarning(x));
+      return parseConfig(config, path);
+    } catch (err) {
+      if (err instanceof MosquittoConfigError) throw new ConfigError(err.message);
+      throw err;
+    }
   }
   let data: unknown;
   try {
