@@ -217,8 +217,8 @@ function listenerOf(l: ListenerDraft): ListenerOptions {
   const tls = l.certfile !== undefined;
   const type = l.websockets ? (tls ? 'wss' : 'ws') : tls ? 'tls' : 'tcp';
   const out: ListenerOptions = { type, port: l.port ?? 1883, host: hostOf(l) };
-  // Mosquitto's WebSocket listeners take any path; clients commonly use /mqtt.
-  if (l.websockets) out.path = '/mqtt';
+  // Mosquitto's WebSocket listeners take any path.
+  if (l.websockets) out.path = '*';
   if (tls) {
     out.certFile = (l.certfile as Directive).value;
     out.keyFile = (l.keyfile as Directive).value;

@@ -17,7 +17,7 @@ export interface WebSocketListener {
 }
 
 /**
- * Starts an MQTT-over-WebSocket listener: HTTP upgrade on `path`, subprotocol `mqtt` (or the
+ * Starts an MQTT-over-WebSocket listener: HTTP upgrade on `path` (`*`: any), subprotocol `mqtt` (or the
  * legacy `mqttv3.1`), binary frames. Each connection is handed over as a byte stream, so MQTT
  * packets may be split across frames or share one. With `preAccept` (the PROXY protocol), each
  * TCP connection goes through it before the TLS handshake or HTTP request, and `tls.onRaw` is
@@ -51,7 +51,8 @@ export function listenWebSocket(
   if (preAccept !== undefined) gateConnections(http, preAccept, tls === undefined);
   const wss = new WebSocketServer({
     server: http,
-    path,
+    // "*" takes every path, as Mosquitto's WebSocket listeners do.
+    ...(path === '*' ? {} : { path }),
     maxPayload,
     perMessageDeflate: false,
     handleProtocols: (protocols) => {
