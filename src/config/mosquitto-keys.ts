@@ -378,7 +378,7 @@ export const KEYS: Readonly<Record<string, Handler>> = {
     else if (!['stdout', 'stderr', 'syslog', 'topic', 'file', 'dlt'].includes(dest)) {
       fail(d, `log_dest: unknown destination '${dest}'`);
     } else if (dest !== 'stderr') {
-      s.warn(d, `log_dest ${dest}: not supported; the log goes to stderr (JSON lines)`);
+      s.warn(d, `log_dest ${dest}: not supported; the log goes to stderr`);
     }
   },
   log_facility: ignored('the log goes to stderr'),

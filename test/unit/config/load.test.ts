@@ -21,7 +21,9 @@ describe('config format', () => {
     assert.equal((await loadConfig(path)).port, 1884);
     await assert.rejects(
       loadConfig(path, 'mosquitto'),
-      (err: unknown) => err instanceof ConfigError && /looks-like-json\.conf:1: \{"port":: unknown key/.test(err.message),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        /looks-like-json\.conf:1: \{"port":: unknown key/.test(err.message),
     );
     const mosq = t.write('listener 1883\n', 'm.conf');
     await assert.rejects(loadConfig(mosq, 'json'), /m\.conf: invalid JSON/);

@@ -27,16 +27,34 @@ function convert(text: string, bridges?: BridgeMapper) {
  * warning comes with them (the WARNED table checks its text).
  */
 const MAPPED: Array<[string, Record<string, unknown>, 'warns'?]> = [
-  ['listener 1883', { listeners: [{ type: 'tcp', port: 1883, host: '0.0.0.0' }], allowAnonymous: false }],
+  [
+    'listener 1883',
+    { listeners: [{ type: 'tcp', port: 1883, host: '0.0.0.0' }], allowAnonymous: false },
+  ],
   ['listener 1884 127.0.0.1', { listeners: [{ type: 'tcp', port: 1884, host: '127.0.0.1' }] }],
   ['bind_address 127.0.0.1', { listeners: [{ type: 'tcp', port: 1883, host: '127.0.0.1' }] }],
-  ['listener 1883\nbind_interface lo', { listeners: [{ type: 'tcp', port: 1883, host: '127.0.0.1' }] }],
+  [
+    'listener 1883\nbind_interface lo',
+    { listeners: [{ type: 'tcp', port: 1883, host: '127.0.0.1' }] },
+  ],
   ['listener 1883\nsocket_domain ipv6', { listeners: [{ type: 'tcp', port: 1883, host: '::' }] }],
-  ['listener 1883\nsocket_domain ipv4', { listeners: [{ type: 'tcp', port: 1883, host: '0.0.0.0' }] }],
-  ['listener 9001\nprotocol websockets', { listeners: [{ type: 'ws', port: 9001, host: '0.0.0.0', path: '*' }] }],
+  [
+    'listener 1883\nsocket_domain ipv4',
+    { listeners: [{ type: 'tcp', port: 1883, host: '0.0.0.0' }] },
+  ],
+  [
+    'listener 9001\nprotocol websockets',
+    { listeners: [{ type: 'ws', port: 9001, host: '0.0.0.0', path: '*' }] },
+  ],
   ['listener 1883\nprotocol mqtt', { listeners: [{ type: 'tcp', port: 1883, host: '0.0.0.0' }] }],
-  ['listener 1883\nmax_connections 50', { listeners: [{ type: 'tcp', port: 1883, host: '0.0.0.0', maxConnections: 50 }] }],
-  ['listener 1883\nmax_connections -1', { listeners: [{ type: 'tcp', port: 1883, host: '0.0.0.0' }] }],
+  [
+    'listener 1883\nmax_connections 50',
+    { listeners: [{ type: 'tcp', port: 1883, host: '0.0.0.0', maxConnections: 50 }] },
+  ],
+  [
+    'listener 1883\nmax_connections -1',
+    { listeners: [{ type: 'tcp', port: 1883, host: '0.0.0.0' }] },
+  ],
   ['listener 1883\nmax_qos 1', { maximumQoS: 1 }],
   ['listener 1883\nmax_topic_alias 5', { topicAliasMaximum: 5 }],
   [
@@ -61,9 +79,24 @@ const MAPPED: Array<[string, Record<string, unknown>, 'warns'?]> = [
   ],
   [
     'listener 8081\nprotocol websockets\ncertfile /c.pem\nkeyfile /k.pem\ntls_version tlsv1.2',
-    { listeners: [{ type: 'wss', port: 8081, host: '0.0.0.0', path: '*', certFile: '/c.pem', keyFile: '/k.pem', tlsMinVersion: 'TLSv1.2' }] },
+    {
+      listeners: [
+        {
+          type: 'wss',
+          port: 8081,
+          host: '0.0.0.0',
+          path: '*',
+          certFile: '/c.pem',
+          keyFile: '/k.pem',
+          tlsMinVersion: 'TLSv1.2',
+        },
+      ],
+    },
   ],
-  ['password_file /etc/mosquitto/passwd\nacl_file /etc/mosquitto/acl', { passwordFile: '/etc/mosquitto/passwd', aclFile: '/etc/mosquitto/acl' }],
+  [
+    'password_file /etc/mosquitto/passwd\nacl_file /etc/mosquitto/acl',
+    { passwordFile: '/etc/mosquitto/passwd', aclFile: '/etc/mosquitto/acl' },
+  ],
   ['listener 1883\nallow_anonymous true', { allowAnonymous: true }],
   ['allow_zero_length_clientid false', { allowEmptyClientId: false }],
   [
@@ -77,7 +110,10 @@ const MAPPED: Array<[string, Record<string, unknown>, 'warns'?]> = [
       passwordFile: '/p',
     },
   ],
-  ['per_listener_settings false\nlistener 1883\nallow_anonymous true\nlistener 1884', { allowAnonymous: true }],
+  [
+    'per_listener_settings false\nlistener 1883\nallow_anonymous true\nlistener 1884',
+    { allowAnonymous: true },
+  ],
   ['max_inflight_messages 10', { maxInflight: 10 }],
   ['max_inflight_messages 0', { maxInflight: 65535 }],
   ['max_queued_messages 5', { maxQueuedMessages: 5 }],
@@ -99,7 +135,10 @@ const MAPPED: Array<[string, Record<string, unknown>, 'warns'?]> = [
   ['sys_interval 0', { sysInterval: 0 }],
   ['persistence true', { durability: 'sync' }],
   ['persistence false', { durability: 'none' }],
-  ['persistence true\npersistence_location /var/lib/mosquitto/', { durability: 'sync', dataDir: '/var/lib/mosquitto/petrel' }],
+  [
+    'persistence true\npersistence_location /var/lib/mosquitto/',
+    { durability: 'sync', dataDir: '/var/lib/mosquitto/petrel' },
+  ],
   ['log_type error', { logLevel: 'error' }],
   ['log_type error\nlog_type warning', { logLevel: 'warn' }],
   ['log_type error warning notice information', { logLevel: 'info' }],
@@ -121,60 +160,132 @@ const MAPPED: Array<[string, Record<string, unknown>, 'warns'?]> = [
 /** Keys Petrel cannot honour: a warning naming the line and what happens instead. */
 const WARNED: Array<[string, RegExp]> = [
   ['port 1885', /^1: port: deprecated in Mosquitto; read as the default listener's port$/],
-  ['listener 9001\nprotocol websockets\nhttp_dir /var/www', /^3: http_dir: not supported; the WebSocket listener serves no HTTP files$/],
+  [
+    'listener 9001\nprotocol websockets\nhttp_dir /var/www',
+    /^3: http_dir: not supported; the WebSocket listener serves no HTTP files$/,
+  ],
   ['websockets_log_level 255', /^1: websockets_log_level: not supported; /],
   ['websockets_headers_size 4096', /^1: websockets_headers_size: not supported; /],
-  ['listener 8883\nuse_subject_as_username true', /^2: use_subject_as_username: not supported; clients on this listener log in with their MQTT user name/],
-  ['listener 8883\ntls_version tlsv1.1', /^2: tls_version tlsv1\.1: Petrel accepts TLS 1\.2 and up$/],
-  ['listener 8883\nciphers_tls1.3 TLS_AES_128_GCM_SHA256', /^2: ciphers_tls1\.3: not supported; TLS 1\.3 uses Node's default/],
+  [
+    'listener 8883\nuse_subject_as_username true',
+    /^2: use_subject_as_username: not supported; clients on this listener log in with their MQTT user name/,
+  ],
+  [
+    'listener 8883\ntls_version tlsv1.1',
+    /^2: tls_version tlsv1\.1: Petrel accepts TLS 1\.2 and up$/,
+  ],
+  [
+    'listener 8883\nciphers_tls1.3 TLS_AES_128_GCM_SHA256',
+    /^2: ciphers_tls1\.3: not supported; TLS 1\.3 uses Node's default/,
+  ],
   ['dhparamfile /dh.pem', /^1: dhparamfile: not supported; /],
   ['psk_file /psk', /^1: psk_file: not supported; no listener uses pre-shared keys/],
   ['auto_id_prefix x-', /^1: auto_id_prefix: not supported; /],
   ['auth_plugin_deny_special_chars true', /^1: auth_plugin_deny_special_chars: not supported; /],
   ['auth_opt_db_host localhost', /^1: auth_opt_db_host: not supported; there are no plugins/],
-  ['check_retain_source true', /^1: check_retain_source true: not supported; a retained message is sent to every subscriber allowed to read it/],
+  [
+    'check_retain_source true',
+    /^1: check_retain_source true: not supported; a retained message is sent to every subscriber allowed to read it/,
+  ],
   ['max_inflight_bytes 100', /^1: max_inflight_bytes: not supported; /],
   ['max_packet_size 30', /^1: max_packet_size: Petrel accepts no less than 64; using 64$/],
   ['message_size_limit 1000', /^1: message_size_limit: Petrel limits whole packets; /],
   ['memory_limit 1000000', /^1: memory_limit: not supported; /],
-  ['set_tcp_nodelay false', /^1: set_tcp_nodelay false: not supported; Petrel always sets TCP_NODELAY$/],
-  ['upgrade_outgoing_qos true', /^1: upgrade_outgoing_qos true: not supported; messages keep the QoS/],
-  ['allow_duplicate_messages false', /^1: allow_duplicate_messages false: not supported; each client receives a message once/],
+  [
+    'set_tcp_nodelay false',
+    /^1: set_tcp_nodelay false: not supported; Petrel always sets TCP_NODELAY$/,
+  ],
+  [
+    'upgrade_outgoing_qos true',
+    /^1: upgrade_outgoing_qos true: not supported; messages keep the QoS/,
+  ],
+  [
+    'allow_duplicate_messages false',
+    /^1: allow_duplicate_messages false: not supported; each client receives a message once/,
+  ],
   ['persistence_file my.db', /^1: persistence_file: not supported; the store is a directory/],
   ['autosave_interval 60', /^1: autosave_interval: not supported; every change is committed/],
   ['autosave_on_changes true', /^1: autosave_on_changes: not supported; /],
   ['log_dest syslog', /^1: log_dest syslog: not supported; the log goes to stderr/],
-  ['log_dest file /var/log/mosquitto.log', /^1: log_dest file: not supported; the log goes to stderr/],
+  [
+    'log_dest file /var/log/mosquitto.log',
+    /^1: log_dest file: not supported; the log goes to stderr/,
+  ],
   ['log_facility 5', /^1: log_facility: not supported; /],
   ['log_timestamp false', /^1: log_timestamp: not supported; /],
   ['log_timestamp_format %Y-%m-%dT%H:%M:%S', /^1: log_timestamp_format: not supported; /],
-  ['connection_messages true', /^1: connection_messages: not supported; connections are logged at debug level$/],
-  ['pid_file /run/mosquitto.pid', /^1: pid_file: not supported; pass --pid-file FILE to petrel broker$/],
+  [
+    'connection_messages true',
+    /^1: connection_messages: not supported; connections are logged at debug level$/,
+  ],
+  [
+    'pid_file /run/mosquitto.pid',
+    /^1: pid_file: not supported; pass --pid-file FILE to petrel broker$/,
+  ],
   ['user mosquitto', /^1: user: not supported; /],
-  ['listener 0 /run/mosquitto.sock', /^1: listener: unix sockets are not supported; this listener is not opened$/],
-  ['per_listener_settings true\nlistener 1883\npassword_file /p\nlistener 1884', /^3: password_file: Petrel has one password_file: it applies to every listener$/],
-  ['per_listener_settings true\nlistener 1883\nacl_file /a\nlistener 1884', /^3: acl_file: Petrel has one acl_file: it applies to every listener$/],
-  ['per_listener_settings true\nlistener 1883\nallow_zero_length_clientid false\nlistener 1884', /^3: allow_zero_length_clientid: Petrel decides this for all listeners; false everywhere$/],
-  ['listener 1883\nmax_qos 1\nlistener 1884', /^2: max_qos: Petrel applies one value to all listeners; the lowest, 1, everywhere$/],
-  ['listener 1883\nmax_topic_alias 20\nlistener 1884', /^2: max_topic_alias: Petrel applies one value to all listeners; the lowest, 10, everywhere$/],
-  ['connection remote\naddress 10.0.0.1', /^1: bridges: not supported yet; connection 'remote' is not started$/],
+  [
+    'listener 0 /run/mosquitto.sock',
+    /^1: listener: unix sockets are not supported; this listener is not opened$/,
+  ],
+  [
+    'per_listener_settings true\nlistener 1883\npassword_file /p\nlistener 1884',
+    /^3: password_file: Petrel has one password_file: it applies to every listener$/,
+  ],
+  [
+    'per_listener_settings true\nlistener 1883\nacl_file /a\nlistener 1884',
+    /^3: acl_file: Petrel has one acl_file: it applies to every listener$/,
+  ],
+  [
+    'per_listener_settings true\nlistener 1883\nallow_zero_length_clientid false\nlistener 1884',
+    /^3: allow_zero_length_clientid: Petrel decides this for all listeners; false everywhere$/,
+  ],
+  [
+    'listener 1883\nmax_qos 1\nlistener 1884',
+    /^2: max_qos: Petrel applies one value to all listeners; the lowest, 1, everywhere$/,
+  ],
+  [
+    'listener 1883\nmax_topic_alias 20\nlistener 1884',
+    /^2: max_topic_alias: Petrel applies one value to all listeners; the lowest, 10, everywhere$/,
+  ],
+  [
+    'connection remote\naddress 10.0.0.1',
+    /^1: bridges: not supported yet; connection 'remote' is not started$/,
+  ],
 ];
 
 /** Lines Petrel refuses: an error naming file and line. */
 const REFUSED: Array<[string, RegExp]> = [
-  ['listener 1883\nmount_point tenant/', /:2: mount_point: not supported: Petrel has no per-listener topic prefix/],
+  [
+    'listener 1883\nmount_point tenant/',
+    /:2: mount_point: not supported: Petrel has no per-listener topic prefix/,
+  ],
   ['listener 1883\nuse_username_as_clientid true', /:2: use_username_as_clientid: not supported: /],
-  ['listener 8883\ncapath /etc/ssl/certs', /:2: capath: not supported: put the CA certificates into one PEM file/],
+  [
+    'listener 8883\ncapath /etc/ssl/certs',
+    /:2: capath: not supported: put the CA certificates into one PEM file/,
+  ],
   ['listener 8883\npsk_hint hint', /:2: psk_hint: not supported: TLS-PSK listeners/],
   ['tls_engine pkcs11', /:1: tls_engine: not supported: /],
   ['tls_engine_kpass_sha1 abc', /:1: tls_engine_kpass_sha1: not supported: /],
   ['tls_keyform engine', /:1: tls_keyform: only pem is supported/],
-  ['auth_plugin /usr/lib/mosquitto_dynamic_security.so', /:1: auth_plugin: not supported: Petrel cannot load Mosquitto plugins/],
-  ['plugin /usr/lib/mosquitto_dynamic_security.so', /:1: plugin: not supported: Petrel cannot load Mosquitto plugins/],
+  [
+    'auth_plugin /usr/lib/mosquitto_dynamic_security.so',
+    /:1: auth_plugin: not supported: Petrel cannot load Mosquitto plugins/,
+  ],
+  [
+    'plugin /usr/lib/mosquitto_dynamic_security.so',
+    /:1: plugin: not supported: Petrel cannot load Mosquitto plugins/,
+  ],
   ['clientid_prefixes secure-', /:1: clientid_prefixes: not supported: /],
   ['colour blue', /:1: colour: unknown key/],
-  ['listener 1883\n\nallow_anonymous maybe', /:3: allow_anonymous: expected true or false, got 'maybe'/],
-  ['max_inflight_messages 12x', /:1: max_inflight_messages: expected an integer from 0 to 65535, got '12x'/],
+  [
+    'listener 1883\n\nallow_anonymous maybe',
+    /:3: allow_anonymous: expected true or false, got 'maybe'/,
+  ],
+  [
+    'max_inflight_messages 12x',
+    /:1: max_inflight_messages: expected an integer from 0 to 65535, got '12x'/,
+  ],
   ['listener 70000', /:1: listener: expected an integer from 0 to 65535, got '70000'/],
   ['listener 1883 127.0.0.1 extra', /:1: listener: expected PORT \[ADDRESS\]/],
   ['max_packet_size 10', /:1: max_packet_size: below 20 bytes is forbidden/],
@@ -185,12 +296,21 @@ const REFUSED: Array<[string, RegExp]> = [
     'per_listener_settings true\nlistener 1883\npassword_file /a\nlistener 1884\npassword_file /b',
     /:5: password_file: Petrel has one password_file for all listeners, and .*:3 names another; use one file/,
   ],
-  ['persistent_client_expiration 14 days', /:1: persistent_client_expiration: expected a number followed by h, d, w, m or y/],
+  [
+    'persistent_client_expiration 14 days',
+    /:1: persistent_client_expiration: expected a number followed by h, d, w, m or y/,
+  ],
   ['log_type verbose', /:1: log_type: unknown type 'verbose'/],
   ['log_dest file', /:1: log_dest file: expected a file name/],
   ['log_dest printer', /:1: log_dest: unknown destination 'printer'/],
-  ['listener 1883\nmax_connections 0', /:2: max_connections: expected -1 \(no limit\) or a positive integer/],
-  ['listener 1883\nbind_interface petrel-no-such0', /:2: bind_interface: no interface 'petrel-no-such0'/],
+  [
+    'listener 1883\nmax_connections 0',
+    /:2: max_connections: expected -1 \(no limit\) or a positive integer/,
+  ],
+  [
+    'listener 1883\nbind_interface petrel-no-such0',
+    /:2: bind_interface: no interface 'petrel-no-such0'/,
+  ],
   ['max_qos 3', /:1: max_qos: expected an integer from 0 to 2, got '3'/],
 ];
 
@@ -237,7 +357,7 @@ describe('every mosquitto.conf key', () => {
 });
 
 describe("Mosquitto's defaults", () => {
-  test('an empty file: Mosquitto 2.0\'s limits, memory only, and the local-only listener with anonymous access', () => {
+  test("an empty file: Mosquitto 2.0's limits, memory only, and the local-only listener with anonymous access", () => {
     const { config, lines } = convert('# nothing\n');
     assert.equal(config.maxTopicLevels, 200);
     assert.equal(config.maxClientIdLength, 65535);
@@ -275,7 +395,13 @@ describe('example files', () => {
     const listeners = r.config.listeners as Array<Record<string, unknown>>;
     assert.equal(listeners.length, 2);
     assert.deepEqual(
-      listeners.map((l) => [l.type, l.port, l.allowAnonymous, l.requireCertificate, l.useIdentityAsUsername]),
+      listeners.map((l) => [
+        l.type,
+        l.port,
+        l.allowAnonymous,
+        l.requireCertificate,
+        l.useIdentityAsUsername,
+      ]),
       [
         ['tls', 8883, false, true, true],
         ['tcp', 1883, true, undefined, undefined],

@@ -36,7 +36,10 @@ describe('mosquitto.conf lines', () => {
   });
 
   test('an indented comment is refused, as Mosquitto does, naming file and line', () => {
-    refused('listener 1883\n  # indented\n', /bad\.conf:2: a comment must start in the first column/);
+    refused(
+      'listener 1883\n  # indented\n',
+      /bad\.conf:2: a comment must start in the first column/,
+    );
   });
 
   test('a key without a value is an error naming file and line', () => {
@@ -44,12 +47,15 @@ describe('mosquitto.conf lines', () => {
   });
 
   test('a bridge key before any connection line is an error', () => {
-    refused('address 10.0.0.1\n', /bad\.conf:1: address: a bridge key outside a 'connection' section/);
+    refused(
+      'address 10.0.0.1\n',
+      /bad\.conf:1: address: a bridge key outside a 'connection' section/,
+    );
   });
 });
 
 describe('include_dir', () => {
-  test('files load in Mosquitto\'s order: 00, 01, A, a, B, b (mosquitto.conf(5) example); other files are skipped', () => {
+  test("files load in Mosquitto's order: 00, 01, A, a, B, b (mosquitto.conf(5) example); other files are skipped", () => {
     const f = readMosquittoConfig(t.fixture('include-order.conf'));
     assert.deepEqual(
       f.directives.map((d) => basename(d.file)),
@@ -67,14 +73,24 @@ describe('include_dir', () => {
   });
 
   test('the comparison folds case first, then puts upper case first', () => {
-    assert.deepEqual(
-      ['b', 'B', 'a_', 'aB', 'ab', 'A', 'a', '10', '1'].sort(compareIncludeNames),
-      ['1', '10', 'A', 'a', 'aB', 'ab', 'a_', 'B', 'b'],
-    );
+    assert.deepEqual(['b', 'B', 'a_', 'aB', 'ab', 'A', 'a', '10', '1'].sort(compareIncludeNames), [
+      '1',
+      '10',
+      'A',
+      'a',
+      'aB',
+      'ab',
+      'a_',
+      'B',
+      'b',
+    ]);
   });
 
   test('a missing directory, an include_dir in an included file, or one holding the main file is an error', () => {
-    refused('include_dir /nonexistent/petrel\n', /bad\.conf:1: include_dir: cannot read \/nonexistent\/petrel/);
+    refused(
+      'include_dir /nonexistent/petrel\n',
+      /bad\.conf:1: include_dir: cannot read \/nonexistent\/petrel/,
+    );
     const nested = tempConfs();
     const self = tempConfs();
     try {
@@ -117,11 +133,18 @@ describe('connection sections', () => {
         keys: c.directives.map((d) => `${d.line}:${d.key}=${d.args.join(',')}`),
       })),
       [
-        { name: 'one', line: 2, keys: ['3:address=a.example:1883,b.example:1884', '4:topic=#,out,1'] },
+        {
+          name: 'one',
+          line: 2,
+          keys: ['3:address=a.example:1883,b.example:1884', '4:topic=#,out,1'],
+        },
         { name: 'two', line: 6, keys: ['7:address=c.example'] },
       ],
     );
-    assert.deepEqual(f.directives.map((d) => d.key), ['listener', 'sys_interval']);
+    assert.deepEqual(
+      f.directives.map((d) => d.key),
+      ['listener', 'sys_interval'],
+    );
   });
 
   test('the bridge example of mosquitto.conf(5) becomes one section', () => {

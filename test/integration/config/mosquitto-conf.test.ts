@@ -1,0 +1,214 @@
+// One mosquitto.conf, two brokers: `petrel broker -c` and Debian's `mosquitto -c` start from the
+// same file (so it is a valid Mosquitto config), and Debian's mosquitto_pub/mosquitto_sub see
+// the same password and ACL decisions on both. Also `petrel convert`, and a bad file's exit.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createConnection } from 'node:net';
+import { after, afterEach, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { loadConfig } from '../../../src/cli/config.js';
+import { connect } from '../../../src/index.js';
+import type { Run } from '../../helpers/cli.js';
+import { killAll, runCli, startCli, startProcess } from '../../helpers/cli.js';
+import { freePort, hasMosquitto, MOSQUITTO_BIN } from '../../helpers/mosquitto.js';
+import { tempConfs } from '../../helpers/mosquitto-fixtures.js';
+
+const run = promisify(execFile);
+const t = tempConfs();
+after(() => t.remove());
+afterEach(() => killAll());
+
+/** Started as root, Mosquitto drops to user mosquitto, which cannot read our temp dir. */
+const asRoot = process.getuid?.() === 0 ? ['user root'] : [];
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+async function waitListening(r: Run, port: number): Promise<void> {
+  const deadline = Date.now() + 8000;
+  while (!(await canConnect(port))) {
+    if (r.child.exitCode !== null) throw new Error(`exited early:\n${r.stderr()}`);
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}:\n${r.stderr()}`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
+
+type Broker = 'petrel' | 'mosquitto';
+
+function startBroker(which: Broker, conf: string): Run {
+  return which === 'petrel'
+    ? startCli(['broker', '-c', conf], { cwd: t.dir })
+    : startProcess(MOSQUITTO_BIN, ['-c', conf], { cwd: t.dir });
+}
+
+async function mosquittoPub(port: number, args: string[]) {
+  try {
+    await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 5000 });
+    return { code: 0, stderr: '' };
+  } catch (err) {
+    const e = err as { code: number; stderr: string };
+    return { code: e.code, stderr: e.stderr };
+  }
+}
+
+/** The password and ACL decisions, seen through mosquitto_pub/mosquitto_sub. */
+async function checkAuth(port: number): Promise<void> {
+  const anon = await mosquittoPub(port, ['-t', 'lab/x', '-m', 'anon']);
+  assert.notEqual(anon.code, 0, 'anonymous publish refused');
+  assert.match(anon.stderr, /not authori[sz]ed/i);
+  const wrong = await mosquittoPub(port, ['-u', 'alice', '-P', 'nope', '-t', 'lab/x', '-m', 'x']);
+  assert.notEqual(wrong.code, 0, 'wrong password refused');
+
+  // bob may read everything; alice may write lab/# only.
+  const sub = startProcess('mosquitto_sub', [
+    ...['-h', '127.0.0.1', '-p', String(port), '-u', 'bob', '-P', 'bobpw'],
+    ...['-t', '#', '-v', '-W', '15'],
+  ]);
+  const alice = (topic: string, m: string) =>
+    mosquittoPub(port, ['-u', 'alice', '-P', 'alicepw', '-t', topic, '-m', m]);
+  // Until bob's subscription is in place, alice's messages find nobody: repeat a few times.
+  for (let i = 0; i < 40 && !sub.stdout().includes('lab/ready'); i++) {
+    assert.equal((await alice('lab/ready', 'r')).code, 0);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  await sub.waitFor('lab/ready');
+  assert.equal((await alice('other/x', 'denied')).code, 0, 'a refused 3.1.1 publish is dropped');
+  assert.equal((await alice('lab/x', 'allowed')).code, 0);
+  await sub.waitFor('lab/x allowed');
+  assert.ok(!sub.stdout().includes('other/x'), `alice wrote outside lab/#:\n${sub.stdout()}`);
+  await sub.stop();
+}
+
+describe('petrel broker -c mosquitto.conf, and mosquitto -c with the same file', {
+  skip: !hasMosquitto() && `${MOSQUITTO_BIN} is not installed`,
+}, () => {
+  let authConf: string;
+  let port: number;
+
+  test('the password and ACL files apply on Petrel as on Mosquitto', async () => {
+    const passwd = t.write('', 'passwd');
+    await run('mosquitto_passwd', ['-b', passwd, 'alice', 'alicepw']);
+    await run('mosquitto_passwd', ['-b', passwd, 'bob', 'bobpw']);
+    const acl = t.write('user alice\ntopic readwrite lab/#\n\nuser bob\ntopic read #\n', 'acl');
+    port = await freePort();
+    authConf = t.write(
+      [
+        '# listener, password file and ACL as an installation would have them',
+        'per_listener_settings false',
+        'allow_anonymous false',
+        `password_file ${passwd}`,
+        `acl_file ${acl}`,
+        `listener ${port} 127.0.0.1`,
+        'persistence false',
+        ...asRoot,
+        '',
+      ].join('\n'),
+      'auth.conf',
+    );
+    for (const which of ['petrel', 'mosquitto'] as const) {
+      const broker = startBroker(which, authConf);
+      try {
+        await waitListening(broker, port);
+        await checkAuth(port);
+      } finally {
+        await broker.stop();
+      }
+    }
+  });
+
+  test('a WebSocket listener takes any path, on both', async () => {
+    const [tcp, ws] = [await freePort(), await freePort()];
+    const conf = t.write(
+      [
+        `listener ${tcp} 127.0.0.1`,
+        `listener ${ws} 127.0.0.1`,
+        'protocol websockets',
+        'allow_anonymous true',
+        ...asRoot,
+        '',
+      ].join('\n'),
+      'ws.conf',
+    );
+    for (const which of ['petrel', 'mosquitto'] as const) {
+      const broker = startBroker(which, conf);
+      try {
+        await waitListening(broker, ws);
+        for (const path of ['/', '/mqtt', '/any/path']) {
+          const c = await connect(`ws://127.0.0.1:${ws}${path}`, {
+            reconnect: false,
+            connectTimeout: 3000,
+          });
+          await c.disconnect();
+        }
+      } finally {
+        await broker.stop();
+      }
+    }
+  });
+});
+
+describe('errors and warnings of a mosquitto.conf', () => {
+  test('petrel broker -c with a malformed line exits 1 naming file and line', async () => {
+    const bad = t.write('listener 1883\nmax_inflight_messages lots\n', 'bad.conf');
+    const r = await runCli(['broker', '-c', bad], { cwd: t.dir });
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `petrel broker: ${bad}:2: max_inflight_messages: expected an integer from 0 to 65535, got 'lots'`,
+      ),
+    );
+  });
+
+  test('petrel broker logs each warning with file and line, and starts', async () => {
+    const p = await freePort();
+    const conf = t.write(
+      `listener ${p} 127.0.0.1\nallow_anonymous true\nuser mosquitto\n`,
+      'warn.conf',
+    );
+    const broker = startCli(['broker', '-c', conf], { cwd: t.dir });
+    await broker.waitFor(
+      `${conf}:3: user: not supported; start Petrel as the user it should run as`,
+    );
+    await waitListening(broker, p);
+    assert.equal(await broker.stop(), 0);
+  });
+
+  test('--config-format json refuses a mosquitto.conf', async () => {
+    const conf = t.write('listener 1883\n', 'fmt.conf');
+    const r = await runCli(['broker', '-c', conf, '--config-format', 'json'], { cwd: t.dir });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /fmt\.conf: invalid JSON/);
+  });
+});
+
+describe('petrel convert', () => {
+  test('prints JSON that loads to the same options, warnings on stderr', async () => {
+    const conf = t.fixture('debian-default.conf');
+    const r = await runCli(['convert', conf]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stderr.trim().split('\n'), [
+      `petrel convert: warning: ${conf}:6: pid_file: not supported; pass --pid-file FILE to petrel broker`,
+      `petrel convert: warning: ${conf}:11: log_dest file: not supported; the log goes to stderr`,
+    ]);
+    const json = t.write(r.stdout, 'converted.json');
+    assert.deepEqual(await loadConfig(json), await loadConfig(conf));
+  });
+
+  test('a bad file: exit 1 and file:line; no file: exit 2', async () => {
+    const bad = t.write('listener 1883\nmount_point tenant/\n', 'mount.conf');
+    const r = await runCli(['convert', bad]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, new RegExp(`^petrel convert: ${bad}:2: mount_point: not supported`));
+    assert.equal((await runCli(['convert'])).code, 2);
+  });
+});
