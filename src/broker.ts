@@ -4,6 +4,9 @@
  * @packageDocumentation
  */
 
+/** The admin HTTP listener (docs/admin.md); fastify and prom-client load only when it starts. */
+export type { AdminOptions, AdminServer } from './admin/index.js';
+export { startAdmin } from './admin/index.js';
 export type {
   AuthHooks,
   AuthHooksOptions,

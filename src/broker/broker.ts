@@ -39,6 +39,11 @@ export interface Network {
   reloadCertificates(): Promise<void>;
 }
 
+/** Something that {@link Broker.attach} closes with the broker. */
+export interface Closeable {
+  close(): Promise<void>;
+}
+
 /** What a broker is built from besides its options: injected by {@link createBroker}. */
 export interface BrokerParts {
   /** Gives the store, and whether state changes are written to it, for the resolved options. */
@@ -86,6 +91,9 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerCore {
   private customListener: ListenerState | undefined;
   private state: 'new' | 'listening' | 'closing' | 'closed' = 'new';
   private opened = false;
+  private bound = false;
+  /** Plug-ins whose lifetime is the broker's (see {@link attach}). */
+  private readonly attached = new Set<Closeable>();
 
   /**
    * Builds a broker from its options and its parts (use {@link createBroker}, which supplies
@@ -109,6 +117,25 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerCore {
   /** @internal Whether new connections are taken (between `listen` and `close`). */
   get accepting(): boolean {
     return this.state === 'listening';
+  }
+
+  /**
+   * Whether the broker serves: `listen()` completed (the store opened, its state restored and
+   * every listener bound) and `close()` has not begun. The store's own health is
+   * `persist.store.healthy`.
+   */
+  get ready(): boolean {
+    return this.bound && this.state === 'listening';
+  }
+
+  /**
+   * Ties a plug-in (the admin HTTP server, a bridge…) to the broker's lifetime: `close()` closes
+   * it first, before the MQTT connections. Returns a function that unties it (for a plug-in
+   * closed on its own).
+   */
+  attach(plugin: Closeable): () => void {
+    this.attached.add(plugin);
+    return () => this.attached.delete(plugin);
   }
 
   /** Whether someone listens to `publish` (checked per message, so the event costs nothing otherwise). */
@@ -150,6 +177,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerCore {
       this.state = 'new';
       throw err;
     }
+    this.bound = true;
     this.sys.start();
     this.log.info({ listeners: this.addresses() }, 'broker listening');
     this.emitEvent('listening', this.addresses());
@@ -340,6 +368,15 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerCore {
   async close(): Promise<void> {
     if (this.state === 'closed' || this.state === 'closing') return;
     this.state = 'closing';
+    this.bound = false;
+    for (const p of [...this.attached]) {
+      try {
+        await p.close();
+      } catch (err) {
+        this.log.error({ err }, 'plug-in close failed');
+      }
+    }
+    this.attached.clear();
     this.sys.stop();
     const listenersClosed = this.network.close();
     // [MQTT-3.1.2-8] the server closing a connection without the client's DISCONNECT publishes its

@@ -88,6 +88,8 @@ export class Connection implements TimerTarget, ClientInfo {
   sawConnect = false;
   protocolVersion: ProtocolVersion = 4;
   clientId = '';
+  /** When its CONNACK was sent (clock ms); 0 before. */
+  connectedAt = 0;
   username: string | undefined = undefined;
   session: Session | undefined = undefined;
 

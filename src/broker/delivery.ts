@@ -242,6 +242,7 @@ function offer(
       if (!fits(conn, wireSize(msg, buf))) return;
       send(conn, msg, buf);
       broker.stats.publishSent++;
+      broker.stats.publishSentByQos[0]++;
       return;
     }
     if (session.inflight.size < conn.sendQuota) {
@@ -309,6 +310,7 @@ function sendNew(
   writePacketId(buf, offset, id);
   send(conn, msg, buf);
   broker.stats.publishSent++;
+  broker.stats.publishSentByQos[d.qos]++;
   return true;
 }
 
@@ -419,6 +421,7 @@ export function pump(broker: BrokerCore, session: Session): void {
       if (fits(conn, wireSize(d.message, buf))) {
         send(conn, d.message, buf);
         broker.stats.publishSent++;
+        broker.stats.publishSentByQos[0]++;
       }
       d.message.unpin();
       continue;
@@ -461,6 +464,7 @@ export function resendInflight(broker: BrokerCore, session: Session, conn: Conne
     writePacketId(buf, e.offset, d.packetId);
     send(conn, d.message, buf);
     broker.stats.publishSent++;
+    broker.stats.publishSentByQos[d.qos]++;
   }
 }
 

@@ -12,10 +12,16 @@ export class BrokerStats {
   connectionsRefused = 0;
   /** CONNECTs refused by a connect-rate or pending-authentication limit, or for anonymity. */
   connectsRefused = 0;
+  /** CONNECTs refused by the `authenticate` hook (bad or missing credentials). */
+  authFailures = 0;
   /** Clients disconnected for exceeding a message or byte rate. */
   rateLimited = 0;
   publishReceived = 0;
+  /** `publishReceived` by QoS (index 0, 1, 2). */
+  readonly publishReceivedByQos: [number, number, number] = [0, 0, 0];
   publishSent = 0;
+  /** `publishSent` by QoS (index 0, 1, 2). */
+  readonly publishSentByQos: [number, number, number] = [0, 0, 0];
   bytesReceived = 0;
   bytesSent = 0;
   /** Messages dropped by queue limits, packet size limits or expiry. */
@@ -24,7 +30,8 @@ export class BrokerStats {
   publishersThrottled = 0;
 }
 
-function packageVersion(): string {
+/** The version in package.json ("unknown" when it cannot be read). */
+export function packageVersion(): string {
   try {
     const pkg = JSON.parse(
       readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
@@ -61,7 +68,8 @@ export class SysPublisher implements TimerTarget {
   private readonly version = `petrel ${packageVersion()}`;
   private readonly received = new Rate();
   private readonly sent = new Rate();
-  private readonly startedAt: number;
+  /** When the broker was created (clock ms). */
+  readonly startedAt: number;
 
   constructor(private readonly broker: BrokerCore) {
     this.startedAt = broker.clock.now;

@@ -43,6 +43,10 @@ Options:
                         a trusted load balancer: the address in it is believed)
       --allow-anonymous accept clients without a user name on every listener (default:
                         only on loopback listeners, and not with a password file)
+      --http-port PORT  serve the admin API, /metrics and /healthz on PORT (docs/admin.md)
+      --http-host HOST  interface of the admin API (default 127.0.0.1; another needs tokens)
+      --http-token-file FILE
+                        bearer tokens of the admin API, one per line
   -c, --config FILE     config file: Petrel's JSON (docs/config.md) or a mosquitto.conf
                         (docs/mosquitto.md), told apart by content
       --config-format F auto (default), json or mosquitto
@@ -72,6 +76,8 @@ interface Args {
   clusterServers?: string[];
   /** `--node-id`. */
   nodeId?: string;
+  /** `--http-*` flags: keys of the config's `http` section (override the file's). */
+  http: Record<string, unknown>;
   /** Flags that map 1:1 to config keys (override the file). */
   keys: Record<string, unknown>;
   verbose: boolean;
@@ -88,7 +94,14 @@ function parsePort(flag: string, v: string | undefined): number {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { verbose: false, help: false, schema: false, keys: {}, configFormat: 'auto' };
+  const a: Args = {
+    verbose: false,
+    help: false,
+    schema: false,
+    keys: {},
+    configFormat: 'auto',
+    http: {},
+  };
   const file = (flag: string, v: string | undefined): string => {
     if (v === undefined || v === '') throw new ConfigError(`${flag}: expected a file`);
     return v;
@@ -154,6 +167,18 @@ function parseArgs(argv: string[]): Args {
       }
       case '--allow-anonymous':
         a.keys.allowAnonymous = true;
+        break;
+      case '--http-port':
+        a.http.port = parsePort(flag, next());
+        break;
+      case '--http-host': {
+        const h = next();
+        if (h === undefined || h === '') throw new ConfigError(`${flag}: expected a host`);
+        a.http.host = h;
+        break;
+      }
+      case '--http-token-file':
+        a.http.tokenFile = file(flag, next());
         break;
       case '-c':
       case '--config': {
@@ -335,6 +360,7 @@ function brokerOptionsOf(cfg: BrokerConfig): BrokerOptions {
     dataDir: _dd,
     storeOnCorrupt: _oc,
     cluster: _cl,
+    http: _http,
     ...brokerCfg
   } = cfg;
   return brokerCfg;
@@ -432,6 +458,7 @@ export async function run(argv: string[]): Promise<number> {
         ...(args.nodeId !== undefined ? { nodeId: args.nodeId } : {}),
       };
     }
+    if (Object.keys(args.http).length > 0) overrides.http = { ...cfg.http, ...args.http };
     cfg = parseConfig({ ...cfg, ...overrides }, args.config ?? 'command line');
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -477,10 +504,22 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   const b = broker;
+  const doReload = () => reload(b, args.config, args.configFormat, overrides, cfg, auth, log);
+  if (cfg.http !== undefined) {
+    try {
+      // Loaded only when configured: a plain `petrel broker` loads no HTTP code.
+      const { startHttp } = await import('./http.js');
+      const server = await startHttp(broker, cfg.http, cfg, args.config, doReload);
+      log.info(`admin API on ${server.url}`);
+    } catch (err) {
+      process.stderr.write(`petrel broker: ${(err as Error).message}\n`);
+      await clusterNode?.close();
+      await broker.close();
+      return 1;
+    }
+  }
   const onHup = () => {
-    reload(b, args.config, args.configFormat, overrides, cfg, auth, log).catch((err: unknown) =>
-      log.error({ err: (err as Error).message }, 'reload failed'),
-    );
+    doReload().catch((err: unknown) => log.error({ err: (err as Error).message }, 'reload failed'));
   };
   process.on('SIGHUP', onHup);
   // Written only once SIGHUP is handled, so `petrel reload` can never kill a starting broker.

@@ -1,10 +1,23 @@
 // Broker configuration file: JSON, every broker option (docs/config.md), plus the CLI-only keys
 // that wire the password file and ACL. Only the CLI reads files.
 import { readFileSync } from 'node:fs';
+import { validateAdminOptions } from '../admin/options.js';
 import type { BrokerOptions } from '../broker/options.js';
 import { validateOptions } from '../broker/options.js';
 import type { ClusterOptions } from '../cluster/options.js';
 import { parseClusterOptions } from '../cluster/options.js';
+
+/** The `http` section: the admin listener (docs/admin.md). */
+export interface HttpConfig {
+  port?: number;
+  host?: string;
+  certFile?: string;
+  keyFile?: string;
+  tokens?: string[];
+  /** A file of bearer tokens, one per line (read at start). */
+  tokenFile?: string;
+  staticDir?: string;
+}
 
 /** Keys only the command line understands (files wired into hooks). */
 export interface CliOnlyConfig {
@@ -25,6 +38,8 @@ export interface CliOnlyConfig {
   storeOnCorrupt?: 'refuse' | 'salvage' | 'reset';
   /** Join a cluster of nodes through NATS (docs/cluster.md). */
   cluster?: ClusterOptions;
+  /** The admin HTTP listener; unset: none (and no HTTP code is loaded). */
+  http?: HttpConfig;
 }
 
 /** A config file's contents after validation. */
@@ -80,6 +95,12 @@ export function parseConfig(data: unknown, source = 'config'): BrokerConfig {
     }
   }
   delete rest.cluster;
+  if (rest.http !== undefined) {
+    const problems = validateAdminOptions(rest.http);
+    if (problems.length > 0) throw new ConfigError(`${source}: ${problems[0]}`);
+    cli.http = rest.http as HttpConfig;
+  }
+  delete rest.http;
   const errors = validateOptions(rest, true);
   if (errors.length > 0) throw new ConfigError(`${source}: ${errors[0]}`);
   delete rest.$schema;

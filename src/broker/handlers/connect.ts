@@ -266,6 +266,7 @@ function finishAuthenticate(
     return;
   }
   if (r === false) {
+    conn.broker.stats.authFailures++;
     // Without a user name there were no credentials to be wrong: the client is refused for being
     // anonymous, 5 / 0x87 Not authorized, as Mosquitto 2.0 answers with a password file.
     const code =
@@ -279,6 +280,7 @@ function finishAuthenticate(
     completeConnect(conn, pending, undefined);
     return;
   }
+  conn.broker.stats.authFailures++;
   rejectWith(conn, r.reasonCode, r.reasonString, false, r.serverReference);
 }
 

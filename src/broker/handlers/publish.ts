@@ -25,6 +25,7 @@ export function handlePublish(conn: Connection, p: PublishPacket): void {
   const session = conn.session;
   if (session === undefined) return;
   broker.stats.publishReceived++;
+  broker.stats.publishReceivedByQos[p.qos]++;
   const bucket = conn.publishBucket;
   if (bucket !== undefined && !bucket.take(1, broker.clock.now)) {
     rateExceeded(conn, 'message rate');

@@ -67,6 +67,7 @@ export function attachSession(
           p.protocolVersion,
         ),
   );
+  conn.connectedAt = broker.clock.now;
   broker.stats.connected++;
   if (broker.stats.connected > broker.stats.maxConnected)
     broker.stats.maxConnected = broker.stats.connected;

@@ -1,0 +1,120 @@
+// The admin HTTP listener: fastify, loaded only when someone starts it (startAdmin), with bearer
+// tokens, JSON errors, the OpenAPI document and the route modules of routes/.
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Broker } from '../broker/broker.js';
+import { packageVersion } from '../broker/sys.js';
+import { TokenCheck } from './auth.js';
+import { errorHandler } from './errors.js';
+import { OpenApiCollector } from './openapi.js';
+import type { AdminOptions } from './options.js';
+import { exposureProblem, validateAdminOptions } from './options.js';
+import { apiRoutes } from './routes/api.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { staticRoutes } from './routes/static.js';
+
+/** A running admin listener. */
+export interface AdminServer {
+  /** `http://host:port` or `https://…` (the bound port when 0 was asked for). */
+  readonly url: string;
+  /** The bound interface and port. */
+  readonly address: { host: string; port: number };
+  /** Stops listening (the broker also calls this from its own `close()`). */
+  close(): Promise<void>;
+}
+
+/** Paths answered without credentials: orchestrators probe them. */
+const OPEN_PATHS = new Set(['/healthz', '/readyz']);
+
+/**
+ * Starts the admin HTTP(S) listener of `broker`: `/healthz`, `/readyz`, `/metrics` and the
+ * `/api/v1/` API (docs/admin.md). Rejects, binding nothing, when the options are invalid, when a
+ * host other than loopback is asked for without tokens, or when the port cannot be bound. The
+ * broker's `close()` closes it.
+ */
+export async function startAdmin(broker: Broker, options: AdminOptions = {}): Promise<AdminServer> {
+  const { reload: _r, config: _c, ...data } = options;
+  const errors = validateAdminOptions(data);
+  if (errors.length > 0) throw new TypeError(`invalid admin option ${errors[0]}`);
+  const host = options.host ?? '127.0.0.1';
+  const tokens = new TokenCheck(options.tokens ?? []);
+  const exposed = exposureProblem(host, options.tokens ?? []);
+  if (exposed !== undefined) throw new Error(exposed);
+  const https =
+    options.certFile !== undefined && options.keyFile !== undefined
+      ? { cert: await readFile(options.certFile), key: await readFile(options.keyFile) }
+      : undefined;
+
+  const [{ fastify }, prom, { createMetrics }] = await Promise.all([
+    import('fastify'),
+    import('prom-client'),
+    import('../observability/metrics.js'),
+  ]);
+  const app: FastifyInstance = (
+    https === undefined
+      ? fastify({ logger: false, ajv: AJV })
+      : fastify({ logger: false, ajv: AJV, https })
+  ) as FastifyInstance;
+  const metrics = createMetrics(prom, broker);
+  const openapi = new OpenApiCollector(packageVersion());
+  app.addHook('onRoute', openapi.onRoute);
+  app.setErrorHandler(errorHandler(broker.log));
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url}` });
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    if (OPEN_PATHS.has(req.url.split('?')[0] as string)) return;
+    // Only the Authorization header counts: a cookie would let any page the operator visits
+    // drive the API from the browser (cross-site request forgery).
+    if (!tokens.check(req.headers.authorization)) {
+      await reply
+        .code(401)
+        .header('www-authenticate', 'Bearer realm="petrel"')
+        .send({ error: 'unauthorized', message: 'a valid bearer token is required' });
+    }
+  });
+  healthRoutes(app, broker);
+  metricsRoutes(app, metrics.registry);
+  apiRoutes(app, broker, options);
+  app.get('/api/v1/openapi.json', () => openapi.document());
+  if (options.staticDir !== undefined) staticRoutes(app, options.staticDir);
+
+  try {
+    await app.listen({ port: options.port ?? 8080, host });
+  } catch (err) {
+    metrics.stop();
+    await app.close();
+    throw err;
+  }
+  const a = app.server.address() as AddressInfo;
+  const shown = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  const url = `${https === undefined ? 'http' : 'https'}://${shown}:${a.port}`;
+  let closed: Promise<void> | undefined;
+  let detach: () => void = () => {};
+  const server: AdminServer = {
+    url,
+    address: { host: a.address, port: a.port },
+    close() {
+      closed ??= (async () => {
+        detach();
+        metrics.stop();
+        await app.close();
+      })();
+      return closed;
+    },
+  };
+  detach = broker.attach(server);
+  broker.log.info(
+    { url, auth: tokens.enabled ? 'bearer' : 'none (loopback)' },
+    'admin API listening',
+  );
+  return server;
+}
+
+/**
+ * Validation settings: unknown body fields are refused rather than silently dropped, and
+ * query strings are coerced (they arrive as text).
+ */
+const AJV = { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } };

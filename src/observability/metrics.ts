@@ -1,0 +1,222 @@
+// Prometheus metrics of one broker, derived on scrape from the broker's plain counters and state
+// (DESIGN.md hot-path rule 10): nothing here runs per message. prom-client is imported by the
+// caller (the admin server, loaded only when HTTP is configured) and handed in, so this module
+// stays free of it, and a private Registry per broker keeps two brokers in one process apart.
+import type { EventLoopUtilization, IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type * as Prom from 'prom-client';
+
+/** The broker state the metrics read (structural, so this module imports nothing of ours). */
+export interface MetricsSource {
+  readonly stats: {
+    readonly connected: number;
+    readonly clientsTotal: number;
+    readonly connectionsRefused: number;
+    readonly connectsRefused: number;
+    readonly authFailures: number;
+    readonly rateLimited: number;
+    readonly publishReceivedByQos: readonly number[];
+    readonly publishSentByQos: readonly number[];
+    readonly bytesReceived: number;
+    readonly bytesSent: number;
+    readonly dropped: number;
+    readonly publishersThrottled: number;
+  };
+  readonly connections: Iterable<{
+    readonly transport: string;
+    readonly protocolVersion: number;
+    readonly connectedAt: number;
+  }>;
+  readonly sessions: ReadonlyMap<
+    string,
+    {
+      readonly connection: unknown;
+      readonly queuedCount: number;
+      readonly queuedBytes: number;
+      readonly inflightCount: number;
+    }
+  >;
+  readonly router: {
+    readonly trie: { readonly count: number };
+    readonly retained: { readonly count: number };
+  };
+  readonly persist: { readonly store: { readonly healthy: boolean } };
+}
+
+/** The metrics of one broker; `registry.metrics()` renders the text format. */
+export interface BrokerMetrics {
+  readonly registry: Prom.Registry;
+  /** Stops the event-loop delay monitor. */
+  stop(): void;
+}
+
+const QOS = ['0', '1', '2'] as const;
+
+/** Registers every metric of docs/admin.md in a new Registry, read from `src` on each scrape. */
+export function createMetrics(prom: typeof Prom, src: MetricsSource): BrokerMetrics {
+  const registry = new prom.Registry();
+  const registers = [registry];
+  const s = src.stats;
+  const counter = (name: string, help: string, read: () => number) =>
+    new prom.Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        // Counters only go up: the current total is set as the increment from zero.
+        this.reset();
+        this.inc(read());
+      },
+    });
+  const gauge = (name: string, help: string, read: () => number) =>
+    new prom.Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(read());
+      },
+    });
+
+  new prom.Gauge({
+    name: 'petrel_connections',
+    help: 'Open MQTT connections that completed CONNECT, by listener type and protocol version',
+    labelNames: ['listener', 'protocol'],
+    registers,
+    collect() {
+      this.reset();
+      const counts = new Map<string, number>();
+      for (const c of src.connections) {
+        if (c.connectedAt === 0) continue;
+        const key = `${c.transport}\0${c.protocolVersion}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      for (const [key, n] of counts) {
+        const [listener, protocol] = key.split('\0') as [string, string];
+        this.set({ listener, protocol: PROTOCOL_NAMES[protocol] ?? protocol }, n);
+      }
+    },
+  });
+  counter('petrel_connects_total', 'CONNECTs accepted (CONNACK success)', () => s.clientsTotal);
+  counter(
+    'petrel_connections_refused_total',
+    'Sockets closed on accept (connection limits, broker closing, PROXY header missing)',
+    () => s.connectionsRefused,
+  );
+  counter(
+    'petrel_connect_refusals_total',
+    'CONNECTs refused by a connect-rate, pending-authentication or anonymity rule',
+    () => s.connectsRefused,
+  );
+  counter(
+    'petrel_auth_failures_total',
+    'CONNECTs refused by authentication (bad or missing credentials)',
+    () => s.authFailures,
+  );
+  counter(
+    'petrel_rate_limit_disconnects_total',
+    'Clients disconnected for exceeding the message or byte rate',
+    () => s.rateLimited,
+  );
+  new prom.Gauge({
+    name: 'petrel_sessions',
+    help: 'Sessions by state: online (connected) or offline (persistent, awaiting their client)',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      let online = 0;
+      for (const session of src.sessions.values()) if (session.connection !== undefined) online++;
+      this.set({ state: 'online' }, online);
+      this.set({ state: 'offline' }, src.sessions.size - online);
+    },
+  });
+  gauge('petrel_subscriptions', 'Subscriptions of all sessions', () => src.router.trie.count);
+  gauge(
+    'petrel_retained_messages',
+    'Retained messages (without $SYS)',
+    () => src.router.retained.count,
+  );
+  for (const [dir, help, arr] of [
+    ['received', 'PUBLISH packets received from clients, by QoS', s.publishReceivedByQos],
+    ['sent', 'PUBLISH packets sent to clients, by QoS', s.publishSentByQos],
+  ] as const) {
+    new prom.Counter({
+      name: `petrel_messages_${dir}_total`,
+      help,
+      labelNames: ['qos'],
+      registers,
+      collect() {
+        this.reset();
+        for (let q = 0; q < 3; q++) this.inc({ qos: QOS[q] as string }, arr[q] ?? 0);
+      },
+    });
+  }
+  counter('petrel_received_bytes_total', 'Bytes read from MQTT connections', () => s.bytesReceived);
+  counter('petrel_sent_bytes_total', 'Bytes written to MQTT connections', () => s.bytesSent);
+  counter(
+    'petrel_messages_dropped_total',
+    'Messages dropped by queue limits, packet size limits, packet-id exhaustion or expiry',
+    () => s.dropped,
+  );
+  counter(
+    'petrel_publishers_throttled_total',
+    'Times a publisher stopped being read because a subscriber queue was full',
+    () => s.publishersThrottled,
+  );
+  const sum =
+    (f: (x: { queuedCount: number; queuedBytes: number; inflightCount: number }) => number) =>
+    () => {
+      let n = 0;
+      for (const session of src.sessions.values()) n += f(session);
+      return n;
+    };
+  gauge(
+    'petrel_queued_messages',
+    'Messages queued in all sessions',
+    sum((x) => x.queuedCount),
+  );
+  gauge(
+    'petrel_queued_bytes',
+    'Payload bytes queued in all sessions',
+    sum((x) => x.queuedBytes),
+  );
+  gauge(
+    'petrel_inflight_messages',
+    'Outbound QoS 1/2 messages awaiting acknowledgement',
+    sum((x) => x.inflightCount),
+  );
+  gauge('petrel_store_healthy', '1 while the last store commit succeeded, else 0', () =>
+    src.persist.store.healthy ? 1 : 0,
+  );
+
+  const delay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  new prom.Gauge({
+    name: 'petrel_event_loop_delay_seconds',
+    help: 'Event-loop delay since the previous scrape, by quantile (0.5, 0.99, 1 = max)',
+    labelNames: ['quantile'],
+    registers,
+    collect() {
+      // The histogram reads NaN before its first sample: report 0 rather than a gap.
+      const v = (ns: number) => (Number.isFinite(ns) ? ns / 1e9 : 0);
+      this.set({ quantile: '0.5' }, v(delay.percentile(50)));
+      this.set({ quantile: '0.99' }, v(delay.percentile(99)));
+      this.set({ quantile: '1' }, v(delay.max));
+      delay.reset();
+    },
+  });
+  let elu: EventLoopUtilization = performance.eventLoopUtilization();
+  gauge(
+    'petrel_event_loop_utilization_ratio',
+    'Event-loop utilisation since the previous scrape (0..1)',
+    () => {
+      const now = performance.eventLoopUtilization();
+      const d = performance.eventLoopUtilization(now, elu);
+      elu = now;
+      return d.utilization;
+    },
+  );
+  return { registry, stop: () => delay.disable() };
+}
+
+const PROTOCOL_NAMES: Record<string, string> = { '3': '3.1', '4': '3.1.1', '5': '5.0' };

@@ -1,0 +1,122 @@
+// GET /metrics: the Prometheus text format, parsed, with names and values checked against
+// traffic made by the test.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { connect } from '../../../src/index.js';
+import { delay } from '../../helpers/broker.js';
+import { call, startWithAdmin } from './helpers.js';
+
+/** Parses the text format into `name{labels}` → value, checking every line's shape. */
+function parse(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const types = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const t = /^# TYPE (\S+) (counter|gauge|histogram|summary|untyped)$/.exec(line);
+    if (t !== null) {
+      types.set(t[1] as string, t[2] as string);
+      continue;
+    }
+    if (line.startsWith('# HELP ')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$/.exec(line);
+    assert.ok(m !== null, `not a sample line: ${line}`);
+    const name = m[1] as string;
+    assert.ok(types.has(name), `${name} has no TYPE line`);
+    if (types.get(name) === 'counter') assert.match(name, /_total$/, `counter ${name}`);
+    assert.match(name, /^petrel_/);
+    out.set(`${name}${m[2] ?? ''}`, Number(m[3]));
+  }
+  return out;
+}
+
+async function until(f: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await f()) return;
+    await delay(20);
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+describe('GET /metrics', () => {
+  test('names, labels and values follow known traffic', async () => {
+    const f = await startWithAdmin(
+      {},
+      { hooks: { authenticate: (r) => r.username !== 'intruder' } },
+    );
+    const sub = await connect(f.url, { clientId: 'm-sub', protocolVersion: 5, reconnect: false });
+    const pub = await connect(f.url, { clientId: 'm-pub', protocolVersion: 4, reconnect: false });
+    try {
+      await sub.subscribe('m/#', { qos: 1 });
+      let got = 0;
+      sub.on('message', () => got++);
+      for (let i = 0; i < 3; i++) await pub.publish('m/a', 'zero', { qos: 0 });
+      await pub.publish('m/b', 'one', { qos: 1 });
+      await pub.publish('m/c', 'one', { qos: 1, retain: true });
+      await assert.rejects(
+        connect(f.url, { username: 'intruder', password: 'x', reconnect: false }),
+      );
+      const r = await call(f.admin.url, '/metrics');
+      assert.equal(r.status, 200);
+      assert.match(String(r.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+      await until(async () => got === 5, 'the subscriber to get 5 messages');
+      const m = parse((await call(f.admin.url, '/metrics')).text);
+      const expect: Array<[string, number]> = [
+        ['petrel_connections{listener="tcp",protocol="5.0"}', 1],
+        ['petrel_connections{listener="tcp",protocol="3.1.1"}', 1],
+        ['petrel_connects_total', 2],
+        ['petrel_auth_failures_total', 1],
+        ['petrel_sessions{state="online"}', 2],
+        ['petrel_sessions{state="offline"}', 0],
+        ['petrel_subscriptions', 1],
+        ['petrel_retained_messages', 1],
+        ['petrel_messages_received_total{qos="0"}', 3],
+        ['petrel_messages_received_total{qos="1"}', 2],
+        ['petrel_messages_received_total{qos="2"}', 0],
+        ['petrel_messages_sent_total{qos="0"}', 3],
+        ['petrel_messages_sent_total{qos="1"}', 2],
+        ['petrel_messages_dropped_total', 0],
+        ['petrel_queued_messages', 0],
+        ['petrel_inflight_messages', 0],
+        ['petrel_store_healthy', 1],
+      ];
+      for (const [k, v] of expect) assert.equal(m.get(k), v, k);
+      const bytesIn = m.get('petrel_received_bytes_total') ?? 0;
+      assert.ok(bytesIn > 5 * 'm/a'.length, `bytes in ${bytesIn}`);
+      assert.equal(bytesIn, f.broker.stats.bytesReceived);
+      assert.equal(m.get('petrel_sent_bytes_total'), f.broker.stats.bytesSent);
+      const elu = m.get('petrel_event_loop_utilization_ratio') ?? -1;
+      assert.ok(elu >= 0 && elu <= 1, `utilisation ${elu}`);
+      assert.ok((m.get('petrel_event_loop_delay_seconds{quantile="0.99"}') ?? -1) >= 0);
+      // Counters read the broker's totals on each scrape, not increments since the last one.
+      await pub.publish('m/a', 'again', { qos: 0 });
+      await until(async () => got === 6, 'the sixth message');
+      const m2 = parse((await call(f.admin.url, '/metrics')).text);
+      assert.equal(m2.get('petrel_messages_received_total{qos="0"}'), 4);
+      // A session kept offline is counted as such.
+      await sub.disconnect();
+      await until(async () => {
+        const m3 = parse((await call(f.admin.url, '/metrics')).text);
+        return m3.get('petrel_sessions{state="online"}') === 1;
+      }, 'the subscriber to go');
+    } finally {
+      await pub.disconnect().catch(() => {});
+      await f.close();
+    }
+  });
+
+  test('two brokers in one process keep separate registries', async () => {
+    const a = await startWithAdmin();
+    const b = await startWithAdmin();
+    const c = await connect(a.url, { reconnect: false });
+    try {
+      const ma = parse((await call(a.admin.url, '/metrics')).text);
+      const mb = parse((await call(b.admin.url, '/metrics')).text);
+      assert.equal(ma.get('petrel_connects_total'), 1);
+      assert.equal(mb.get('petrel_connects_total'), 0);
+    } finally {
+      await c.disconnect();
+      await a.close();
+      await b.close();
+    }
+  });
+});
