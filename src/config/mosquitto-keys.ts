@@ -304,7 +304,11 @@ export const KEYS: Readonly<Record<string, Handler>> = {
   ),
 
   // ---- Limits
-  max_inflight_messages: limit('maxInflight', 65535),
+  max_inflight_messages(d, s) {
+    // Mosquitto announces the same number as its v5 Receive Maximum.
+    limit('maxInflight', 65535)(d, s);
+    s.options.receiveMaximum = s.options.maxInflight;
+  },
   max_inflight_bytes: (d, s) => {
     if (parseInt10(d, 0, Number.MAX_SAFE_INTEGER) !== 0) {
       s.warn(

@@ -47,8 +47,9 @@ export const MOSQUITTO_DEFAULTS: Readonly<Record<string, unknown>> = {
   maxTopicLevels: 200,
   // MQTT's own limit: Mosquitto checks none of its own.
   maxClientIdLength: 65535,
-  // max_inflight_messages defaults to 20.
+  // max_inflight_messages defaults to 20, which Mosquitto also announces as Receive Maximum.
   maxInflight: 20,
+  receiveMaximum: 20,
   // max_queued_bytes and max_packet_size default to no limit, max_connections to -1 (none).
   maxQueuedBytes: Number.MAX_SAFE_INTEGER,
   maxPacketSize: 268_435_460,

@@ -124,6 +124,79 @@ describe('petrel broker -c mosquitto.conf, and mosquitto -c with the same file',
     }
   });
 
+  test('per_listener_settings: anonymous clients are refused on one listener and admitted on the other, on both', async () => {
+    const passwd = t.write('', 'passwd2');
+    await run('mosquitto_passwd', ['-b', passwd, 'alice', 'alicepw']);
+    const acl = t.write('user alice\ntopic readwrite lab/#\n', 'acl2');
+    const [closed, open] = [await freePort(), await freePort()];
+    const auth = [`password_file ${passwd}`, `acl_file ${acl}`];
+    const conf = t.write(
+      [
+        'per_listener_settings true',
+        `listener ${closed} 127.0.0.1`,
+        ...auth,
+        'allow_anonymous false',
+        `listener ${open} 127.0.0.1`,
+        ...auth,
+        'allow_anonymous true',
+        ...asRoot,
+        '',
+      ].join('\n'),
+      'per-listener.conf',
+    );
+    for (const which of ['petrel', 'mosquitto'] as const) {
+      const broker = startBroker(which, conf);
+      try {
+        await waitListening(broker, closed);
+        await waitListening(broker, open);
+        const anon = (port: number) => mosquittoPub(port, ['-t', 'lab/x', '-m', 'a']);
+        const alice = (port: number) =>
+          mosquittoPub(port, ['-u', 'alice', '-P', 'alicepw', '-t', 'lab/x', '-m', 'a']);
+        assert.notEqual((await anon(closed)).code, 0, `${which}: anonymous on ${closed}`);
+        assert.equal((await anon(open)).code, 0, `${which}: anonymous on ${open}`);
+        assert.equal((await alice(closed)).code, 0, `${which}: alice on ${closed}`);
+        assert.equal((await alice(open)).code, 0, `${which}: alice on ${open}`);
+      } finally {
+        await broker.stop();
+      }
+    }
+  });
+
+  test('a v5 CONNACK announces the same limits on both, for the defaults and for set keys', async () => {
+    const limits = [
+      [],
+      [
+        ...['max_inflight_messages 7', 'max_qos 1', 'max_topic_alias 4', 'retain_available false'],
+        ...['max_packet_size 5000', 'max_keepalive 30'],
+      ],
+    ];
+    for (const lines of limits) {
+      const p = await freePort();
+      const conf = t.write(
+        [`listener ${p} 127.0.0.1`, 'allow_anonymous true', ...lines, ...asRoot, ''].join('\n'),
+        'limits.conf',
+      );
+      const seen: unknown[] = [];
+      for (const which of ['petrel', 'mosquitto'] as const) {
+        const broker = startBroker(which, conf);
+        try {
+          await waitListening(broker, p);
+          const c = await connect(`mqtt://127.0.0.1:${p}`, {
+            protocolVersion: 5,
+            clientId: 'limits',
+            reconnect: false,
+            connectTimeout: 3000,
+          });
+          seen.push(c.connackInfo?.properties);
+          await c.disconnect();
+        } finally {
+          await broker.stop();
+        }
+      }
+      assert.deepEqual(seen[0], seen[1], lines.join(', ') || 'defaults');
+    }
+  });
+
   test('a WebSocket listener takes any path, on both', async () => {
     const [tcp, ws] = [await freePort(), await freePort()];
     const conf = t.write(
@@ -187,6 +260,34 @@ describe('errors and warnings of a mosquitto.conf', () => {
     const r = await runCli(['broker', '-c', conf, '--config-format', 'json'], { cwd: t.dir });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /fmt\.conf: invalid JSON/);
+  });
+});
+
+describe('reloading a mosquitto.conf', () => {
+  test('SIGHUP re-reads the file: a new max_keepalive reaches the next v5 CONNACK', async () => {
+    const p = await freePort();
+    const text = (keepalive: number) =>
+      `listener ${p} 127.0.0.1\nallow_anonymous true\nmax_keepalive ${keepalive}\n`;
+    const conf = t.write(text(30), 'reload.conf');
+    const broker = startCli(['broker', '-c', conf], { cwd: t.dir });
+    const keepAlive = async () => {
+      const c = await connect(`mqtt://127.0.0.1:${p}`, {
+        protocolVersion: 5,
+        keepAlive: 60,
+        reconnect: false,
+        connectTimeout: 3000,
+      });
+      const k = c.connackInfo?.properties?.serverKeepAlive;
+      await c.disconnect();
+      return k;
+    };
+    await waitListening(broker, p);
+    assert.equal(await keepAlive(), 30);
+    t.write(text(20), 'reload.conf');
+    broker.child.kill('SIGHUP');
+    await broker.waitFor('configuration reloaded');
+    assert.equal(await keepAlive(), 20);
+    assert.equal(await broker.stop(), 0);
   });
 });
 
