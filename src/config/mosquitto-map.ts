@@ -2,6 +2,12 @@
 // file holds, validated afterwards by cli/config.ts), with Mosquitto's defaults where they differ
 // from Petrel's and a warning, naming file and line, for each key that cannot mean here what it
 // means in Mosquitto. docs/mosquitto.md lists both.
+//
+// Bridges plug in here: `mapMosquitto` hands the `connection` sections (mosquitto-read.ts) to a
+// BridgeMapper and puts what it returns, when not empty, into the config's `bridges` array, which
+// cli/config.ts then validates as it validates a JSON config's. The default mapper,
+// `unsupportedBridges`, warns for each section; the real one (mosquitto-bridge.ts) replaces it
+// as the default below.
 import { networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
 import type { ListenerOptions } from '../broker/options.js';

@@ -3,7 +3,9 @@
 // the same password and ACL decisions on both. Also `petrel convert`, and a bad file's exit.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import { join } from 'node:path';
 import { after, afterEach, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { loadConfig } from '../../../src/cli/config.js';
@@ -260,6 +262,46 @@ describe('errors and warnings of a mosquitto.conf', () => {
     const r = await runCli(['broker', '-c', conf, '--config-format', 'json'], { cwd: t.dir });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /fmt\.conf: invalid JSON/);
+  });
+});
+
+describe('persistence in a mosquitto.conf', () => {
+  test('persistence true keeps a retained message across a restart in persistence_location/petrel; false keeps nothing', async () => {
+    for (const persistence of [true, false]) {
+      const p = await freePort();
+      const conf = t.write(
+        [
+          `listener ${p} 127.0.0.1`,
+          'allow_anonymous true',
+          `persistence ${String(persistence)}`,
+          `persistence_location ${t.dir}/store-${String(persistence)}/`,
+          '',
+        ].join('\n'),
+        'persist.conf',
+      );
+      const first = startCli(['broker', '-c', conf], { cwd: t.dir });
+      await waitListening(first, p);
+      assert.equal((await mosquittoPub(p, ['-t', 'kept', '-m', 'v', '-r', '-q', '1'])).code, 0);
+      assert.equal(await first.stop(), 0);
+      const second = startCli(['broker', '-c', conf], { cwd: t.dir });
+      try {
+        await waitListening(second, p);
+        const sub = startProcess('mosquitto_sub', [
+          ...['-h', '127.0.0.1', '-p', String(p), '-t', 'kept', '-C', '1', '-W', '2'],
+        ]);
+        const code = await sub.exit;
+        if (persistence) {
+          assert.equal(sub.stdout(), 'v\n');
+          assert.ok(existsSync(join(t.dir, 'store-true', 'petrel', 'data.mdb')));
+        } else {
+          assert.notEqual(code, 0, 'no retained message after a restart without persistence');
+          assert.equal(sub.stdout(), '');
+          assert.ok(!existsSync(join(t.dir, 'store-false')));
+        }
+      } finally {
+        await second.stop();
+      }
+    }
   });
 });
 
