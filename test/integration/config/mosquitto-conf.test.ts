@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { loadConfig } from '../../../src/cli/config.js';
 import { connect } from '../../../src/index.js';
 import type { Run } from '../../helpers/cli.js';
-import { killAll, runCli, startCli, startProcess } from '../../helpers/cli.js';
+import { CLI_MAIN, killAll, runCli, startCli, startProcess } from '../../helpers/cli.js';
 import { freePort, hasMosquitto, MOSQUITTO_BIN } from '../../helpers/mosquitto.js';
 import { tempConfs } from '../../helpers/mosquitto-fixtures.js';
 
@@ -35,6 +35,12 @@ function canConnect(port: number): Promise<boolean> {
 }
 
 async function waitListening(r: Run, port: number): Promise<void> {
+  // petrel broker says when it is up, with its signal handlers in place (a SIGTERM before them
+  // would kill it instead of stopping it); mosquitto is up once its port accepts.
+  if (r.child.spawnargs.includes(CLI_MAIN)) {
+    await r.waitFor(new RegExp(`listening on \\w+://127\\.0\\.0\\.1:${port}\\b`), 8000);
+    return;
+  }
   const deadline = Date.now() + 8000;
   while (!(await canConnect(port))) {
     if (r.child.exitCode !== null) throw new Error(`exited early:\n${r.stderr()}`);
