@@ -4,6 +4,9 @@
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { jetstream } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import { Kvm } from '@nats-io/kv';
 import type { Msg, NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
 import { connect, credsAuthenticator } from '@nats-io/transport-node';
 import type { Broker } from '../broker/broker.js';
@@ -14,6 +17,7 @@ import type { Logger } from '../observability/logger.js';
 import { ClusterInterest, LocalInterest, NodeView } from './interest.js';
 import type { ClusterOptions, ResolvedClusterOptions } from './options.js';
 import { resolveClusterOptions } from './options.js';
+import { ClusterRetained } from './retained.js';
 import type { HeartbeatDoc, InterestDoc } from './wire.js';
 import { decodeForward, decodeJson, encodeForward, encodeJson, encodePublishPart } from './wire.js';
 
@@ -68,16 +72,20 @@ export class ClusterNode implements ClusterLink {
   private readonly snapshots = new Set<string>();
   private announcePending = false;
   private timer: NodeJS.Timeout | undefined;
+  /** The cluster-wide retained messages (a KV bucket). */
+  readonly retained: ClusterRetained;
 
   private constructor(
     private readonly broker: Broker,
     private readonly nc: NatsConnection,
     options: ClusterOptions,
+    kv: KV,
   ) {
     this.o = resolveClusterOptions(options);
     this.id = options.nodeId;
     this.log = broker.log.child({ node: this.id });
     this.interest = new ClusterInterest(this.id, this.local);
+    this.retained = new ClusterRetained(broker, kv, this.log);
   }
 
   /**
@@ -109,7 +117,20 @@ export class ClusterNode implements ClusterLink {
         `cluster: cannot connect to NATS at ${o.servers.join(', ')}: ${(err as Error).message}`,
       );
     }
-    const node = new ClusterNode(broker, nc, options);
+    let kv: KV;
+    try {
+      kv = await new Kvm(jetstream(nc)).create(`${o.subjectPrefix}-retained`, {
+        history: 1,
+        replicas: o.replicas,
+      });
+    } catch (err) {
+      await nc.close();
+      throw new Error(
+        `cluster: JetStream KV unavailable at ${o.servers.join(', ')} (is nats-server started with -js?): ${(err as Error).message}`,
+      );
+    }
+    const node = new ClusterNode(broker, nc, options, kv);
+    await node.retained.start(o.forwardTimeoutMs * 5);
     node.begin();
     return node;
   }
@@ -310,6 +331,16 @@ export class ClusterNode implements ClusterLink {
   forward(msg: Message, packetId: number): boolean | Promise<boolean> {
     msg.sharedPick = NO_PICK;
     if (msg.levels[0] === '$SYS') return false; // each node's own
+    if (!msg.retain) return this.send(msg, packetId);
+    const stored = this.retained.put(msg, this.broker.clock.now);
+    const sent = this.send(msg, packetId);
+    if (msg.qos === 0) return true;
+    if (typeof sent === 'boolean') return stored;
+    return Promise.all([sent, stored]).then(([a, b]) => a && b);
+  }
+
+  /** Sends `msg` to the nodes with interest (see {@link forward}). */
+  private send(msg: Message, packetId: number): boolean | Promise<boolean> {
     const route = this.interest.route(msg.topic);
     if (route.plain.length === 0 && route.groups.length === 0) return false;
     let targets: Map<string, string[]> | undefined;

@@ -32,12 +32,17 @@ export interface ClusterOptions {
   nodeTimeoutMs?: number;
   /** How long a QoS 1/2 forward waits for the other nodes' confirmation, ms (default 2000). */
   forwardTimeoutMs?: number;
+  /** Copies JetStream keeps of the cluster's state (retained messages), 1-5 (default 1). */
+  replicas?: number;
 }
 
 /** The options with every default applied. */
 export type ResolvedClusterOptions = ClusterOptions &
   Required<
-    Pick<ClusterOptions, 'subjectPrefix' | 'heartbeatMs' | 'nodeTimeoutMs' | 'forwardTimeoutMs'>
+    Pick<
+      ClusterOptions,
+      'subjectPrefix' | 'heartbeatMs' | 'nodeTimeoutMs' | 'forwardTimeoutMs' | 'replicas'
+    >
   >;
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -54,6 +59,7 @@ const KEYS = new Set([
   'heartbeatMs',
   'nodeTimeoutMs',
   'forwardTimeoutMs',
+  'replicas',
 ]);
 
 /** Splits `--cluster nats://a:4222,nats://b:4222`. */
@@ -158,6 +164,13 @@ export function parseClusterOptions(data: unknown): ClusterOptions {
   if (o.forwardTimeoutMs !== undefined) {
     out.forwardTimeoutMs = positiveInt(o.forwardTimeoutMs, 'forwardTimeoutMs', 600_000);
   }
+  if (o.replicas !== undefined) {
+    const v = o.replicas;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 5) {
+      fail(`cluster.replicas: must be a whole number 1-5, got ${JSON.stringify(v)}`);
+    }
+    out.replicas = v;
+  }
   const r = resolveClusterOptions(out);
   if (r.nodeTimeoutMs <= r.heartbeatMs) {
     fail(
@@ -175,5 +188,6 @@ export function resolveClusterOptions(o: ClusterOptions): ResolvedClusterOptions
     heartbeatMs: o.heartbeatMs ?? 1000,
     nodeTimeoutMs: o.nodeTimeoutMs ?? 3000,
     forwardTimeoutMs: o.forwardTimeoutMs ?? 2000,
+    replicas: o.replicas ?? 1,
   };
 }

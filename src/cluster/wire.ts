@@ -108,15 +108,54 @@ export function decodeForward(data: Uint8Array): ForwardedMessage {
     groups.push(buf.toString('utf8', pos, pos + gl));
     pos += gl;
   }
-  need(pos, 2);
+  return { origin, msgId, groups, packet: decodePublishAt(buf, pos, 'forwarded message') };
+}
+
+/** The MQTT 5 PUBLISH packet that fills `buf` from `pos`; `what` names the container in errors. */
+function decodePublishAt(buf: Buffer, pos: number, what: string): PublishPacket {
+  if (pos + 2 > buf.length) throw new Error(`${what} truncated at byte ${pos}`);
   const header = buf[pos] as number;
   const len = readVarint(buf, pos + 1, buf.length);
-  if (len < 0) throw new Error('forwarded message truncated in its PUBLISH header');
+  if (len < 0) throw new Error(`${what} truncated in its PUBLISH header`);
   const start = pos + 1 + varintBytes;
-  if (start + len !== buf.length) throw new Error('forwarded message length mismatch');
+  if (start + len !== buf.length) throw new Error(`${what} length mismatch`);
   const packet = decodePacket(header, buf.subarray(start), 5);
-  if (packet.type !== PacketType.PUBLISH) throw new Error('forwarded message is not a PUBLISH');
-  return { origin, msgId, groups, packet };
+  if (packet.type !== PacketType.PUBLISH) throw new Error(`${what} is not a PUBLISH`);
+  return packet;
+}
+
+/**
+ * A retained message as kept in the KV bucket: the time it was published (ms since the epoch,
+ * for its Message Expiry) and the message as an MQTT 5 PUBLISH packet.
+ */
+export function encodeRetained(publish: Buffer, publishedAt: number): Buffer {
+  const out = Buffer.allocUnsafe(9 + publish.length);
+  out.writeUInt8(VERSION, 0);
+  out.writeDoubleBE(publishedAt, 1);
+  publish.copy(out, 9);
+  return out;
+}
+
+export function decodeRetained(data: Uint8Array): { publishedAt: number; packet: PublishPacket } {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (buf.length < 11) throw new Error('retained entry truncated');
+  if (buf[0] !== VERSION) throw new Error(`retained entry version ${buf[0]} unknown`);
+  return {
+    publishedAt: buf.readDoubleBE(1),
+    packet: decodePublishAt(buf, 9, 'retained entry'),
+  };
+}
+
+/**
+ * A topic as a KV key: base64url of its UTF-8 (KV keys allow only letters, digits and a few
+ * marks, and `.` separates tokens), so any topic, `$` ones included, maps to one key and back.
+ */
+export function retainedKey(topic: string): string {
+  return Buffer.from(topic, 'utf8').toString('base64url');
+}
+
+export function topicOfKey(key: string): string {
+  return Buffer.from(key, 'base64url').toString('utf8');
 }
 
 /** A node's announcement of its interest: changes numbered by `seq`, or the whole set. */

@@ -162,8 +162,11 @@ export class Router {
     return r;
   }
 
-  /** Stores or (empty payload) deletes the retained message of `msg`'s topic. */
-  private retain(msg: Message): void {
+  /**
+   * Stores or (empty payload) deletes the retained message of `msg`'s topic (also called by a
+   * cluster for the retained messages other nodes published).
+   */
+  retain(msg: Message): void {
     const sys = msg.levels[0] === '$SYS';
     if (msg.payload.length === 0) {
       const old = this.retained.set(msg.levels, undefined);

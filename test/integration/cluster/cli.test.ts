@@ -56,6 +56,11 @@ describe('petrel broker --cluster', { skip: !hasNats(), timeout: 40_000 }, () =>
     await refused(['-c', cfg], 'cluster.color: unknown key');
     writeFileSync(
       cfg,
+      JSON.stringify({ cluster: { servers: [nats.url], nodeId: 'n', replicas: 9 } }),
+    );
+    await refused(['-c', cfg], 'cluster.replicas: must be a whole number 1-5, got 9');
+    writeFileSync(
+      cfg,
       JSON.stringify({
         cluster: { servers: [nats.url], nodeId: 'n', heartbeatMs: 500, nodeTimeoutMs: 400 },
       }),

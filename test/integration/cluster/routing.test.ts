@@ -212,7 +212,7 @@ describe('cluster routing and delivery', { skip: !hasNats(), timeout: 40_000 }, 
     for (const m of members) assert.equal(await m.silent(200), true);
   });
 
-  test('guarantee 7: a QoS 1 publish a node cannot confirm gets no PUBACK; the publisher is disconnected with 0x89 and resends', async () => {
+  test('guarantee 7: a QoS 1 publish a node cannot confirm gets no PUBACK: the publisher is disconnected with 0x89', async () => {
     const s = await client(c);
     await subscribeRaw(s, [subOf('lost/t', 1)]);
     await interestKnown([a, b, c], c, 'lost/t');
