@@ -18,6 +18,7 @@ import { ClusterInterest, LocalInterest, NodeView } from './interest.js';
 import type { ClusterOptions, ResolvedClusterOptions } from './options.js';
 import { resolveClusterOptions } from './options.js';
 import { ClusterRetained } from './retained.js';
+import { clusterSysValues } from './sys.js';
 import type { HeartbeatDoc, InterestDoc } from './wire.js';
 import { decodeForward, decodeJson, encodeForward, encodeJson, encodePublishPart } from './wire.js';
 
@@ -71,6 +72,8 @@ export class ClusterNode implements ClusterLink {
   private readonly unconfirmed = new Map<string, Unconfirmed>();
   private readonly snapshots = new Set<string>();
   private announcePending = false;
+  /** When the `$SYS` cluster view was last published. */
+  private sysAt = 0;
   private timer: NodeJS.Timeout | undefined;
   /** The cluster-wide retained messages (a KV bucket). */
   readonly retained: ClusterRetained;
@@ -202,6 +205,13 @@ export class ClusterNode implements ClusterLink {
   private tick(): void {
     this.heartbeat();
     const now = Date.now();
+    const every = this.broker.options.sysInterval * 1000;
+    if (every > 0 && now - this.sysAt >= every) {
+      this.sysAt = now;
+      for (const [name, value] of clusterSysValues(this)) {
+        this.broker.publish(`$SYS/broker/cluster/${name}`, value, { retain: true });
+      }
+    }
     for (const n of this.interest.nodes.values()) {
       if (n.alive && now - n.lastSeen > this.o.nodeTimeoutMs) {
         n.alive = false;
