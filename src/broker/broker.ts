@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { BridgeManager } from '../bridge/manager.js';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { ReasonCode } from '../codec/reason-codes.js';
@@ -17,7 +18,12 @@ import type { BrokerHooks } from './hooks.js';
 import { ListenerState } from './listener.js';
 import type { ListenerHost } from './listeners.js';
 import { Message } from './message.js';
-import type { BrokerOptions, ListenerType, ResolvedOptions } from './options.js';
+import type {
+  BridgeOptions,
+  BrokerOptions,
+  ListenerType,
+  ResolvedOptions,
+} from './options.js';
 import { LIVE_OPTIONS, OPTION_SPECS, resolveOptions } from './options.js';
 import { Persister } from './persist.js';
 import { reauthorizeSubscriptions } from './reauthorize.js';
@@ -89,6 +95,10 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerCore {
   private readonly network: Network;
   /** Listener of streams handed to {@link accept} without one (custom transports). */
   private customListener: ListenerState | undefined;
+  /** Listener of the broker's own in-process connections (bridges). */
+  private trustedListener: ListenerState | undefined;
+  /** The running bridges; loaded with the first one configured. */
+  private bridgeManager: BridgeManager | undefined;
   private state: 'new' | 'listening' | 'closing' | 'closed' = 'new';
   private opened = false;
   private bound = false;
@@ -172,6 +182,8 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerCore {
     }
     this.wheel.start();
     try {
+      // Bridges are checked before anything is bound, so a bad one fails the start cleanly.
+      if (this.options.bridges.length > 0) await this.loadBridges(this.options.bridges);
       await this.network.listen();
     } catch (err) {
       this.state = 'new';
@@ -179,6 +191,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerCore {
     }
     this.bound = true;
     this.sys.start();
+    await this.bridgeManager?.update(this.options.bridges);
     this.log.info({ listeners: this.addresses() }, 'broker listening');
     this.emitEvent('listening', this.addresses());
   }
@@ -199,10 +212,46 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerCore {
       const a = current[key];
       const b = resolved[key];
       if (a === b || JSON.stringify(a) === JSON.stringify(b)) continue;
+      if (key === 'bridges') {
+        this.updateBridges(b as BridgeOptions[]).catch((err: unknown) =>
+          this.log.error({ err: (err as Error).message }, 'bridge update failed'),
+        );
+        continue;
+      }
       if (LIVE_OPTIONS.has(key)) current[key] = b;
       else restart.push(key);
     }
     return restart;
+  }
+
+  /**
+   * Starts, changes and stops bridges to match `bridges` (docs/bridges.md): the whole list is
+   * checked first (rejects with a TypeError naming the field, changing nothing); bridges whose
+   * options did not change keep their connections.
+   */
+  async updateBridges(bridges: BridgeOptions[] = []): Promise<void> {
+    if (bridges.length > 0 || this.bridgeManager !== undefined) {
+      const manager = await this.loadBridges(bridges);
+      if (this.state === 'listening') await manager.update(bridges);
+    }
+    (this.options as { bridges: BridgeOptions[] }).bridges = bridges;
+  }
+
+  /** Loads the bridge code (only when bridges are configured) and checks `bridges`. */
+  private async loadBridges(bridges: BridgeOptions[]): Promise<BridgeManager> {
+    const { BridgeManager, resolveBridges } = await import('../bridge/manager.js');
+    resolveBridges(bridges);
+    this.bridgeManager ??= new BridgeManager(this, this.options.sysInterval);
+    return this.bridgeManager;
+  }
+
+  /** @internal The bridges' in-process connections: no authentication, no ACL checks. */
+  acceptTrusted(stream: Duplex): void {
+    if (this.trustedListener === undefined) {
+      this.trustedListener = new ListenerState(undefined, this.options, this.clock.now);
+      this.trustedListener.trusted = true;
+    }
+    this.admit(stream, 'bridge', 'custom', this.trustedListener, undefined, undefined);
   }
 
   /**
@@ -378,6 +427,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerCore {
     }
     this.attached.clear();
     this.sys.stop();
+    await this.bridgeManager?.close();
     const listenersClosed = this.network.close();
     // [MQTT-3.1.2-8] the server closing a connection without the client's DISCONNECT publishes its
     // will (a v5 Will Delay keeps it with a persistent session, stored, for the next start).

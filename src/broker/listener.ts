@@ -14,6 +14,14 @@ export interface Handshake {
   address: string | undefined;
 }
 
+/** Client ids of the broker's own trusted sessions (bridges); clients may not use them. */
+export const TRUSTED_ID_PREFIX = '$bridge/';
+
+/** Whether a client id belongs to a trusted session (a bridge's), exempt from ACL checks. */
+export function isTrustedId(clientId: string): boolean {
+  return clientId.charCodeAt(0) === 36 && clientId.startsWith(TRUSTED_ID_PREFIX);
+}
+
 /** Whether `host` only accepts connections from this machine. */
 export function isLoopback(host: string): boolean {
   const h = host.toLowerCase();
@@ -48,6 +56,11 @@ export class ListenerState {
   readonly tls: TlsSettings | undefined;
   /** Current TLS server options (replaced on a certificate reload). */
   tlsOptions: TlsOptions | undefined = undefined;
+  /**
+   * The broker's own in-process connections (bridges): no authentication, no ACL checks, and
+   * client ids under `$bridge/`, which other clients may not take.
+   */
+  trusted = false;
   /** Open connections (MQTT sessions or not yet). */
   connections = 0;
   /** Authentications in progress (pending hook promises). */

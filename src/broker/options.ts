@@ -1,4 +1,7 @@
 import type { Logger } from 'pino';
+import type { BridgeOptions } from '../bridge/options.js';
+
+export type { BridgeOptions };
 import type { Store } from '../persistence/types.js';
 import type { BrokerHooks } from './hooks.js';
 
@@ -179,6 +182,11 @@ export interface BrokerOptions extends ListenerSecurityOptions {
   responseInformation?: string;
   /** Shutdown grace for `close()`, ms (default 2000). */
   closeTimeoutMs?: number;
+  /**
+   * Bridges to other brokers (docs/bridges.md). Checked in full, and their code loaded, only
+   * when the list is not empty; changed on a reload through {@link Broker.updateBridges}.
+   */
+  bridges?: BridgeOptions[];
 }
 
 /** Options whose default is "unset". */
@@ -231,7 +239,12 @@ interface ListenersSpec {
   def: undefined;
   doc: string;
 }
-type OptionSpec = NumberSpec | BoolSpec | StringSpec | ListenersSpec;
+interface BridgesSpec {
+  kind: 'bridges';
+  def: BridgeOptions[];
+  doc: string;
+}
+type OptionSpec = NumberSpec | BoolSpec | StringSpec | ListenersSpec | BridgesSpec;
 
 const U32 = 0xffffffff;
 const int = (min: number, max: number, def: number | undefined, doc: string): NumberSpec => ({
@@ -313,6 +326,7 @@ export const OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
   serverMoved: bool(false, 'redirect is permanent (0x9D)'),
   responseInformation: str(undefined, 'v5 Response Information prefix (+ client id); unset: none'),
   closeTimeoutMs: int(0, 600_000, 2000, 'shutdown grace, ms'),
+  bridges: { kind: 'bridges', def: [], doc: 'bridges to other brokers (docs/bridges.md)' },
 };
 
 /**
@@ -345,6 +359,7 @@ export const LIVE_OPTIONS: ReadonlySet<string> = new Set([
   'serverMoved',
   'responseInformation',
   'closeTimeoutMs',
+  'bridges',
 ]);
 
 /** Keys accepted from code but not from a config file. */
@@ -399,6 +414,11 @@ function checkValue(spec: OptionSpec, value: unknown): string | undefined {
       return undefined;
     case 'listeners':
       return checkListeners(value);
+    case 'bridges':
+      // Each bridge is checked by the bridge code, loaded only when there are bridges.
+      return Array.isArray(value) && value.every((b) => typeof b === 'object' && b !== null)
+        ? undefined
+        : 'must be an array of bridge objects';
   }
 }
 
@@ -528,6 +548,13 @@ export function optionsJsonSchema(): Record<string, unknown> {
           description: spec.doc,
           ...(spec.values === undefined ? {} : { enum: spec.values }),
           ...(spec.def === undefined ? {} : { default: spec.def }),
+        };
+        break;
+      case 'bridges':
+        properties[key] = {
+          type: 'array',
+          description: spec.doc,
+          items: { type: 'object', required: ['name', 'addresses', 'topics'] },
         };
         break;
       case 'listeners':

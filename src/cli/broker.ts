@@ -390,6 +390,8 @@ async function reload(
         configFile,
       );
       reportWarnings(warnings, log);
+      // Checked in full before anything changes; unchanged bridges keep their connections.
+      await broker.updateBridges(next.bridges);
       const restart = broker.updateOptions(brokerOptionsOf(next));
       for (const key of ['passwordFile', 'aclFile', 'dataDir', 'storeOnCorrupt'] as const) {
         if (next[key] !== started[key]) restart.push(key);

@@ -10,6 +10,7 @@ import type { Connection } from '../connection.js';
 import type { AuthenticateResult, EnhancedAuthResult } from '../hooks.js';
 import { isPromise } from '../hooks.js';
 import { checkTopicLimits, longerThan } from '../limits.js';
+import { TRUSTED_ID_PREFIX } from '../listener.js';
 import type { ResolvedOptions } from '../options.js';
 import { fail, rejectWith } from '../refuse.js';
 import { attachSession } from '../session/registry.js';
@@ -87,6 +88,13 @@ function takeClientId(conn: Connection, p: ConnectPacket): string | undefined {
       'MQTT-3.1.3-9',
     );
   }
+  if (clientId.startsWith(TRUSTED_ID_PREFIX) && !conn.listener.trusted) {
+    throw new MqttError(
+      'CLIENT_ID_RESERVED',
+      `client identifiers starting with ${TRUSTED_ID_PREFIX} are reserved for bridges`,
+      ReasonCode.ClientIdentifierNotValid,
+    );
+  }
   let assignedId: string | undefined;
   if (clientId === '') {
     // 3.1 requires an id; 3.1.1 only with Clean Session ([MQTT-3.1.3-8]); v5 always assigns one.
@@ -157,6 +165,10 @@ function authenticate(conn: Connection, pending: PendingConnect, certified: bool
   const broker = conn.broker;
   const p = pending.packet;
   const listener = conn.listener;
+  if (listener.trusted) {
+    completeConnect(conn, pending, undefined);
+    return;
+  }
   const method = p.protocolVersion === 5 ? p.properties?.authenticationMethod : undefined;
   if (!certified && !listener.allowAnonymous) {
     // Secure default (as Mosquitto 2.0): off loopback, a client must prove who it is. Without

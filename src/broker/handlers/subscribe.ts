@@ -70,7 +70,7 @@ export function handleSubscribe(conn: Connection, p: SubscribePacket): void {
       v.code = ReasonCode.TopicFilterInvalid;
       continue;
     }
-    const hook = broker.hooks.authorizeSubscribe;
+    const hook = conn.listener.trusted ? undefined : broker.hooks.authorizeSubscribe;
     if (hook === undefined) continue;
     let r: boolean | number | Promise<boolean | number>;
     try {
