@@ -17,10 +17,18 @@ export interface BridgeHost {
   readonly options: { readonly receiveMaximum: number; readonly maxPacketSize: number };
   readonly sessions: ReadonlyMap<
     string,
-    { readonly subscriptions: ReadonlyMap<string, unknown>; queuedCount: number; inflightCount: number }
+    {
+      readonly subscriptions: ReadonlyMap<string, unknown>;
+      queuedCount: number;
+      inflightCount: number;
+    }
   >;
   /** Admits an in-process stream as a trusted connection (no authentication, no ACL). */
   acceptTrusted(stream: Duplex): void;
+  /** Sequence number of the last state change written to the store. */
+  readonly storeSeq: number;
+  /** Calls `fn` once every state change written so far is durable. */
+  whenDurable(fn: () => void): void;
   publish(topic: string, payload: string, options: { qos?: QoS; retain?: boolean }): void;
 }
 
@@ -39,12 +47,19 @@ export interface BridgeState {
 }
 
 const NEVER_EXPIRES = 0xffffffff;
-/** In-flight window asked of the local broker when the remote (3.1.1) announces none. */
-const V3_WINDOW = 100;
+/**
+ * In-flight window towards a 3.1.1 remote, which announces none: Mosquitto's default
+ * `max_inflight_messages`. Mosquitto completes, but silently drops, QoS 2 messages a 3.1.1
+ * client sends beyond it.
+ */
+const V3_WINDOW = 20;
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /** A packet that arrived before both links were ready, copied. */
 type Held = { local: boolean; packet: Packet };
+
+/** QoS 2 messages for the remote waiting until the store records up to `seq` are durable. */
+type Pending = { seq: number; packets: PublishPacket[] };
 
 /**
  * One bridge: a link to the remote broker and a link to this broker over an in-process pipe,
@@ -64,12 +79,15 @@ export class Bridge implements LinkOwner {
   private local: Link | undefined = undefined;
   private ready = false;
   private held: Held[] = [];
+  private pendingOut: Pending[] = [];
   private stopped = true;
   private timer: NodeJS.Timeout | undefined = undefined;
   private readonly backoff: Backoff;
   private addressIndex = 0;
   /** The remote refused the 0x80 protocol level: connect as a plain client from now on. */
   private privateRefused = false;
+  /** The remote refused the notification will (Petrel refuses wills in `$SYS`): connect without. */
+  private willRefused = false;
   /** QoS 2 packet ids from the local side that were not sent out (already bridged). */
   private readonly skipped = new Set<number>();
   /** Answers to our (UN)SUBSCRIBE, by side and packet id. */
@@ -163,6 +181,21 @@ export class Bridge implements LinkOwner {
         this.connect();
         return;
       }
+      const notAuthorized = c.protocolVersion === 5 ? 0x87 : 5;
+      if (
+        c.notifications &&
+        !this.willRefused &&
+        err instanceof ConnackError &&
+        err.code === notAuthorized
+      ) {
+        this.willRefused = true;
+        this.log.info(
+          { bridge: c.name, topic: c.notificationTopic },
+          'remote refused the notification will; connecting without it',
+        );
+        this.connect();
+        return;
+      }
       this.addressIndex++;
       throw err;
     }
@@ -233,7 +266,12 @@ export class Bridge implements LinkOwner {
     const waits: Promise<void>[] = [];
     if (stale.length > 0) {
       waits.push(this.expect('L', 1, PacketType.UNSUBACK));
-      local.send({ type: PacketType.UNSUBSCRIBE, packetId: 1, topicFilters: stale, properties: undefined });
+      local.send({
+        type: PacketType.UNSUBSCRIBE,
+        packetId: 1,
+        topicFilters: stale,
+        properties: undefined,
+      });
     }
     if (this.outTopics.length > 0) {
       waits.push(this.expect('L', 2, PacketType.SUBACK));
@@ -319,15 +357,16 @@ export class Bridge implements LinkOwner {
       clientId: c.remoteClientId,
       username: c.username,
       password: c.password === undefined ? undefined : Buffer.from(c.password),
-      will: c.notifications
-        ? {
-            topic: c.notificationTopic,
-            payload: Buffer.from('0'),
-            qos: 1,
-            retain: true,
-            properties: undefined,
-          }
-        : undefined,
+      will:
+        c.notifications && !this.willRefused
+          ? {
+              topic: c.notificationTopic,
+              payload: Buffer.from('0'),
+              qos: 1,
+              retain: true,
+              properties: undefined,
+            }
+          : undefined,
       properties: v5 ? properties : undefined,
     };
   }
@@ -377,6 +416,7 @@ export class Bridge implements LinkOwner {
     const wasUp = this.state.connected;
     this.ready = false;
     this.held = [];
+    this.pendingOut = [];
     this.skipped.clear();
     const waits = [...this.waiting.values()];
     this.waiting.clear();
@@ -423,7 +463,9 @@ export class Bridge implements LinkOwner {
       return;
     }
     if (packet.type === PacketType.DISCONNECT) {
-      link.destroy(new Error(`${local ? 'local' : 'remote'} DISCONNECT 0x${packet.reasonCode.toString(16)}`));
+      link.destroy(
+        new Error(`${local ? 'local' : 'remote'} DISCONNECT 0x${packet.reasonCode.toString(16)}`),
+      );
       return;
     }
     if (!this.ready) {
@@ -443,7 +485,12 @@ export class Bridge implements LinkOwner {
         return;
       case PacketType.PUBREL:
         if (local && this.skipped.delete(p.packetId)) {
-          back.send({ type: PacketType.PUBCOMP, packetId: p.packetId, reasonCode: 0, properties: undefined });
+          back.send({
+            type: PacketType.PUBCOMP,
+            packetId: p.packetId,
+            reasonCode: 0,
+            properties: undefined,
+          });
           return;
         }
         this.pass(to, back, { ...p, properties: undefined });
@@ -453,12 +500,25 @@ export class Bridge implements LinkOwner {
       case PacketType.PUBCOMP:
         if (!local && p.reasonCode >= 0x80) {
           this.state.lastError = `remote refused a message: reason 0x${p.reasonCode.toString(16)}`;
-          this.log.warn({ bridge: this.config.name, reason: p.reasonCode }, 'remote refused a message');
+          this.log.warn(
+            { bridge: this.config.name, reason: p.reasonCode },
+            'remote refused a message',
+          );
         }
         this.pass(to, back, { ...p, properties: undefined });
         return;
-      default:
-        back.destroy(new Error(`unexpected packet type ${p.type}`));
+      case PacketType.CONNECT:
+      case PacketType.CONNACK:
+      case PacketType.SUBSCRIBE:
+      case PacketType.SUBACK:
+      case PacketType.UNSUBSCRIBE:
+      case PacketType.UNSUBACK:
+      case PacketType.PINGREQ:
+      case PacketType.PINGRESP:
+      case PacketType.DISCONNECT:
+      case PacketType.AUTH:
+        // A server never sends these here (acks and DISCONNECT are taken in onPacket).
+        back.destroy(new Error(`unexpected packet type ${p.type} from the server`));
     }
   }
 
@@ -474,20 +534,64 @@ export class Bridge implements LinkOwner {
     if (t === undefined) {
       // Crossed a bridge already (or no longer bridged): settle it here, never send it on.
       if (p.qos === 1) {
-        local.send({ type: PacketType.PUBACK, packetId: p.packetId, reasonCode: 0, properties: undefined });
+        local.send({
+          type: PacketType.PUBACK,
+          packetId: p.packetId,
+          reasonCode: 0,
+          properties: undefined,
+        });
       } else if (p.qos === 2) {
         this.skipped.add(p.packetId);
-        local.send({ type: PacketType.PUBREC, packetId: p.packetId, reasonCode: 0, properties: undefined });
+        local.send({
+          type: PacketType.PUBREC,
+          packetId: p.packetId,
+          reasonCode: 0,
+          properties: undefined,
+        });
       }
       return;
     }
     this.state.forwardedOut++;
-    const topic = t.remotePrefix + p.topic.slice(t.localPrefix.length);
-    this.pass(remote, local, {
+    const out: PublishPacket = {
       ...p,
-      topic,
-      properties: remote.version === 5 ? forwardProperties(p.properties, this.config.name) : undefined,
-    });
+      topic: t.remotePrefix + p.topic.slice(t.localPrefix.length),
+      properties:
+        remote.version === 5 ? forwardProperties(p.properties, this.config.name) : undefined,
+    };
+    if (p.qos === 2) this.holdUntilDurable(out);
+    else this.pass(remote, local, out);
+  }
+
+  /**
+   * A QoS 2 message goes out only once the broker's record of it under this packet id is
+   * durable: were it sent before, a crash could leave the remote holding the id for a message
+   * the restarted broker sends again under another id, and the remote would then take the next
+   * message sent with that id for a duplicate. (The broker writes the record before it sends
+   * the PUBLISH, so the current store sequence covers it.)
+   */
+  private holdUntilDurable(p: PublishPacket): void {
+    const seq = this.host.storeSeq;
+    let last = this.pendingOut.at(-1);
+    if (last !== undefined && last.seq === seq) {
+      last.packets.push(copyPacket(p) as PublishPacket);
+      return;
+    }
+    last = { seq, packets: [copyPacket(p) as PublishPacket] };
+    this.pendingOut.push(last);
+    const batch = last;
+    this.host.whenDurable(() => this.releaseDurable(batch));
+  }
+
+  /** Sends every held batch up to `batch` (durable callbacks come in store order). */
+  private releaseDurable(batch: Pending): void {
+    if (!this.pendingOut.includes(batch)) return;
+    const remote = this.remote as Link;
+    const local = this.local as Link;
+    for (;;) {
+      const b = this.pendingOut.shift() as Pending;
+      for (const p of b.packets) this.pass(remote, local, p);
+      if (b === batch) return;
+    }
   }
 
   /** A message from the remote for the local broker. */
@@ -495,9 +599,19 @@ export class Bridge implements LinkOwner {
     const t = this.inTopics.find((x) => topicMatches(x.remoteFilter, p.topic));
     if (t === undefined) {
       if (p.qos === 1) {
-        remote.send({ type: PacketType.PUBACK, packetId: p.packetId, reasonCode: 0, properties: undefined });
+        remote.send({
+          type: PacketType.PUBACK,
+          packetId: p.packetId,
+          reasonCode: 0,
+          properties: undefined,
+        });
       } else if (p.qos === 2) {
-        remote.send({ type: PacketType.PUBREC, packetId: p.packetId, reasonCode: 0, properties: undefined });
+        remote.send({
+          type: PacketType.PUBREC,
+          packetId: p.packetId,
+          reasonCode: 0,
+          properties: undefined,
+        });
       }
       return;
     }

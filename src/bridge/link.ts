@@ -1,10 +1,10 @@
 import type { Duplex } from 'node:stream';
+import type { Transport, TransportEvents } from '../client/transport.js';
 import { PacketType, type ProtocolVersion } from '../codec/constants.js';
 import { decodePacket } from '../codec/decode.js';
 import { encodePacket } from '../codec/encode.js';
 import { Framer } from '../codec/framer.js';
 import type { ConnackPacket, ConnectPacket, Packet } from '../codec/types.js';
-import type { Transport, TransportEvents } from '../client/transport.js';
 
 /** What a {@link Link} reports to its owner once connected. */
 export interface LinkOwner {
@@ -74,6 +74,8 @@ export class Link {
       link.connack = resolve;
       link.failed = reject;
     });
+    // A transport that fails to open rejects this before anyone awaits it.
+    connack.catch(() => {});
     const timeout = setTimeout(
       () => link.destroy(new Error(`no CONNACK within ${options.timeoutMs} ms`)),
       options.timeoutMs,

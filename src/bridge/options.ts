@@ -71,7 +71,7 @@ export interface BridgeOptions {
   notificationTopic?: string;
   /** TLS files and checks for `mqtts` and `wss`. */
   tls?: BridgeTlsOptions;
-  /** Largest packet accepted from the remote, bytes (default 1 MiB... the broker's `maxPacketSize`). */
+  /** Largest packet accepted from the remote, bytes, announced to a v5 remote (default: the broker's `maxPacketSize`). */
   maxPacketSize?: number;
 }
 
@@ -113,7 +113,12 @@ export interface ResolvedBridge {
 /** Client ids of the bridges' sessions on this broker start with this; clients may not use it. */
 export const BRIDGE_ID_PREFIX = TRUSTED_ID_PREFIX;
 
-const DEFAULT_PORTS: Record<BridgeTransport, number> = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 };
+const DEFAULT_PORTS: Record<BridgeTransport, number> = {
+  mqtt: 1883,
+  mqtts: 8883,
+  ws: 80,
+  wss: 443,
+};
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const KEYS = new Set([
   'name',
@@ -260,13 +265,14 @@ export function resolveBridge(input: unknown, path: string): ResolvedBridge {
   const name = str(o, 'name', path);
   if (name === undefined) fail(`${path}.name`, 'is required');
   if (!NAME.test(name)) fail(`${path}.name`, 'must be 1-64 letters, digits, _, - or .');
-  const transport =
-    oneOf(o, 'transport', path, ['mqtt', 'mqtts', 'ws', 'wss'] as const) ?? 'mqtt';
+  const transport = oneOf(o, 'transport', path, ['mqtt', 'mqtts', 'ws', 'wss'] as const) ?? 'mqtt';
   const list = o.addresses;
   if (!Array.isArray(list) || list.length === 0) {
     fail(`${path}.addresses`, 'must be a non-empty array of "host[:port]"');
   }
-  const addresses = list.map((a, i) => address(a, `${path}.addresses[${i}]`, DEFAULT_PORTS[transport]));
+  const addresses = list.map((a, i) =>
+    address(a, `${path}.addresses[${i}]`, DEFAULT_PORTS[transport]),
+  );
   const topics = o.topics;
   if (!Array.isArray(topics) || topics.length === 0) {
     fail(`${path}.topics`, 'must be a non-empty array of {pattern, direction?, qos?, …}');

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import type { BridgeManager } from '../bridge/manager.js';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import type { BridgeManager } from '../bridge/manager.js';
 import { ReasonCode } from '../codec/reason-codes.js';
 import type { Logger } from '../observability/logger.js';
 import { silentLogger } from '../observability/logger.js';
@@ -18,12 +18,7 @@ import type { BrokerHooks } from './hooks.js';
 import { ListenerState } from './listener.js';
 import type { ListenerHost } from './listeners.js';
 import { Message } from './message.js';
-import type {
-  BridgeOptions,
-  BrokerOptions,
-  ListenerType,
-  ResolvedOptions,
-} from './options.js';
+import type { BridgeOptions, BrokerOptions, ListenerType, ResolvedOptions } from './options.js';
 import { LIVE_OPTIONS, OPTION_SPECS, resolveOptions } from './options.js';
 import { Persister } from './persist.js';
 import { reauthorizeSubscriptions } from './reauthorize.js';
@@ -243,6 +238,19 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerCore {
     resolveBridges(bridges);
     this.bridgeManager ??= new BridgeManager(this, this.options.sysInterval);
     return this.bridgeManager;
+  }
+
+  /**
+   * @internal Calls `fn` once every state change made so far is durable (`sync` store), at once
+   * otherwise: bridges forward a QoS 2 message only once its packet id is on disk.
+   */
+  whenDurable(fn: () => void): void {
+    this.persist.whenDurable(fn);
+  }
+
+  /** @internal Sequence number of the last state change written to the store. */
+  get storeSeq(): number {
+    return this.persist.seq;
   }
 
   /** @internal The bridges' in-process connections: no authentication, no ACL checks. */

@@ -229,7 +229,11 @@ function offer(
   force: boolean,
 ): void {
   const read = broker.hooks.authorizeRead;
-  if (read !== undefined && !isTrustedId(session.clientId) && !safeRead(broker, read, session, msg.topic)) {
+  if (
+    read !== undefined &&
+    !isTrustedId(session.clientId) &&
+    !safeRead(broker, read, session, msg.topic)
+  ) {
     return;
   }
   const conn = session.connection;

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { BridgeOptions } from '../bridge/options.js';
 
 export type { BridgeOptions };
+
 import type { Store } from '../persistence/types.js';
 import type { BrokerHooks } from './hooks.js';
 

@@ -33,6 +33,8 @@ export class Persister {
   /** Sequence number of the batch the last record went into. */
   seq = 0;
   private readonly waiting = new Set<Connection>();
+  /** Callbacks of {@link whenDurable}, in the order (and so the seq) they were registered. */
+  private readonly durableWaiters: Array<{ seq: number; fn: () => void }> = [];
   private nextMessageId = 1;
 
   /**
@@ -72,6 +74,29 @@ export class Persister {
       conn.releaseAcks(seq);
       if (!conn.hasHeldAcks) this.waiting.delete(conn);
     }
+    const w = this.durableWaiters;
+    let n = 0;
+    while (n < w.length && (w[n] as { seq: number }).seq <= seq) n++;
+    if (n === 0) return;
+    for (const { fn } of w.splice(0, n)) {
+      try {
+        fn();
+      } catch (err) {
+        this.broker.log.error({ err }, 'whenDurable callback threw');
+      }
+    }
+  }
+
+  /**
+   * Calls `fn` once every record written so far is durable: at once when nothing waits for a
+   * commit, or when acks are not held for commits (`batched` and `none` promise nothing).
+   */
+  whenDurable(fn: () => void): void {
+    if (!this.holdsAcks || !this.dirty) {
+      fn();
+      return;
+    }
+    this.durableWaiters.push({ seq: this.seq, fn });
   }
 
   /** Forgets a closed connection. */

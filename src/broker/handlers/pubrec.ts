@@ -5,6 +5,7 @@ import type { AckPacket } from '../../codec/types.js';
 import type { Connection } from '../connection.js';
 import { completeInflight } from '../delivery.js';
 import { DeliveryState } from '../message.js';
+import { sendAck } from './ack.js';
 
 /**
  * PUBREC from the client: answer PUBREL and wait for PUBCOMP. A PUBREC with an error reason ends
@@ -36,10 +37,8 @@ export function handlePubrec(conn: Connection, p: AckPacket): void {
     d.state = DeliveryState.AwaitingPubcomp;
     conn.broker.persist.inflightPut(session, d);
   }
-  conn.write(
-    encodePacket(
-      { type: PacketType.PUBREL, packetId: p.packetId, reasonCode: 0, properties: undefined },
-      conn.protocolVersion,
-    ),
-  );
+  // Held in `sync` mode until the AwaitingPubcomp state is durable: after a crash before that,
+  // the restarted broker would resend the PUBLISH, which a receiver that was already released
+  // takes as a new message (a QoS 2 duplicate).
+  sendAck(conn, PacketType.PUBREL, p.packetId, 0);
 }

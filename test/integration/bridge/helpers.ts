@@ -33,7 +33,8 @@ export async function collect(
   return {
     client,
     messages,
-    waitFor: (n, ms = 10_000) => until(() => messages.length >= n, ms, `${n} messages on ${filter}`),
+    waitFor: (n, ms = 10_000) =>
+      until(() => messages.length >= n, ms, `${n} messages on ${filter}`),
     close: async () => {
       await client.disconnect().catch(() => client.destroy());
     },
@@ -53,7 +54,11 @@ export async function until(test: () => boolean, ms: number, what: string): Prom
 export async function bridgeState(url: string, name: string, value: '0' | '1', ms = 10_000) {
   const c = await collect(url, `$SYS/broker/bridges/${name}/connected`, 0);
   try {
-    await until(() => c.messages.at(-1)?.payload === value, ms, `bridge ${name} connected=${value}`);
+    await until(
+      () => c.messages.at(-1)?.payload === value,
+      ms,
+      `bridge ${name} connected=${value}`,
+    );
   } finally {
     await c.close();
   }

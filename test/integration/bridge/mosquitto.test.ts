@@ -2,15 +2,17 @@
 // 0, 1 and 2 with prefixes on each side, over MQTT 3.1.1 (with try_private) and 5.0.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createBroker } from '../../../src/broker.js';
 import type { Broker } from '../../../src/broker/broker.js';
+import { createBroker } from '../../../src/broker.js';
 import { hasMosquitto, type MosquittoHandle, startMosquitto } from '../../helpers/mosquitto.js';
 import { bridgeState, collect, payloads } from './helpers.js';
 
 const skip = hasMosquitto() ? false : 'mosquitto is not installed';
 
 for (const version of [4, 5] as const) {
-  describe(`Petrel bridged to Mosquitto over MQTT ${version === 5 ? '5.0' : '3.1.1'}`, { skip }, () => {
+  describe(`Petrel bridged to Mosquitto over MQTT ${version === 5 ? '5.0' : '3.1.1'}`, {
+    skip,
+  }, () => {
     let mosquitto: MosquittoHandle;
     let petrel: Broker;
     let local: string;
@@ -27,9 +29,27 @@ for (const version of [4, 5] as const) {
             protocolVersion: version,
             restartTimeout: 0.2,
             topics: [
-              { pattern: 'up/#', direction: 'out', qos: 2, localPrefix: 'site/', remotePrefix: 'hq/' },
-              { pattern: 'down/#', direction: 'in', qos: 2, localPrefix: 'site/', remotePrefix: 'hq/' },
-              { pattern: 'chat/#', direction: 'both', qos: 1, localPrefix: 'l/', remotePrefix: 'r/' },
+              {
+                pattern: 'up/#',
+                direction: 'out',
+                qos: 2,
+                localPrefix: 'site/',
+                remotePrefix: 'hq/',
+              },
+              {
+                pattern: 'down/#',
+                direction: 'in',
+                qos: 2,
+                localPrefix: 'site/',
+                remotePrefix: 'hq/',
+              },
+              {
+                pattern: 'chat/#',
+                direction: 'both',
+                qos: 1,
+                localPrefix: 'l/',
+                remotePrefix: 'r/',
+              },
             ],
           },
         ],
@@ -52,14 +72,11 @@ for (const version of [4, 5] as const) {
           await pub.client.publish(`site/up/q${qos}`, `out-${qos}`, { qos });
         }
         await far.waitFor(3);
-        assert.deepEqual(
-          far.messages.map((m) => [m.topic, m.payload, m.qos]).sort(),
-          [
-            ['hq/up/q0', 'out-0', 0],
-            ['hq/up/q1', 'out-1', 1],
-            ['hq/up/q2', 'out-2', 2],
-          ],
-        );
+        assert.deepEqual(far.messages.map((m) => [m.topic, m.payload, m.qos]).sort(), [
+          ['hq/up/q0', 'out-0', 0],
+          ['hq/up/q1', 'out-1', 1],
+          ['hq/up/q2', 'out-2', 2],
+        ]);
       } finally {
         await far.close();
         await pub.close();
@@ -74,14 +91,11 @@ for (const version of [4, 5] as const) {
           await pub.client.publish(`hq/down/q${qos}`, `in-${qos}`, { qos });
         }
         await near.waitFor(3);
-        assert.deepEqual(
-          near.messages.map((m) => [m.topic, m.payload, m.qos]).sort(),
-          [
-            ['site/down/q0', 'in-0', 0],
-            ['site/down/q1', 'in-1', 1],
-            ['site/down/q2', 'in-2', 2],
-          ],
-        );
+        assert.deepEqual(near.messages.map((m) => [m.topic, m.payload, m.qos]).sort(), [
+          ['site/down/q0', 'in-0', 0],
+          ['site/down/q1', 'in-1', 1],
+          ['site/down/q2', 'in-2', 2],
+        ]);
       } finally {
         await near.close();
         await pub.close();
