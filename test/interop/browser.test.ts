@@ -3,21 +3,19 @@
 // Chromium. Part of `npm run test:interop`: .ci/run installs Debian's `chromium`, and a missing
 // browser fails the suite rather than skipping it.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
-import { chromium } from 'playwright-core';
 import type { TestBroker } from '../helpers/broker.js';
 import { startBroker } from '../helpers/broker.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import type { MosquittoHandle } from '../helpers/mosquitto.js';
 import { hasMosquitto, startMosquitto } from '../helpers/mosquitto.js';
 import { Clients, nextMessages, uniqueTopic } from '../integration/client/util.js';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The public client entry as one browser script exposing `globalThis.petrel`. */
@@ -55,7 +53,7 @@ if (CHROMIUM !== undefined) {
       [script, broker, browser, mosquitto] = await Promise.all([
         bundle(),
         startBroker({ wsPort: 0 }),
-        chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] }),
+        launchChromium(),
         hasMosquitto() ? startMosquitto({ websockets: true }) : undefined,
       ]);
       // Served from loopback: Chromium blocks pages from elsewhere (about:blank included) from

@@ -1,0 +1,135 @@
+// The client table: connected clients from GET /api/v1/clients, searched by client-id prefix,
+// each with a Disconnect button (DELETE /api/v1/clients/{id}).
+import { api, seg } from './api.js';
+import { errorText, field, h, replace, showStatus, statusLine, when } from './dom.js';
+import type { ClientSummary, Page } from './shapes.js';
+
+/** Rows asked for per page; "More" asks for the next. */
+const PAGE = 100;
+/** Pause after the last keystroke before searching (ms). */
+const SEARCH_DELAY = 250;
+
+/** Mounts the client table into `root`. */
+export function mountClients(root: HTMLElement): () => void {
+  const search = h('input', {
+    id: 'clients-search',
+    type: 'search',
+    placeholder: 'client id prefix',
+    autocomplete: 'off',
+  });
+  const status = statusLine('clients-status');
+  const body = h('tbody', { id: 'clients-rows' });
+  const more = h('button', {
+    id: 'clients-more',
+    type: 'button',
+    class: 'secondary',
+    hidden: true,
+  });
+  more.textContent = 'More';
+  let cursor: string | undefined;
+  let generation = 0;
+
+  const row = (c: ClientSummary): HTMLTableRowElement => {
+    const kick = h(
+      'button',
+      { type: 'button', class: 'danger', 'aria-label': `Disconnect ${c.clientId}` },
+      'Disconnect',
+    );
+    kick.addEventListener('click', () => {
+      kick.disabled = true;
+      api('DELETE', `/clients/${seg(c.clientId)}`).then(
+        () => {
+          tr.remove();
+          showStatus(status, `Disconnected ${c.clientId}.`, false);
+        },
+        (err: unknown) => {
+          kick.disabled = false;
+          showStatus(status, errorText(err));
+        },
+      );
+    });
+    const tr = h(
+      'tr',
+      { 'data-client-id': c.clientId },
+      h('td', { class: 'id' }, c.clientId),
+      h('td', {}, c.username ?? '–'),
+      h('td', {}, c.address ?? '–'),
+      h('td', {}, c.listener ?? '–'),
+      h('td', {}, c.protocolVersion === undefined ? '–' : `MQTT ${versionName(c.protocolVersion)}`),
+      h('td', {}, when(c.connectedAt)),
+      h('td', {}, kick),
+    );
+    return tr;
+  };
+
+  const load = async (append: boolean): Promise<void> => {
+    const mine = ++generation;
+    const q = new URLSearchParams({ limit: String(PAGE) });
+    if (search.value !== '') q.set('prefix', search.value);
+    if (append && cursor !== undefined) q.set('cursor', cursor);
+    try {
+      const page = await api<Page<ClientSummary>>('GET', `/clients?${q}`);
+      if (mine !== generation) return; // a newer search answered first
+      if (!append) replace(body);
+      for (const c of page.items) body.appendChild(row(c));
+      cursor = page.next;
+      more.hidden = cursor === undefined;
+      showStatus(
+        status,
+        body.childElementCount === 0 ? 'No clients connected.' : `${body.childElementCount} shown.`,
+        false,
+      );
+    } catch (err) {
+      if (mine === generation) showStatus(status, errorText(err));
+    }
+  };
+
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  search.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void load(false), SEARCH_DELAY);
+  });
+  more.addEventListener('click', () => void load(true));
+  const refresh = h('button', { id: 'clients-refresh', type: 'button', class: 'secondary' });
+  refresh.textContent = 'Refresh';
+  refresh.addEventListener('click', () => void load(false));
+
+  replace(
+    root,
+    h('h2', { tabindex: -1 }, 'Clients'),
+    h('div', { class: 'toolbar' }, field('Search by client id', search), refresh),
+    status,
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { id: 'clients-table' },
+        h('caption', { class: 'hint' }, 'Connected clients'),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ...['Client id', 'User', 'Address', 'Listener', 'Protocol', 'Connected since', ''].map(
+              (t) => h('th', { scope: 'col' }, t),
+            ),
+          ),
+        ),
+        body,
+      ),
+    ),
+    more,
+  );
+  void load(false);
+  return () => {
+    generation++;
+    clearTimeout(timer);
+  };
+}
+
+/** The MQTT version a protocol level names. */
+export function versionName(level: number): string {
+  return level === 5 ? '5.0' : level === 4 ? '3.1.1' : level === 3 ? '3.1' : String(level);
+}

@@ -1,0 +1,165 @@
+// Sessions (connected and offline) from GET /api/v1/sessions, one session's subscriptions and
+// queue, deleting a session; and the subscriptions matching a filter (GET /api/v1/subscriptions).
+import { api, seg } from './api.js';
+import { errorText, field, h, replace, showStatus, statusLine } from './dom.js';
+import type { Page, SessionDetail, SessionSummary, SubscriptionInfo } from './shapes.js';
+
+const PAGE = 100;
+
+function table(id: string, caption: string, heads: string[], body: HTMLElement): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { id },
+      h('caption', { class: 'hint' }, caption),
+      h('thead', {}, h('tr', {}, ...heads.map((t) => h('th', { scope: 'col' }, t)))),
+      body,
+    ),
+  );
+}
+
+/** Mounts the session and subscription view into `root`. */
+export function mountSessions(root: HTMLElement): () => void {
+  const status = statusLine('sessions-status');
+  const rows = h('tbody', { id: 'sessions-rows' });
+  const detail = h('section', { id: 'session-detail', 'aria-label': 'Session' });
+  let alive = true;
+
+  const showDetail = async (clientId: string): Promise<void> => {
+    try {
+      const s = await api<SessionDetail>('GET', `/sessions/${seg(clientId)}`);
+      if (!alive) return;
+      const subs = h('tbody');
+      for (const sub of s.subscriptionList ?? []) {
+        subs.appendChild(
+          h('tr', {}, h('td', { class: 'id' }, sub.topicFilter), h('td', {}, sub.qos)),
+        );
+      }
+      const del = h('button', { type: 'button', class: 'danger' }, 'Delete session');
+      del.addEventListener('click', () => {
+        api('DELETE', `/sessions/${seg(clientId)}`).then(
+          () => {
+            replace(detail);
+            showStatus(status, `Deleted the session of ${clientId}.`, false);
+            void load();
+          },
+          (err: unknown) => showStatus(status, errorText(err)),
+        );
+      });
+      replace(
+        detail,
+        h('h3', { tabindex: -1 }, `Session ${clientId}`),
+        h(
+          'dl',
+          { class: 'props' },
+          h('dt', {}, 'State'),
+          h('dd', {}, s.connected ? 'connected' : 'offline'),
+          h('dt', {}, 'Expiry interval'),
+          h('dd', {}, s.expiryInterval === undefined ? '–' : `${s.expiryInterval} s`),
+          h('dt', {}, 'Queued messages'),
+          h('dd', {}, s.queued ?? '–'),
+        ),
+        table('session-subs', 'Subscriptions', ['Filter', 'QoS'], subs),
+        h('div', { class: 'actions' }, del),
+      );
+      detail.querySelector('h3')?.focus();
+    } catch (err) {
+      showStatus(status, errorText(err));
+    }
+  };
+
+  const load = async (): Promise<void> => {
+    try {
+      const page = await api<Page<SessionSummary>>('GET', `/sessions?limit=${PAGE}`);
+      if (!alive) return;
+      replace(rows);
+      for (const s of page.items) {
+        const open = h(
+          'button',
+          { type: 'button', class: 'secondary', 'aria-label': `Show session ${s.clientId}` },
+          'Show',
+        );
+        open.addEventListener('click', () => void showDetail(s.clientId));
+        rows.appendChild(
+          h(
+            'tr',
+            { 'data-client-id': s.clientId },
+            h('td', { class: 'id' }, s.clientId),
+            h('td', {}, s.connected ? 'connected' : 'offline'),
+            h('td', {}, s.subscriptions ?? '–'),
+            h('td', {}, s.queued ?? '–'),
+            h('td', {}, open),
+          ),
+        );
+      }
+      showStatus(status, page.items.length === 0 ? 'No sessions.' : undefined, false);
+    } catch (err) {
+      if (alive) showStatus(status, errorText(err));
+    }
+  };
+
+  // Subscriptions across clients whose filter matches the one asked for.
+  const filter = h('input', { id: 'subs-filter', placeholder: '#', autocomplete: 'off' });
+  const subRows = h('tbody', { id: 'subs-rows' });
+  const subStatus = statusLine('subs-status');
+  const findSubs = async (e?: Event): Promise<void> => {
+    e?.preventDefault();
+    const q = new URLSearchParams({ limit: String(PAGE) });
+    if (filter.value !== '') q.set('filter', filter.value);
+    try {
+      const page = await api<Page<SubscriptionInfo>>('GET', `/subscriptions?${q}`);
+      if (!alive) return;
+      replace(subRows);
+      for (const s of page.items) {
+        subRows.appendChild(
+          h(
+            'tr',
+            {},
+            h('td', { class: 'id' }, s.clientId ?? '–'),
+            h('td', { class: 'id' }, s.topicFilter),
+            h('td', {}, s.qos),
+          ),
+        );
+      }
+      showStatus(subStatus, page.items.length === 0 ? 'No subscriptions.' : undefined, false);
+    } catch (err) {
+      if (alive) showStatus(subStatus, errorText(err));
+    }
+  };
+  const refresh = h('button', { type: 'button', class: 'secondary' }, 'Refresh');
+  refresh.addEventListener('click', () => void load());
+
+  replace(
+    root,
+    h('h2', { tabindex: -1 }, 'Sessions and subscriptions'),
+    h('div', { class: 'toolbar' }, refresh),
+    status,
+    h(
+      'div',
+      { class: 'split' },
+      table(
+        'sessions-table',
+        'Sessions',
+        ['Client id', 'State', 'Subscriptions', 'Queued', ''],
+        rows,
+      ),
+      detail,
+    ),
+    h('h3', {}, 'Subscriptions'),
+    h(
+      'form',
+      { class: 'toolbar', onsubmit: (e: Event) => void findSubs(e) },
+      field('Topic filter', filter),
+      h('button', { type: 'submit' }, 'Find'),
+    ),
+    subStatus,
+    table('subs-table', 'Subscriptions', ['Client id', 'Filter', 'QoS'], subRows),
+  );
+  void load();
+  void findSubs();
+  return () => {
+    alive = false;
+  };
+}
