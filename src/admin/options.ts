@@ -24,7 +24,7 @@ export interface AdminOptions {
   reload?: () => Promise<void>;
   /** The broker's effective configuration, shown (secrets redacted) by `GET /api/v1/broker`. */
   config?: Record<string, unknown>;
-  /** Directory of static files served at `/` (the dashboard). Unset: nothing is served there. */
+  /** Directory of static files served at `/`. Unset: the bundled dashboard (docs/admin.md). */
   staticDir?: string;
 }
 

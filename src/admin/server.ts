@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Broker } from '../broker/broker.js';
 import { packageVersion } from '../broker/sys.js';
 import { TokenCheck } from './auth.js';
+import { DASHBOARD_DIR, dashboardProblem } from './dashboard-dir.js';
 import { errorHandler } from './errors.js';
 import { OpenApiCollector } from './openapi.js';
 import type { AdminOptions } from './options.js';
@@ -79,7 +80,10 @@ export async function startAdmin(broker: Broker, options: AdminOptions = {}): Pr
   metricsRoutes(app, metrics.registry);
   apiRoutes(app, broker, options);
   app.get('/api/v1/openapi.json', () => openapi.document());
-  if (options.staticDir !== undefined) staticRoutes(app, options.staticDir);
+  const staticDir = options.staticDir ?? DASHBOARD_DIR;
+  const unbuilt = options.staticDir === undefined ? dashboardProblem() : undefined;
+  if (unbuilt !== undefined) broker.log.warn(unbuilt);
+  staticRoutes(app, staticDir);
 
   try {
     await app.listen({ port: options.port ?? 8080, host });

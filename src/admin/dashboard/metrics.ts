@@ -7,11 +7,19 @@ export type Scrape = Map<string, number>;
 /**
  * Reads the text format. Each sample counts under its name (summed over all its label sets, so
  * `petrel_connections` is the total over listeners) and under `name{labels}` as written, which
- * picks one label set (`petrel_event_loop_delay_seconds{quantile="0.99"}`).
+ * picks one label set (`petrel_event_loop_delay_seconds{quantile="0.99"}`). A metric declared by
+ * `# TYPE` without samples reads 0.
  */
 export function parseMetrics(text: string): Scrape {
   const out: Scrape = new Map();
   for (const line of text.split('\n')) {
+    if (line.startsWith('# TYPE ')) {
+      // A declared metric without samples (a labelled gauge nobody has set yet) reads as 0.
+      const [name, type] = line.slice(7).split(' ');
+      const parts = type === 'histogram' || type === 'summary' ? ['_sum', '_count'] : [''];
+      for (const p of parts) if (name !== undefined) out.set(`${name}${p}`, 0);
+      continue;
+    }
     if (line === '' || line.startsWith('#')) continue;
     // name{labels} value [timestamp]; label values may hold spaces, so split after the brace.
     const brace = line.indexOf('{');

@@ -136,7 +136,8 @@ function makeChart(def: ChartDef, grid: HTMLElement): Chart {
 }
 
 function format(v: number, unit: string): string {
-  if (!Number.isFinite(v)) return '–';
+  // NaN: the broker does not report this figure (or a counter restarted in this step).
+  if (!Number.isFinite(v)) return 'no data';
   const digits = Math.abs(v) >= 100 || Number.isInteger(v) ? 0 : 2;
   return `${v.toFixed(digits)}${unit === '' ? '' : ` ${unit}`}`;
 }

@@ -1,5 +1,5 @@
-// Credentials for an admin listener that requires them: a bearer token or an admin user's name
-// and password, sent in the Authorization header of each request (never a cookie).
+// The bearer token for an admin listener that requires one (docs/admin.md, Security), sent in
+// the Authorization header of each request (never a cookie).
 import { setAuthorization, whenUnauthorized } from './api.js';
 import { field, h, replace } from './dom.js';
 
@@ -15,21 +15,15 @@ whenUnauthorized(() => {
 
 /** Mounts the sign-in form into `root`. */
 export function mountSignIn(root: HTMLElement): () => void {
-  const token = h('input', { id: 'signin-token', type: 'password', autocomplete: 'off' });
-  const user = h('input', { id: 'signin-user', autocomplete: 'username' });
-  const password = h('input', {
-    id: 'signin-password',
+  const token = h('input', {
+    id: 'signin-token',
     type: 'password',
-    autocomplete: 'current-password',
+    required: true,
+    autocomplete: 'off',
   });
   const onSubmit = (e: Event): void => {
     e.preventDefault();
-    if (token.value !== '') setAuthorization(`Bearer ${token.value}`);
-    else if (user.value !== '') {
-      // btoa takes Latin-1 only: encode the UTF-8 bytes first.
-      const bytes = new TextEncoder().encode(`${user.value}:${password.value}`);
-      setAuthorization(`Basic ${btoa(String.fromCharCode(...bytes))}`);
-    } else setAuthorization(undefined);
+    setAuthorization(`Bearer ${token.value}`);
     location.hash = back;
   };
   replace(
@@ -38,14 +32,12 @@ export function mountSignIn(root: HTMLElement): () => void {
     h(
       'p',
       { class: 'hint' },
-      'This admin listener asks for credentials: give a bearer token, or an admin user and password.',
+      'This admin listener asks for a bearer token (one of http.tokens or http.tokenFile).',
     ),
     h(
       'form',
       { class: 'card', onsubmit: onSubmit },
       field('Bearer token', token),
-      field('Admin user', user),
-      field('Password', password),
       h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Sign in')),
     ),
   );

@@ -112,9 +112,9 @@ export function mountUsers(root: HTMLElement): () => void {
     } catch (err) {
       if (!alive) return;
       if (err instanceof ApiError && err.status === 404) {
+        // Keep the heading (it may hold the focus); replace the forms and tables.
         replace(
-          root,
-          h('h2', { tabindex: -1 }, 'Users and ACLs'),
+          editor,
           h(
             'p',
             { id: 'users-missing', class: 'card missing' },
@@ -181,9 +181,9 @@ export function mountUsers(root: HTMLElement): () => void {
       ),
     );
 
-  replace(
-    root,
-    h('h2', { tabindex: -1 }, 'Users and ACLs'),
+  const editor = h(
+    'div',
+    {},
     status,
     h(
       'div',
@@ -213,6 +213,7 @@ export function mountUsers(root: HTMLElement): () => void {
       table('roles-table', 'Roles', ['Role', 'Rules', ''], roleRows),
     ),
   );
+  replace(root, h('h2', { tabindex: -1 }, 'Users and ACLs'), editor);
   void load();
   return () => {
     alive = false;

@@ -1,0 +1,132 @@
+// The web dashboard in headless Chromium, served by a real `petrel broker --http-port`: the
+// overview charts fill from /metrics, a client connected here shows in the table and is
+// disconnected from it, the WebSocket panel publishes to a subscriber started here and receives
+// what is published here, the page makes no request off the broker, and at phone size nothing
+// overflows sideways (a screenshot is written to .tmp/dashboard-phone.png for a human look).
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../../helpers/chromium.js';
+import { killAll } from '../../helpers/cli.js';
+import { Clients, nextMessages, uniqueTopic } from '../../integration/client/util.js';
+import type { DashboardBroker } from './petrel.js';
+import { startDashboardBroker } from './petrel.js';
+
+test('Debian chromium is installed for the dashboard tests', () => {
+  assert.ok(CHROMIUM, 'install Debian chromium (apt-get install chromium)');
+});
+
+if (CHROMIUM !== undefined) {
+  describe('dashboard in headless Chromium', { timeout: 45_000 }, () => {
+    let browser: Browser;
+    let petrel: DashboardBroker;
+    const clients = new Clients();
+    /** Every URL any page asked for. */
+    const requested: string[] = [];
+
+    before(async () => {
+      [browser, petrel] = await Promise.all([launchChromium(), startDashboardBroker()]);
+    });
+    after(async () => {
+      clients.closeAll();
+      await browser?.close();
+      await petrel?.close();
+      killAll();
+    });
+
+    async function open(view: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+      const page = await browser.newPage({ viewport });
+      page.on('request', (r) => requested.push(r.url()));
+      await page.goto(`${petrel.http}/#${view}`);
+      return page;
+    }
+
+    test('the overview loads and its charts fill from /metrics', async () => {
+      const page = await open('overview');
+      try {
+        // Rates need two scrapes: the first point appears after the second (2 s apart).
+        await page.waitForSelector('#chart-messages[data-points="1"]', { timeout: 8000 });
+        const connections = await page.textContent('#chart-connections .latest');
+        assert.match(connections ?? '', /^connected: \d+$/);
+        assert.equal(await page.textContent('#overview-status'), '');
+        // uPlot drew into its canvas.
+        assert.equal(await page.locator('#chart-messages canvas').count(), 1);
+      } finally {
+        await page.close();
+      }
+    });
+
+    test('the WebSocket panel publishes to a subscriber started by the test, and receives', async () => {
+      const topic = uniqueTopic('from-dashboard');
+      const toPage = uniqueTopic('to-dashboard');
+      const subscriber = await clients.connect(petrel.mqtt);
+      await subscriber.subscribe(topic, { qos: 1 });
+      const page = await open('websocket');
+      try {
+        // The URL comes from GET /api/v1/broker's listeners.
+        assert.equal(await page.inputValue('#ws-url'), `ws://127.0.0.1:${petrel.wsPort}/mqtt`);
+        await page.click('#ws-connect');
+        await page.waitForSelector('#ws-state:has-text("Connected to")', { timeout: 5000 });
+
+        await page.fill('#ws-filter', toPage);
+        await page.selectOption('#ws-sub-qos', '1');
+        await page.click('#ws-subscribe');
+        await page.waitForSelector(`#ws-log li:has-text("subscribed to ${toPage}")`);
+        await subscriber.publish(toPage, 'hello page', { qos: 1 });
+        await page.waitForSelector(`#ws-log li:has-text("${toPage} (QoS 1): hello page")`, {
+          timeout: 5000,
+        });
+
+        const arrived = nextMessages(subscriber, 1, 5000);
+        await page.fill('#ws-topic', topic);
+        await page.fill('#ws-payload', 'hello from the dashboard');
+        await page.selectOption('#ws-pub-qos', '1');
+        await page.click('#ws-publish');
+        const [m] = await arrived;
+        assert.equal(m?.topic, topic);
+        assert.equal(m?.payload.toString(), 'hello from the dashboard');
+        assert.equal(m?.qos, 1);
+        await page.click('#ws-disconnect');
+        await page.waitForSelector('#ws-state:has-text("Not connected")');
+      } finally {
+        await page.close();
+      }
+    });
+
+    test('at phone size nothing overflows sideways and every view is reachable by keyboard', async () => {
+      const page = await open('overview', { width: 390, height: 844 });
+      try {
+        await page.waitForSelector('#chart-connections[data-points="1"]', { timeout: 8000 });
+        for (const view of ['clients', 'sessions', 'retained', 'users', 'websocket', 'overview']) {
+          // Tab to the view's link and follow it with Enter: focus lands on the view's heading.
+          await page.locator(`#nav a[href="#${view}"]`).focus();
+          await page.keyboard.press('Enter');
+          // Strings run in the page (these tests compile without the DOM's types).
+          await page.waitForFunction(
+            `location.hash === '#${view}' && document.activeElement?.tagName === 'H2'`,
+            undefined,
+            { timeout: 5000 },
+          );
+          const overflow = await page.evaluate<number>(
+            'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+          );
+          assert.ok(overflow <= 0, `#${view} is ${overflow}px wider than a 390px screen`);
+        }
+        // Back on the overview (the loop ends there): a screenshot with its charts drawn.
+        await page.waitForSelector('#chart-connections[data-points="2"]', { timeout: 8000 });
+        mkdirSync('.tmp', { recursive: true });
+        await page.screenshot({ path: '.tmp/dashboard-phone.png', fullPage: true });
+      } finally {
+        await page.close();
+      }
+    });
+
+    test('the page made no request beyond the broker', () => {
+      assert.ok(requested.length > 0);
+      const ours = [petrel.http, `ws://127.0.0.1:${petrel.wsPort}`];
+      const foreign = requested.filter((u) => !ours.some((o) => u.startsWith(o)));
+      assert.deepEqual(foreign, []);
+    });
+  });
+}
