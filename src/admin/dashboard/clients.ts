@@ -1,7 +1,7 @@
 // The client table: connected clients from GET /api/v1/clients, searched by client-id prefix,
 // each with a Disconnect button (DELETE /api/v1/clients/{id}).
 import { api, seg } from './api.js';
-import { errorText, field, h, replace, showStatus, statusLine, when } from './dom.js';
+import { dataTable, errorText, field, h, replace, showStatus, statusLine, when } from './dom.js';
 import type { ClientSummary, Page } from './shapes.js';
 
 /** Rows asked for per page; "More" asks for the next. */
@@ -99,26 +99,11 @@ export function mountClients(root: HTMLElement): () => void {
     h('h2', { tabindex: -1 }, 'Clients'),
     h('div', { class: 'toolbar' }, field('Search by client id', search), refresh),
     status,
-    h(
-      'div',
-      { class: 'table-wrap' },
-      h(
-        'table',
-        { id: 'clients-table' },
-        h('caption', { class: 'hint' }, 'Connected clients'),
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ...['Client id', 'User', 'Address', 'Listener', 'Protocol', 'Connected since', ''].map(
-              (t) => h('th', { scope: 'col' }, t),
-            ),
-          ),
-        ),
-        body,
-      ),
+    dataTable(
+      'clients-table',
+      'Connected clients',
+      ['Client id', 'User', 'Address', 'Listener', 'Protocol', 'Connected since', ''],
+      body,
     ),
     more,
   );

@@ -40,6 +40,26 @@ export function field(label: string, control: HTMLElement): HTMLElement {
   return h('div', { class: 'field' }, h('label', { for: control.id }, label), control);
 }
 
+/** A scrolling table with a caption and column headings; rows go into `body`. */
+export function dataTable(
+  id: string,
+  caption: string,
+  heads: string[],
+  body: HTMLTableSectionElement,
+): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { id },
+      h('caption', { class: 'hint' }, caption),
+      h('thead', {}, h('tr', {}, ...heads.map((t) => h('th', { scope: 'col' }, t)))),
+      body,
+    ),
+  );
+}
+
 /** A status line for errors and results, read out by screen readers when it changes. */
 export function statusLine(id: string): HTMLElement {
   return h('p', { id, class: 'status', role: 'status', 'aria-live': 'polite' });

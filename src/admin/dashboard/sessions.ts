@@ -1,24 +1,10 @@
 // Sessions (connected and offline) from GET /api/v1/sessions, one session's subscriptions and
 // queue, deleting a session; and the subscriptions matching a filter (GET /api/v1/subscriptions).
 import { api, seg } from './api.js';
-import { errorText, field, h, replace, showStatus, statusLine } from './dom.js';
+import { dataTable, errorText, field, h, replace, showStatus, statusLine } from './dom.js';
 import type { Page, SessionDetail, SessionSummary, SubscriptionInfo } from './shapes.js';
 
 const PAGE = 100;
-
-function table(id: string, caption: string, heads: string[], body: HTMLElement): HTMLElement {
-  return h(
-    'div',
-    { class: 'table-wrap' },
-    h(
-      'table',
-      { id },
-      h('caption', { class: 'hint' }, caption),
-      h('thead', {}, h('tr', {}, ...heads.map((t) => h('th', { scope: 'col' }, t)))),
-      body,
-    ),
-  );
-}
 
 /** Mounts the session and subscription view into `root`. */
 export function mountSessions(root: HTMLElement): () => void {
@@ -61,7 +47,7 @@ export function mountSessions(root: HTMLElement): () => void {
           h('dt', {}, 'Queued messages'),
           h('dd', {}, s.queued ?? '–'),
         ),
-        table('session-subs', 'Subscriptions', ['Filter', 'QoS'], subs),
+        dataTable('session-subs', 'Subscriptions', ['Filter', 'QoS'], subs),
         h('div', { class: 'actions' }, del),
       );
       detail.querySelector('h3')?.focus();
@@ -139,7 +125,7 @@ export function mountSessions(root: HTMLElement): () => void {
     h(
       'div',
       { class: 'split' },
-      table(
+      dataTable(
         'sessions-table',
         'Sessions',
         ['Client id', 'State', 'Subscriptions', 'Queued', ''],
@@ -155,7 +141,7 @@ export function mountSessions(root: HTMLElement): () => void {
       h('button', { type: 'submit' }, 'Find'),
     ),
     subStatus,
-    table('subs-table', 'Subscriptions', ['Client id', 'Filter', 'QoS'], subRows),
+    dataTable('subs-table', 'Subscriptions', ['Client id', 'Filter', 'QoS'], subRows),
   );
   void load();
   void findSubs();

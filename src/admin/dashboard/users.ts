@@ -1,7 +1,7 @@
 // The users, roles and ACL editor over /api/v1/users and /api/v1/roles (runtime users kept in the
 // broker's store). A broker whose API has no such routes answers 404: the view says so.
 import { ApiError, api, seg } from './api.js';
-import { errorText, field, h, replace, showStatus, statusLine } from './dom.js';
+import { dataTable, errorText, field, h, replace, showStatus, statusLine } from './dom.js';
 import type { AclRule, Page, RoleInfo, UserInfo } from './shapes.js';
 
 /** One rule per line: `allow|deny read|write|readwrite|subscribe TOPIC`. */
@@ -168,19 +168,6 @@ export function mountUsers(root: HTMLElement): () => void {
     act(`Saved role ${roleName.value}.`, api('PUT', `/roles/${seg(roleName.value)}`, { rules }));
   };
 
-  const table = (id: string, caption: string, heads: string[], body: HTMLElement): HTMLElement =>
-    h(
-      'div',
-      { class: 'table-wrap' },
-      h(
-        'table',
-        { id },
-        h('caption', { class: 'hint' }, caption),
-        h('thead', {}, h('tr', {}, ...heads.map((t) => h('th', { scope: 'col' }, t)))),
-        body,
-      ),
-    );
-
   const editor = h(
     'div',
     {},
@@ -197,7 +184,7 @@ export function mountUsers(root: HTMLElement): () => void {
         field('Roles (comma-separated)', userRoles),
         h('div', { class: 'actions' }, h('button', { id: 'user-add', type: 'submit' }, 'Add user')),
       ),
-      table('users-table', 'Users', ['User', 'Roles', 'State', ''], userRows),
+      dataTable('users-table', 'Users', ['User', 'Roles', 'State', ''], userRows),
     ),
     h(
       'div',
@@ -210,7 +197,7 @@ export function mountUsers(root: HTMLElement): () => void {
         field('ACL rules, one per line: allow|deny ACTION TOPIC', roleRules),
         h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Save role')),
       ),
-      table('roles-table', 'Roles', ['Role', 'Rules', ''], roleRows),
+      dataTable('roles-table', 'Roles', ['Role', 'Rules', ''], roleRows),
     ),
   );
   replace(root, h('h2', { tabindex: -1 }, 'Users and ACLs'), editor);
