@@ -140,6 +140,8 @@ export class Connection implements TimerTarget, ClientInfo {
   private ackBlocked = false;
   /** …or while this many congested subscriber queues wait to drain (flow.ts). */
   private throttled = 0;
+  /** Body bytes of the frames held in the backlog. */
+  private heldBytes = 0;
   // Created on first use: most connections never block or hold an ack.
   private _backlog: FixedQueue<PendingFrame> | undefined = undefined;
   private _heldAcks: HeldAcks | undefined = undefined;
@@ -397,12 +399,31 @@ export class Connection implements TimerTarget, ClientInfo {
     return this.hookBlocked || this.ackBlocked || this.throttled > 0;
   }
 
-  /** A subscriber's queue this connection published to is full: stop reading (see flow.ts). */
+  /**
+   * A subscriber's queue this connection published to is full: hold its PUBLISH frames (see
+   * flow.ts). Reading goes on, so that the acknowledgements this client owes for its own
+   * deliveries still drain its queue (two clients publishing to each other would otherwise wait
+   * on each other until the slow-consumer timeout); {@link hold} pauses the socket once
+   * {@link HOLD_MAX_BYTES} of frames are held.
+   */
   throttle(): void {
-    if (this.throttled++ === 0) {
-      this.broker.stats.publishersThrottled++;
-      this.socket.pause();
-    }
+    if (this.throttled++ === 0) this.broker.stats.publishersThrottled++;
+  }
+
+  /**
+   * Whether a frame read while {@link blocked} may be processed at once: when only throttled, an
+   * acknowledgement of a delivery to this client (PUBACK, PUBREC, PUBCOMP) or a PINGREQ. Neither
+   * depends on the PUBLISH frames held before it; a PUBREL does (it completes one of them).
+   */
+  passesThrottle(header: number): boolean {
+    if (this.hookBlocked || this.ackBlocked) return false;
+    const type = header >> 4;
+    return (
+      type === PacketType.PUBACK ||
+      type === PacketType.PUBREC ||
+      type === PacketType.PUBCOMP ||
+      type === PacketType.PINGREQ
+    );
   }
 
   /** One of the full queues drained: read again once none is left. */
@@ -417,9 +438,14 @@ export class Connection implements TimerTarget, ClientInfo {
     this.socket.pause();
   }
 
-  /** Keeps a frame read while blocked (copied: the read chunk is not ours to keep). */
+  /**
+   * Keeps a frame read while blocked (copied: the read chunk is not ours to keep). Reading stops
+   * once {@link HOLD_MAX_BYTES} are held.
+   */
   hold(header: number, body: Buffer): void {
     this.backlog.push({ header, body: Buffer.from(body) });
+    this.heldBytes += body.length;
+    if (this.heldBytes >= HOLD_MAX_BYTES) this.socket.pause();
   }
 
   /** Resumes processing: replays held frames until empty or blocked again. */
@@ -432,6 +458,7 @@ export class Connection implements TimerTarget, ClientInfo {
     while (!this.blocked && this.state !== ConnState.Closed && this._backlog !== undefined) {
       const f = this._backlog.shift();
       if (f === undefined) break;
+      this.heldBytes -= f.body.length;
       dispatchFrame(this, f.header, f.body);
     }
     if (!this.blocked && this.state !== ConnState.Closed) this.socket.resume();
@@ -564,6 +591,12 @@ function flushPending(): void {
   for (let i = 0; i < pending.length; i++) (pending[i] as Connection).flush();
   pending.length = 0;
 }
+
+/**
+ * Frames held while a connection is blocked, at most (body bytes): beyond it the socket is
+ * paused and the rest waits in the kernel's buffers. At least one frame is always held.
+ */
+const HOLD_MAX_BYTES = 1024 * 1024;
 
 /** Recycled payloads a connection tracks at most while its socket's buffer never empties. */
 const WRITING_MAX = 256;

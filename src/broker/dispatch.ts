@@ -25,7 +25,7 @@ const PUBACK_HEADER = PacketType.PUBACK << 4;
  */
 export function dispatchFrame(conn: Connection, header: number, body: Buffer): void {
   if (conn.state === ConnState.Closed) return;
-  if (conn.blocked) {
+  if (conn.blocked && !conn.passesThrottle(header)) {
     conn.hold(header, body);
     return;
   }

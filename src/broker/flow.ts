@@ -4,16 +4,16 @@ import type { Session } from './session/session.js';
 
 // Back-pressure (`overflow: 'backpressure'`, the default): a QoS 1/2 message for a connected
 // subscriber whose queue is full is still queued, since its publisher gets (or already got) a
-// PUBACK/PUBREC that promises delivery, and the publishing connection stops being read until the
-// queue has drained to half its limits. What a publisher sends meanwhile waits in its socket and
-// the kernel's buffers, so a subscriber's queue exceeds its limits by at most the frames its
-// publishers had already read. A subscriber that stays congested for `slowConsumerTimeoutMs`
+// PUBACK/PUBREC that promises delivery, and the publishing connection's PUBLISH frames are held
+// until the queue has drained to half its limits (its acks still pass, and reading stops at
+// HOLD_MAX_BYTES held: Connection.throttle). A subscriber's queue exceeds its limits by at most
+// the frames its publishers had already routed when they were throttled. A subscriber that stays congested for `slowConsumerTimeoutMs`
 // is disconnected, which releases its publishers (offline, the session's queue limits drop).
 
 /**
  * The queue of connected `session` is full and `publisher` (the connection whose PUBLISH is being
- * routed; undefined for wills, `$SYS` and server publishes) put a message into it: stop reading
- * from the publisher until the queue drains. A client is never throttled by its own session: it
+ * routed; undefined for wills, `$SYS` and server publishes) put a message into it: hold the
+ * publisher's PUBLISH frames until the queue drains. A client is never throttled by its own session: it
  * could not read the acknowledgements that drain it.
  */
 export function throttle(session: Session, publisher: Connection | undefined): void {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { connectAsync } from 'mqtt';
 import type { BrokerOptions } from '../../../src/broker/options.js';
 import type { Packet } from '../../../src/codec/types.js';
 import {
@@ -147,6 +148,52 @@ describe('back-pressure instead of ack-then-drop', () => {
     assert.ok(tb.broker.stats.dropped >= 200 - 30, `dropped ${tb.broker.stats.dropped}`);
     sub.destroy();
     pub.destroy();
+  });
+
+  test('two clients publishing to each other are not stalled: a throttled client still has its acknowledgements read', async () => {
+    // Each one's queue fills with the other's messages, so both are throttled at once; were
+    // their PUBACKs not read, neither queue could drain until the slow-consumer timeout.
+    const tb = await startBroker({ ...LIMITS, slowConsumerTimeoutMs: 60_000 });
+    brokers.push(tb);
+    const n = 400;
+    const opts = {
+      port: tb.port,
+      host: '127.0.0.1',
+      reconnectPeriod: 0,
+      protocolVersion: 4 as const,
+    };
+    const a = await connectAsync({ ...opts, clientId: 'mutual-a' });
+    const b = await connectAsync({ ...opts, clientId: 'mutual-b' });
+    try {
+      const got = { a: 0, b: 0 };
+      a.on('message', () => got.a++);
+      b.on('message', () => got.b++);
+      await a.subscribeAsync('mutual/to-a', { qos: 1 });
+      await b.subscribeAsync('mutual/to-b', { qos: 1 });
+      const started = Date.now();
+      const sends: Array<Promise<unknown>> = [];
+      for (let i = 0; i < n; i++) {
+        sends.push(a.publishAsync('mutual/to-b', `a${i}`, { qos: 1 }));
+        sends.push(b.publishAsync('mutual/to-a', `b${i}`, { qos: 1 }));
+      }
+      const deadline = Date.now() + 10_000;
+      let acked = 0;
+      for (const p of sends)
+        p.then(
+          () => acked++,
+          () => {},
+        );
+      while (acked < 2 * n && Date.now() < deadline) await delay(20);
+      assert.equal(acked, 2 * n, 'every publish was acknowledged');
+      while ((got.a < n || got.b < n) && Date.now() < deadline) await delay(20);
+      assert.deepEqual(got, { a: n, b: n }, 'every acknowledged message was delivered');
+      assert.ok(Date.now() - started < 10_000, `done in ${Date.now() - started} ms`);
+      assert.ok(tb.broker.stats.publishersThrottled > 0, 'both were throttled along the way');
+      assert.equal(tb.broker.stats.dropped, 0);
+    } finally {
+      a.end(true);
+      b.end(true);
+    }
   });
 
   test('a subscriber that never resumes is disconnected after slowConsumerTimeoutMs; the publisher carries on to the others', async () => {
