@@ -37,8 +37,8 @@ export function startChild(dir: string, mode?: 'salvage' | 'reset'): Promise<Sta
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`broker child did not start within 8 s; stderr: ${err}`));
-    }, 8000);
+      reject(new Error(`broker child did not start within 20 s; stderr: ${err}`));
+    }, 20_000);
     child.stdout?.setEncoding('utf8').on('data', (d: string) => {
       out += d;
       const nl = out.indexOf('\n');
