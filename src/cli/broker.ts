@@ -1,6 +1,6 @@
 // `petrel broker`: runs a broker until SIGINT/SIGTERM.
 import { rmSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
@@ -18,6 +18,7 @@ import { LmdbStore } from '../persistence/lmdb/index.js';
 import type { Store } from '../persistence/types.js';
 import type { BrokerConfig, ConfigFormat } from './config.js';
 import { ConfigError, loadConfig, parseConfig } from './config.js';
+import { workerIndex } from './worker-index.js';
 
 const HELP = `Usage: petrel broker [options]
 
@@ -57,6 +58,8 @@ Options:
       --cluster URLS    join a cluster through NATS: comma-separated nats:// URLs (needs
                         --node-id; see docs/cluster.md)
       --node-id ID      this node's name in the cluster (letters, digits, - and _)
+      --workers N       run N cluster nodes in N processes sharing the listening ports
+                        (needs --cluster; worker i is node ID-i with store DIR/worker-i)
   -v, --verbose         debug logging
       --pid-file FILE   write the process id to FILE (for petrel reload); removed on exit
       --schema          print the JSON schema of the config file and exit
@@ -76,6 +79,8 @@ interface Args {
   clusterServers?: string[];
   /** `--node-id`. */
   nodeId?: string;
+  /** `--workers N`. */
+  workers?: number;
   /** `--http-*` flags: keys of the config's `http` section (override the file's). */
   http: Record<string, unknown>;
   /** Flags that map 1:1 to config keys (override the file). */
@@ -226,6 +231,17 @@ function parseArgs(argv: string[]): Args {
         const servers = v === undefined ? [] : splitServers(v);
         if (servers.length === 0) throw new ConfigError(`${flag}: expected nats://host:port[,...]`);
         a.clusterServers = servers;
+        break;
+      }
+      case '--workers': {
+        const v = next();
+        const n = Number(v);
+        if (v === undefined || !/^\d+$/.test(v) || n < 1 || n > 64) {
+          throw new ConfigError(
+            `${flag}: expected a number of workers 1-64, got ${v ?? 'nothing'}`,
+          );
+        }
+        a.workers = n;
         break;
       }
       case '--node-id': {
@@ -462,6 +478,17 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (Object.keys(args.http).length > 0) overrides.http = { ...cfg.http, ...args.http };
     cfg = parseConfig({ ...cfg, ...overrides }, args.config ?? 'command line');
+    if (args.workers !== undefined) {
+      if (cfg.cluster === undefined) {
+        throw new ConfigError('--workers: needs --cluster (each worker is a node of the cluster)');
+      }
+      const i = workerIndex();
+      if (i !== undefined) {
+        cfg.cluster = { ...cfg.cluster, nodeId: `${cfg.cluster.nodeId}-${i}` };
+        const base = args.config !== undefined ? dirname(resolve(args.config)) : process.cwd();
+        cfg.dataDir = join(resolve(base, cfg.dataDir ?? 'data'), `worker-${i}`);
+      }
+    }
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`petrel broker: ${err.message}\n`);
@@ -471,6 +498,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   const log = makeLogger(args.verbose ? 'debug' : (cfg.logLevel ?? 'info'));
   reportWarnings(warnings, log);
+  if (args.workers !== undefined && workerIndex() === undefined) {
+    const { runPrimary } = await import('./workers.js');
+    if (args.pidFile !== undefined) writeFileSync(args.pidFile, `${process.pid}\n`);
+    const code = await runPrimary(args.workers, log);
+    if (args.pidFile !== undefined) rmSync(args.pidFile, { force: true });
+    return code;
+  }
   let auth: AuthSetup | undefined;
   try {
     auth = await makeHooks(cfg);
@@ -525,7 +559,9 @@ export async function run(argv: string[]): Promise<number> {
   };
   process.on('SIGHUP', onHup);
   // Written only once SIGHUP is handled, so `petrel reload` can never kill a starting broker.
-  if (args.pidFile !== undefined) writeFileSync(args.pidFile, `${process.pid}\n`);
+  if (args.pidFile !== undefined && workerIndex() === undefined) {
+    writeFileSync(args.pidFile, `${process.pid}\n`);
+  }
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'shutting down');
@@ -542,7 +578,11 @@ export async function run(argv: string[]): Promise<number> {
   // The broker first: the wills of the clients it closes still reach the other nodes.
   await broker.close();
   await clusterNode?.close();
-  if (args.pidFile !== undefined) rmSync(args.pidFile, { force: true });
+  if (args.pidFile !== undefined && workerIndex() === undefined) {
+    rmSync(args.pidFile, { force: true });
+  }
+  // A worker's channel to the primary would keep it alive.
+  if (workerIndex() !== undefined) process.disconnect?.();
   log.info('stopped');
   return 0;
 }
