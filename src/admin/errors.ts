@@ -1,5 +1,6 @@
 // The admin API's JSON errors: every 4xx names the problem and, where one is at fault, the field.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { MqttError } from '../codec/errors.js';
 import type { Logger } from '../observability/logger.js';
 
 /** A refusal with its HTTP status, a stable code and the field at fault. */
@@ -67,4 +68,18 @@ export function errorHandler(log: Logger) {
     }
     void reply.code(status).type('application/json').send(body);
   };
+}
+
+/** Runs `f`; a TypeError or MqttError it throws (bad input) becomes a 400 naming `field`. */
+export function asInput<T>(field: string, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    const e = err as Error;
+    if (e instanceof TypeError || e instanceof MqttError) {
+      throw new ApiError(400, 'invalid_request', `${field}: ${e.message}`, field);
+    }
+    throw err;
+  }
 }

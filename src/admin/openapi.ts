@@ -2,6 +2,15 @@
 // every route registers through fastify, whose onRoute hook hands its schema here.
 import type { RouteOptions } from 'fastify';
 
+// The documentation keys a route schema may carry besides what fastify validates.
+declare module 'fastify/types/schema.js' {
+  interface FastifySchema {
+    summary?: string;
+    description?: string;
+    tags?: string[];
+  }
+}
+
 interface RouteDoc {
   method: string;
   path: string;

@@ -24,6 +24,8 @@ import { Persister } from './persist.js';
 import { reauthorizeSubscriptions } from './reauthorize.js';
 import { rejectWith } from './refuse.js';
 import { Router } from './routing/router.js';
+import type { ServerSubscribeOptions } from './server-ops.js';
+import { deleteRetained, deleteSession, serverSubscribe, serverUnsubscribe } from './server-ops.js';
 import { detachSession, onSessionTimer } from './session/registry.js';
 import type { Session } from './session/session.js';
 import { BrokerStats, SysPublisher } from './sys.js';
@@ -383,6 +385,36 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerCore {
     if (conn === undefined) return false;
     rejectWith(conn, reasonCode, reasonString, true);
     return true;
+  }
+
+  /**
+   * Subscribes an existing session to `filter` from the server side (no `authorizeSubscribe`
+   * hook); a connected client gets the matching retained messages. Throws naming an invalid
+   * filter or option, changing nothing; false when the session does not exist.
+   */
+  subscribe(clientId: string, filter: string, options?: ServerSubscribeOptions): boolean {
+    return serverSubscribe(this, clientId, filter, options);
+  }
+
+  /** Removes one subscription of a session; false when the session or filter is unknown. */
+  unsubscribe(clientId: string, filter: string): boolean {
+    return serverUnsubscribe(this, clientId, filter);
+  }
+
+  /**
+   * Ends a session, online or offline: a connected client is disconnected (v5: `reasonCode`,
+   * default 0x98) without its will, and its subscriptions and queue go. False when unknown.
+   */
+  deleteSession(clientId: string, reasonCode: number = ReasonCode.AdministrativeAction): boolean {
+    return deleteSession(this, clientId, reasonCode);
+  }
+
+  /**
+   * Deletes a topic's retained message without publishing anything; throws for an invalid
+   * topic name, false when the topic has none.
+   */
+  deleteRetained(topic: string): boolean {
+    return deleteRetained(this, topic);
   }
 
   /** @internal See {@link BrokerCore.socketClosed}. */

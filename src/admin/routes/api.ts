@@ -3,8 +3,18 @@ import type { FastifyInstance } from 'fastify';
 import type { Broker } from '../../broker/broker.js';
 import type { AdminOptions } from '../options.js';
 import { brokerRoutes } from './broker-info.js';
+import { clientRoutes } from './clients.js';
+import { publishRoutes } from './publish.js';
+import { retainedRoutes } from './retained.js';
+import { sessionRoutes } from './sessions.js';
+import { subscriptionRoutes } from './subscriptions.js';
 
 /** Registers every `/api/v1/` route. */
 export function apiRoutes(app: FastifyInstance, broker: Broker, options: AdminOptions): void {
   brokerRoutes(app, broker, options);
+  clientRoutes(app, broker);
+  sessionRoutes(app, broker);
+  subscriptionRoutes(app, broker);
+  retainedRoutes(app, broker);
+  publishRoutes(app, broker);
 }
