@@ -7,7 +7,7 @@ import { parseSharedSubscription, validateTopicFilter, validateTopicName } from 
 import { ConnState } from './conn-state.js';
 import type { BrokerCore } from './core.js';
 import { topicWithinLimits } from './limits.js';
-import { topicLevels } from './message.js';
+import { Message, topicLevels } from './message.js';
 import { rejectWith } from './refuse.js';
 import { SubEntry } from './routing/subscription.js';
 import { endSession } from './session/registry.js';
@@ -104,9 +104,11 @@ export function deleteSession(broker: BrokerCore, clientId: string, reasonCode: 
 }
 
 /**
- * Deletes the retained message of `topic` without publishing anything (an empty retained
- * PUBLISH would also reach the subscribers). Throws a TypeError for an invalid topic name;
- * returns false when the topic has no retained message.
+ * Deletes the retained message of `topic` without publishing anything locally (an empty
+ * retained PUBLISH would also reach the subscribers). In a cluster the deletion must reach the
+ * shared retained store and the other nodes, which only an empty retained message does: it is
+ * forwarded, so subscribers on other nodes may see it. Throws a TypeError for an invalid topic
+ * name; returns false when the topic has no retained message here.
  */
 export function deleteRetained(broker: BrokerCore, topic: string): boolean {
   validateTopicName(topic);
@@ -115,5 +117,10 @@ export function deleteRetained(broker: BrokerCore, topic: string): boolean {
   const old = broker.router.retained.set(levels, undefined);
   if (old === undefined) return false;
   broker.persist.retainDelete(old);
+  if (broker.cluster !== undefined) {
+    const m = new Message(topic, Buffer.alloc(0), 0, true, undefined, '', broker.clock.now, levels);
+    m.owned = true;
+    void broker.cluster.forward(m, 0);
+  }
   return true;
 }
