@@ -67,6 +67,9 @@ export async function startAdmin(broker: Broker, options: AdminOptions = {}): Pr
   });
   app.addHook('onRequest', async (req, reply) => {
     if (OPEN_PATHS.has(req.url.split('?')[0] as string)) return;
+    // The dashboard's files (static.ts marks its route public) hold no broker data: the page
+    // loads, then asks for a token when the API answers 401.
+    if ((req.routeOptions.config as { public?: boolean } | undefined)?.public === true) return;
     // Only the Authorization header counts: a cookie would let any page the operator visits
     // drive the API from the browser (cross-site request forgery).
     if (!tokens.check(req.headers.authorization)) {

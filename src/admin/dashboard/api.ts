@@ -20,6 +20,11 @@ export function setAuthorization(value: string | undefined): void {
   else sessionStorage.setItem(CREDENTIALS_KEY, value);
 }
 
+/** Whether a credential is set (a 401 then means it was refused). */
+export function hasAuthorization(): boolean {
+  return sessionStorage.getItem(CREDENTIALS_KEY) !== null;
+}
+
 /** Called when the API answers 401, so that the page can ask for credentials. */
 let onUnauthorized: () => void = () => undefined;
 export function whenUnauthorized(handler: () => void): void {

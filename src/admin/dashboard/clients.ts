@@ -55,7 +55,7 @@ export function mountClients(root: HTMLElement): () => void {
       h('td', {}, c.username ?? '–'),
       h('td', {}, c.address ?? '–'),
       h('td', {}, c.listener ?? '–'),
-      h('td', {}, c.protocolVersion === undefined ? '–' : `MQTT ${versionName(c.protocolVersion)}`),
+      h('td', {}, c.protocol === undefined ? '–' : `MQTT ${c.protocol}`),
       h('td', {}, when(c.connectedAt)),
       h('td', {}, kick),
     );
@@ -66,7 +66,7 @@ export function mountClients(root: HTMLElement): () => void {
     const mine = ++generation;
     const q = new URLSearchParams({ limit: String(PAGE) });
     if (search.value !== '') q.set('prefix', search.value);
-    if (append && cursor !== undefined) q.set('cursor', cursor);
+    if (append && cursor !== undefined) q.set('after', cursor);
     try {
       const page = await api<Page<ClientSummary>>('GET', `/clients?${q}`);
       if (mine !== generation) return; // a newer search answered first
@@ -76,7 +76,9 @@ export function mountClients(root: HTMLElement): () => void {
       more.hidden = cursor === undefined;
       showStatus(
         status,
-        body.childElementCount === 0 ? 'No clients connected.' : `${body.childElementCount} shown.`,
+        page.total === 0
+          ? 'No clients connected.'
+          : `${body.childElementCount} of ${page.total} shown.`,
         false,
       );
     } catch (err) {
@@ -112,9 +114,4 @@ export function mountClients(root: HTMLElement): () => void {
     generation++;
     clearTimeout(timer);
   };
-}
-
-/** The MQTT version a protocol level names. */
-export function versionName(level: number): string {
-  return level === 5 ? '5.0' : level === 4 ? '3.1.1' : level === 3 ? '3.1' : String(level);
 }

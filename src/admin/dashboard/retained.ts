@@ -1,7 +1,7 @@
 // The retained messages as a topic tree (GET /api/v1/retained?filter=…), one level per node;
 // choosing a topic shows its payload (GET /api/v1/retained/{topic}) and offers to delete it.
 // Branches are <details> elements, so the tree opens and closes from the keyboard as well.
-import { api, seg } from './api.js';
+import { api } from './api.js';
 import { errorText, field, h, replace, showStatus, statusLine } from './dom.js';
 import { fromBase64, preview } from './payload.js';
 import type { Page, RetainedMessage, RetainedSummary } from './shapes.js';
@@ -10,6 +10,11 @@ import type { Page, RetainedMessage, RetainedSummary } from './shapes.js';
 const LIMIT = 1000;
 /** Payload bytes shown in the preview. */
 const PREVIEW = 4096;
+
+/** The query naming one retained topic (topics hold '/', so not a path segment). */
+function topicQuery(topic: string): URLSearchParams {
+  return new URLSearchParams({ topic });
+}
 
 interface TreeNode {
   children: Map<string, TreeNode>;
@@ -43,16 +48,18 @@ export function mountRetained(root: HTMLElement): () => void {
 
   const show = async (topic: string): Promise<void> => {
     try {
-      const m = await api<RetainedMessage>('GET', `/retained/${seg(topic)}`);
+      const m = await api<RetainedMessage>('GET', `/retained/message?${topicQuery(topic)}`);
       if (!alive) return;
-      const bytes = fromBase64(m.payload);
+      const bytes = fromBase64(m.payloadBase64);
       const del = h('button', { type: 'button', class: 'danger' }, 'Delete retained message');
       del.addEventListener('click', () => {
-        api('DELETE', `/retained/${seg(topic)}`).then(
+        api('DELETE', `/retained/message?${topicQuery(topic)}`).then(
           () => {
             replace(detail);
-            showStatus(status, `Deleted the retained message of ${topic}.`, false);
-            void load();
+            // After the reload, whose own status line would replace this one.
+            void load().then(() =>
+              showStatus(status, `Deleted the retained message of ${topic}.`, false),
+            );
           },
           (err: unknown) => showStatus(status, errorText(err)),
         );
@@ -84,7 +91,7 @@ export function mountRetained(root: HTMLElement): () => void {
           : h(
               'button',
               { type: 'button', class: 'topic', 'data-topic': topic, title: topic },
-              `${label} (${child.message.size} B)`,
+              `${label} (${child.message.bytes} B)`,
             );
       open?.addEventListener('click', () => void show(topic));
       if (child.children.size === 0) list.appendChild(h('li', {}, open));

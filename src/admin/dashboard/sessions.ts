@@ -18,18 +18,18 @@ export function mountSessions(root: HTMLElement): () => void {
       const s = await api<SessionDetail>('GET', `/sessions/${seg(clientId)}`);
       if (!alive) return;
       const subs = h('tbody');
-      for (const sub of s.subscriptionList ?? []) {
-        subs.appendChild(
-          h('tr', {}, h('td', { class: 'id' }, sub.topicFilter), h('td', {}, sub.qos)),
-        );
+      for (const sub of s.subscriptions) {
+        subs.appendChild(h('tr', {}, h('td', { class: 'id' }, sub.filter), h('td', {}, sub.qos)));
       }
       const del = h('button', { type: 'button', class: 'danger' }, 'Delete session');
       del.addEventListener('click', () => {
         api('DELETE', `/sessions/${seg(clientId)}`).then(
           () => {
             replace(detail);
-            showStatus(status, `Deleted the session of ${clientId}.`, false);
-            void load();
+            // After the reload, whose own status line would replace this one.
+            void load().then(() =>
+              showStatus(status, `Deleted the session of ${clientId}.`, false),
+            );
           },
           (err: unknown) => showStatus(status, errorText(err)),
         );
@@ -41,7 +41,7 @@ export function mountSessions(root: HTMLElement): () => void {
           'dl',
           { class: 'props' },
           h('dt', {}, 'State'),
-          h('dd', {}, s.connected ? 'connected' : 'offline'),
+          h('dd', {}, s.online ? 'connected' : 'offline'),
           h('dt', {}, 'Expiry interval'),
           h('dd', {}, s.expiryInterval === undefined ? '–' : `${s.expiryInterval} s`),
           h('dt', {}, 'Queued messages'),
@@ -73,7 +73,7 @@ export function mountSessions(root: HTMLElement): () => void {
             'tr',
             { 'data-client-id': s.clientId },
             h('td', { class: 'id' }, s.clientId),
-            h('td', {}, s.connected ? 'connected' : 'offline'),
+            h('td', {}, s.online ? 'connected' : 'offline'),
             h('td', {}, s.subscriptions ?? '–'),
             h('td', {}, s.queued ?? '–'),
             h('td', {}, open),
@@ -103,8 +103,8 @@ export function mountSessions(root: HTMLElement): () => void {
           h(
             'tr',
             {},
-            h('td', { class: 'id' }, s.clientId ?? '–'),
-            h('td', { class: 'id' }, s.topicFilter),
+            h('td', { class: 'id' }, s.clientId),
+            h('td', { class: 'id' }, s.filter),
             h('td', {}, s.qos),
           ),
         );

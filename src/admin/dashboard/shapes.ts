@@ -1,8 +1,9 @@
-// The JSON shapes the page reads from the admin API (/api/v1); the OpenAPI document at
-// /api/v1/openapi.json is their reference.
+// The JSON shapes the page reads from the admin API (/api/v1; views in src/admin/routes/views.ts,
+// paging in src/admin/paging.ts); /api/v1/openapi.json is their reference.
 
-/** A page of a list; `next` is the cursor of the following page, absent on the last. */
+/** A page of a list; pass `next` as `after` for the following page (absent on the last). */
 export interface Page<T> {
+  total: number;
   items: T[];
   next?: string;
 }
@@ -12,39 +13,46 @@ export interface ClientSummary {
   username?: string;
   address?: string;
   listener?: string;
-  protocolVersion?: number;
-  connectedAt?: number | string;
+  /** '3.1', '3.1.1' or '5.0' */
+  protocol?: string;
+  /** ISO date-time */
+  connectedAt?: string;
 }
 
 export interface SubscriptionInfo {
-  clientId?: string;
-  topicFilter: string;
+  clientId: string;
+  /** As subscribed, with any $share/group/ prefix. */
+  filter: string;
   qos: number;
 }
 
 export interface SessionSummary {
   clientId: string;
-  connected: boolean;
+  online: boolean;
+  username?: string;
+  protocol?: string;
   expiryInterval?: number;
   subscriptions?: number;
   queued?: number;
+  inflight?: number;
+  willTopic?: string;
 }
 
-export interface SessionDetail extends SessionSummary {
-  subscriptionList?: SubscriptionInfo[];
+export interface SessionDetail extends Omit<SessionSummary, 'subscriptions'> {
+  subscriptions: SubscriptionInfo[];
 }
 
 export interface RetainedSummary {
   topic: string;
   qos: number;
-  size: number;
+  bytes: number;
 }
 
-export interface RetainedMessage {
-  topic: string;
-  qos: number;
-  /** The payload, base64-encoded. */
-  payload: string;
+export interface RetainedMessage extends RetainedSummary {
+  /** The payload as text, absent when it is not UTF-8. */
+  payload?: string;
+  payloadBase64: string;
+  contentType?: string;
 }
 
 export interface UserInfo {

@@ -1,7 +1,7 @@
 // The bearer token for an admin listener that requires one (docs/admin.md, Security), sent in
 // the Authorization header of each request (never a cookie).
-import { setAuthorization, whenUnauthorized } from './api.js';
-import { field, h, replace } from './dom.js';
+import { hasAuthorization, setAuthorization, whenUnauthorized } from './api.js';
+import { field, h, replace, showStatus, statusLine } from './dom.js';
 
 /** The view to return to after signing in. */
 let back = 'overview';
@@ -24,8 +24,12 @@ export function mountSignIn(root: HTMLElement): () => void {
   const onSubmit = (e: Event): void => {
     e.preventDefault();
     setAuthorization(`Bearer ${token.value}`);
-    location.hash = back;
+    // A fresh start, so that what the page read at start (the broker summary) is read again.
+    location.replace(`#${back}`);
+    location.reload();
   };
+  const status = statusLine('signin-status');
+  if (hasAuthorization()) showStatus(status, 'The API refused this token.');
   replace(
     root,
     h('h2', { tabindex: -1 }, 'Sign in'),
@@ -39,6 +43,7 @@ export function mountSignIn(root: HTMLElement): () => void {
       { class: 'card', onsubmit: onSubmit },
       field('Bearer token', token),
       h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Sign in')),
+      status,
     ),
   );
   return () => undefined;

@@ -33,7 +33,8 @@ export function staticRoutes(app: FastifyInstance, dir: string): void {
       throw new ApiError(404, 'not_found', 'no such file', 'path');
     }
   };
-  app.get('/*', async (req, reply) => {
+  // Public: served without a token (server.ts); the files are the same for everyone.
+  app.get('/*', { config: { public: true } }, async (req, reply) => {
     const f = await serve((req.params as { '*': string })['*']);
     void reply.type(f.type).header('x-content-type-options', 'nosniff');
     return f.body;
