@@ -11,20 +11,18 @@
 //   --workers N    generator threads for every scenario (default 1; conn at least 2)
 //   --out FILE     also write every run's report as JSON
 // BENCH_SECONDS, BENCH_RUNS and BENCH_BROKERS set the same as environment variables.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchReport } from '../../src/bench/report.js';
 import type { BrokerKind, RunningBroker } from './brokers.js';
 import { BROKERS, childNofile, cpuOf, rssOf, spawnWithNofile } from './brokers.js';
+import { buildNative, runNative } from './native.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MAIN = join(here, '..', '..', 'src', 'cli', 'main.js');
-/** The C latency generator: its source in the repository, its binary built beside dist/bench. */
-const NATIVE_SRC = join(here, '..', '..', '..', 'bench', 'native', 'latency.c');
-const NATIVE_BIN = join(here, '..', 'native', 'latency');
 
 /** One measured run. */
 interface Run {
@@ -353,56 +351,18 @@ function runBench(broker: RunningBroker, args: string[], timeoutMs: number): Pro
 }
 
 /** Builds the C latency generator if its binary is missing or older than its source. */
-function buildNative(): string | undefined {
-  if (!existsSync(NATIVE_SRC)) return `${NATIVE_SRC} not found`;
-  if (existsSync(NATIVE_BIN) && statSync(NATIVE_BIN).mtimeMs >= statSync(NATIVE_SRC).mtimeMs) {
-    return undefined;
-  }
-  mkdirSync(dirname(NATIVE_BIN), { recursive: true });
-  const r = spawnSync(process.env.CC ?? 'gcc', ['-O2', '-o', NATIVE_BIN, NATIVE_SRC], {
-    encoding: 'utf8',
-  });
-  if (r.error !== undefined)
-    return `gcc not found (Debian: apt-get install gcc): ${r.error.message}`;
-  if (r.status !== 0) return `gcc failed: ${r.stderr.trim()}`;
-  return undefined;
-}
-
 /** Runs the C latency generator once against `broker`: args = [QOS, RATE, PAYLOAD]. */
-function runNative(
+async function runNativeOn(
   broker: RunningBroker,
   args: string[],
   seconds: number,
   warmup: number,
 ): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const cpuBefore = cpuOf(broker.pid);
-    const [qos = '1', rate = '1000', size = '64'] = args;
-    const child = spawn(
-      NATIVE_BIN,
-      ['127.0.0.1', String(broker.port), qos, rate, String(seconds), String(warmup), size],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 30) * 1000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      const cpuAfter = cpuOf(broker.pid);
-      try {
-        const report = JSON.parse(stdout) as BenchReport;
-        resolve({ report, brokerCpu: cpuAfter > 0 ? cpuAfter - cpuBefore : Number.NaN });
-      } catch {
-        reject(new Error(`latency (C) exited ${code}: ${stderr.trim().split('\n').pop() ?? ''}`));
-      }
-    });
-  });
+  const cpuBefore = cpuOf(broker.pid);
+  const [qos = '1', rate = '1000', payload = '64'] = args;
+  const report = await runNative({ port: broker.port, qos, rate, payload, seconds, warmup });
+  const cpuAfter = cpuOf(broker.pid);
+  return { report, brokerCpu: cpuAfter > 0 ? cpuAfter - cpuBefore : Number.NaN };
 }
 
 function median(xs: number[]): number {
@@ -474,7 +434,7 @@ async function main(): Promise<number> {
       // One generator run: `petrel bench` (or the C generator for `native` scenarios).
       const measure = (on: RunningBroker, a: string[], secs: number, warm: number): Promise<Run> =>
         sc.native === true
-          ? runNative(on, sc.args, secs, warm)
+          ? runNativeOn(on, sc.args, secs, warm)
           : runBench(on, a, (secs + 90) * 1000);
       const runs: Run[] = [];
       // `conn` needs an untouched process for its RSS figure and the persistent-session

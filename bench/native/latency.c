@@ -10,7 +10,8 @@
  *   gcc -O2 -o latency bench/native/latency.c
  *   ./latency HOST PORT QOS RATE SECONDS WARMUP_SECONDS PAYLOAD_BYTES
  * Prints one JSON object shaped like `petrel bench --json`'s report (the fields bench:compare
- * reads). MQTT 3.1.1, clean sessions, QoS 0 or 1.
+ * reads). MQTT 3.1.1, clean sessions, QoS 0 or 1. With LATENCY_SAMPLES=FILE it also writes every
+ * measured delivery's send time and latency (ns) to FILE.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -217,6 +218,11 @@ int main(int argc, char **argv) {
   uint32_t magic = htonl(MAGIC);
   memcpy(msg + payAt, &magic, 4);
 
+  /* LATENCY_SAMPLES=FILE: each measured delivery as "SEND_NS LATENCY_NS" (CLOCK_MONOTONIC), for
+     bench/macro/stalls.ts to match the slow ones against what the broker was doing. */
+  const char *dumpPath = getenv("LATENCY_SAMPLES");
+  FILE *dump = dumpPath != NULL && dumpPath[0] != 0 ? fopen(dumpPath, "w") : NULL;
+  if (dumpPath != NULL && dumpPath[0] != 0 && dump == NULL) die("LATENCY_SAMPLES");
   size_t cap = (size_t)(rate * (seconds + 1)) + 16;
   int64_t *lat = malloc(cap * sizeof *lat), *ack = malloc(cap * sizeof *ack);
   int64_t *sentAt = calloc(65536, sizeof *sentAt);
@@ -324,7 +330,10 @@ int main(int argc, char **argv) {
             if (seq < cap && !seen[seq]) {
               seen[seq] = 1;
               unique++;
-              if (ts >= measureFrom && nlat < cap) lat[nlat++] = at_ns - ts;
+              if (ts >= measureFrom && nlat < cap) {
+                lat[nlat++] = at_ns - ts;
+                if (dump != NULL) fprintf(dump, "%lld %lld\n", (long long)ts, (long long)(at_ns - ts));
+              }
             } else {
               dups++;
             }
@@ -342,6 +351,7 @@ int main(int argc, char **argv) {
     }
   }
   int64_t stopAt = now_ns();
+  if (dump != NULL) fclose(dump);
   getrusage(RUSAGE_SELF, &ru1);
   uint8_t disc[2] = {0xe0, 0};
   write_all(pub.fd, disc, 2);
