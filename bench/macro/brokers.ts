@@ -292,7 +292,12 @@ export const mosquitto: BrokerKind = {
  */
 function nodeFlags(name: string): string[] {
   const wanted = (process.env.BENCH_PROFILE ?? '').split(',');
-  return wanted.includes(name) ? ['--cpu-prof', '--cpu-prof-dir', 'profiles'] : [];
+  const flags = wanted.includes(name) ? ['--cpu-prof', '--cpu-prof-dir', 'profiles'] : [];
+  // BENCH_NODE_FLAGS='--max-semi-space-size=4': V8 flags for the Node servers (A/B runs).
+  const extra = process.env.BENCH_NODE_FLAGS;
+  if (extra !== undefined && extra !== '' && name.startsWith('petrel'))
+    flags.push(...extra.split(' '));
+  return flags;
 }
 
 /** Resident set size of a process, bytes (from /proc/<pid>/status). */
