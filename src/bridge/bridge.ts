@@ -165,8 +165,7 @@ export class Bridge implements LinkOwner {
       remote = await Link.open(
         this.remoteOpener(address.host, address.port),
         {
-          connect: this.remoteConnect(),
-          tryPrivate,
+          connect: this.remoteConnect(tryPrivate),
           timeoutMs: CONNECT_TIMEOUT_MS,
           maxPacketSize: c.maxPacketSize ?? this.host.options.maxPacketSize,
         },
@@ -225,7 +224,6 @@ export class Bridge implements LinkOwner {
           // more in flight to the bridge than the remote takes.
           properties: { sessionExpiryInterval: NEVER_EXPIRES, receiveMaximum: window },
         },
-        tryPrivate: false,
         timeoutMs: CONNECT_TIMEOUT_MS,
         maxPacketSize: 268_435_460,
       },
@@ -339,7 +337,7 @@ export class Bridge implements LinkOwner {
     });
   }
 
-  private remoteConnect(): ConnectPacket {
+  private remoteConnect(tryPrivate: boolean): ConnectPacket {
     const c = this.config;
     const v5 = c.protocolVersion === 5;
     const properties: Properties = {
@@ -368,6 +366,7 @@ export class Bridge implements LinkOwner {
             }
           : undefined,
       properties: v5 ? properties : undefined,
+      ...(tryPrivate ? { bridge: true } : {}),
     };
   }
 

@@ -23,8 +23,6 @@ export type Opener = (events: TransportEvents) => Promise<Transport>;
 export interface LinkOptions {
   /** The CONNECT to send. */
   connect: ConnectPacket;
-  /** Set bit 0x80 of the protocol level (Mosquitto's bridge marker, 3.1.1 only). */
-  tryPrivate: boolean;
   /** How long CONNACK may take, ms. */
   timeoutMs: number;
   /** Largest packet accepted from the peer, bytes. */
@@ -88,7 +86,7 @@ export class Link {
         onClose: (err) => link.onTransportClose(err),
       });
       if (link.closed) link.transport.destroy();
-      else link.transport.write(encodeConnect(options.connect, options.tryPrivate));
+      else link.transport.write(encodePacket(options.connect, options.connect.protocolVersion));
       const ack = await connack;
       if (ack.reasonCode !== 0) {
         link.destroy(undefined);
@@ -194,19 +192,6 @@ export class Link {
     if (this.owner === undefined) throw new Error(`packet type ${packet.type} before CONNACK`);
     this.owner.onPacket(this, packet);
   }
-}
-
-/** CONNECT bytes; `tryPrivate` sets bit 0x80 of the protocol level byte as Mosquitto does. */
-function encodeConnect(connect: ConnectPacket, tryPrivate: boolean): Buffer {
-  const bytes = encodePacket(connect, connect.protocolVersion);
-  if (tryPrivate) {
-    // Fixed header (type byte + Remaining Length varint), then 00 04 'M' 'Q' 'T' 'T', then level.
-    let at = 1;
-    while (((bytes[at] as number) & 0x80) !== 0) at++;
-    at += 7;
-    bytes[at] = (bytes[at] as number) | 0x80;
-  }
-  return bytes;
 }
 
 /** A {@link Transport} over an in-process stream (the local end of the bridge's pipe). */

@@ -87,6 +87,8 @@ export class Connection implements TimerTarget, ClientInfo {
   /** A CONNECT frame arrived (refusals are then sent as CONNACK). */
   sawConnect = false;
   protocolVersion: ProtocolVersion = 4;
+  /** Connected as a Mosquitto bridge (`try_private`): gets none of its own messages back. */
+  bridge = false;
   clientId = '';
   /** When its CONNACK was sent (clock ms); 0 before. */
   connectedAt = 0;

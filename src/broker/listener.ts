@@ -14,6 +14,12 @@ export interface Handshake {
   address: string | undefined;
 }
 
+/**
+ * Where Mosquitto's bridges publish their connection state (the default `notification_topic`):
+ * the one part of `$SYS` a bridge connection (`try_private`) may publish to and set a will on.
+ */
+export const BRIDGE_STATE_TOPICS = '$SYS/broker/connection/';
+
 /** Client ids of the broker's own trusted sessions (bridges); clients may not use them. */
 export const TRUSTED_ID_PREFIX = '$bridge/';
 

@@ -58,6 +58,11 @@ export interface ConnectPacket {
   password: Buffer | undefined;
   will: Will | undefined;
   properties: Properties | undefined;
+  /**
+   * Mosquitto's bridge marker (`try_private`): bit 0x80 of a 3.1/3.1.1 protocol level. Present
+   * (true) only when set; the broker then sends the connection none of its own messages back.
+   */
+  bridge?: boolean;
 }
 
 export interface ConnackPacket {

@@ -11,6 +11,7 @@
 import { networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
 import type { ListenerOptions } from '../broker/options.js';
+import { mosquittoBridges } from './mosquitto-bridge.js';
 import type { AuthKeys, ListenerDraft, MappingState } from './mosquitto-keys.js';
 import { KEYS, newDraft, parseBool } from './mosquitto-keys.js';
 import type { ConnectionSection, Directive, Location, MosquittoFile } from './mosquitto-read.js';
@@ -34,14 +35,6 @@ export type BridgeMapper = (
   sections: readonly ConnectionSection[],
   warn: (at: Location, message: string) => void,
 ) => unknown[];
-
-/** Until bridges exist, every `connection` section is reported, never dropped silently. */
-export const unsupportedBridges: BridgeMapper = (sections, warn) => {
-  for (const s of sections) {
-    warn(s, `bridges: not supported yet; connection '${s.name}' is not started`);
-  }
-  return [];
-};
 
 /**
  * Mosquitto 2.0's defaults where they differ from Petrel's; a Mosquitto file gets these unless
@@ -71,7 +64,7 @@ export interface MosquittoConversion {
 }
 
 export interface MapOptions {
-  /** Maps `connection` sections (default: {@link unsupportedBridges}). */
+  /** Maps `connection` sections (default: {@link mosquittoBridges}). */
   bridges?: BridgeMapper;
   /** Base of a relative persistence_location (Mosquitto's working directory). */
   cwd?: string;
@@ -115,7 +108,7 @@ export function mapMosquitto(file: MosquittoFile, options: MapOptions = {}): Mos
     const packet = s.messageSizeLimit + 5 + 2 + 65_535 + 2;
     config.maxPacketSize = Math.min(config.maxPacketSize as number, packet);
   }
-  const bridges = (options.bridges ?? unsupportedBridges)(file.connections, warn);
+  const bridges = (options.bridges ?? mosquittoBridges)(file.connections, warn);
   if (bridges.length > 0) config.bridges = bridges;
   return { config, warnings };
 }

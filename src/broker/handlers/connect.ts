@@ -10,7 +10,7 @@ import type { Connection } from '../connection.js';
 import type { AuthenticateResult, EnhancedAuthResult } from '../hooks.js';
 import { isPromise } from '../hooks.js';
 import { checkTopicLimits, longerThan } from '../limits.js';
-import { TRUSTED_ID_PREFIX } from '../listener.js';
+import { BRIDGE_STATE_TOPICS, TRUSTED_ID_PREFIX } from '../listener.js';
 import type { ResolvedOptions } from '../options.js';
 import { fail, rejectWith } from '../refuse.js';
 import { attachSession } from '../session/registry.js';
@@ -54,7 +54,8 @@ export function handleConnect(conn: Connection, p: ConnectPacket): void {
       ReasonCode.ClientIdentifierNotValid,
     );
   }
-  if (p.will !== undefined) checkWill(p.will, o);
+  conn.bridge = p.bridge === true;
+  if (p.will !== undefined) checkWill(p.will, o, conn.bridge);
   if (p.protocolVersion === 5 && o.serverReference !== undefined) {
     const reason = o.serverMoved ? ReasonCode.ServerMoved : ReasonCode.UseAnotherServer;
     rejectWith(conn, reason, undefined, false, o.serverReference);
@@ -133,7 +134,7 @@ function takeCertificateIdentity(conn: Connection): boolean {
 }
 
 /** A will the broker could not publish is refused at CONNECT. */
-function checkWill(will: Will, o: ResolvedOptions): void {
+function checkWill(will: Will, o: ResolvedOptions, bridge: boolean): void {
   checkTopicLimits(will.topic, o);
   if (will.qos > o.maximumQoS) {
     throw new MqttError(
@@ -151,7 +152,8 @@ function checkWill(will: Will, o: ResolvedOptions): void {
       'MQTT-3.2.2-13',
     );
   }
-  if (will.topic.startsWith('$SYS')) {
+  // A Mosquitto bridge's notification will (`0` when it drops) is the one will allowed in $SYS.
+  if (will.topic.startsWith('$SYS') && !(bridge && will.topic.startsWith(BRIDGE_STATE_TOPICS))) {
     throw new MqttError('WILL_TOPIC_FORBIDDEN', 'will topic in $SYS', ReasonCode.NotAuthorized);
   }
 }

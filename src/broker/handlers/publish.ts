@@ -10,6 +10,7 @@ import { ConnState } from '../conn-state.js';
 import type { Connection } from '../connection.js';
 import { isPromise } from '../hooks.js';
 import { checkTopicLimits } from '../limits.js';
+import { BRIDGE_STATE_TOPICS } from '../listener.js';
 import { Message } from '../message.js';
 import { fail, rateExceeded } from '../refuse.js';
 import { sendAck } from './ack.js';
@@ -118,7 +119,11 @@ export function handlePublish(conn: Connection, p: PublishPacket): void {
     finishPublish(conn, p, topic, props, ReasonCode.QuotaExceeded);
     return;
   }
-  if (topic.charCodeAt(0) === 36 && topic.startsWith('$SYS')) {
+  if (
+    topic.charCodeAt(0) === 36 &&
+    topic.startsWith('$SYS') &&
+    !(conn.bridge && topic.startsWith(BRIDGE_STATE_TOPICS))
+  ) {
     finishPublish(conn, p, topic, props, ReasonCode.NotAuthorized);
     return;
   }

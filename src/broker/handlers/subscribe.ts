@@ -137,7 +137,8 @@ function finishSubscribe(
       s.topicFilter,
       v.topicFilter,
       qos,
-      s.noLocal,
+      // A Mosquitto bridge (try_private) gets nothing of its own back, as from Mosquitto.
+      s.noLocal || conn.bridge,
       s.retainAsPublished,
       s.retainHandling,
       subId,

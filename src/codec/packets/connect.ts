@@ -28,7 +28,10 @@ function checkAuth(p: Properties | undefined): void {
 /** Decodes a CONNECT body; the protocol level comes from the packet itself. */
 export function decodeConnect(r: Reader): ConnectPacket {
   const protocolName = r.utf8();
-  const level = r.u8();
+  const byte = r.u8();
+  // Mosquitto's bridges set bit 0x80 of a 3.1/3.1.1 level (`try_private`) to say what they are.
+  const bridge = (byte & 0x80) !== 0 && (byte & 0x7f) !== 5;
+  const level = bridge ? byte & 0x7f : byte;
   let version: ProtocolVersion;
   if (protocolName === 'MQTT') {
     if (level !== 4 && level !== 5) throw unsupported(`unsupported protocol level ${level}`);
@@ -99,6 +102,7 @@ export function decodeConnect(r: Reader): ConnectPacket {
     password,
     will,
     properties,
+    ...(bridge ? { bridge } : {}),
   };
 }
 
@@ -168,7 +172,7 @@ export function encodeConnect(p: ConnectPacket): Buffer {
   if (p.username !== undefined) flags |= 0x80;
   const buf = allocPacket(0x10, remaining);
   let pos = writeUtf8(buf, bodyStart(remaining), name, name.length);
-  buf[pos++] = version;
+  buf[pos++] = p.bridge === true && !v5 ? version | 0x80 : version;
   buf[pos++] = flags;
   pos = writeU16(buf, pos, p.keepAlive);
   if (v5) pos = writeProperties(buf, pos, p.properties, plen);

@@ -248,8 +248,8 @@ const WARNED: Array<[string, RegExp]> = [
     /^2: max_topic_alias: Petrel applies one value to all listeners; the lowest, 10, everywhere$/,
   ],
   [
-    'connection remote\naddress 10.0.0.1',
-    /^1: bridges: not supported yet; connection 'remote' is not started$/,
+    'connection remote\naddress 10.0.0.1\ntopic a/# out\nround_robin true',
+    /^4: round_robin: ignored; a failed connection moves on to the next address$/,
   ],
 ];
 
@@ -419,13 +419,25 @@ describe('example files', () => {
     ]);
   });
 
-  test('the bridge example of mosquitto.conf(5) is reported, naming its line', () => {
-    const path = t.fixture('bridge-remap.conf');
-    const r = convertMosquittoFile(path);
-    assert.deepEqual(r.warnings.map(formatWarning), [
-      `${path}:2: bridges: not supported yet; connection 'test-mosquitto-org' is not started`,
+  test('the bridge example of mosquitto.conf(5) becomes a bridge', () => {
+    const r = convertMosquittoFile(t.fixture('bridge-remap.conf'));
+    assert.deepEqual(r.warnings, []);
+    assert.deepEqual(r.config.bridges, [
+      {
+        name: 'test-mosquitto-org',
+        addresses: ['test.mosquitto.org'],
+        cleanSession: true,
+        topics: [
+          {
+            pattern: 'clients/total',
+            direction: 'in',
+            qos: 0,
+            localPrefix: 'test/mosquitto/org/',
+            remotePrefix: '$SYS/broker/',
+          },
+        ],
+      },
     ]);
-    assert.equal(r.config.bridges, undefined);
   });
 });
 
