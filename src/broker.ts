@@ -51,8 +51,8 @@ export type {
   SubscriberInfo,
 } from './broker/hooks.js';
 export type { BrokerOptions, Durability, ListenerOptions } from './broker/options.js';
-export type { ServerSubscribeOptions } from './broker/server-ops.js';
 export { OPTION_SPECS, optionsJsonSchema, validateOptions } from './broker/options.js';
+export type { ServerSubscribeOptions } from './broker/server-ops.js';
 export { LmdbStore, type LmdbStoreOptions } from './persistence/lmdb/index.js';
 export { MemoryStore, type MemoryStoreOptions } from './persistence/memory.js';
 export type { DurabilityMode, Store, StoreOptions } from './persistence/types.js';

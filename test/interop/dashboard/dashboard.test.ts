@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM, launchChromium } from '../../helpers/chromium.js';
 import { killAll } from '../../helpers/cli.js';
-import { Clients, nextMessages, uniqueTopic } from '../../integration/client/util.js';
+import { Clients, nextMessages, once, uniqueTopic } from '../../integration/client/util.js';
 import type { DashboardBroker } from './petrel.js';
 import { startDashboardBroker } from './petrel.js';
 
@@ -52,6 +52,83 @@ if (CHROMIUM !== undefined) {
         assert.equal(await page.textContent('#overview-status'), '');
         // uPlot drew into its canvas.
         assert.equal(await page.locator('#chart-messages canvas').count(), 1);
+      } finally {
+        await page.close();
+      }
+    });
+
+    test('a client connected by the test appears in the table and is disconnected from it', async () => {
+      const id = `dash-${process.pid}-${Date.now()}`;
+      const client = await clients.connect(petrel.mqtt, { clientId: id });
+      const closed = once(client, 'close');
+      // Awaited below; an earlier failure must not leave it unhandled.
+      closed.catch(() => undefined);
+      const page = await open('clients');
+      try {
+        await page.fill('#clients-search', id.slice(0, -3));
+        const row = page.locator(`tr[data-client-id="${id}"]`);
+        await row.waitFor({ timeout: 5000 });
+        assert.match((await row.textContent()) ?? '', /MQTT 5\.0/);
+        // From the keyboard: focus the row's button and press Enter.
+        await page.getByRole('button', { name: `Disconnect ${id}` }).focus();
+        await page.keyboard.press('Enter');
+        await closed;
+        await row.waitFor({ state: 'detached', timeout: 5000 });
+        assert.equal(await page.textContent('#clients-status'), `Disconnected ${id}.`);
+      } finally {
+        await page.close();
+      }
+    });
+
+    test('a retained message published by the test shows in the topic tree with its payload', async () => {
+      const base = uniqueTopic('retained');
+      const publisher = await clients.connect(petrel.mqtt);
+      await publisher.publish(`${base}/temp`, '21.5 °C', { qos: 1, retain: true });
+      await publisher.publish(`${base}/raw`, new Uint8Array([0xff, 0x00, 0x10]), {
+        qos: 1,
+        retain: true,
+      });
+      const page = await open('retained');
+      try {
+        await page.fill('#retained-filter', `${base}/#`);
+        await page.press('#retained-filter', 'Enter');
+        // Branches are <details>: the leaves sit under the levels of `base`, closed at first.
+        const leaf = page.locator(`button[data-topic="${base}/temp"]`);
+        await leaf.waitFor({ state: 'attached', timeout: 5000 });
+        for (const summary of await page.locator('#retained-tree summary').all()) {
+          await summary.click();
+        }
+        await leaf.click();
+        await page.waitForSelector('#retained-payload');
+        assert.equal(await page.textContent('#retained-payload'), '21.5 °C');
+        await page.click(`button[data-topic="${base}/raw"]`);
+        await page.waitForSelector('#retained-detail h3:has-text("/raw")');
+        assert.equal(await page.textContent('#retained-payload'), '0xff0010');
+      } finally {
+        await page.close();
+      }
+    });
+
+    test('an offline session shows with its subscriptions, and is deleted from the view', async () => {
+      const id = `dash-session-${process.pid}-${Date.now()}`;
+      const filter = uniqueTopic('session');
+      const c = await clients.connect(petrel.mqtt, {
+        clientId: id,
+        clean: false,
+        properties: { sessionExpiryInterval: 300 },
+      });
+      await c.subscribe(filter, { qos: 1 });
+      await c.disconnect();
+      const page = await open('sessions');
+      try {
+        const row = page.locator(`#sessions-rows tr[data-client-id="${id}"]`);
+        await row.waitFor({ timeout: 5000 });
+        assert.match((await row.textContent()) ?? '', /offline/);
+        await page.click(`button[aria-label="Show session ${id}"]`);
+        await page.waitForSelector(`#session-subs td:has-text("${filter}")`, { timeout: 5000 });
+        await page.click('#session-detail button:has-text("Delete session")');
+        await row.waitFor({ state: 'detached', timeout: 5000 });
+        assert.equal(await page.textContent('#sessions-status'), `Deleted the session of ${id}.`);
       } finally {
         await page.close();
       }
