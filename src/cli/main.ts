@@ -23,6 +23,7 @@ const commands: Record<string, Command> = {
   bench: { summary: 'load generator for any MQTT broker', load: lazy('bench') },
   passwd: { summary: 'manage a password file', load: lazy('passwd') },
   reload: { summary: 'make a running broker reload its configuration', load: lazy('reload') },
+  ctl: { summary: 'drive a running broker through its admin API', load: lazy('ctl') },
   convert: {
     summary: 'print the Petrel config equivalent to a mosquitto.conf',
     load: lazy('convert'),
