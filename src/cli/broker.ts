@@ -525,7 +525,8 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   for (const a of broker.addresses()) {
-    log.info(`listening on ${SCHEMES[a.type]}://${a.host}:${a.port}${a.path ?? ''}`);
+    const path = a.path === '*' ? '/ (any path)' : (a.path ?? '');
+    log.info(`listening on ${SCHEMES[a.type]}://${a.host}:${a.port}${path}`);
   }
   let clusterNode: { close(): Promise<void> } | undefined;
   if (cfg.cluster !== undefined) {

@@ -419,7 +419,7 @@ describe('example files', () => {
     ]);
   });
 
-  test('the bridge example of mosquitto.conf(5) becomes a bridge', () => {
+  test('the bridge examples of mosquitto.conf(5) become bridges', () => {
     const r = convertMosquittoFile(t.fixture('bridge-remap.conf'));
     assert.deepEqual(r.warnings, []);
     assert.deepEqual(r.config.bridges, [
@@ -436,6 +436,26 @@ describe('example files', () => {
             remotePrefix: '$SYS/broker/',
           },
         ],
+      },
+      {
+        name: 'remap-tree',
+        addresses: ['broker.example:1883', 'backup.example:1884'],
+        topics: [
+          {
+            pattern: '#',
+            direction: 'both',
+            qos: 2,
+            localPrefix: 'local/topic/',
+            remotePrefix: 'remote/topic/',
+          },
+        ],
+        restartTimeout: 20,
+      },
+      {
+        name: 'backoff',
+        addresses: ['broker.example'],
+        topics: [{ pattern: 'sensors/#', direction: 'out', qos: 1 }],
+        restartTimeout: [10, 30],
       },
     ]);
   });

@@ -147,9 +147,32 @@ describe('connection sections', () => {
     );
   });
 
-  test('the bridge example of mosquitto.conf(5) becomes one section', () => {
+  test('the bridge examples of mosquitto.conf(5) become one section each', () => {
     const f = readMosquittoConfig(t.fixture('bridge-remap.conf'));
-    assert.equal(f.connections.length, 1);
+    assert.deepEqual(
+      f.connections.map((c) => [c.name, c.line, c.directives.map((d) => `${d.line}:${d.value}`)]),
+      [
+        [
+          'test-mosquitto-org',
+          2,
+          [
+            '3:test.mosquitto.org',
+            '4:true',
+            '5:clients/total in 0 test/mosquitto/org/ $SYS/broker/',
+          ],
+        ],
+        [
+          'remap-tree',
+          8,
+          [
+            '9:broker.example:1883 backup.example:1884',
+            '10:# both 2 local/topic/ remote/topic/',
+            '11:20',
+          ],
+        ],
+        ['backoff', 14, ['15:broker.example', '16:sensors/# out 1', '17:10 30']],
+      ],
+    );
     const c = f.connections[0];
     assert.equal(c?.name, 'test-mosquitto-org');
     assert.deepEqual(c?.directives.find((d) => d.key === 'topic')?.args, [
