@@ -168,6 +168,8 @@ export const KEYS: Readonly<Record<string, Handler>> = {
     const draft = newDraft(d);
     if (port === 0 && d.args[1] !== undefined && d.args[1].startsWith('/')) {
       s.warn(d, 'listener: unix sockets are not supported; this listener is not opened');
+      // Still a configured listener: Mosquitto's local-only mode does not apply.
+      s.listeners.push(draft);
       s.current = draft;
       return;
     }

@@ -125,6 +125,7 @@ function perListenerSettings(directives: readonly Directive[]): boolean {
 }
 
 function mapListeners(s: MappingState, config: Record<string, unknown>): void {
+  // A unix socket listener has no port: it is reported and not opened.
   const drafts = s.listeners.filter((l) => l.port !== undefined);
   // Mosquitto opens the default listener when keys were given for it, or when nothing else is.
   if (s.defaultListener.touched || s.listeners.length === 0) drafts.unshift(s.defaultListener);

@@ -114,6 +114,7 @@ const MAPPED: Array<[string, Record<string, unknown>, 'warns'?]> = [
     'per_listener_settings false\nlistener 1883\nallow_anonymous true\nlistener 1884',
     { allowAnonymous: true },
   ],
+  ['listener 0 /run/mosquitto.sock', { listeners: [], allowAnonymous: false }, 'warns'],
   ['max_inflight_messages 10', { maxInflight: 10, receiveMaximum: 10 }],
   ['max_inflight_messages 0', { maxInflight: 65535, receiveMaximum: 65535 }],
   ['max_queued_messages 5', { maxQueuedMessages: 5 }],
