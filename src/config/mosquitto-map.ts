@@ -5,9 +5,8 @@
 //
 // Bridges plug in here: `mapMosquitto` hands the `connection` sections (mosquitto-read.ts) to a
 // BridgeMapper and puts what it returns, when not empty, into the config's `bridges` array, which
-// cli/config.ts then validates as it validates a JSON config's. The default mapper,
-// `unsupportedBridges`, warns for each section; the real one (mosquitto-bridge.ts) replaces it
-// as the default below.
+// cli/config.ts then validates as it validates a JSON config's. The default mapper is
+// `mosquittoBridges` (mosquitto-bridge.ts).
 import { networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
 import type { ListenerOptions } from '../broker/options.js';
