@@ -14,6 +14,7 @@ import type { Run } from '../../helpers/cli.js';
 import { CLI_MAIN, killAll, runCli, startCli, startProcess } from '../../helpers/cli.js';
 import { freePort, hasMosquitto, MOSQUITTO_BIN } from '../../helpers/mosquitto.js';
 import { tempConfs } from '../../helpers/mosquitto-fixtures.js';
+import { makeCerts } from '../client/certs.js';
 
 const run = promisify(execFile);
 const t = tempConfs();
@@ -57,14 +58,18 @@ function startBroker(which: Broker, conf: string): Run {
     : startProcess(MOSQUITTO_BIN, ['-c', conf], { cwd: t.dir });
 }
 
-async function mosquittoPub(port: number, args: string[]) {
+async function mosquittoPubArgs(args: string[]) {
   try {
-    await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 5000 });
+    await run('mosquitto_pub', args, { timeout: 5000 });
     return { code: 0, stderr: '' };
   } catch (err) {
     const e = err as { code: number; stderr: string };
     return { code: e.code, stderr: e.stderr };
   }
+}
+
+function mosquittoPub(port: number, args: string[]) {
+  return mosquittoPubArgs(['-h', '127.0.0.1', '-p', String(port), ...args]);
 }
 
 /** The password and ACL decisions, seen through mosquitto_pub/mosquitto_sub. */
@@ -167,6 +172,53 @@ describe('petrel broker -c mosquitto.conf, and mosquitto -c with the same file',
       } finally {
         await broker.stop();
       }
+    }
+  });
+
+  test('TLS keys: a client certificate is required and its CN is the user name the ACL sees, on both', async () => {
+    const certs = makeCerts();
+    try {
+      const p = await freePort();
+      const acl = t.write('user petrel-client\ntopic readwrite lab/#\n', 'acl-tls');
+      const conf = t.write(
+        [
+          'allow_anonymous false',
+          `acl_file ${acl}`,
+          `listener ${p} 127.0.0.1`,
+          `cafile ${certs.ca}`,
+          `certfile ${certs.serverCert}`,
+          `keyfile ${certs.serverKey}`,
+          'require_certificate true',
+          'use_identity_as_username true',
+          'tls_version tlsv1.2',
+          ...asRoot,
+          '',
+        ].join('\n'),
+        'tls.conf',
+      );
+      const tls = ['-h', 'localhost', '-p', String(p), '--cafile', certs.ca];
+      const client = [...tls, '--cert', certs.clientCert, '--key', certs.clientKey];
+      for (const which of ['petrel', 'mosquitto'] as const) {
+        const broker = startBroker(which, conf);
+        try {
+          // mosquitto opens the port before it serves TLS; petrel says when it listens.
+          await waitListening(broker, p);
+          const noCert = await mosquittoPubArgs([...tls, '-t', 'lab/x', '-m', 'x']);
+          assert.notEqual(noCert.code, 0, `${which}: a client without a certificate`);
+          const sub = startProcess('mosquitto_sub', [...client, '-t', 'lab/#', '-v', '-W', '10']);
+          for (let i = 0; i < 40 && !sub.stdout().includes('lab/x'); i++) {
+            const r = await mosquittoPubArgs([...client, '-t', 'lab/x', '-m', 'hi']);
+            assert.equal(r.code, 0, `${which}: ${r.stderr}`);
+            await new Promise((res) => setTimeout(res, 100));
+          }
+          await sub.waitFor('lab/x hi');
+          await sub.stop();
+        } finally {
+          await broker.stop();
+        }
+      }
+    } finally {
+      certs.remove();
     }
   });
 
