@@ -3,6 +3,18 @@ import { type ResolvedBridge, resolveBridges } from './options.js';
 
 export { resolveBridges };
 
+/** One bridge's state, as `$SYS`, the metrics and the admin API show it. */
+export interface BridgeStatus {
+  name: string;
+  connected: boolean;
+  /** Messages waiting for the remote: queued in, or in flight from, the bridge's session. */
+  queued: number;
+  forwardedIn: number;
+  forwardedOut: number;
+  /** Why the last connection failed; undefined once connected. */
+  lastError: string | undefined;
+}
+
 /**
  * The running bridges of a broker: started, changed and stopped as the configuration changes
  * (a reload touches only the bridges whose options changed), and their `$SYS` values.
@@ -22,9 +34,16 @@ export class BridgeManager {
     return [...this.bridges.keys()];
   }
 
-  /** The bridge of that name, if running. */
-  get(name: string): Bridge | undefined {
-    return this.bridges.get(name);
+  /** The state of every bridge, by name. */
+  states(): BridgeStatus[] {
+    return [...this.bridges.values()].map((b) => ({
+      name: b.config.name,
+      connected: b.state.connected,
+      queued: b.queued,
+      forwardedIn: b.state.forwardedIn,
+      forwardedOut: b.state.forwardedOut,
+      lastError: b.state.lastError,
+    }));
   }
 
   /**

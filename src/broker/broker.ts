@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import type { BridgeManager } from '../bridge/manager.js';
+import type { BridgeManager, BridgeStatus } from '../bridge/manager.js';
 import { ReasonCode } from '../codec/reason-codes.js';
 import type { Logger } from '../observability/logger.js';
 import { silentLogger } from '../observability/logger.js';
@@ -232,6 +232,11 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerCore {
       if (this.state === 'listening') await manager.update(bridges);
     }
     (this.options as { bridges: BridgeOptions[] }).bridges = bridges;
+  }
+
+  /** The state of each bridge (docs/bridges.md); empty without bridges. */
+  bridges(): BridgeStatus[] {
+    return this.bridgeManager?.states() ?? [];
   }
 
   /** Loads the bridge code (only when bridges are configured) and checks `bridges`. */

@@ -41,6 +41,14 @@ export interface MetricsSource {
     readonly retained: { readonly count: number };
   };
   readonly persist: { readonly store: { readonly healthy: boolean } };
+  /** The bridges' state (docs/bridges.md). */
+  bridges(): Iterable<{
+    readonly name: string;
+    readonly connected: boolean;
+    readonly queued: number;
+    readonly forwardedIn: number;
+    readonly forwardedOut: number;
+  }>;
 }
 
 /** The metrics of one broker; `registry.metrics()` renders the text format. */
@@ -188,6 +196,7 @@ export function createMetrics(prom: typeof Prom, src: MetricsSource): BrokerMetr
   gauge('petrel_store_healthy', '1 while the last store commit succeeded, else 0', () =>
     src.persist.store.healthy ? 1 : 0,
   );
+  bridgeMetrics(prom, registers, src);
 
   const delay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
@@ -220,3 +229,41 @@ export function createMetrics(prom: typeof Prom, src: MetricsSource): BrokerMetr
 }
 
 const PROTOCOL_NAMES: Record<string, string> = { '3': '3.1', '4': '3.1.1', '5': '5.0' };
+
+/** Per-bridge gauges and counters, labelled with the bridge's name. */
+function bridgeMetrics(prom: typeof Prom, registers: Prom.Registry[], src: MetricsSource): void {
+  const perBridge = (name: string, help: string, read: (b: BridgeRow) => number) =>
+    new prom.Gauge({
+      name,
+      help,
+      labelNames: ['bridge'],
+      registers,
+      collect() {
+        this.reset();
+        for (const b of src.bridges()) this.set({ bridge: b.name }, read(b));
+      },
+    });
+  perBridge('petrel_bridge_connected', '1 while the bridge is connected, else 0', (b) =>
+    b.connected ? 1 : 0,
+  );
+  perBridge(
+    'petrel_bridge_queued_messages',
+    'Messages waiting for the remote broker (queued or in flight)',
+    (b) => b.queued,
+  );
+  new prom.Counter({
+    name: 'petrel_bridge_forwarded_total',
+    help: 'Messages a bridge forwarded, by direction (in: from the remote, out: to it)',
+    labelNames: ['bridge', 'direction'],
+    registers,
+    collect() {
+      this.reset();
+      for (const b of src.bridges()) {
+        this.inc({ bridge: b.name, direction: 'in' }, b.forwardedIn);
+        this.inc({ bridge: b.name, direction: 'out' }, b.forwardedOut);
+      }
+    },
+  });
+}
+
+type BridgeRow = ReturnType<MetricsSource['bridges']> extends Iterable<infer R> ? R : never;

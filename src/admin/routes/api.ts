@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Broker } from '../../broker/broker.js';
 import type { AdminOptions } from '../options.js';
+import { bridgeRoutes } from './bridges.js';
 import { brokerRoutes } from './broker-info.js';
 import { clientRoutes } from './clients.js';
 import { publishRoutes } from './publish.js';
@@ -17,4 +18,5 @@ export function apiRoutes(app: FastifyInstance, broker: Broker, options: AdminOp
   subscriptionRoutes(app, broker);
   retainedRoutes(app, broker);
   publishRoutes(app, broker);
+  bridgeRoutes(app, broker);
 }

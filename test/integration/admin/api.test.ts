@@ -364,6 +364,7 @@ describe('admin API', () => {
       'DELETE /api/v1/retained/message',
       'DELETE /api/v1/sessions/{id}',
       'DELETE /api/v1/sessions/{id}/subscriptions',
+      'GET /api/v1/bridges',
       'GET /api/v1/broker',
       'GET /api/v1/clients',
       'GET /api/v1/clients/{id}',
