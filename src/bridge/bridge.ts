@@ -145,8 +145,11 @@ export class Bridge implements LinkOwner {
     this.timer = undefined;
     if (this.stopped) return;
     this.attempt = this.open().then(
-      () => {
+      (again) => {
         this.attempt = undefined;
+        if (again) this.connect();
+        // An attempt that ended without connecting (a link closed meanwhile) tries again later.
+        else if (!this.ready) this.down(undefined);
       },
       (err: unknown) => {
         this.attempt = undefined;
@@ -155,7 +158,8 @@ export class Bridge implements LinkOwner {
     );
   }
 
-  private async open(): Promise<void> {
+  /** One attempt; resolves true to try again at once (the remote refused a Mosquitto extra). */
+  private async open(): Promise<boolean> {
     const c = this.config;
     const at = this.addressIndex % c.addresses.length;
     const address = c.addresses[at] as { host: string; port: number };
@@ -165,6 +169,7 @@ export class Bridge implements LinkOwner {
       remote = await Link.open(
         this.remoteOpener(address.host, address.port),
         {
+          side: 'remote',
           connect: this.remoteConnect(tryPrivate),
           timeoutMs: CONNECT_TIMEOUT_MS,
           maxPacketSize: c.maxPacketSize ?? this.host.options.maxPacketSize,
@@ -177,8 +182,7 @@ export class Bridge implements LinkOwner {
       if (tryPrivate && err instanceof ConnackError && err.code === 1) {
         this.privateRefused = true;
         this.log.info({ bridge: c.name }, 'remote refused try_private; connecting as a client');
-        this.connect();
-        return;
+        return true;
       }
       const notAuthorized = c.protocolVersion === 5 ? 0x87 : 5;
       if (
@@ -192,17 +196,17 @@ export class Bridge implements LinkOwner {
           { bridge: c.name, topic: c.notificationTopic },
           'remote refused the notification will; connecting without it',
         );
-        this.connect();
-        return;
+        return true;
       }
       this.addressIndex++;
       throw err;
     }
+    const remoteLink = remote.link;
     if (this.stopped) {
-      remote.link.end();
-      return;
+      remoteLink.end();
+      return false;
     }
-    this.remote = remote.link;
+    this.remote = remoteLink;
     const window =
       c.protocolVersion === 5 ? (remote.connack.properties?.receiveMaximum ?? 65_535) : V3_WINDOW;
     const [ours, theirs] = pipePair();
@@ -210,6 +214,7 @@ export class Bridge implements LinkOwner {
     const local = await Link.open(
       streamOpener(ours),
       {
+        side: 'local',
         connect: {
           type: PacketType.CONNECT,
           protocolName: 'MQTT',
@@ -229,13 +234,14 @@ export class Bridge implements LinkOwner {
       },
       this,
     );
-    if (this.stopped || !this.remote.open) {
+    // The remote may have gone (and down() run) while the local side connected.
+    if (this.stopped || this.remote !== remoteLink || !remoteLink.open) {
       local.link.end();
-      return;
+      return false;
     }
     this.local = local.link;
     await this.subscribe();
-    if (this.stopped || this.local === undefined || this.remote === undefined) return;
+    if (this.stopped || this.local !== local.link || this.remote !== remoteLink) return false;
     this.ready = true;
     this.backoff.reset();
     this.state.connected = true;
@@ -252,6 +258,7 @@ export class Bridge implements LinkOwner {
       if (!this.ready) break;
       this.route(h.local, h.packet);
     }
+    return false;
   }
 
   /** Local: drops filters no longer configured, subscribes the out topics; remote: the in topics. */
@@ -452,8 +459,9 @@ export class Bridge implements LinkOwner {
 
   /** {@link LinkOwner}: a packet from either side. */
   onPacket(link: Link, packet: Packet): void {
-    const local = link === this.local;
-    if (!local && link !== this.remote) return;
+    // Only open links deliver, and down() closes both: this is the current attempt's link,
+    // possibly before open() has recorded it.
+    const local = link.side === 'local';
     if (packet.type === PacketType.SUBACK || packet.type === PacketType.UNSUBACK) {
       const key = `${local ? 'L' : 'R'}${packet.type}:${packet.packetId}`;
       const w = this.waiting.get(key);

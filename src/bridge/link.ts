@@ -21,6 +21,8 @@ export type Opener = (events: TransportEvents) => Promise<Transport>;
 
 /** How to open a {@link Link}. */
 export interface LinkOptions {
+  /** Which side of the bridge this is. */
+  side: 'local' | 'remote';
   /** The CONNECT to send. */
   connect: ConnectPacket;
   /** How long CONNACK may take, ms. */
@@ -44,18 +46,24 @@ export class ConnackError extends Error {
  */
 export class Link {
   readonly version: ProtocolVersion;
+  readonly side: 'local' | 'remote';
   private transport: Transport | undefined = undefined;
   private readonly framer: Framer;
   private closed = false;
+  /** A successful CONNACK was read: packets after it go to the owner at once, in order. */
+  private connected = false;
   private lastHeard = Date.now();
   private timer: NodeJS.Timeout | undefined = undefined;
-  private owner: LinkOwner | undefined = undefined;
   private connack: ((p: ConnackPacket) => void) | undefined = undefined;
   private failed: ((e: Error) => void) | undefined = undefined;
 
-  private constructor(version: ProtocolVersion, maxPacketSize: number) {
-    this.version = version;
-    this.framer = new Framer((header, body) => this.onFrame(header, body), maxPacketSize);
+  private constructor(
+    options: LinkOptions,
+    private readonly owner: LinkOwner,
+  ) {
+    this.version = options.connect.protocolVersion;
+    this.side = options.side;
+    this.framer = new Framer((header, body) => this.onFrame(header, body), options.maxPacketSize);
   }
 
   /**
@@ -67,7 +75,7 @@ export class Link {
     options: LinkOptions,
     owner: LinkOwner,
   ): Promise<{ link: Link; connack: ConnackPacket }> {
-    const link = new Link(options.connect.protocolVersion, options.maxPacketSize);
+    const link = new Link(options, owner);
     const connack = new Promise<ConnackPacket>((resolve, reject) => {
       link.connack = resolve;
       link.failed = reject;
@@ -82,7 +90,9 @@ export class Link {
     try {
       link.transport = await opener({
         onData: (chunk) => link.onData(chunk),
-        onDrain: () => link.owner?.onDrain(link),
+        onDrain: () => {
+          if (link.connected) owner.onDrain(link);
+        },
         onClose: (err) => link.onTransportClose(err),
       });
       if (link.closed) link.transport.destroy();
@@ -92,7 +102,6 @@ export class Link {
         link.destroy(undefined);
         throw new ConnackError(ack.reasonCode);
       }
-      link.owner = owner;
       const keepAlive = options.connect.keepAlive;
       if (keepAlive > 0) {
         link.timer = setInterval(() => link.onKeepAlive(keepAlive * 1000), keepAlive * 500);
@@ -149,9 +158,7 @@ export class Link {
     this.failed?.(error ?? new Error('connection closed before CONNACK'));
     this.failed = undefined;
     this.connack = undefined;
-    const owner = this.owner;
-    this.owner = undefined;
-    owner?.onClose(this, error);
+    if (this.connected) this.owner.onClose(this, error);
   }
 
   private onTransportClose(err: Error | undefined): void {
@@ -185,11 +192,13 @@ export class Link {
       this.connack = undefined;
       this.failed = undefined;
       if (resolve === undefined) throw new Error('unexpected CONNACK');
+      // Set before the next frame of the same read: a broker sends queued messages right after.
+      this.connected = packet.reasonCode === 0;
       resolve(packet);
       return;
     }
     if (packet.type === PacketType.PINGRESP) return;
-    if (this.owner === undefined) throw new Error(`packet type ${packet.type} before CONNACK`);
+    if (!this.connected) throw new Error(`packet type ${packet.type} before CONNACK`);
     this.owner.onPacket(this, packet);
   }
 }
