@@ -2,6 +2,14 @@
 // one broker process at a time, each run repeated; prints a Markdown
 // table of medians with the ratios Petrel/Mosquitto and Petrel/Aedes, then the issue's targets.
 //
+// Which generator drives what: `petrel bench` (Node) every scenario without `-c` in its id; the
+// C generators of bench/native/ (built with gcc at bench time, skipped with a line without it)
+// the `-c` ones: latency.c `latency-c-q1` (no GC, JIT or event loop of its own to add jitter to
+// the tail), throughput.c `fanin-c-q0`, `fanin-c-q1` and `pairs-c-q1` (~0.1 core where Node
+// needs most of one, so on 2 cores the relay's ceiling check can show 2x the brokers' rates).
+// The relay (bench/macro/relay-server.ts) runs every scenario, the C ones included, and a rate
+// is marked `≥` when the generator saturated or the relay did not reach 2x it.
+//
 //   --brokers petrel,mosquitto,aedes,relay   which brokers (petrel-lmdb runs with the lmdb and
 //                                      latency-lmdb scenarios; relay is the ceiling check)
 //   --scenarios fanin-q0,conn,...      which scenarios (see --help for the list)
@@ -19,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import type { BenchReport } from '../../src/bench/report.js';
 import type { BrokerKind, RunningBroker } from './brokers.js';
 import { BROKERS, childNofile, cpuOf, rssOf, spawnWithNofile } from './brokers.js';
-import { buildNative, runNative } from './native.js';
+import { buildNative, runNative, runThroughput } from './native.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MAIN = join(here, '..', '..', 'src', 'cli', 'main.js');
@@ -55,8 +63,9 @@ interface Scenario {
   /** With `fresh`: an unmeasured run on each fresh broker first, leaving no state behind. */
   warmArgs?: string[];
   /**
-   * Run by the C generator (bench/native/latency.c) instead of `petrel bench`: `args` are then
-   * its QOS RATE and PAYLOAD arguments.
+   * Run by a C generator instead of `petrel bench`: `args` are then bench/native/latency.c's
+   * QOS RATE PAYLOAD, or bench/native/throughput.c's SCENARIO (fanin, pairs) CLIENTS QOS PAYLOAD
+   * (window 100 as everywhere).
    */
   native?: boolean;
   /** Payload bytes, for the MB/s figures. */
@@ -138,10 +147,21 @@ function scenarios(connections: number): Scenario[] {
     args: ['fanin', '-c', '16', '-q', String(q)],
     metrics: [recv],
   });
+  // The same loads from the C throughput generator (bench/native/throughput.c): on 2 cores a
+  // Node generator and the Node relay cannot show 2x Petrel's rate, this one needs ~0.1 core.
+  const faninC = (q: number): Scenario => ({
+    id: `fanin-c-q${q}`,
+    label: `fan-in 16->1 QoS ${q} (bench/+/x), C generator`,
+    args: ['fanin', '16', String(q), '64'],
+    metrics: [recv],
+    native: true,
+  });
   return [
     fanin(0),
     fanin(1),
     fanin(2),
+    faninC(0),
+    faninC(1),
     {
       id: 'fanout-q0',
       label: 'fan-out 1->100 QoS 0',
@@ -159,6 +179,13 @@ function scenarios(connections: number): Scenario[] {
       label: '50 pairs QoS 1',
       args: ['pairs', '-c', '50', '-q', '1'],
       metrics: [recv],
+    },
+    {
+      id: 'pairs-c-q1',
+      label: '50 pairs QoS 1, C generator',
+      args: ['pairs', '50', '1', '64'],
+      metrics: [recv],
+      native: true,
     },
     {
       id: 'latency-q1',
@@ -350,8 +377,10 @@ function runBench(broker: RunningBroker, args: string[], timeoutMs: number): Pro
   });
 }
 
-/** Builds the C latency generator if its binary is missing or older than its source. */
-/** Runs the C latency generator once against `broker`: args = [QOS, RATE, PAYLOAD]. */
+/**
+ * Runs a C generator once against `broker`: args = [QOS, RATE, PAYLOAD] (latency.c) or
+ * [fanin|pairs, CLIENTS, QOS, PAYLOAD] (throughput.c, window 100).
+ */
 async function runNativeOn(
   broker: RunningBroker,
   args: string[],
@@ -359,8 +388,24 @@ async function runNativeOn(
   warmup: number,
 ): Promise<Run> {
   const cpuBefore = cpuOf(broker.pid);
-  const [qos = '1', rate = '1000', payload = '64'] = args;
-  const report = await runNative({ port: broker.port, qos, rate, payload, seconds, warmup });
+  const port = broker.port;
+  let report: BenchReport;
+  if (args[0] === 'fanin' || args[0] === 'pairs') {
+    const [scenario, clients = '16', qos = '0', payload = '64'] = args;
+    report = await runThroughput({
+      port,
+      scenario,
+      clients: Number(clients),
+      qos: Number(qos),
+      payload: Number(payload),
+      window: 100,
+      seconds,
+      warmup,
+    });
+  } else {
+    const [qos = '1', rate = '1000', payload = '64'] = args;
+    report = await runNative({ port, qos, rate, payload, seconds, warmup });
+  }
   const cpuAfter = cpuOf(broker.pid);
   return { report, brokerCpu: cpuAfter > 0 ? cpuAfter - cpuBefore : Number.NaN };
 }
@@ -784,6 +829,8 @@ function targets(results: Map<string, Map<string, Run[]>>): string[] {
   vsMosq('fanin-q0', 'fan-in QoS 0', 5);
   vsMosq('fanin-q1', 'fan-in QoS 1', 4);
   vsMosq('fanin-q2', 'fan-in QoS 2', 3);
+  vsMosq('fanin-c-q0', 'fan-in QoS 0, C generator,', 5);
+  vsMosq('fanin-c-q1', 'fan-in QoS 1, C generator,', 4);
   vsMosq('fanout-q0', 'fan-out QoS 0', 5);
   vsMosq('fanout-q1', 'fan-out QoS 1', 3);
   vsMosq('pairs-q1', 'pairs QoS 1', 3);
@@ -813,6 +860,9 @@ function targets(results: Map<string, Map<string, Run[]>>): string[] {
     'pairs-q1',
     'big-q0',
     'big-q1',
+    'fanin-c-q0',
+    'fanin-c-q1',
+    'pairs-c-q1',
   ];
   const below: string[] = [];
   let measured = 0;

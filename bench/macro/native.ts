@@ -1,4 +1,5 @@
-// The C latency generator (bench/native/latency.c): built at bench time, run against a broker.
+// The C generators of bench/native/: latency.c (the latency scenario) and throughput.c (fan-in
+// and pairs), built at bench time and run against a broker.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -6,27 +7,43 @@ import { fileURLToPath } from 'node:url';
 import type { BenchReport } from '../../src/bench/report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** Its source in the repository, its binary built beside dist/bench. */
-const NATIVE_SRC = join(here, '..', '..', '..', 'bench', 'native', 'latency.c');
-const NATIVE_BIN = join(here, '..', 'native', 'latency');
+/** Their sources in the repository, their binaries built beside dist/bench. */
+const SRC_DIR = join(here, '..', '..', '..', 'bench', 'native');
+const BIN_DIR = join(here, '..', 'native');
 
-/** Builds the generator unless its binary is newer than its source; returns why it cannot. */
-export function buildNative(): string | undefined {
-  if (!existsSync(NATIVE_SRC)) return `${NATIVE_SRC} not found`;
-  if (existsSync(NATIVE_BIN) && statSync(NATIVE_BIN).mtimeMs >= statSync(NATIVE_SRC).mtimeMs) {
-    return undefined;
-  }
-  mkdirSync(dirname(NATIVE_BIN), { recursive: true });
-  const r = spawnSync(process.env.CC ?? 'gcc', ['-O2', '-o', NATIVE_BIN, NATIVE_SRC], {
-    encoding: 'utf8',
-  });
+/** The generators, by source name (bench/native/NAME.c). */
+export type NativeTool = 'latency' | 'throughput';
+const TOOLS: readonly NativeTool[] = ['latency', 'throughput'];
+
+/** Where a generator's binary is built. */
+export function nativeBinary(tool: NativeTool): string {
+  return join(BIN_DIR, tool);
+}
+
+/** Builds one generator unless its binary is newer than its source; returns why it cannot. */
+function buildOne(tool: NativeTool): string | undefined {
+  const src = join(SRC_DIR, `${tool}.c`);
+  const bin = nativeBinary(tool);
+  if (!existsSync(src)) return `${src} not found`;
+  if (existsSync(bin) && statSync(bin).mtimeMs >= statSync(src).mtimeMs) return undefined;
+  mkdirSync(BIN_DIR, { recursive: true });
+  const r = spawnSync(process.env.CC ?? 'gcc', ['-O2', '-o', bin, src], { encoding: 'utf8' });
   if (r.error !== undefined)
     return `gcc not found (Debian: apt-get install gcc): ${r.error.message}`;
-  if (r.status !== 0) return `gcc failed: ${r.stderr.trim()}`;
+  if (r.status !== 0) return `gcc failed on ${tool}.c: ${r.stderr.trim()}`;
   return undefined;
 }
 
-/** What one run of the generator was asked for. */
+/** Builds both generators (each unless up to date); returns why one cannot be built. */
+export function buildNative(): string | undefined {
+  for (const tool of TOOLS) {
+    const missing = buildOne(tool);
+    if (missing !== undefined) return missing;
+  }
+  return undefined;
+}
+
+/** What one run of the latency generator was asked for. */
 export interface NativeRun {
   port: number;
   qos: string;
@@ -38,14 +55,46 @@ export interface NativeRun {
   samples?: string;
 }
 
-/** Runs the generator once; resolves with its report. */
+/** What one run of the throughput generator was asked for. */
+export interface ThroughputRun {
+  port: number;
+  host?: string;
+  scenario: 'fanin' | 'pairs';
+  /** Publishers (fan-in) or pairs. */
+  clients: number;
+  qos: number;
+  payload: number;
+  /** Messages in flight per publisher. */
+  window: number;
+  seconds: number;
+  warmup: number;
+}
+
+/** Runs the latency generator once; resolves with its report. */
 export function runNative(run: NativeRun): Promise<BenchReport> {
+  const args = ['127.0.0.1', String(run.port), run.qos, run.rate, String(run.seconds)];
+  args.push(String(run.warmup), run.payload);
+  const env =
+    run.samples === undefined ? process.env : { ...process.env, LATENCY_SAMPLES: run.samples };
+  return runTool('latency', args, env, run.seconds);
+}
+
+/** Runs the throughput generator once; resolves with its report. */
+export function runThroughput(run: ThroughputRun): Promise<BenchReport> {
+  const args = [run.host ?? '127.0.0.1', String(run.port), run.scenario, String(run.clients)];
+  args.push(String(run.qos), String(run.payload), String(run.window));
+  args.push(String(run.seconds), String(run.warmup));
+  return runTool('throughput', args, process.env, run.seconds);
+}
+
+function runTool(
+  tool: NativeTool,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  seconds: number,
+): Promise<BenchReport> {
   return new Promise((resolve, reject) => {
-    const args = ['127.0.0.1', String(run.port), run.qos, run.rate, String(run.seconds)];
-    args.push(String(run.warmup), run.payload);
-    const env =
-      run.samples === undefined ? process.env : { ...process.env, LATENCY_SAMPLES: run.samples };
-    const child = spawn(NATIVE_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(nativeBinary(tool), args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -54,13 +103,18 @@ export function runNative(run: NativeRun): Promise<BenchReport> {
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), (run.seconds + 30) * 1000);
+    // Setup, the run and its drain (at most 10 s) fit well inside this.
+    const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 30) * 1000);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`${tool} (C): ${err.message}`));
+    });
     child.on('exit', (code) => {
       clearTimeout(timer);
       try {
         resolve(JSON.parse(stdout) as BenchReport);
       } catch {
-        reject(new Error(`latency (C) exited ${code}: ${stderr.trim().split('\n').pop() ?? ''}`));
+        reject(new Error(`${tool} (C) exited ${code}: ${stderr.trim().split('\n').pop() ?? ''}`));
       }
     });
   });
