@@ -31,7 +31,6 @@ const IGNORED: Readonly<Record<string, string>> = {
   local_username: 'ignored; the bridge is trusted on this broker',
   local_password: 'ignored; the bridge is trusted on this broker',
   notifications_local_only: 'ignored; notifications go to both brokers',
-  round_robin: 'ignored; a failed connection moves on to the next address',
   threshold: 'ignored; the bridge stays connected (start_type automatic)',
 };
 
@@ -94,6 +93,7 @@ export function mapConnection(section: ConnectionSection, warn: Warn): BridgeOpt
   const topics: BridgeTopicOptions[] = [];
   const b: Partial<BridgeOptions> & { tls?: NonNullable<BridgeOptions['tls']> } = {};
   const tls: NonNullable<BridgeOptions['tls']> = {};
+  let roundRobin = false;
   for (const d of section.directives) {
     const ignored = IGNORED[d.key];
     if (ignored !== undefined) {
@@ -160,6 +160,9 @@ export function mapConnection(section: ConnectionSection, warn: Warn): BridgeOpt
       case 'bridge_max_packet_size':
         b.maxPacketSize = parseInt10(d, 64, 268_435_460);
         break;
+      case 'round_robin':
+        roundRobin = parseBool(d);
+        break;
       case 'start_type':
         if (d.value !== 'automatic') {
           warn(d, `start_type: ${d.value} is not supported; the bridge starts at once (automatic)`);
@@ -171,6 +174,13 @@ export function mapConnection(section: ConnectionSection, warn: Warn): BridgeOpt
   }
   if (addresses.length === 0) fail(section, `connection ${section.name}: no address`);
   if (topics.length === 0) fail(section, `connection ${section.name}: no topic`);
+  if (addresses.length > 1 && !roundRobin) {
+    // Mosquitto's default (round_robin false) keeps returning to the first address.
+    warn(
+      section,
+      `connection ${section.name}: round_robin false is not supported; a bridge stays on the address that works until it fails (round_robin true)`,
+    );
+  }
   const out: BridgeOptions = { name: section.name, addresses, topics, ...b };
   // As Mosquitto: a CA file (bridge_cafile) is what makes the bridge use TLS.
   if (Object.keys(tls).length > 0) {

@@ -23,8 +23,11 @@ function bridgeOf(lines: string) {
 
 /** Each row: a line after HEAD (so on line 4) and the bridge keys it must produce. */
 const MAPPED: Array<[string, Record<string, unknown>]> = [
-  ['address 10.0.0.2:1884 10.0.0.3', { addresses: ['10.0.0.1', '10.0.0.2:1884', '10.0.0.3'] }],
-  ['addresses h4', { addresses: ['10.0.0.1', 'h4'] }],
+  [
+    'address 10.0.0.2:1884 10.0.0.3\nround_robin true',
+    { addresses: ['10.0.0.1', '10.0.0.2:1884', '10.0.0.3'] },
+  ],
+  ['addresses h4\nround_robin true', { addresses: ['10.0.0.1', 'h4'] }],
   [
     'topic b/+ both 2 l/ r/',
     {
@@ -92,7 +95,8 @@ const WARNED: Array<[string, RegExp]> = [
   ['local_username me', /^4: local_username: ignored; the bridge is trusted/],
   ['local_password pw', /^4: local_password: ignored; the bridge is trusted/],
   ['notifications_local_only true', /^4: notifications_local_only: ignored/],
-  ['round_robin true', /^4: round_robin: ignored/],
+  ['addresses h4', /^1: connection hq: round_robin false is not supported/],
+  ['address h4\nround_robin false', /^1: connection hq: round_robin false is not supported/],
   ['threshold 10', /^4: threshold: ignored/],
   ['start_type lazy', /^4: start_type: lazy is not supported/],
   ['bridge_protocol_version mqttv31', /^4: bridge_protocol_version: mqttv31 is not offered/],
