@@ -1,8 +1,10 @@
-// Sessions (connected and offline) from GET /api/v1/sessions, one session's subscriptions and
-// queue, deleting a session; and the subscriptions matching a filter (GET /api/v1/subscriptions).
-import { api, seg } from './api.js';
+// Sessions (connected and offline) from GET /api/v1/sessions, one session in detail
+// (session-detail.ts); and the subscriptions matching a filter (GET /api/v1/subscriptions).
+import { api } from './api.js';
 import { dataTable, errorText, field, h, replace, showStatus, statusLine } from './dom.js';
-import type { Page, SessionDetail, SessionSummary, SubscriptionInfo } from './shapes.js';
+import type { DetailContext } from './session-detail.js';
+import { showSession } from './session-detail.js';
+import type { Page, SessionSummary, SubscriptionInfo } from './shapes.js';
 
 const PAGE = 100;
 
@@ -13,47 +15,14 @@ export function mountSessions(root: HTMLElement): () => void {
   const detail = h('section', { id: 'session-detail', 'aria-label': 'Session' });
   let alive = true;
 
-  const showDetail = async (clientId: string): Promise<void> => {
-    try {
-      const s = await api<SessionDetail>('GET', `/sessions/${seg(clientId)}`);
-      if (!alive) return;
-      const subs = h('tbody');
-      for (const sub of s.subscriptions) {
-        subs.appendChild(h('tr', {}, h('td', { class: 'id' }, sub.filter), h('td', {}, sub.qos)));
-      }
-      const del = h('button', { type: 'button', class: 'danger' }, 'Delete session');
-      del.addEventListener('click', () => {
-        api('DELETE', `/sessions/${seg(clientId)}`).then(
-          () => {
-            replace(detail);
-            // After the reload, whose own status line would replace this one.
-            void load().then(() =>
-              showStatus(status, `Deleted the session of ${clientId}.`, false),
-            );
-          },
-          (err: unknown) => showStatus(status, errorText(err)),
-        );
-      });
-      replace(
-        detail,
-        h('h3', { tabindex: -1 }, `Session ${clientId}`),
-        h(
-          'dl',
-          { class: 'props' },
-          h('dt', {}, 'State'),
-          h('dd', {}, s.online ? 'connected' : 'offline'),
-          h('dt', {}, 'Expiry interval'),
-          h('dd', {}, s.expiryInterval === undefined ? '–' : `${s.expiryInterval} s`),
-          h('dt', {}, 'Queued messages'),
-          h('dd', {}, s.queued ?? '–'),
-        ),
-        dataTable('session-subs', 'Subscriptions', ['Filter', 'QoS'], subs),
-        h('div', { class: 'actions' }, del),
-      );
-      detail.querySelector('h3')?.focus();
-    } catch (err) {
-      showStatus(status, errorText(err));
-    }
+  const ctx: DetailContext = {
+    box: detail,
+    status,
+    alive: () => alive,
+    deleted: (clientId) => {
+      // After the reload, whose own status line would replace this one.
+      void load().then(() => showStatus(status, `Deleted the session of ${clientId}.`, false));
+    },
   };
 
   const load = async (): Promise<void> => {
@@ -67,7 +36,7 @@ export function mountSessions(root: HTMLElement): () => void {
           { type: 'button', class: 'secondary', 'aria-label': `Show session ${s.clientId}` },
           'Show',
         );
-        open.addEventListener('click', () => void showDetail(s.clientId));
+        open.addEventListener('click', () => void showSession(ctx, s.clientId));
         rows.appendChild(
           h(
             'tr',

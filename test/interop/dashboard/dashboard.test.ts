@@ -109,7 +109,7 @@ if (CHROMIUM !== undefined) {
       }
     });
 
-    test('an offline session shows with its subscriptions, and is deleted from the view', async () => {
+    test('an offline session shows its subscriptions, gets one added and one removed, and is deleted', async () => {
       const id = `dash-session-${process.pid}-${Date.now()}`;
       const filter = uniqueTopic('session');
       const c = await clients.connect(petrel.mqtt, {
@@ -126,6 +126,19 @@ if (CHROMIUM !== undefined) {
         assert.match((await row.textContent()) ?? '', /offline/);
         await page.click(`button[aria-label="Show session ${id}"]`);
         await page.waitForSelector(`#session-subs td:has-text("${filter}")`, { timeout: 5000 });
+        // Add a subscription from the form, remove the client's own: the table is read back.
+        const added = `${filter}/added`;
+        await page.fill('#session-sub-filter', added);
+        await page.selectOption('#session-sub-qos', '2');
+        await page.press('#session-sub-filter', 'Enter');
+        await page.waitForSelector(`#session-subs tr:has-text("${added}") >> td:text-is("2")`, {
+          timeout: 5000,
+        });
+        await page.click(`button[aria-label="Remove subscription ${filter}"]`);
+        await page.waitForSelector(`#sessions-status:has-text("Removed ${filter} from ${id}.")`);
+        assert.deepEqual(await page.locator('#session-subs tbody td.id').allTextContents(), [
+          added,
+        ]);
         await page.click('#session-detail button:has-text("Delete session")');
         await row.waitFor({ state: 'detached', timeout: 5000 });
         assert.equal(await page.textContent('#sessions-status'), `Deleted the session of ${id}.`);
