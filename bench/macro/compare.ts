@@ -5,8 +5,9 @@
 // Which generator drives what: `petrel bench` (Node) every scenario without `-c` in its id; the
 // C generators of bench/native/ (built with gcc at bench time, skipped with a line without it)
 // the `-c` ones: latency.c `latency-c-q1` (no GC, JIT or event loop of its own to add jitter to
-// the tail), throughput.c `fanin-c-q0`, `fanin-c-q1` and `pairs-c-q1` (~0.1 core where Node
-// needs most of one, so on 2 cores the relay's ceiling check can show 2x the brokers' rates).
+// the tail), throughput.c `fanin-c-q0`, `fanin-c-q1` and `pairs-c-q1` (~0.1 core at 1.5M msg/s
+// where `petrel bench` needs 40-77% of one: on 2 cores the generator no longer takes the CPU the
+// relay needs to show 2x the brokers' rates). docs/benchmarks.md, "Node or C", has the figures.
 // The relay (bench/macro/relay-server.ts) runs every scenario, the C ones included, and a rate
 // is marked `≥` when the generator saturated or the relay did not reach 2x it.
 //
@@ -148,7 +149,7 @@ function scenarios(connections: number): Scenario[] {
     metrics: [recv],
   });
   // The same loads from the C throughput generator (bench/native/throughput.c): on 2 cores a
-  // Node generator and the Node relay cannot show 2x Petrel's rate, this one needs ~0.1 core.
+  // Node generator and the Node relay could not show 2x Petrel's rate; this one needs ~0.1 core.
   const faninC = (q: number): Scenario => ({
     id: `fanin-c-q${q}`,
     label: `fan-in 16->1 QoS ${q} (bench/+/x), C generator`,
