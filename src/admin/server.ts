@@ -1,5 +1,6 @@
 // The admin HTTP listener: fastify, loaded only when someone starts it (startAdmin), with bearer
 // tokens, JSON errors, the OpenAPI document and the route modules of routes/.
+import cluster from 'node:cluster';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -89,7 +90,9 @@ export async function startAdmin(broker: Broker, options: AdminOptions = {}): Pr
   staticRoutes(app, staticDir);
 
   try {
-    await app.listen({ port: options.port ?? 8080, host });
+    // A worker of Node's cluster module would otherwise share the port with the other workers,
+    // and each request would see a random process's broker: the listener stays its own.
+    await app.listen({ port: options.port ?? 8080, host, exclusive: cluster.isWorker });
   } catch (err) {
     metrics.stop();
     await app.close();

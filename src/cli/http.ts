@@ -8,6 +8,7 @@ import type { AdminOptions } from '../admin/options.js';
 import type { Broker } from '../broker/broker.js';
 import type { BrokerConfig, HttpConfig } from './config.js';
 import { ConfigError } from './config.js';
+import { workerIndex } from './worker-index.js';
 
 /** Reads a token file: one token per line; blank lines and `#` comments are skipped. */
 async function readTokens(path: string): Promise<string[]> {
@@ -42,6 +43,10 @@ export async function startHttp(
     tokens.push(...fromFile);
   }
   const options: AdminOptions = { ...rest, tokens, reload, config: { ...cfg } };
+  // With --workers each worker is a broker of its own: worker i serves its API on port + i.
+  const index = workerIndex();
+  const base = rest.port ?? 8080;
+  if (index !== undefined && base !== 0) options.port = base + index;
   if (configFile !== undefined)
     (options.config as Record<string, unknown>).configFile = resolve(configFile);
   return startAdmin(broker, options);
