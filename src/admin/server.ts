@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Broker } from '../broker/broker.js';
 import { packageVersion } from '../broker/sys.js';
 import { TokenCheck } from './auth.js';
+import { clusterView } from './cluster-view.js';
 import { DASHBOARD_DIR, dashboardProblem } from './dashboard-dir.js';
 import { errorHandler } from './errors.js';
 import { OpenApiCollector } from './openapi.js';
@@ -59,7 +60,7 @@ export async function startAdmin(broker: Broker, options: AdminOptions = {}): Pr
       ? fastify({ logger: false, ajv: AJV })
       : fastify({ logger: false, ajv: AJV, https })
   ) as FastifyInstance;
-  const metrics = createMetrics(prom, broker);
+  const metrics = createMetrics(prom, broker, clusterView(broker));
   const openapi = new OpenApiCollector(packageVersion());
   app.addHook('onRoute', openapi.onRoute);
   app.setErrorHandler(errorHandler(broker.log));

@@ -51,6 +51,19 @@ export interface MetricsSource {
   }>;
 }
 
+/** A cluster node's state and counters (src/cluster/), when the broker is clustered. */
+export interface ClusterMetricsSource {
+  readonly natsState: string;
+  readonly stats: {
+    readonly forwarded: number;
+    readonly received: number;
+    readonly forwardFailures: number;
+    readonly duplicates: number;
+    readonly lastLagMs: number;
+  };
+  readonly interest: { readonly nodes: ReadonlyMap<string, { readonly alive: boolean }> };
+}
+
 /** The metrics of one broker; `registry.metrics()` renders the text format. */
 export interface BrokerMetrics {
   readonly registry: Prom.Registry;
@@ -61,7 +74,11 @@ export interface BrokerMetrics {
 const QOS = ['0', '1', '2'] as const;
 
 /** Registers every metric of docs/admin.md in a new Registry, read from `src` on each scrape. */
-export function createMetrics(prom: typeof Prom, src: MetricsSource): BrokerMetrics {
+export function createMetrics(
+  prom: typeof Prom,
+  src: MetricsSource,
+  cluster?: ClusterMetricsSource,
+): BrokerMetrics {
   const registry = new prom.Registry();
   const registers = [registry];
   const s = src.stats;
@@ -225,6 +242,7 @@ export function createMetrics(prom: typeof Prom, src: MetricsSource): BrokerMetr
       return d.utilization;
     },
   );
+  if (cluster !== undefined) clusterMetrics(cluster, counter, gauge);
   return { registry, stop: () => delay.disable() };
 }
 
@@ -267,3 +285,47 @@ function bridgeMetrics(prom: typeof Prom, registers: Prom.Registry[], src: Metri
 }
 
 type BridgeRow = ReturnType<MetricsSource['bridges']> extends Iterable<infer R> ? R : never;
+
+type Register = (name: string, help: string, read: () => number) => unknown;
+
+/** The NATS link and forwarding figures of a clustered broker. */
+function clusterMetrics(c: ClusterMetricsSource, counter: Register, gauge: Register): void {
+  const s = c.stats;
+  gauge('petrel_cluster_nats_connected', '1 while the link to NATS is up, else 0', () =>
+    c.natsState === 'connected' ? 1 : 0,
+  );
+  gauge(
+    'petrel_cluster_nodes_alive',
+    'Nodes of the cluster alive as this node sees them, itself included',
+    () => {
+      let n = 1;
+      for (const peer of c.interest.nodes.values()) if (peer.alive) n++;
+      return n;
+    },
+  );
+  counter(
+    'petrel_cluster_messages_forwarded_total',
+    'Messages sent to other nodes (one per receiving node)',
+    () => s.forwarded,
+  );
+  counter(
+    'petrel_cluster_messages_received_total',
+    'Messages received from other nodes',
+    () => s.received,
+  );
+  counter(
+    'petrel_cluster_forward_failures_total',
+    'QoS 1/2 forwards not confirmed in time',
+    () => s.forwardFailures,
+  );
+  counter(
+    'petrel_cluster_duplicates_total',
+    'Forwarded messages dropped as duplicates',
+    () => s.duplicates,
+  );
+  gauge(
+    'petrel_cluster_forward_lag_seconds',
+    'Round trip of the last confirmed forward',
+    () => s.lastLagMs / 1000,
+  );
+}

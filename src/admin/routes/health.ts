@@ -1,6 +1,7 @@
 // Probes for orchestrators: /healthz (the process answers) and /readyz (the broker serves).
 import type { FastifyInstance } from 'fastify';
 import type { Broker } from '../../broker/broker.js';
+import { clusterView } from '../cluster-view.js';
 
 const STATUS = {
   type: 'object',
@@ -8,6 +9,7 @@ const STATUS = {
     status: { type: 'string', enum: ['ok', 'unavailable'] },
     listeners: { type: 'boolean' },
     store: { type: 'boolean' },
+    cluster: { type: 'boolean', description: 'the NATS link is up (clustered brokers only)' },
   },
 };
 
@@ -17,8 +19,15 @@ export function healthRoutes(app: FastifyInstance, broker: Broker): void {
   app.get('/readyz', { schema: { response: { 200: STATUS, 503: STATUS } } }, (_req, reply) => {
     const listeners = broker.ready;
     const store = broker.persist.store.healthy;
-    const ok = listeners && store;
+    const node = clusterView(broker);
+    const cluster = node === undefined ? undefined : node.natsState === 'connected';
+    const ok = listeners && store && cluster !== false;
     void reply.code(ok ? 200 : 503);
-    return { status: ok ? 'ok' : 'unavailable', listeners, store };
+    return {
+      status: ok ? 'ok' : 'unavailable',
+      listeners,
+      store,
+      ...(cluster === undefined ? {} : { cluster }),
+    };
   });
 }

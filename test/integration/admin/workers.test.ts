@@ -37,7 +37,7 @@ describe('petrel broker --workers with --http-port', { skip: !hasNats(), timeout
     try {
       const urls = new Set<string>();
       const re = /admin API on (http:\/\/127\.0\.0\.1:\d+)/g;
-      await p.waitFor(/admin API on[^\n]*\n[^]*admin API on/, 20_000);
+      await p.waitFor(/admin API on[\s\S]*admin API on/, 20_000);
       for (const m of `${p.stdout()}${p.stderr()}`.matchAll(re)) urls.add(m[1] as string);
       assert.equal(urls.size, 2, [...urls].join(' '));
       const mqttPort = Number((await p.waitFor(/listening on mqtt:\/\/127\.0\.0\.1:(\d+)/))[1]);
