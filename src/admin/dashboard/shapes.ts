@@ -54,20 +54,3 @@ export interface RetainedMessage extends RetainedSummary {
   payloadBase64: string;
   contentType?: string;
 }
-
-export interface UserInfo {
-  username: string;
-  disabled?: boolean;
-  roles: string[];
-}
-
-export interface AclRule {
-  action: string;
-  topic: string;
-  allow: boolean;
-}
-
-export interface RoleInfo {
-  name: string;
-  rules: AclRule[];
-}

@@ -1,207 +1,69 @@
-// The users, roles and ACL editor over /api/v1/users and /api/v1/roles (runtime users kept in the
-// broker's store). A broker whose API has no such routes answers 404: the view says so.
-import { ApiError, api, seg } from './api.js';
-import { dataTable, errorText, field, h, replace, showStatus, statusLine } from './dom.js';
-import type { AclRule, Page, RoleInfo, UserInfo } from './shapes.js';
+// Users and ACLs. The admin API has no runtime users, roles or ACL rules yet (issue 15 asks for
+// them; the view reads /api/v1/openapi.json to say whether they exist), so this view manages
+// what exists: the password and ACL files, re-read with POST /api/v1/broker/reload after an edit
+// (`petrel passwd`), as SIGHUP does.
+import { api } from './api.js';
+import { errorText, h, replace, showStatus, statusLine } from './dom.js';
 
-/** One rule per line: `allow|deny read|write|readwrite|subscribe TOPIC`. */
-export function parseRules(text: string): AclRule[] {
-  const rules: AclRule[] = [];
-  for (const [i, raw] of text.split('\n').entries()) {
-    const line = raw.trim();
-    if (line === '') continue;
-    const [verdict, action, ...rest] = line.split(/\s+/);
-    const topic = rest.join(' ');
-    if ((verdict !== 'allow' && verdict !== 'deny') || action === undefined || topic === '') {
-      throw new Error(`rule line ${i + 1}: expected "allow|deny ACTION TOPIC", got "${line}"`);
-    }
-    rules.push({ allow: verdict === 'allow', action, topic });
-  }
-  return rules;
+interface OpenApi {
+  paths?: Record<string, unknown>;
 }
 
-function rulesText(rules: AclRule[]): string {
-  return rules.map((r) => `${r.allow ? 'allow' : 'deny'} ${r.action} ${r.topic}`).join('\n');
-}
-
-function rolesOf(text: string): string[] {
-  return text
-    .split(',')
-    .map((r) => r.trim())
-    .filter((r) => r !== '');
-}
-
-/** Mounts the editor into `root`. */
+/** Mounts the view into `root`. */
 export function mountUsers(root: HTMLElement): () => void {
   const status = statusLine('users-status');
-  const userRows = h('tbody', { id: 'users-rows' });
-  const roleRows = h('tbody', { id: 'roles-rows' });
+  const runtime = h('p', { id: 'users-runtime', class: 'card missing' }, 'Checking the API…');
+  const reload = h('button', { id: 'users-reload', type: 'button' }, 'Reload files');
   let alive = true;
 
-  const act = (what: string, call: Promise<unknown>): void => {
-    call.then(
+  reload.addEventListener('click', () => {
+    reload.disabled = true;
+    api('POST', '/broker/reload').then(
       () => {
-        showStatus(status, what, false);
-        void load();
-      },
-      (err: unknown) => showStatus(status, errorText(err)),
-    );
-  };
-
-  const userRow = (u: UserInfo): HTMLElement => {
-    const toggle = h(
-      'button',
-      {
-        type: 'button',
-        class: 'secondary',
-        'aria-label': `${u.disabled ? 'Enable' : 'Disable'} ${u.username}`,
-      },
-      u.disabled ? 'Enable' : 'Disable',
-    );
-    toggle.addEventListener('click', () =>
-      act(
-        `${u.disabled ? 'Enabled' : 'Disabled'} ${u.username}.`,
-        api('PATCH', `/users/${seg(u.username)}`, { disabled: !u.disabled }),
-      ),
-    );
-    const del = h(
-      'button',
-      { type: 'button', class: 'danger', 'aria-label': `Delete ${u.username}` },
-      'Delete',
-    );
-    del.addEventListener('click', () =>
-      act(`Deleted ${u.username}.`, api('DELETE', `/users/${seg(u.username)}`)),
-    );
-    return h(
-      'tr',
-      { 'data-username': u.username },
-      h('td', { class: 'id' }, u.username),
-      h('td', {}, u.roles.join(', ') || '–'),
-      h('td', {}, u.disabled ? 'disabled' : 'enabled'),
-      h('td', {}, h('div', { class: 'actions' }, toggle, del)),
-    );
-  };
-
-  const roleRow = (r: RoleInfo): HTMLElement => {
-    const del = h(
-      'button',
-      { type: 'button', class: 'danger', 'aria-label': `Delete role ${r.name}` },
-      'Delete',
-    );
-    del.addEventListener('click', () =>
-      act(`Deleted role ${r.name}.`, api('DELETE', `/roles/${seg(r.name)}`)),
-    );
-    return h(
-      'tr',
-      { 'data-role': r.name },
-      h('td', { class: 'id' }, r.name),
-      h('td', {}, h('pre', { class: 'payload' }, rulesText(r.rules) || '(no rules)')),
-      h('td', {}, del),
-    );
-  };
-
-  const load = async (): Promise<void> => {
-    try {
-      const [users, roles] = await Promise.all([
-        api<Page<UserInfo>>('GET', '/users'),
-        api<Page<RoleInfo>>('GET', '/roles'),
-      ]);
-      if (!alive) return;
-      replace(userRows, ...users.items.map(userRow));
-      replace(roleRows, ...roles.items.map(roleRow));
-    } catch (err) {
-      if (!alive) return;
-      if (err instanceof ApiError && err.status === 404) {
-        // Keep the heading (it may hold the focus); replace the forms and tables.
-        replace(
-          editor,
-          h(
-            'p',
-            { id: 'users-missing', class: 'card missing' },
-            "This broker's admin API has no runtime users, roles or ACL rules (/api/v1/users answers 404): manage them in the password and ACL files.",
-          ),
+        reload.disabled = false;
+        showStatus(
+          status,
+          'Reloaded: the broker re-read its configuration, password file and ACL.',
+          false,
         );
-      } else showStatus(status, errorText(err));
-    }
-  };
-
-  const name = h('input', { id: 'user-name', required: true, autocomplete: 'off' });
-  const password = h('input', {
-    id: 'user-password',
-    type: 'password',
-    required: true,
-    autocomplete: 'new-password',
-  });
-  const userRoles = h('input', {
-    id: 'user-roles',
-    placeholder: 'role1, role2',
-    autocomplete: 'off',
-  });
-  const addUser = (e: Event): void => {
-    e.preventDefault();
-    act(
-      `Created ${name.value}.`,
-      api('POST', '/users', {
-        username: name.value,
-        password: password.value,
-        roles: rolesOf(userRoles.value),
-      }),
+      },
+      (err: unknown) => {
+        reload.disabled = false;
+        showStatus(status, errorText(err));
+      },
     );
-    password.value = '';
-  };
-
-  const roleName = h('input', { id: 'role-name', required: true, autocomplete: 'off' });
-  const roleRules = h('textarea', {
-    id: 'role-rules',
-    rows: 4,
-    placeholder: 'allow readwrite sensors/#',
   });
-  const addRole = (e: Event): void => {
-    e.preventDefault();
-    let rules: AclRule[];
-    try {
-      rules = parseRules(roleRules.value);
-    } catch (err) {
-      showStatus(status, errorText(err));
-      return;
-    }
-    act(`Saved role ${roleName.value}.`, api('PUT', `/roles/${seg(roleName.value)}`, { rules }));
-  };
 
-  const editor = h(
-    'div',
-    {},
-    status,
+  api<OpenApi>('GET', '/openapi.json').then(
+    (doc) => {
+      if (!alive) return;
+      runtime.textContent =
+        doc.paths?.['/api/v1/users'] === undefined
+          ? "This broker's admin API has no runtime users, roles or ACL rules (no /api/v1/users): users live in the password file and rules in the ACL file."
+          : 'The admin API has runtime users (/api/v1/users); this dashboard does not edit them yet: use the API.';
+    },
+    (err: unknown) => {
+      if (alive) runtime.textContent = `Cannot read the API description: ${errorText(err)}`;
+    },
+  );
+
+  replace(
+    root,
+    h('h2', { tabindex: -1 }, 'Users and ACLs'),
+    runtime,
     h(
-      'div',
-      { class: 'split' },
+      'section',
+      { class: 'card', 'aria-labelledby': 'users-files' },
+      h('h3', { id: 'users-files' }, 'Password and ACL files'),
       h(
-        'form',
-        { id: 'user-form', class: 'card', onsubmit: addUser },
-        h('h3', {}, 'Add a user'),
-        field('User name', name),
-        field('Password', password),
-        field('Roles (comma-separated)', userRoles),
-        h('div', { class: 'actions' }, h('button', { id: 'user-add', type: 'submit' }, 'Add user')),
+        'p',
+        { class: 'hint' },
+        'Add or change a user with "petrel passwd FILE USER", remove one with "petrel passwd -D FILE USER", edit the ACL file, then reload: new connections use the new users at once, and subscriptions the new ACL no longer grants are removed.',
       ),
-      dataTable('users-table', 'Users', ['User', 'Roles', 'State', ''], userRows),
-    ),
-    h(
-      'div',
-      { class: 'split' },
-      h(
-        'form',
-        { id: 'role-form', class: 'card', onsubmit: addRole },
-        h('h3', {}, 'Add or replace a role'),
-        field('Role name', roleName),
-        field('ACL rules, one per line: allow|deny ACTION TOPIC', roleRules),
-        h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Save role')),
-      ),
-      dataTable('roles-table', 'Roles', ['Role', 'Rules', ''], roleRows),
+      h('div', { class: 'actions' }, reload),
+      status,
     ),
   );
-  replace(root, h('h2', { tabindex: -1 }, 'Users and ACLs'), editor);
-  void load();
   return () => {
     alive = false;
   };
