@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
+import { BRIDGE_MARK, markBridged } from '../broker/listener.js';
 import { resolveOptions as resolveClientOptions } from '../client/options.js';
 import { openTransport } from '../client/transport.js';
 import { PacketType, type QoS } from '../codec/constants.js';
@@ -31,12 +32,6 @@ export interface BridgeHost {
   whenDurable(fn: () => void): void;
   publish(topic: string, payload: string, options: { qos?: QoS; retain?: boolean }): void;
 }
-
-/**
- * User property on every message a Petrel bridge forwards (value: the bridge's name). A bridge
- * never sends such a message out again, so two brokers bridged to each other cannot loop.
- */
-export const BRIDGE_MARK = 'petrel-bridge';
 
 /** Counters and state of one bridge, read by `$SYS`. */
 export interface BridgeState {
@@ -638,7 +633,7 @@ export class Bridge implements LinkOwner {
  */
 function forwardProperties(p: Properties | undefined, name: string): Properties {
   const { topicAlias: _a, subscriptionIdentifiers: _s, ...rest } = p ?? {};
-  return { ...rest, userProperties: [...(rest.userProperties ?? []), [BRIDGE_MARK, name]] };
+  return markBridged(rest, name);
 }
 
 /** A packet with its buffers copied, to keep beyond the current read. */

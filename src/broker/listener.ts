@@ -1,5 +1,6 @@
 import type { Server, Socket } from 'node:net';
 import type { TLSSocket, TlsOptions } from 'node:tls';
+import type { Properties } from '../codec/types.js';
 import type { TlsSettings } from '../transport/tls.js';
 import type { WebSocketListener } from '../transport/websocket.js';
 import type { ListenerOptions, ListenerType, ResolvedOptions } from './options.js';
@@ -19,6 +20,18 @@ export interface Handshake {
  * the one part of `$SYS` a bridge connection (`try_private`) may publish to and set a will on.
  */
 export const BRIDGE_STATE_TOPICS = '$SYS/broker/connection/';
+
+/**
+ * User property on every message that crossed a bridge (value: the bridge's name or client id).
+ * A Petrel bridge never sends such a message out again, so brokers bridged to each other cannot
+ * loop.
+ */
+export const BRIDGE_MARK = 'petrel-bridge';
+
+/** `props` with the bridge mark added (a new object: the packet's own stays as it was). */
+export function markBridged(props: Properties | undefined, name: string): Properties {
+  return { ...props, userProperties: [...(props?.userProperties ?? []), [BRIDGE_MARK, name]] };
+}
 
 /** Client ids of the broker's own trusted sessions (bridges); clients may not use them. */
 export const TRUSTED_ID_PREFIX = '$bridge/';

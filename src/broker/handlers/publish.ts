@@ -10,7 +10,7 @@ import { ConnState } from '../conn-state.js';
 import type { Connection } from '../connection.js';
 import { isPromise } from '../hooks.js';
 import { checkTopicLimits } from '../limits.js';
-import { BRIDGE_STATE_TOPICS } from '../listener.js';
+import { BRIDGE_STATE_TOPICS, markBridged } from '../listener.js';
 import { Message } from '../message.js';
 import { fail, rateExceeded } from '../refuse.js';
 import { sendAck } from './ack.js';
@@ -77,6 +77,9 @@ export function handlePublish(conn: Connection, p: PublishPacket): void {
     }
   }
   if (topic === '') throw protocolError('EMPTY_TOPIC', 'PUBLISH without topic', 'MQTT-3.3.2-1');
+  // A message from a Mosquitto-style bridge (try_private) is marked as bridged, so that this
+  // broker's own bridges do not send it on (no loops between brokers bridged over 3.1.1).
+  if (conn.bridge) props = markBridged(props, conn.clientId);
   if (p.qos > o.maximumQoS) {
     throw new MqttError(
       'QOS_NOT_SUPPORTED',
