@@ -1,5 +1,6 @@
 import type { Message } from './message.js';
 import type { SubEntry } from './routing/subscription.js';
+import type { SessionHandover } from './session/handover.js';
 
 /**
  * The plug-in point of a cluster (src/cluster/): what the broker tells the nodes it is linked to.
@@ -25,6 +26,14 @@ export interface ClusterLink {
    * returns undefined when no forward of it is outstanding.
    */
   reforward(clientId: string, packetId: number): Promise<boolean> | undefined;
+  /**
+   * A CONNECT for `clientId` was accepted here: claims the client id cluster-wide. Undefined when
+   * this node owns it already (attach at once); else a promise of the claim, which takes the
+   * client over from its previous node and gives that node's persistent session (undefined
+   * when there is none, or the node did not answer in time). A rejection means the claim could
+   * not be made (NATS unreachable).
+   */
+  claim(clientId: string): Promise<SessionHandover | undefined> | undefined;
   /** A subscription was added to the local trie (the filter may be a `$share/` one). */
   interestAdded(entry: SubEntry): void;
   /** A subscription left the local trie. */

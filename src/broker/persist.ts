@@ -152,18 +152,7 @@ export class Persister {
   subPut(s: Session, e: SubEntry): void {
     if (!this.on) return;
     if (!s.persistent) return;
-    this.seq = this.store.write({
-      kind: 'sub.put',
-      sub: {
-        clientId: s.clientId,
-        filter: e.filter,
-        qos: e.qos,
-        noLocal: e.noLocal,
-        retainAsPublished: e.retainAsPublished,
-        retainHandling: e.retainHandling,
-        subscriptionId: e.subscriptionId === 0 ? undefined : e.subscriptionId,
-      },
-    });
+    this.seq = this.store.write({ kind: 'sub.put', sub: e.toStored() });
   }
 
   subDelete(s: Session, filter: string): void {

@@ -13,10 +13,12 @@ import type { Broker } from '../broker/broker.js';
 import type { ClusterLink } from '../broker/cluster-link.js';
 import { Message } from '../broker/message.js';
 import type { SubEntry } from '../broker/routing/subscription.js';
+import type { SessionHandover } from '../broker/session/handover.js';
 import type { Logger } from '../observability/logger.js';
 import { ClusterInterest, LocalInterest, NodeView } from './interest.js';
 import type { ClusterOptions, ResolvedClusterOptions } from './options.js';
 import { resolveClusterOptions } from './options.js';
+import { Ownership } from './ownership.js';
 import { ClusterRetained } from './retained.js';
 import { clusterSysValues } from './sys.js';
 import type { HeartbeatDoc, InterestDoc } from './wire.js';
@@ -77,18 +79,30 @@ export class ClusterNode implements ClusterLink {
   private timer: NodeJS.Timeout | undefined;
   /** The cluster-wide retained messages (a KV bucket). */
   readonly retained: ClusterRetained;
+  /** Who owns each client id (a KV bucket). */
+  readonly ownership: Ownership;
 
   private constructor(
     private readonly broker: Broker,
     private readonly nc: NatsConnection,
     options: ClusterOptions,
     kv: KV,
+    owners: KV,
   ) {
     this.o = resolveClusterOptions(options);
     this.id = options.nodeId;
     this.log = broker.log.child({ node: this.id });
     this.interest = new ClusterInterest(this.id, this.local);
     this.retained = new ClusterRetained(broker, kv, this.log);
+    this.ownership = new Ownership(
+      broker,
+      owners,
+      nc,
+      this.id,
+      (node) => this.subject('takeover', node),
+      this.o.forwardTimeoutMs,
+      this.log,
+    );
   }
 
   /**
@@ -121,19 +135,21 @@ export class ClusterNode implements ClusterLink {
       );
     }
     let kv: KV;
+    let owners: KV;
     try {
-      kv = await new Kvm(jetstream(nc)).create(`${o.subjectPrefix}-retained`, {
-        history: 1,
-        replicas: o.replicas,
-      });
+      const kvm = new Kvm(jetstream(nc));
+      const bucket = { history: 1, replicas: o.replicas, timeout: o.forwardTimeoutMs };
+      kv = await kvm.create(`${o.subjectPrefix}-retained`, bucket);
+      owners = await kvm.create(`${o.subjectPrefix}-sessions`, bucket);
     } catch (err) {
       await nc.close();
       throw new Error(
         `cluster: JetStream KV unavailable at ${o.servers.join(', ')} (is nats-server started with -js?): ${(err as Error).message}`,
       );
     }
-    const node = new ClusterNode(broker, nc, options, kv);
+    const node = new ClusterNode(broker, nc, options, kv, owners);
     await node.retained.start(o.forwardTimeoutMs * 5);
+    await node.ownership.start();
     node.begin();
     return node;
   }
@@ -156,6 +172,7 @@ export class ClusterNode implements ClusterLink {
     on(this.subject('hb'), (m) => this.onHeartbeat(m));
     on(this.subject('hello'), (m) => this.onHello(m));
     on(this.subject('snap', this.id), (m) => this.onSnap(m));
+    on(this.subject('takeover', this.id), (m) => this.ownership.onTakeover(m));
     for (const s of this.broker.sessions.values()) {
       for (const e of s.subscriptions.values()) this.local.add(e.filter);
     }
@@ -235,6 +252,13 @@ export class ClusterNode implements ClusterLink {
     if (this.announcePending) return;
     this.announcePending = true;
     setImmediate(() => this.announce());
+  }
+
+  claim(clientId: string): Promise<SessionHandover | undefined> | undefined {
+    // Cut off from NATS the node keeps serving: it accepts the CONNECT unclaimed, and the
+    // bucket's owner entries fence it when it is back (docs/cluster.md, guarantees 5 and 7).
+    if (this.natsState !== 'connected') return undefined;
+    return this.ownership.claim(clientId);
   }
 
   interestAdded(entry: SubEntry): void {

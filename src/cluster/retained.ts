@@ -6,13 +6,7 @@ import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { Broker } from '../broker/broker.js';
 import { Message } from '../broker/message.js';
 import type { Logger } from '../observability/logger.js';
-import {
-  decodeRetained,
-  encodePublishPart,
-  encodeRetained,
-  retainedKey,
-  topicOfKey,
-} from './wire.js';
+import { decodeRetained, encodePublishPart, encodeRetained, kvKey, kvKeyText } from './wire.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -58,7 +52,7 @@ export class ClusterRetained {
   private apply(e: KvWatchEntry): void {
     let topic: string;
     try {
-      topic = topicOfKey(e.key);
+      topic = kvKeyText(e.key);
     } catch {
       this.log.warn({ key: e.key }, 'cluster: retained key is not a topic, ignored');
       return;
@@ -94,7 +88,7 @@ export class ClusterRetained {
    * Resolves true once NATS stored it, false (logged) when it could not.
    */
   put(msg: Message, now: number): Promise<boolean> {
-    const key = retainedKey(msg.topic);
+    const key = kvKey(msg.topic);
     const done =
       msg.payload.length === 0
         ? this.kv.delete(key)

@@ -147,14 +147,14 @@ export function decodeRetained(data: Uint8Array): { publishedAt: number; packet:
 }
 
 /**
- * A topic as a KV key: base64url of its UTF-8 (KV keys allow only letters, digits and a few
- * marks, and `.` separates tokens), so any topic, `$` ones included, maps to one key and back.
+ * A topic or client id as a KV key: base64url of its UTF-8 (KV keys allow only letters, digits
+ * and a few marks, and `.` separates tokens), so any string maps to one key and back.
  */
-export function retainedKey(topic: string): string {
+export function kvKey(topic: string): string {
   return Buffer.from(topic, 'utf8').toString('base64url');
 }
 
-export function topicOfKey(key: string): string {
+export function kvKeyText(key: string): string {
   return Buffer.from(key, 'base64url').toString('utf8');
 }
 
@@ -199,4 +199,27 @@ export function decodeJson<T extends { node: string }>(data: Uint8Array, subject
     throw new Error(`${subject}: not a node document`);
   }
   return v as T;
+}
+
+/** Buffers in a JSON document (payloads, correlation data) travel as `{ "$b": base64 }`. */
+export function encodeJsonWithBuffers(doc: object): Uint8Array {
+  return encoder.encode(
+    JSON.stringify(doc, function (this: Record<string, unknown>, key: string, value: unknown) {
+      const raw = this[key];
+      return Buffer.isBuffer(raw) ? { $b: raw.toString('base64') } : value;
+    }),
+  );
+}
+
+export function decodeJsonWithBuffers<T>(data: Uint8Array): T {
+  return JSON.parse(decoder.decode(data), (_key, value: unknown) => {
+    if (
+      typeof value === 'object' &&
+      value !== null &&
+      typeof (value as { $b?: unknown }).$b === 'string'
+    ) {
+      return Buffer.from((value as { $b: string }).$b, 'base64');
+    }
+    return value;
+  }) as T;
 }

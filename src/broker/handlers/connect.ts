@@ -13,6 +13,7 @@ import { checkTopicLimits, longerThan } from '../limits.js';
 import { BRIDGE_STATE_TOPICS, TRUSTED_ID_PREFIX } from '../listener.js';
 import type { ResolvedOptions } from '../options.js';
 import { fail, rejectWith } from '../refuse.js';
+import { importSession } from '../session/handover.js';
 import { attachSession } from '../session/registry.js';
 
 /** What is kept between CONNECT and the end of (possibly asynchronous) authentication. */
@@ -365,8 +366,38 @@ function finishEnhancedAuth(conn: Connection, r: EnhancedAuthResult, reauth: boo
   completeConnect(conn, conn.pendingConnect as PendingConnect, extra);
 }
 
-/** Attaches the session, sends CONNACK, then resends in-flight messages and drains the queue. */
+/**
+ * Attaches the session, sends CONNACK, then resends in-flight messages and drains the queue. In
+ * a cluster the client id is claimed first (reading paused meanwhile), and a session handed
+ * over by the node that had it is re-created here unless the client asks for a clean start.
+ */
 function completeConnect(
+  conn: Connection,
+  pending: PendingConnect,
+  authProps: Properties | undefined,
+): void {
+  const cluster = conn.broker.cluster;
+  const claimed = cluster?.claim(conn.clientId);
+  if (claimed !== undefined) {
+    settleHook(
+      conn,
+      claimed,
+      (h) => {
+        if (h !== undefined && !pending.packet.clean) importSession(conn.broker, conn.clientId, h);
+        if (conn.state !== ConnState.Closed) attachNow(conn, pending, authProps);
+      },
+      (err) => {
+        // Without NATS the node keeps serving: the CONNECT is accepted locally (docs/cluster.md).
+        conn.broker.log.warn({ clientId: conn.clientId, err }, 'cluster: client id not claimed');
+        return undefined;
+      },
+    );
+    return;
+  }
+  attachNow(conn, pending, authProps);
+}
+
+function attachNow(
   conn: Connection,
   pending: PendingConnect,
   authProps: Properties | undefined,

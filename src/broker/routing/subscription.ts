@@ -1,4 +1,5 @@
 import type { QoS } from '../../codec/constants.js';
+import type { StoredSubscription } from '../../persistence/types.js';
 import type { Session } from '../session/session.js';
 
 /** One subscription of one session, as stored in the topic trie. */
@@ -18,4 +19,17 @@ export class SubEntry {
     /** Share name for `$share/<group>/...`, undefined otherwise. */
     readonly group: string | undefined,
   ) {}
+
+  /** The subscription as the store (and a session handed to another node) records it. */
+  toStored(): StoredSubscription {
+    return {
+      clientId: this.session.clientId,
+      filter: this.filter,
+      qos: this.qos,
+      noLocal: this.noLocal,
+      retainAsPublished: this.retainAsPublished,
+      retainHandling: this.retainHandling,
+      subscriptionId: this.subscriptionId === 0 ? undefined : this.subscriptionId,
+    };
+  }
 }

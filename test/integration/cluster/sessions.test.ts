@@ -1,0 +1,122 @@
+// Guarantee 5 of docs/cluster.md: one client id, one session, cluster-wide. A CONNECT on another
+// node takes the client over (DISCONNECT 0x8E on the old node) and the persistent session moves
+// with it; two CONNECTs racing on two nodes leave exactly one connection.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Packet } from '../../../src/codec/types.js';
+import { nextPublishOf, publishOf, RawClient, subOf, subscribeRaw } from '../../helpers/broker.js';
+import type { NatsHandle } from '../../helpers/nats.js';
+import { hasNats, startNats } from '../../helpers/nats.js';
+import type { TestNode } from './util.js';
+import { interestKnown, peersKnown, startNode, until } from './util.js';
+
+describe('cluster sessions: ownership and take-over', { skip: !hasNats(), timeout: 40_000 }, () => {
+  let nats: NatsHandle;
+  let a: TestNode;
+  let b: TestNode;
+  let c: TestNode;
+  const clients: RawClient[] = [];
+  const persistent = (clientId: string) => ({
+    clientId,
+    clean: false,
+    properties: { sessionExpiryInterval: 300 },
+  });
+  const connect = async (n: TestNode, extra = {}) => {
+    const r = await RawClient.connect(n.tb.port, 5, extra);
+    clients.push(r.client);
+    return r;
+  };
+
+  before(async () => {
+    nats = await startNats();
+    a = await startNode(nats.url, 'sa');
+    b = await startNode(nats.url, 'sb');
+    c = await startNode(nats.url, 'sc');
+    await peersKnown([a, b, c]);
+  });
+  after(async () => {
+    for (const cl of clients) cl.destroy();
+    for (const n of [a, b, c]) await n?.close();
+    await nats?.close();
+  });
+
+  test('guarantee 5: [MQTT-3.1.4-3] a CONNECT on another node takes the client over (0x8E) and its subscriptions move', async () => {
+    const { client: x1 } = await connect(a, persistent('mover'));
+    await subscribeRaw(x1, [subOf('ho/t', 1)]);
+    const { client: x2, connack } = await connect(b, persistent('mover'));
+    assert.equal(connack.sessionPresent, true, 'the session came along');
+    const d = await x1.next();
+    assert.equal(d.type, 14);
+    assert.equal(d.type === 14 && d.reasonCode, 0x8e);
+    await x1.waitClose();
+    assert.equal(a.tb.broker.sessions.has('mover'), false, 'sa dropped its copy');
+    await interestKnown([a, b, c], b, 'ho/t');
+    const { client: p } = await connect(c);
+    p.send(publishOf('ho/t', 'to the new node', 1, 1));
+    assert.equal((await p.next()).type, 4);
+    const m = await nextPublishOf(x2);
+    assert.equal(m.payload.toString(), 'to the new node');
+    x2.send({ type: 4, packetId: m.packetId, reasonCode: 0, properties: undefined });
+  });
+
+  test('guarantee 5: messages queued for an offline persistent session move with it', async () => {
+    const { client: x1 } = await connect(b, persistent('queued'));
+    await subscribeRaw(x1, [subOf('ho/q', 1)]);
+    await interestKnown([a, b, c], b, 'ho/q');
+    x1.send({ type: 14, reasonCode: 0, properties: undefined });
+    await x1.waitClose();
+    const { client: p } = await connect(a);
+    for (let i = 1; i <= 3; i++) {
+      p.send(publishOf('ho/q', `q${i}`, 1, i));
+      assert.equal((await p.next()).type, 4);
+    }
+    const { client: x2, connack } = await connect(c, persistent('queued'));
+    assert.equal(connack.sessionPresent, true);
+    for (let i = 1; i <= 3; i++) {
+      const m = await nextPublishOf(x2);
+      assert.equal(m.payload.toString(), `q${i}`);
+      x2.send({ type: 4, packetId: m.packetId, reasonCode: 0, properties: undefined });
+    }
+    assert.equal(b.tb.broker.sessions.has('queued'), false);
+  });
+
+  test('guarantee 5: two CONNECTs racing with one client id on two nodes leave exactly one connection', async () => {
+    for (let round = 0; round < 5; round++) {
+      const id = `race-${round}`;
+      const [ra, rb] = await Promise.allSettled([
+        connect(a, { clientId: id }),
+        connect(b, { clientId: id }),
+      ]);
+      const live = [ra, rb]
+        .map((r, i) =>
+          r.status === 'fulfilled' ? { client: r.value.client, node: i === 0 ? a : b } : undefined,
+        )
+        .filter((x) => x !== undefined);
+      // Each loser gets DISCONNECT 0x8E (or its CONNECT is never answered) and is closed.
+      await until(
+        () => live.filter((l) => !l.client.closed).length === 1,
+        `one connection left (${id})`,
+      );
+      const winner = live.find((l) => !l.client.closed);
+      assert.ok(winner !== undefined);
+      for (const l of live) {
+        if (l === winner) continue;
+        const packets: Packet[] = [];
+        for (;;) {
+          const pk = await l.client.next(200).catch(() => undefined);
+          if (pk === undefined) break;
+          packets.push(pk);
+        }
+        const disconnect = packets.find((pk) => pk.type === 14);
+        if (disconnect !== undefined)
+          assert.equal(disconnect.type === 14 && disconnect.reasonCode, 0x8e);
+      }
+      await until(
+        () => [a, b].every((n) => n.node.ownership.ownerOf(id) === winner.node.id),
+        `both nodes to agree that ${winner.node.id} owns ${id}`,
+      );
+      const loserNode = winner.node === a ? b : a;
+      assert.equal(loserNode.tb.broker.sessions.get(id)?.connection, undefined);
+    }
+  });
+});
