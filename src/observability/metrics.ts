@@ -40,7 +40,16 @@ export interface MetricsSource {
     readonly trie: { readonly count: number };
     readonly retained: { readonly count: number };
   };
-  readonly persist: { readonly store: { readonly healthy: boolean } };
+  readonly persist: {
+    readonly store: {
+      readonly healthy: boolean;
+      readonly commitStats?: {
+        readonly count: number;
+        readonly seconds: number;
+        readonly lastSeconds: number;
+      };
+    };
+  };
   /** The bridges' state (docs/bridges.md). */
   bridges(): Iterable<{
     readonly name: string;
@@ -214,6 +223,25 @@ export function createMetrics(
     src.persist.store.healthy ? 1 : 0,
   );
   bridgeMetrics(prom, registers, src);
+
+  const commits = src.persist.store.commitStats;
+  if (commits !== undefined) {
+    counter(
+      'petrel_store_commits_total',
+      'Store commits (batches of changes)',
+      () => commits.count,
+    );
+    counter(
+      'petrel_store_commit_seconds_total',
+      'Time spent in store commits, the flush to disk (fsync) of sync durability included',
+      () => commits.seconds,
+    );
+    gauge(
+      'petrel_store_last_commit_seconds',
+      'Duration of the last store commit',
+      () => commits.lastSeconds,
+    );
+  }
 
   const delay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();

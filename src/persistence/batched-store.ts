@@ -1,3 +1,4 @@
+import type { CommitStats } from './batcher.js';
 import { Batcher } from './batcher.js';
 import {
   type ChangeRecord,
@@ -41,6 +42,11 @@ export abstract class BatchedStore {
   }
 
   /** See {@link Store.healthy}. */
+  /** Commit timings (see {@link Store.commitStats}). */
+  get commitStats(): CommitStats {
+    return this.batcher.commitStats;
+  }
+
   get healthy(): boolean {
     return this.batcher.healthy;
   }

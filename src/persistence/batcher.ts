@@ -47,6 +47,18 @@ interface InFlight {
   /** 0 while committing, 1 committed, 2 failed. */
   outcome: number;
   error: unknown;
+  /** `performance.now()` when handed to the commit function; 0 for an empty batch. */
+  startedAt: number;
+}
+
+/** Commit timings of a store (whole commits: the transaction and, for `sync`, its flush). */
+export interface CommitStats {
+  /** Batches committed (empty ones, which never reach the commit function, excluded). */
+  count: number;
+  /** Their total duration, seconds. */
+  seconds: number;
+  /** Duration of the last one, seconds. */
+  lastSeconds: number;
 }
 
 interface Waiter {
@@ -78,6 +90,8 @@ const INITIAL_SLOTS = 1024;
 export class Batcher {
   /** Newest durable batch. */
   durableSeq = 0;
+  /** Commit timings, kept per batch (never per record). */
+  readonly commitStats: CommitStats = { count: 0, seconds: 0, lastSeconds: 0 };
   /** `false` between a failed commit and the next successful one. */
   healthy = true;
 
@@ -374,6 +388,8 @@ export class Batcher {
       records,
       outcome: 0,
       error: undefined,
+      // Read here: a windowed batcher's `records` array is reused by the next batch.
+      startedAt: records.length === 0 ? 0 : performance.now(),
     };
     if (this.inflight.length === 0) this.commitStart = this.openStart;
     this.openStart = this.len;
@@ -424,6 +440,12 @@ export class Batcher {
   }
 
   private committed(b: InFlight): void {
+    if (b.startedAt > 0) {
+      const took = (performance.now() - b.startedAt) / 1000;
+      this.commitStats.count++;
+      this.commitStats.seconds += took;
+      this.commitStats.lastSeconds = took;
+    }
     if (this.windowed) {
       // Log-only records are in the log now; the window keeps only what the tables need, so
       // that a second of undo records does not live on (and age into the old generation).

@@ -295,6 +295,16 @@ export interface Store {
    */
   readonly written?: number;
 
+  /**
+   * Optional: commit timings (count, total and last duration in seconds), read by the metrics
+   * on scrape. Batched stores keep them per batch.
+   */
+  readonly commitStats?: {
+    readonly count: number;
+    readonly seconds: number;
+    readonly lastSeconds: number;
+  };
+
   /** Registers the per-batch durability callback (several listeners allowed). */
   onDurable(listener: DurableListener): void;
   /** Registers the commit failure callback. */

@@ -104,6 +104,28 @@ describe('GET /metrics', () => {
     }
   });
 
+  test('store commits are counted and timed (sync durability)', async () => {
+    const f = await startWithAdmin({}, { durability: 'sync' });
+    const c = await connect(f.url, { reconnect: false });
+    try {
+      const before = parse((await call(f.admin.url, '/metrics')).text);
+      const n0 = before.get('petrel_store_commits_total') ?? -1;
+      assert.ok(n0 >= 0, 'the metric is there');
+      for (let i = 0; i < 3; i++) await c.publish(`s/${i}`, 'kept', { qos: 1, retain: true });
+      const m = parse((await call(f.admin.url, '/metrics')).text);
+      const n = m.get('petrel_store_commits_total') ?? 0;
+      assert.ok(n >= n0 + 1 && n <= n0 + 3, `commits ${n0} → ${n}`);
+      assert.equal(n, f.broker.persist.store.commitStats?.count);
+      const total = m.get('petrel_store_commit_seconds_total') ?? 0;
+      const last = m.get('petrel_store_last_commit_seconds') ?? -1;
+      assert.ok(total > 0 && total < 10, `total ${total}`);
+      assert.ok(last > 0 && last <= total, `last ${last}`);
+    } finally {
+      await c.disconnect();
+      await f.close();
+    }
+  });
+
   test('two brokers in one process keep separate registries', async () => {
     const a = await startWithAdmin();
     const b = await startWithAdmin();
