@@ -40,13 +40,24 @@ export function field(label: string, control: HTMLElement): HTMLElement {
   return h('div', { class: 'field' }, h('label', { for: control.id }, label), control);
 }
 
-/** A scrolling table with a caption and column headings; rows go into `body`. */
+/**
+ * A table with a caption and column headings; rows go into `body`. Each cell gets its column's
+ * heading as `data-label`, which the phone layout (style.css) shows beside the value when it
+ * stacks a row's cells as a card.
+ */
 export function dataTable(
   id: string,
   caption: string,
   heads: string[],
   body: HTMLTableSectionElement,
 ): HTMLElement {
+  const label = (): void => {
+    for (const row of body.rows) {
+      for (const cell of row.cells) cell.dataset.label = heads[cell.cellIndex] ?? '';
+    }
+  };
+  label();
+  new MutationObserver(label).observe(body, { childList: true });
   return h(
     'div',
     { class: 'table-wrap' },
