@@ -379,6 +379,9 @@ function brokerOptionsOf(cfg: BrokerConfig): BrokerOptions {
     http: _http,
     ...brokerCfg
   } = cfg;
+  // With --workers the first worker alone runs the bridges (the others would take over each
+  // other's remote sessions); the cluster carries the other workers' messages to it.
+  if ((workerIndex() ?? 0) > 0) delete brokerCfg.bridges;
   return brokerCfg;
 }
 
@@ -407,7 +410,7 @@ async function reload(
       );
       reportWarnings(warnings, log);
       // Checked in full before anything changes; unchanged bridges keep their connections.
-      await broker.updateBridges(next.bridges);
+      await broker.updateBridges(brokerOptionsOf(next).bridges);
       const restart = broker.updateOptions(brokerOptionsOf(next));
       for (const key of ['passwordFile', 'aclFile', 'dataDir', 'storeOnCorrupt'] as const) {
         if (next[key] !== started[key]) restart.push(key);
