@@ -246,7 +246,10 @@ function offer(
   if (session.queue.length === 0 && !conn.backpressured && conn.ready) {
     if (qos === 0) {
       const buf = encodeFor(broker, conn, msg, 0, retain, subIds, false, cache).buf;
-      if (!fits(conn, wireSize(msg, buf))) return;
+      if (!fits(conn, wireSize(msg, buf))) {
+        broker.stats.drops.tooLarge++;
+        return;
+      }
       send(conn, msg, buf);
       broker.stats.publishSent++;
       broker.stats.publishSentByQos[0]++;
@@ -290,6 +293,7 @@ function sendNew(
   if (!fits(conn, wireSize(msg, template))) {
     // [MQTT-3.1.2-25] too big for this client: dropped for it alone.
     broker.stats.dropped++;
+    broker.stats.drops.tooLarge++;
     broker.persist.queueDelete(session, d);
     msg.unpin();
     return false;
@@ -298,6 +302,7 @@ function sendNew(
   const id = session.packetIds.allocate();
   if (id === 0) {
     broker.stats.dropped++;
+    broker.stats.drops.noPacketId++;
     broker.persist.queueDelete(session, d);
     msg.unpin();
     return false;
@@ -345,6 +350,7 @@ export function enqueue(broker: BrokerCore, session: Session, d: Delivery, force
       congested(broker, session);
     } else if (!evictQos0(session, d, o.maxQueuedBytes)) {
       broker.stats.dropped++;
+      broker.stats.drops.queueFull++;
       if (online) congested(broker, session);
       else if (!session.dropLogged) {
         session.dropLogged = true;
@@ -356,7 +362,9 @@ export function enqueue(broker: BrokerCore, session: Session, d: Delivery, force
       d.message.unpin();
       return;
     } else {
+      // A queued QoS 0 message made room for this one.
       broker.stats.dropped++;
+      broker.stats.drops.queueFull++;
       if (online) congested(broker, session);
     }
   }
@@ -410,6 +418,7 @@ export function pump(broker: BrokerCore, session: Session): void {
     session.queuedBytes -= d.message.payload.length;
     if (d.qos === 0) session.queuedQos0--;
     if (d.message.expired(now)) {
+      broker.stats.drops.expired++;
       if (d.qos > 0) broker.persist.queueDelete(session, d);
       d.message.unpin();
       continue;
@@ -429,7 +438,7 @@ export function pump(broker: BrokerCore, session: Session): void {
         send(conn, d.message, buf);
         broker.stats.publishSent++;
         broker.stats.publishSentByQos[0]++;
-      }
+      } else broker.stats.drops.tooLarge++;
       d.message.unpin();
       continue;
     }

@@ -26,6 +26,13 @@ export class BrokerStats {
   bytesSent = 0;
   /** Messages dropped by queue limits, packet size limits or expiry. */
   dropped = 0;
+  /**
+   * Messages not delivered to one subscriber, by reason: its queue was full, the packet exceeded
+   * its Maximum Packet Size, the message expired while queued, or no packet id was free.
+   * (`dropped` is the older total behind `$SYS`, which counts neither the expired nor the
+   * oversize QoS 0 ones.)
+   */
+  readonly drops = { queueFull: 0, tooLarge: 0, expired: 0, noPacketId: 0 };
   /** Times a publishing connection stopped being read because a subscriber queue was full. */
   publishersThrottled = 0;
 }

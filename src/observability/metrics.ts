@@ -20,6 +20,12 @@ export interface MetricsSource {
     readonly bytesReceived: number;
     readonly bytesSent: number;
     readonly dropped: number;
+    readonly drops: {
+      readonly queueFull: number;
+      readonly tooLarge: number;
+      readonly expired: number;
+      readonly noPacketId: number;
+    };
     readonly publishersThrottled: number;
   };
   readonly connections: Iterable<{
@@ -187,11 +193,20 @@ export function createMetrics(
   }
   counter('petrel_received_bytes_total', 'Bytes read from MQTT connections', () => s.bytesReceived);
   counter('petrel_sent_bytes_total', 'Bytes written to MQTT connections', () => s.bytesSent);
-  counter(
-    'petrel_messages_dropped_total',
-    'Messages dropped by queue limits, packet size limits, packet-id exhaustion or expiry',
-    () => s.dropped,
-  );
+  new prom.Counter({
+    name: 'petrel_messages_dropped_total',
+    help: 'Messages not delivered to a subscriber, by reason: queue_full, too_large (its Maximum Packet Size), expired (while queued), no_packet_id',
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      this.reset();
+      const d = s.drops;
+      this.inc({ reason: 'queue_full' }, d.queueFull);
+      this.inc({ reason: 'too_large' }, d.tooLarge);
+      this.inc({ reason: 'expired' }, d.expired);
+      this.inc({ reason: 'no_packet_id' }, d.noPacketId);
+    },
+  });
   counter(
     'petrel_publishers_throttled_total',
     'Times a publisher stopped being read because a subscriber queue was full',

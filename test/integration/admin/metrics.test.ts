@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { connect } from '../../../src/index.js';
-import { delay } from '../../helpers/broker.js';
+import { delay, nextPublishOf, RawClient, subOf, subscribeRaw } from '../../helpers/broker.js';
 import { call, startWithAdmin } from './helpers.js';
 
 /** Parses the text format into `name{labels}` → value, checking every line's shape. */
@@ -74,7 +74,8 @@ describe('GET /metrics', () => {
         ['petrel_messages_received_total{qos="2"}', 0],
         ['petrel_messages_sent_total{qos="0"}', 3],
         ['petrel_messages_sent_total{qos="1"}', 2],
-        ['petrel_messages_dropped_total', 0],
+        ['petrel_messages_dropped_total{reason="queue_full"}', 0],
+        ['petrel_messages_dropped_total{reason="too_large"}', 0],
         ['petrel_queued_messages', 0],
         ['petrel_inflight_messages', 0],
         ['petrel_store_healthy', 1],
@@ -100,6 +101,52 @@ describe('GET /metrics', () => {
       }, 'the subscriber to go');
     } finally {
       await pub.disconnect().catch(() => {});
+      await f.close();
+    }
+  });
+
+  test('drops are counted by reason: queue full, too large for the client, expired', async () => {
+    const f = await startWithAdmin({}, { maxQueuedMessages: 2 });
+    try {
+      // An offline persistent session with room for two messages.
+      const off = await RawClient.connect(f.port, 5, {
+        clientId: 'drop-off',
+        properties: { sessionExpiryInterval: 600 },
+      });
+      await subscribeRaw(off.client, [subOf('d/q', 1)]);
+      off.client.send({ type: 14, reasonCode: 0, properties: undefined });
+      await off.client.waitClose();
+      f.broker.publish('d/q', 'short-lived', { qos: 1, properties: { messageExpiryInterval: 1 } });
+      for (let i = 0; i < 3; i++) f.broker.publish('d/q', `m${i}`, { qos: 1 });
+      // A client that takes packets of 40 bytes at most.
+      const small = await RawClient.connect(f.port, 5, {
+        clientId: 'drop-small',
+        properties: { maximumPacketSize: 40 },
+      });
+      await subscribeRaw(small.client, [subOf('d/big', 0)]);
+      f.broker.publish('d/big', Buffer.alloc(100), { qos: 0 });
+      f.broker.publish('d/big', 'fits', { qos: 0 });
+      assert.equal((await nextPublishOf(small.client)).payload.toString(), 'fits');
+      small.client.destroy();
+
+      let m = parse((await call(f.admin.url, '/metrics')).text);
+      assert.equal(m.get('petrel_messages_dropped_total{reason="queue_full"}'), 2);
+      assert.equal(m.get('petrel_messages_dropped_total{reason="too_large"}'), 1);
+      assert.equal(m.get('petrel_messages_dropped_total{reason="expired"}'), 0);
+      assert.equal(m.get('petrel_queued_messages'), 2);
+      await delay(1300);
+      // Resumed: the expired message is dropped from the queue, the other is delivered.
+      const back = await RawClient.connect(f.port, 5, {
+        clientId: 'drop-off',
+        clean: false,
+        properties: { sessionExpiryInterval: 600 },
+      });
+      assert.equal((await nextPublishOf(back.client)).payload.toString(), 'm0');
+      m = parse((await call(f.admin.url, '/metrics')).text);
+      assert.equal(m.get('petrel_messages_dropped_total{reason="expired"}'), 1);
+      assert.equal(m.get('petrel_messages_dropped_total{reason="no_packet_id"}'), 0);
+      back.client.destroy();
+    } finally {
       await f.close();
     }
   });
