@@ -241,16 +241,22 @@ export function createMetrics(
 
   const commits = src.persist.store.commitStats;
   if (commits !== undefined) {
-    counter(
-      'petrel_store_commits_total',
-      'Store commits (batches of changes)',
-      () => commits.count,
-    );
-    counter(
-      'petrel_store_commit_seconds_total',
-      'Time spent in store commits, the flush to disk (fsync) of sync durability included',
-      () => commits.seconds,
-    );
+    // A summary without quantiles (`_sum` and `_count`), filled from the store's own totals: the
+    // prom-client classes only take observations, which would mean work per commit here.
+    const name = 'petrel_store_commit_seconds';
+    registry.registerMetric({
+      name,
+      get: () => ({
+        name,
+        help: 'Store commits (one per batch of changes) and their duration, the flush to disk (fsync) of sync durability included',
+        type: 'summary',
+        aggregator: 'sum',
+        values: [
+          { metricName: `${name}_sum`, labels: {}, value: commits.seconds },
+          { metricName: `${name}_count`, labels: {}, value: commits.count },
+        ],
+      }),
+    } as unknown as Prom.Metric);
     gauge(
       'petrel_store_last_commit_seconds',
       'Duration of the last store commit',

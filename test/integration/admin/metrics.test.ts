@@ -21,7 +21,10 @@ function parse(text: string): Map<string, number> {
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$/.exec(line);
     assert.ok(m !== null, `not a sample line: ${line}`);
     const name = m[1] as string;
-    assert.ok(types.has(name), `${name} has no TYPE line`);
+    // A summary's samples are `<name>_sum` and `<name>_count`.
+    const family = types.has(name) ? name : name.replace(/_(sum|count)$/, '');
+    assert.ok(types.has(family), `${name} has no TYPE line`);
+    if (family !== name) assert.equal(types.get(family), 'summary', name);
     if (types.get(name) === 'counter') assert.match(name, /_total$/, `counter ${name}`);
     assert.match(name, /^petrel_/);
     out.set(`${name}${m[2] ?? ''}`, Number(m[3]));
@@ -156,14 +159,14 @@ describe('GET /metrics', () => {
     const c = await connect(f.url, { reconnect: false });
     try {
       const before = parse((await call(f.admin.url, '/metrics')).text);
-      const n0 = before.get('petrel_store_commits_total') ?? -1;
+      const n0 = before.get('petrel_store_commit_seconds_count') ?? -1;
       assert.ok(n0 >= 0, 'the metric is there');
       for (let i = 0; i < 3; i++) await c.publish(`s/${i}`, 'kept', { qos: 1, retain: true });
       const m = parse((await call(f.admin.url, '/metrics')).text);
-      const n = m.get('petrel_store_commits_total') ?? 0;
+      const n = m.get('petrel_store_commit_seconds_count') ?? 0;
       assert.ok(n >= n0 + 1 && n <= n0 + 3, `commits ${n0} → ${n}`);
       assert.equal(n, f.broker.persist.store.commitStats?.count);
-      const total = m.get('petrel_store_commit_seconds_total') ?? 0;
+      const total = m.get('petrel_store_commit_seconds_sum') ?? 0;
       const last = m.get('petrel_store_last_commit_seconds') ?? -1;
       assert.ok(total > 0 && total < 10, `total ${total}`);
       assert.ok(last > 0 && last <= total, `last ${last}`);
