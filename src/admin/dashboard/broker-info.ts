@@ -6,6 +6,8 @@ export interface ListenerInfo {
   type: string;
   host?: string;
   port: number;
+  /** The HTTP path of a WebSocket listener. */
+  path?: string;
 }
 
 export interface BrokerInfo {

@@ -24,11 +24,19 @@ function qosSelect(id: string): HTMLSelectElement {
   );
 }
 
-/** The WebSocket URL of the broker's first ws/wss listener, seen from this page's host name. */
+/**
+ * The URL of one of the broker's WebSocket listeners, seen from this page's host name: wss when
+ * the page came over HTTPS (a browser blocks ws:// from an https:// page), else ws before wss.
+ */
 function defaultUrl(info: BrokerInfo | undefined): string {
-  const ws = info?.listeners.find((l) => l.type === 'ws' || l.type === 'wss');
-  if (ws === undefined) return '';
-  return `${ws.type}://${location.hostname}:${ws.port}/mqtt`;
+  const order = location.protocol === 'https:' ? ['wss'] : ['ws', 'wss'];
+  for (const type of order) {
+    const l = info?.listeners.find((x) => x.type === type);
+    // '*' takes any path (as Mosquitto's listeners do).
+    const path = l?.path === undefined || l.path === '*' ? '/mqtt' : l.path;
+    if (l !== undefined) return `${type}://${location.hostname}:${l.port}${path}`;
+  }
+  return '';
 }
 
 function build(info: BrokerInfo | undefined): HTMLElement {

@@ -42,17 +42,31 @@ if (CHROMIUM !== undefined) {
       return page;
     }
 
-    test('the overview loads and its charts fill from /metrics', async () => {
+    test('the overview loads and its charts fill from /metrics, with the traffic made here', async () => {
       const page = await open('overview');
+      const publisher = await clients.connect(petrel.mqtt);
+      const topic = uniqueTopic('overview');
+      // 10 messages a second for at most 8 s: the messages chart's "in" rate must rise above 0.
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (++sent > 80) clearInterval(timer);
+        else publisher.publish(topic, 'x').catch(() => undefined);
+      }, 100);
       try {
         // Rates need two scrapes: the first point appears after the second (2 s apart).
         await page.waitForSelector('#chart-messages[data-points="1"]', { timeout: 8000 });
-        const connections = await page.textContent('#chart-connections .latest');
-        assert.match(connections ?? '', /^connected: \d+$/);
+        assert.match(
+          (await page.textContent('#chart-connections .latest')) ?? '',
+          /^connected: [1-9]\d*$/,
+        );
         assert.equal(await page.textContent('#overview-status'), '');
         // uPlot drew into its canvas.
         assert.equal(await page.locator('#chart-messages canvas').count(), 1);
+        await page.waitForSelector('#chart-messages .latest:text-matches("^in: [1-9]")', {
+          timeout: 8000,
+        });
       } finally {
+        clearInterval(timer);
         await page.close();
       }
     });
