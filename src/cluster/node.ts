@@ -485,7 +485,7 @@ export class ClusterNode implements ClusterLink {
     if (p.qos > 0) {
       if (this.seen.has(f.msgId)) {
         this.stats.duplicates++;
-        m.respond(CONFIRMED);
+        this.confirmWhenDurable(m);
         return;
       }
       if (this.seen.size >= SEEN_MAX) {
@@ -508,7 +508,15 @@ export class ClusterNode implements ClusterLink {
     msg.remote = true;
     msg.sharedPick = f.groups.length === 0 ? NO_PICK : new Set(f.groups);
     this.broker.router.publish(msg);
-    if (p.qos > 0) m.respond(CONFIRMED);
+    if (p.qos > 0) this.confirmWhenDurable(m);
+  }
+
+  /**
+   * Confirms a QoS 1/2 copy once what routing it wrote to the store (queues of persistent
+   * sessions) is durable, in `sync` mode; at once otherwise.
+   */
+  private confirmWhenDurable(m: Msg): void {
+    this.broker.persist.whenDurable(() => m.respond(CONFIRMED));
   }
 
   /** Leaves the cluster: the broker goes on alone, and the NATS connection is drained. */
