@@ -31,6 +31,8 @@ Scenarios:
 Connection:
   -h, --host HOST          broker host (default localhost)
   -p, --port PORT          broker port (default 1883)
+      --sub-host HOST      subscribers connect here instead (another cluster node)
+      --sub-port PORT      subscribers connect to this port instead (another cluster node)
   -V, --protocol-version V mqttv5, mqttv311 or mqttv31 (default mqttv311)
   -u, --username USER      user name
   -P, --pw PASSWORD        password
@@ -93,6 +95,8 @@ interface Raw {
   scenario?: ScenarioName;
   host: string;
   port: number;
+  subHost?: string;
+  subPort?: number;
   version: ProtocolVersion;
   username?: string;
   password?: string;
@@ -125,6 +129,12 @@ const VALUED: Record<string, Setter> = {
   },
   '--port': (r, v, f) => {
     r.port = intArg(v, f, 1, 65535);
+  },
+  '--sub-host': (r, v) => {
+    r.subHost = v;
+  },
+  '--sub-port': (r, v, f) => {
+    r.subPort = intArg(v, f, 1, 65535);
   },
   '--protocol-version': (r, v, f) => {
     const ver = VERSIONS[v];
@@ -342,6 +352,8 @@ function resolvePlan(raw: Raw): BenchPlan {
     scenario,
     host: raw.host,
     port: raw.port,
+    ...(raw.subHost !== undefined ? { subHost: raw.subHost } : {}),
+    ...(raw.subPort !== undefined ? { subPort: raw.subPort } : {}),
     version: raw.version,
     username: raw.username,
     password: raw.password,

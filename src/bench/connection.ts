@@ -56,13 +56,13 @@ export class BenchConnection {
   /** Arrival time of the chunk being handled (one clock read per chunk, not per message). */
   chunkAt = 0;
 
-  constructor(plan: BenchPlan, sink: FrameSink) {
+  constructor(plan: BenchPlan, sink: FrameSink, host = plan.host, port = plan.port) {
     this.sink = sink;
     // Reads land in one buffer shared by the thread's sockets instead of a fresh one per read:
     // every read is handled before the next one happens, and the scanner copies what it keeps.
     this.socket = createConnection({
-      host: plan.host,
-      port: plan.port,
+      host,
+      port,
       onread: { buffer: readBuffer, callback: (n, buf) => this.onRead(n, buf) },
     });
     this.socket.setNoDelay(true);

@@ -185,7 +185,12 @@ export class Engine {
       for (let p = 0; p < plan.publishers; p++) {
         s.trackers.push(hears(plan, i, p) ? new SequenceTracker(0) : undefined);
       }
-      s.conn = new BenchConnection(plan, (h, b, st, e) => this.onSubscriberFrame(s, h, b, st, e));
+      s.conn = new BenchConnection(
+        plan,
+        (h, b, st, e) => this.onSubscriberFrame(s, h, b, st, e),
+        plan.subHost ?? plan.host,
+        plan.subPort ?? plan.port,
+      );
       s.conn.afterChunk = () => this.afterSubscriberChunk(s);
       s.conn.socket.on('close', () => {
         if (this.sending) this.error(`subscriber ${i}: connection closed by the broker`);

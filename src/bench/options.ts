@@ -27,6 +27,12 @@ export interface BenchPlan {
   scenario: ScenarioName;
   host: string;
   port: number;
+  /**
+   * Where subscribers connect when not to host/port: another node of a cluster, so that every
+   * message crosses between nodes (`--sub-host`, `--sub-port`).
+   */
+  subHost?: string;
+  subPort?: number;
   version: ProtocolVersion;
   username: string | undefined;
   password: string | undefined;

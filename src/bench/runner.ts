@@ -45,7 +45,10 @@ export async function runBench(plan: BenchPlan, observer: RunObserver = {}): Pro
 function baseReport(plan: BenchPlan): BenchReport {
   return {
     scenario: plan.scenario,
-    broker: `${plan.host}:${plan.port}`,
+    broker:
+      plan.subHost !== undefined || plan.subPort !== undefined
+        ? `${plan.host}:${plan.port} -> ${plan.subHost ?? plan.host}:${plan.subPort ?? plan.port}`
+        : `${plan.host}:${plan.port}`,
     protocolVersion: plan.version,
     qos: plan.qos,
     payloadSize: plan.payloadSize,

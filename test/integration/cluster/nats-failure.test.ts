@@ -66,4 +66,14 @@ describe('cluster: NATS failure', { skip: !hasNats(), timeout: 40_000 }, () => {
     const m = await nextPublishOf(remote);
     assert.equal(m.payload.toString(), 'across again');
   });
+
+  test('a node stops promptly while NATS is down', async () => {
+    const c = await startNode(nats.url, 'fc');
+    await nats.kill();
+    await until(() => c.node.natsState === 'reconnecting', 'fc to notice the loss of NATS');
+    const started = Date.now();
+    await c.close();
+    assert.ok(Date.now() - started < 2000, `stopped in ${Date.now() - started} ms`);
+    await nats.restart();
+  });
 });
