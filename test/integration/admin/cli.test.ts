@@ -80,6 +80,25 @@ describe('petrel broker --http-port', () => {
     }
   });
 
+  test('without --http-port no HTTP code is loaded (fastify and prom-client stay on disk)', async () => {
+    // NODE_DEBUG=module logs every CommonJS load, which is how both packages arrive.
+    const loads = async (extra: string[]) => {
+      const p = startCli(['broker', '-p', '0', '--durability', 'none', ...extra], {
+        cwd: dir,
+        env: { NODE_DEBUG: 'module' },
+      });
+      try {
+        await p.waitFor(/listening on mqtt:/);
+        if (extra.length > 0) await p.waitFor(/admin API on/);
+      } finally {
+        await p.stop('SIGTERM');
+      }
+      return /node_modules\/(fastify|prom-client)\//.test(p.stderr());
+    };
+    assert.equal(await loads([]), false);
+    assert.equal(await loads(['--http-port', '0']), true, 'the check sees them when they load');
+  });
+
   test('a bad http section stops start-up naming the key', async () => {
     const cfg = join(dir, 'bad.json');
     writeFileSync(cfg, JSON.stringify({ http: { port: 'eighty' } }));
