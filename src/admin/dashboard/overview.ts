@@ -1,7 +1,7 @@
 // The overview: live charts of the broker's figures over the last minutes, sampled from
-// /metrics. Counters become per-second rates between two samples; histograms become the mean of
-// the observations in between (Δsum / Δcount). Each chart also prints its latest values as text,
-// for screen readers and for reading without hovering.
+// /metrics. Counters become per-second rates between two samples; summaries and histograms become
+// the mean of the observations in between (Δsum / Δcount). Each chart also prints its latest
+// values as text, for screen readers and for reading without hovering.
 import uPlot from 'uplot';
 import { metricsText } from './api.js';
 import { errorText, h, replace, showStatus, statusLine } from './dom.js';

@@ -60,6 +60,11 @@ if (CHROMIUM !== undefined) {
           /^connected: [1-9]\d*$/,
         );
         assert.equal(await page.textContent('#overview-status'), '');
+        // Every chart reads a metric the broker exports (none reads "no data").
+        for (const id of ['drops', 'queue', 'store', 'eventloop']) {
+          const text = (await page.textContent(`#chart-${id} .latest`)) ?? '';
+          assert.doesNotMatch(text, /no data|waiting/, `${id}: ${text}`);
+        }
         // uPlot drew into its canvas.
         assert.equal(await page.locator('#chart-messages canvas').count(), 1);
         await page.waitForSelector('#chart-messages .latest:text-matches("^in: [1-9]")', {
