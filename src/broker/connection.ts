@@ -142,6 +142,9 @@ export class Connection implements TimerTarget, ClientInfo {
   private ackBlocked = false;
   /** …or while this many congested subscriber queues wait to drain (flow.ts). */
   private throttled = 0;
+  /** Outbound PUBLISHes held until a commit is durable (see delivery.ts `holdPublish`). */
+  heldPublishes = 0;
+  private publishWritten: (() => void) | undefined = undefined;
   /** Body bytes of the frames held in the backlog. */
   private heldBytes = 0;
   // Created on first use: most connections never block or hold an ack.
@@ -474,6 +477,19 @@ export class Connection implements TimerTarget, ClientInfo {
   holdAck(seq: number, bytes: Buffer, limit: number, then?: () => void): void {
     this.heldAcks.pushOther(seq, bytes, then);
     this.afterHold(limit);
+  }
+
+  /**
+   * Holds an outbound PUBLISH (`bytes`, the whole packet) until store commit `seq` is durable,
+   * in order with the held acks; {@link heldPublishes} counts those not yet written.
+   */
+  holdPublish(seq: number, bytes: Buffer): void {
+    this.heldPublishes++;
+    let done = this.publishWritten;
+    if (done === undefined) done = this.publishWritten = () => this.heldPublishes--;
+    // Never blocks reading: held publishes are bounded by the send quota, and this client's
+    // PUBRECs must still be read.
+    this.heldAcks.pushOther(seq, bytes, done);
   }
 
   /** {@link holdAck} for the 4-byte success ack of packet `type` (no buffer needed yet). */

@@ -74,6 +74,11 @@ function wireSize(msg: Message, buf: Buffer): number {
  * so it is never recycled once written to one.
  */
 function send(conn: Connection, msg: Message, buf: Buffer): void {
+  if (conn.heldPublishes > 0) {
+    // Behind a QoS 2 PUBLISH waiting for its commit: keep the order of deliveries.
+    holdPublish(conn, msg, buf);
+    return;
+  }
   conn.write(buf);
   if (!split(msg)) return;
   if (msg.pins > 0) {
@@ -81,6 +86,29 @@ function send(conn: Connection, msg: Message, buf: Buffer): void {
     else msg.keep();
   }
   conn.write(msg.payload);
+}
+
+/**
+ * Sends a PUBLISH once the current store batch is durable (the whole packet copied: the held bytes
+ * outlive the encoding and the payload's pins).
+ */
+function holdPublish(conn: Connection, msg: Message, buf: Buffer): void {
+  const bytes = split(msg) ? Buffer.concat([buf, msg.payload]) : Buffer.from(buf);
+  const persist = conn.broker.persist;
+  conn.holdPublish(persist.seq, bytes);
+  persist.awaitCommit(conn);
+}
+
+/**
+ * Whether a QoS 2 PUBLISH to `session` must wait for its in-flight record: with `sync`
+ * durability, a persistent session's packet id must be on disk before the client sees it. Were it
+ * not, a crash could lose the record while the client holds the id awaiting PUBREL, and after the
+ * restart the id could be given to another message, which the client would take for a resend of
+ * the first and never deliver [MQTT-4.3.3-9].
+ */
+function mustHoldQos2(broker: BrokerCore, session: Session): boolean {
+  const persist = broker.persist;
+  return persist.holdsAcks && session.persistent && persist.dirty;
 }
 
 /**
@@ -320,7 +348,8 @@ function sendNew(
     template.copy(buf);
   }
   writePacketId(buf, offset, id);
-  send(conn, msg, buf);
+  if (d.qos === 2 && mustHoldQos2(broker, session)) holdPublish(conn, msg, buf);
+  else send(conn, msg, buf);
   broker.stats.publishSent++;
   broker.stats.publishSentByQos[d.qos]++;
   return true;

@@ -229,6 +229,34 @@ describe('crash tests: SIGKILL after acknowledgement, restart on the same LMDB d
     await kill(b.child);
   });
 
+  it('a QoS 2 delivery leaves only once its packet id is durable: killed as the subscriber reads it, the broker resends it with that id [MQTT-4.3.3-9]', async () => {
+    // Were the PUBLISH sent before its in-flight record is on disk, the restarted broker could
+    // give the same id to another message while the client, holding it until PUBREL, would take
+    // that message for a resend and drop it (seen through a bridge: messages lost after a kill).
+    const dir = await dataDir();
+    let b = await mustStart(dir);
+    const s = await connectPersistent(b.port, 'sub-q2-id');
+    await subscribeRaw(s.client, [subOf('q2id/t', 2)]);
+    const { client: pub } = await RawClient.connect(b.port, 5, { clientId: 'pub-q2-id' });
+    pub.send(publishOf('q2id/t', 'exactly-once', 2, 7));
+    const first = await nextPublishOf(s.client);
+    // Killed at once: no PUBREC from the subscriber, no sync point.
+    await kill(b.child);
+    assert.equal(first.qos, 2);
+    s.client.destroy();
+    pub.destroy();
+
+    b = await mustStart(dir);
+    const again = await connectPersistent(b.port, 'sub-q2-id');
+    assert.equal(again.sessionPresent, true);
+    const resent = await nextPublishOf(again.client);
+    assert.equal(resent.payload.toString(), 'exactly-once');
+    assert.equal(resent.dup, true, 'a resend, not a new message');
+    assert.equal(resent.packetId, first.packetId, 'the id the client holds');
+    again.client.destroy();
+    await kill(b.child);
+  });
+
   it('a will whose delay passed while the broker was down is published after restart', async () => {
     const dir = await dataDir();
     let b = await mustStart(dir);
