@@ -182,7 +182,7 @@ describe('bridge durability: nothing acknowledged is lost', { skip }, () => {
     }
   });
 
-  it('QoS 2 from Mosquitto into Petrel: every message Mosquitto acknowledged arrives, Petrel SIGKILLed while messages cross', async () => {
+  it('QoS 2 from Mosquitto into Petrel: every message Mosquitto acknowledged arrives exactly once at a QoS 2 subscriber, Petrel SIGKILLed while messages cross', async () => {
     const m = await startMosquitto({ persistence: true });
     const port = await freePort();
     const config = join(root, 'petrel-in.json');
@@ -215,9 +215,8 @@ describe('bridge durability: nothing acknowledged is lost', { skip }, () => {
     try {
       await petrel.ready;
       await bridgeState(local, 'hq', '1');
-      // A persistent subscriber on Petrel: what Petrel stored for it survives the kill. At QoS 1:
-      // its own deliveries may repeat after the kill, which this test does not judge.
-      near = await collect(local, 'in/#', 1, { clientId: 'near', clean: false });
+      // A persistent QoS 2 subscriber on Petrel: what Petrel stored for it survives the kill.
+      near = await collect(local, 'in/#', 2, { clientId: 'near', clean: false });
       const acked = new Set<string>();
       const crossing = publishAll(pub, 'hq/in', 0, 300, 2, acked, 10).then(
         () => undefined,
@@ -231,8 +230,11 @@ describe('bridge durability: nothing acknowledged is lost', { skip }, () => {
       await petrel.ready;
       const failed = await crossing;
       if (failed !== undefined) throw failed;
-      await allArrived(n, acked, 20_000);
+      const seen = await allArrived(n, acked, 20_000);
       assert.equal(acked.size, 300);
+      // Exactly once end to end: Mosquitto -> bridge -> Petrel's store -> the QoS 2 subscriber.
+      const notOnce = [...acked].filter((p) => (seen.get(p) ?? 0) !== 1);
+      assert.deepEqual(notOnce, [], 'QoS 2 messages not delivered exactly once');
     } catch (err) {
       for (const p of procs) process.stderr.write(p.stderr().slice(-4000));
       throw err;
