@@ -88,3 +88,26 @@ export function exposureProblem(host: string, tokens: readonly string[]): string
   if (isLoopback(host) || tokens.length > 0) return undefined;
   return `http.host: ${host} is not a loopback address: refusing to serve the admin API there without credentials (set http.tokens or --http-token-file)`;
 }
+
+/** The JSON Schema of the config file's `http` section (for `petrel broker --schema`). */
+export function adminOptionsJsonSchema(): Record<string, unknown> {
+  const file = { type: 'string', minLength: 1 };
+  return {
+    type: 'object',
+    description: 'the admin HTTP listener (docs/admin.md)',
+    additionalProperties: false,
+    properties: {
+      port: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
+      host: { type: 'string', default: '127.0.0.1' },
+      certFile: { ...file, description: 'PEM certificate chain: HTTPS (with keyFile)' },
+      keyFile: { ...file, description: 'PEM private key of certFile' },
+      tokens: {
+        type: 'array',
+        description: 'bearer tokens',
+        items: { type: 'string', minLength: MIN_TOKEN_LENGTH, pattern: '^\\S+$' },
+      },
+      tokenFile: { ...file, description: 'file of bearer tokens, one per line' },
+      staticDir: { ...file, description: 'directory served at /' },
+    },
+  };
+}

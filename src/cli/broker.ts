@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
+import { adminOptionsJsonSchema } from '../admin/options.js';
 import { Acl } from '../auth/acl.js';
 import { createAuthHooks } from '../auth/hooks.js';
 import { PasswordAuthenticator } from '../auth/password-file.js';
@@ -461,7 +462,9 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     if (args.schema) {
-      process.stdout.write(`${JSON.stringify(optionsJsonSchema(), null, 2)}\n`);
+      const schema = optionsJsonSchema() as { properties: Record<string, unknown> };
+      schema.properties.http = adminOptionsJsonSchema();
+      process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
       return 0;
     }
     if (args.config !== undefined) cfg = await loadConfig(args.config, args.configFormat, warnings);

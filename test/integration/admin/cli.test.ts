@@ -99,6 +99,22 @@ describe('petrel broker --http-port', () => {
     assert.equal(await loads(['--http-port', '0']), true, 'the check sees them when they load');
   });
 
+  test('--schema describes the http section', async () => {
+    const r = await runCli(['broker', '--schema']);
+    const http = JSON.parse(r.stdout).properties.http;
+    assert.equal(http.additionalProperties, false);
+    assert.deepEqual(Object.keys(http.properties).sort(), [
+      'certFile',
+      'host',
+      'keyFile',
+      'port',
+      'staticDir',
+      'tokenFile',
+      'tokens',
+    ]);
+    assert.equal(http.properties.tokens.items.minLength, 16);
+  });
+
   test('a bad http section stops start-up naming the key', async () => {
     const cfg = join(dir, 'bad.json');
     writeFileSync(cfg, JSON.stringify({ http: { port: 'eighty' } }));
