@@ -104,7 +104,7 @@ function holdPublish(conn: Connection, msg: Message, buf: Buffer): void {
  * durability, a persistent session's packet id must be on disk before the client sees it. Were it
  * not, a crash could lose the record while the client holds the id awaiting PUBREL, and after the
  * restart the id could be given to another message, which the client would take for a resend of
- * the first and never deliver [MQTT-4.3.3-9].
+ * the first and never deliver [MQTT-4.3.3-10].
  */
 function mustHoldQos2(broker: BrokerCore, session: Session): boolean {
   const persist = broker.persist;

@@ -111,7 +111,10 @@ export class Inflight {
     const entry = this.entries.get(ack.packetId);
     if (entry === undefined || entry.stage !== Stage.Released) return false;
     this.remove(ack.packetId);
-    finish(entry, ack);
+    // The broker accepted the message with its successful PUBREC: a PUBCOMP 0x92 (Packet
+    // Identifier not found) answers a PUBREL resent after the broker had already completed the
+    // exchange (it restarted before its PUBCOMP reached us). Not a refusal.
+    settle(entry, { packetId: ack.packetId, reasonCode: ack.reasonCode, properties: ack.properties });
     return true;
   }
 

@@ -143,6 +143,34 @@ describe('client against a scripted broker', () => {
     });
   }
 
+  test('v5: a QoS 2 publish whose PUBREL is answered by PUBCOMP 0x92 (the broker had completed it before a restart) resolves', async () => {
+    // The successful PUBREC already said the broker owns the message; 0x92 (Packet Identifier
+    // not found) only says the exchange had ended on its side.
+    fake = await startFakeBroker((conn, p) => {
+      if (p.type === PacketType.CONNECT) conn.send(connack({}));
+      if (p.type === PacketType.PUBLISH) {
+        conn.send({
+          type: PacketType.PUBREC,
+          packetId: p.packetId,
+          reasonCode: 0,
+          properties: undefined,
+        });
+      }
+      if (p.type === PacketType.PUBREL) {
+        conn.send({
+          type: PacketType.PUBCOMP,
+          packetId: p.packetId,
+          reasonCode: 0x92,
+          properties: undefined,
+        });
+      }
+    });
+    const c = clients.track(new MqttClient(fake.url, { reconnect: false, protocolVersion: 5 }));
+    await c.connect();
+    const result = await c.publish('q2/done', 'once', { qos: 2 });
+    assert.equal(result.reasonCode, 0x92);
+  });
+
   test('a broker exceeding our Receive Maximum is disconnected with 0x93 [MQTT-3.3.4-9]', async () => {
     fake = await startFakeBroker((conn, p) => {
       if (p.type !== PacketType.CONNECT) return;

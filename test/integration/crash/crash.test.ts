@@ -229,7 +229,7 @@ describe('crash tests: SIGKILL after acknowledgement, restart on the same LMDB d
     await kill(b.child);
   });
 
-  it('a QoS 2 delivery leaves only once its packet id is durable: killed as the subscriber reads it, the broker resends it with that id [MQTT-4.3.3-9]', async () => {
+  it('a QoS 2 delivery leaves only once its packet id is durable: killed as the subscriber reads it, the broker resends it with that id [MQTT-4.3.3-10]', async () => {
     // Were the PUBLISH sent before its in-flight record is on disk, the restarted broker could
     // give the same id to another message while the client, holding it until PUBREL, would take
     // that message for a resend and drop it (seen through a bridge: messages lost after a kill).
