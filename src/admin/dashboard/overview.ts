@@ -15,6 +15,7 @@ const KEEP = 150;
 type Reader = (now: Scrape, before: Scrape, dtS: number) => number;
 
 const LOOP_DELAY = 'petrel_event_loop_delay_seconds';
+const dropped = (reason: string): string => `petrel_messages_dropped_total{reason="${reason}"}`;
 
 const value =
   (name: string, scale = 1): Reader =>
@@ -65,7 +66,13 @@ const CHARTS: ChartDef[] = [
     id: 'drops',
     title: 'Dropped messages per second',
     unit: '/s',
-    series: [{ label: 'dropped', read: rate('petrel_messages_dropped_total'), color: '#dc2626' }],
+    // By reason, as the counter's `reason` label says (docs/admin.md, Metrics).
+    series: [
+      { label: 'queue full', read: rate(dropped('queue_full')), color: '#dc2626' },
+      { label: 'too large', read: rate(dropped('too_large')), color: '#db2777' },
+      { label: 'expired', read: rate(dropped('expired')), color: '#7c3aed' },
+      { label: 'no packet id', read: rate(dropped('no_packet_id')), color: '#78716c' },
+    ],
   },
   {
     id: 'queue',
