@@ -114,7 +114,11 @@ export class Inflight {
     // The broker accepted the message with its successful PUBREC: a PUBCOMP 0x92 (Packet
     // Identifier not found) answers a PUBREL resent after the broker had already completed the
     // exchange (it restarted before its PUBCOMP reached us). Not a refusal.
-    settle(entry, { packetId: ack.packetId, reasonCode: ack.reasonCode, properties: ack.properties });
+    settle(entry, {
+      packetId: ack.packetId,
+      reasonCode: ack.reasonCode,
+      properties: ack.properties,
+    });
     return true;
   }
 
