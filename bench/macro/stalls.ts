@@ -4,7 +4,7 @@
 // commit and checkpoint and the release of held acks, timed by wrapping their methods) and
 // matches every slow delivery (at or above the run's p99) with the activity that overlapped it
 // most. A slow delivery that overlapped none is "unattributed": the kernel, the scheduler (the
-// machine's other work), or ordinary message handling queued behind other messages.
+// machine's other work) or Node's own work between callbacks.
 //
 //   node dist/bench/macro/stalls.js [--store lmdb|memory] [--sys-interval S] [--seconds S]
 //                                   [--rate N] [--qos 0|1] [--runs N]
@@ -29,6 +29,7 @@ const { values: flags } = parseArgs({
     rate: { type: 'string', default: '1000' },
     qos: { type: 'string', default: '1' },
     runs: { type: 'string', default: '1' },
+    longest: { type: 'string', default: '0' },
   },
 });
 
@@ -79,6 +80,9 @@ timeMethod(SysPublisher.prototype, 'publishAll', '$SYS publish');
 timeMethod(LmdbStore.prototype, 'commit', 'store commit');
 timeMethod(LmdbStore.prototype, 'checkpoint', 'store checkpoint');
 timeMethod(Connection.prototype, 'releaseAcks', 'held acks released');
+// Every read of every socket: what remains unattributed then ran outside the broker's own work
+// (the kernel, the scheduler, Node's internals between callbacks).
+timeMethod(Connection.prototype, 'onData', 'socket read handling (any packet)');
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -169,6 +173,12 @@ async function oneRun(run: number): Promise<void> {
   );
   for (const [k, a] of [...activity].sort((x, y) => y[1].total - x[1].total)) {
     out.write(`| ${k} | ${a.n} | ${ms(a.total)} | ${ms(a.max)} | ${a.over1ms} |\n`);
+  }
+  // --longest N: when the N longest activities happened (s after the first measured send).
+  const t0 = samples[0]?.[0] ?? 0;
+  const longest = [...spans].sort((a, b) => b.end - b.start - (a.end - a.start));
+  for (const s of longest.slice(0, Number(flags.longest))) {
+    out.write(`  ${((s.start - t0) / 1e9).toFixed(3)} s  ${ms(s.end - s.start)} ms  ${s.kind}\n`);
   }
 }
 
