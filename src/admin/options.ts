@@ -19,9 +19,11 @@ export interface AdminOptions {
   tokens?: string[];
   /**
    * Re-reads the broker's configuration (`POST /api/v1/broker/reload`); `petrel broker` passes
-   * its SIGHUP reload. Unset: that endpoint answers 501.
+   * its SIGHUP reload. May resolve with an array of messages, one per part that failed and kept
+   * its previous state (the endpoint then answers 500 naming them); anything else means all was
+   * applied. Unset: that endpoint answers 501.
    */
-  reload?: () => Promise<void>;
+  reload?: () => Promise<unknown>;
   /** The broker's effective configuration, shown (secrets redacted) by `GET /api/v1/broker`. */
   config?: Record<string, unknown>;
   /** Directory of static files served at `/`. Unset: the bundled dashboard (docs/admin.md). */

@@ -400,7 +400,9 @@ async function reload(
   started: BrokerConfig,
   auth: AuthSetup | undefined,
   log: Logger,
-): Promise<void> {
+): Promise<string[]> {
+  // What failed, for the admin API's answer (each is logged too); the rest was applied.
+  const failures: string[] = [];
   if (configFile !== undefined) {
     let next: BrokerConfig;
     try {
@@ -426,7 +428,7 @@ async function reload(
         { err: (err as Error).message },
         'configuration reload failed, keeping the previous configuration',
       );
-      return;
+      return [`configuration: ${(err as Error).message}`];
     }
   }
   if (auth !== undefined) {
@@ -437,6 +439,7 @@ async function reload(
       if (removed > 0) log.info({ removed }, 'subscriptions no longer allowed were removed');
     } catch (err) {
       log.error({ err: (err as Error).message }, 'reload failed, keeping the previous files');
+      failures.push(`password file and ACL: ${(err as Error).message}`);
     }
   }
   try {
@@ -446,7 +449,9 @@ async function reload(
       { err: (err as Error).message },
       'TLS certificate reload failed, keeping the previous certificates',
     );
+    failures.push(`TLS certificates: ${(err as Error).message}`);
   }
+  return failures;
 }
 
 /** Entry point of `petrel broker`; resolves with the exit code. */

@@ -30,7 +30,7 @@ export async function startHttp(
   http: HttpConfig,
   cfg: BrokerConfig,
   configFile: string | undefined,
-  reload: () => Promise<void>,
+  reload: () => Promise<string[]>,
 ): Promise<AdminServer> {
   const { tokenFile, ...rest } = http;
   const tokens = [...(rest.tokens ?? [])];

@@ -78,7 +78,12 @@ export function brokerRoutes(app: FastifyInstance, broker: Broker, options: Admi
           'this broker was started without a reload function',
         );
       }
-      await options.reload();
+      // A part that failed kept its previous state; the others were applied (as on SIGHUP).
+      const result = await options.reload();
+      const failures = Array.isArray(result) ? (result as unknown[]).map(String) : [];
+      if (failures.length > 0) {
+        throw new ApiError(500, 'reload_failed', `reload failed: ${failures.join('; ')}`);
+      }
       return { reloaded: true };
     },
   );

@@ -17,7 +17,7 @@ describe('petrel broker --http-port', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('serves the probes, /metrics and the API; a reload through the API is logged', async () => {
+  test('serves the probes, /metrics and the API; a reload through the API is logged, a failed one answers 500 naming the file', async () => {
     const cfg = join(dir, 'broker.json');
     writeFileSync(cfg, JSON.stringify({ maxInflight: 7 }));
     const p = startCli(
@@ -37,6 +37,13 @@ describe('petrel broker --http-port', () => {
       const r = await call(url, '/api/v1/broker/reload', { method: 'POST' });
       assert.deepEqual(r.json, { reloaded: true });
       await p.waitFor('configuration reloaded');
+      // A file that no longer parses: the answer says so (the previous configuration stays).
+      writeFileSync(cfg, '{ "maxInflight": ');
+      const bad = await call(url, '/api/v1/broker/reload', { method: 'POST' });
+      assert.equal(bad.status, 500);
+      assert.equal(bad.json.error, 'reload_failed');
+      assert.match(bad.json.message, /configuration: .*broker\.json/);
+      assert.equal((await call(url, '/api/v1/broker')).json.config.maxInflight, 7);
     } finally {
       assert.equal(await p.stop('SIGTERM'), 0);
     }
