@@ -25,7 +25,10 @@ function buildOne(tool: NativeTool): string | undefined {
   const src = join(SRC_DIR, `${tool}.c`);
   const bin = nativeBinary(tool);
   if (!existsSync(src)) return `${src} not found`;
-  if (existsSync(bin) && statSync(bin).mtimeMs >= statSync(src).mtimeMs) return undefined;
+  // The shared header counts as source too.
+  const header = join(SRC_DIR, 'mqtt.h');
+  const newest = Math.max(statSync(src).mtimeMs, existsSync(header) ? statSync(header).mtimeMs : 0);
+  if (existsSync(bin) && statSync(bin).mtimeMs >= newest) return undefined;
   mkdirSync(BIN_DIR, { recursive: true });
   const r = spawnSync(process.env.CC ?? 'gcc', ['-O2', '-o', bin, src], { encoding: 'utf8' });
   if (r.error !== undefined)

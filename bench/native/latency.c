@@ -30,113 +30,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#define TOOL "latency"
+#include "mqtt.h"
+
 #define RBUF (1 << 16)
 #define MAGIC 0x50424c43u /* "PBLC" */
 
-static int64_t now_ns(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-static void die(const char *what) {
-  fprintf(stderr, "latency: %s: %s\n", what, errno ? strerror(errno) : "failed");
-  exit(1);
-}
-
-static int dial(const char *host, const char *port) {
-  struct addrinfo hints = {0}, *res;
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  if (getaddrinfo(host, port, &hints, &res) != 0) die("getaddrinfo");
-  int fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
-  if (fd < 0) die("socket");
-  if (connect(fd, res->ai_addr, res->ai_addrlen) != 0) die("connect");
-  freeaddrinfo(res);
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return fd;
-}
-
-static void write_all(int fd, const uint8_t *b, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, b, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      die("write");
-    }
-    b += w;
-    n -= (size_t)w;
-  }
-}
-
 /* Remaining Length as a Variable Byte Integer; returns bytes written. */
-static int put_len(uint8_t *b, uint32_t n) {
-  int i = 0;
-  do {
-    uint8_t d = n % 128;
-    n /= 128;
-    b[i++] = d | (n > 0 ? 0x80 : 0);
-  } while (n > 0);
-  return i;
-}
-
 /* Reads one whole packet into buf (blocking; only for the CONNACK / SUBACK handshake). */
-static uint8_t read_packet(int fd, uint8_t *buf) {
-  uint8_t h;
-  if (read(fd, &h, 1) != 1) die("read (handshake)");
-  uint32_t len = 0, mul = 1;
-  uint8_t b;
-  do {
-    if (read(fd, &b, 1) != 1) die("read (handshake)");
-    len += (b & 0x7f) * mul;
-    mul *= 128;
-  } while (b & 0x80);
-  uint32_t got = 0;
-  while (got < len) {
-    ssize_t r = read(fd, buf + got, len - got);
-    if (r <= 0) die("read (handshake)");
-    got += (uint32_t)r;
-  }
-  return h;
-}
-
-static void mqtt_connect(int fd, const char *id) {
-  uint8_t p[128];
-  size_t idl = strlen(id);
-  uint8_t body[] = {0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 0};
-  int n = 0;
-  p[n++] = 0x10;
-  n += put_len(p + n, (uint32_t)(sizeof body + 2 + idl));
-  memcpy(p + n, body, sizeof body);
-  n += sizeof body;
-  p[n++] = (uint8_t)(idl >> 8);
-  p[n++] = (uint8_t)idl;
-  memcpy(p + n, id, idl);
-  n += (int)idl;
-  write_all(fd, p, (size_t)n);
-  uint8_t r[16];
-  if ((read_packet(fd, r) >> 4) != 2 || r[1] != 0) die("CONNACK refused");
-}
-
-static void mqtt_subscribe(int fd, const char *topic, int qos) {
-  uint8_t p[256];
-  size_t tl = strlen(topic);
-  int n = 0;
-  p[n++] = 0x82;
-  n += put_len(p + n, (uint32_t)(2 + 2 + tl + 1));
-  p[n++] = 0;
-  p[n++] = 1;
-  p[n++] = (uint8_t)(tl >> 8);
-  p[n++] = (uint8_t)tl;
-  memcpy(p + n, topic, tl);
-  n += (int)tl;
-  p[n++] = (uint8_t)qos;
-  write_all(fd, p, (size_t)n);
-  uint8_t r[16];
-  if ((read_packet(fd, r) >> 4) != 9 || r[2] >= 0x80) die("SUBACK refused");
-}
-
 static int cmp64(const void *a, const void *b) {
   int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
   return x < y ? -1 : x > y;
