@@ -22,6 +22,8 @@ import type { Message } from './message.js';
 import type { ListenerType } from './options.js';
 import { TokenBucket } from './rate-limit.js';
 import { fail, rateExceeded, rejectWith } from './refuse.js';
+import type { ReusedReads } from './reused-reads.js';
+import { REUSED_READS_MIN, reuseReadMemory } from './reused-reads.js';
 import type { Session } from './session/session.js';
 
 /** Back-reference from a socket to its connection, so one listener function serves every socket. */
@@ -55,6 +57,9 @@ function onSocketEnd(this: ConnSocket): void {
 
 /** A connection's frame splitter, which knows its connection (no closure per connection). */
 class ConnectionFramer extends Framer {
+  /** The connection's reused read memory, once it carries big frames. */
+  reads: ReusedReads | undefined = undefined;
+
   constructor(
     readonly conn: Connection,
     maxPacketSize: number,
@@ -66,7 +71,20 @@ class ConnectionFramer extends Framer {
 
 // The Framer calls its handler as a method, so the handler finds its framer as `this`.
 function onConnFrame(this: ConnectionFramer, header: number, body: Buffer): void {
+  const reads = this.reads;
+  if (reads !== undefined && body.buffer === reads.memory.buffer && keepsBody(header)) {
+    reads.escaped = true;
+  }
   dispatchFrame(this.conn, header, body);
+}
+
+/**
+ * Whether a frame's body may be kept past its read (the payload, will or password of PUBLISH,
+ * CONNECT and AUTH; properties of the others): not so for the acks and pings, read as numbers.
+ */
+function keepsBody(header: number): boolean {
+  const type = header >> 4;
+  return type < 4 || (type > 7 && type !== 12 && type !== 13);
 }
 
 /** A frame read while the connection waits for an asynchronous hook or store commit. */
@@ -96,7 +114,7 @@ export class Connection implements TimerTarget, ClientInfo {
   session: Session | undefined = undefined;
 
   /** Splits the bytes read into frames, handed to `dispatchFrame`. */
-  readonly framer: Framer;
+  readonly framer: ConnectionFramer;
 
   /** Keep-alive grace (1.5x the keep-alive) in ms; 0 = no keep-alive. */
   keepAliveGraceMs = 0;
@@ -271,12 +289,18 @@ export class Connection implements TimerTarget, ClientInfo {
     }
     // The connection's very first byte: nothing was read before it.
     const first = this.state === ConnState.AwaitConnect && this.framer.buffered === 0;
+    const framer = this.framer;
     try {
       if (first) checkFirstBytes(chunk);
-      this.framer.push(chunk);
+      framer.push(chunk);
     } catch (err) {
       if (first) refusedConnect(this, err, chunk);
       fail(this, err);
+      return;
+    }
+    if (framer.assembling >= REUSED_READS_MIN && framer.reads === undefined && this.plainTcp) {
+      framer.reads = reuseReadMemory(this.socket as Socket, this);
+      framer.chunksReused = framer.reads !== undefined;
     }
   }
 

@@ -72,6 +72,11 @@ export class Framer {
   maxPacketSize: number;
   /** Where bodies of big split frames are assembled (undefined: Node's allocator). */
   bodies: BodyAllocator | undefined = undefined;
+  /**
+   * The caller overwrites a chunk once {@link push} returns (a reused read buffer): pieces of a
+   * split frame are then copied, never kept as views. Views handed to the handler stay views.
+   */
+  chunksReused = false;
   private readonly onFrame: FrameHandler;
   /**
    * Fixed-header bytes of an incomplete header (first byte + up to 4 length bytes). Created the
@@ -96,6 +101,11 @@ export class Framer {
   /** Bytes held for an incomplete frame. */
   get buffered(): number {
     return this.need >= 0 ? 1 + this.lenBytes() + this.have : this.hdrLen;
+  }
+
+  /** Remaining Length of the incomplete frame being assembled, 0 when none is. */
+  get assembling(): number {
+    return Math.max(this.need, 0);
   }
 
   private lenBytes(): number {
@@ -244,7 +254,8 @@ export class Framer {
     else {
       let parts = this.parts;
       if (parts === undefined) parts = this.parts = [];
-      parts.push(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to));
+      const piece = from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to);
+      parts.push(this.chunksReused ? Buffer.from(piece) : piece);
     }
     this.have += to - from;
   }

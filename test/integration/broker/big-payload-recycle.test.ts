@@ -20,10 +20,17 @@ function payload(i: number, size = SIZE): Buffer {
 }
 
 /** Sends `count` PUBLISHes in one write (the broker reads them in many chunks). */
-function publishAll(c: RawClient, topic: string, count: number, qos: 0 | 1, from = 0): void {
+function publishAll(
+  c: RawClient,
+  topic: string,
+  count: number,
+  qos: 0 | 1,
+  from = 0,
+  version: 4 | 5 = 4,
+): void {
   const bufs: Buffer[] = [];
   for (let i = from; i < from + count; i++) {
-    bufs.push(encodePacket(publishOf(topic, payload(i), qos, qos > 0 ? i + 1 : 0), 4));
+    bufs.push(encodePacket(publishOf(topic, payload(i), qos, qos > 0 ? i + 1 : 0), version));
   }
   c.send(Buffer.concat(bufs));
 }
@@ -102,6 +109,61 @@ describe('big payloads in recycled frame memory', () => {
     const [retained] = await receive(late, 1, false);
     assert.ok(retained?.payload.equals(payload(1000)), 'retained payload intact');
     for (const c of [live, pub, late]) c.destroy();
+  });
+
+  test('after big frames, small frames read into the same memory keep their bytes', async () => {
+    // A connection that carried a big frame reads into memory it reuses: the small payloads,
+    // correlation data and retained message read after it must not be overwritten by later reads.
+    const kept: Buffer[] = [];
+    const onPublish = (e: { topic: string; payload: Buffer }): void => {
+      if (e.topic === 'mix/small') kept.push(e.payload);
+    };
+    tb.broker.on('publish', onPublish);
+    const { client: s } = await RawClient.connect(tb.port, 5);
+    s.send({ type: 8, packetId: 1, subscriptions: [subOf('mix/#', 1)], properties: undefined });
+    assert.equal((await s.next()).type, 9);
+    s.socket.pause();
+    const { client: pub } = await RawClient.connect(tb.port, 5);
+    pub.send(encodePacket(publishOf('mix/big', payload(7), 1, 1), 5));
+    const small = (i: number): Buffer => payload(i, 20 + (i % 50));
+    const count = 300;
+    for (let i = 0; i < count; i++) {
+      const props = { correlationData: Buffer.from(`cd-${i}`) };
+      const p = publishOf('mix/small', small(i), i % 2 === 0 ? 0 : 1, i + 2, { properties: props });
+      pub.send(encodePacket(p, 5));
+      // Separate writes, so that the broker reads them in many reads into the same memory.
+      if (i % 10 === 9) await delay(2);
+    }
+    pub.send(encodePacket(publishOf('mix/kept', small(9999), 0, 0, { retain: true }), 5));
+    await delay(100);
+    s.socket.resume();
+    const got = await receive(s, count + 2, true);
+    assert.ok(got[0]?.payload.equals(payload(7)), 'big payload intact');
+    for (let i = 0; i < count; i++) {
+      const p = got[i + 1];
+      assert.ok(p?.payload.equals(small(i)), `small payload ${i} intact`);
+      assert.equal(p?.properties?.correlationData?.toString(), `cd-${i}`);
+    }
+    assert.ok(got[count + 1]?.payload.equals(small(9999)));
+    tb.broker.off('publish', onPublish);
+    assert.equal(kept.length, count);
+    for (let i = 0; i < count; i++) {
+      assert.ok(kept[i]?.equals(small(i)), `payload ${i} kept by a listener intact`);
+    }
+    // More reads into the publisher's memory, then the retained copy is read back.
+    publishAll(pub, 'mix/big', 5, 1, 100, 5);
+    checkAll(await receive(s, 5, true), 100);
+    const { client: late } = await RawClient.connect(tb.port, 5);
+    late.send({
+      type: 8,
+      packetId: 1,
+      subscriptions: [subOf('mix/kept', 0)],
+      properties: undefined,
+    });
+    assert.equal((await late.next()).type, 9);
+    const [retained] = await receive(late, 1, false);
+    assert.ok(retained?.payload.equals(small(9999)), 'retained payload intact');
+    for (const c of [s, pub, late]) c.destroy();
   });
 
   test('a payload handed to a publish event listener is never reused', async () => {

@@ -129,6 +129,27 @@ describe('Framer', () => {
     assert.equal(whole.length, 3);
   });
 
+  test('chunksReused: pieces of a split frame are copied, so one reused read buffer serves', () => {
+    const payload = Buffer.alloc(200_000);
+    for (let i = 0; i < payload.length; i++) payload[i] = (i * 11) & 0xff;
+    // Trickling start (kept as pieces, not preallocated), then big reads.
+    const stream = Buffer.concat([pkt(0x30, str3(), payload), pkt(0x30, str3(), hex('0102'))]);
+    const got: Frame[] = [];
+    const f = new Framer((h, b) => got.push([h, b.toString('hex')]));
+    f.chunksReused = true;
+    const memory = Buffer.alloc(65_536);
+    const cuts = [3, 10, 500, 65_000, 130_000, 195_000, stream.length];
+    let at = 0;
+    for (const end of cuts) {
+      const n = stream.copy(memory, 0, at, end);
+      f.push(memory.subarray(0, n));
+      memory.fill(0xee); // the next read overwrites the memory
+      at = end;
+    }
+    assert.deepEqual(got, frameAll([stream]));
+    assert.equal(got.length, 2);
+  });
+
   test('isPrivateBody: only a body assembled into memory of its own may be kept uncopied', () => {
     const frame = pkt(0x30, str3(), Buffer.alloc(100_000, 3));
     const bodies: Buffer[] = [];
