@@ -14,6 +14,12 @@ export interface RunningBroker {
   port: number;
   pid: number;
   stop(): Promise<void>;
+  /** Where subscribers connect when not `port`: another node of a cluster. */
+  subPort?: number;
+  /** Every broker process whose CPU counts (a cluster's nodes); `[pid]` when absent. */
+  pids?(): number[];
+  /** The NATS server of a cluster, whose CPU is reported beside the broker's. */
+  natsPid?: number;
 }
 
 /** How to start one broker, and what is missing when it cannot be started. */
@@ -103,7 +109,8 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-async function startProcess(
+/** Starts `cmd args(port)` on a free port; resolves once the port accepts connections. */
+export async function startProcess(
   name: string,
   cmd: string,
   args: (port: number) => string[],
@@ -138,39 +145,39 @@ async function startProcess(
 const QUEUE_LIMIT = 10_000;
 const QUEUE_BYTES = 1 << 30;
 
+/** `petrel` (dist/src/cli/main.js): the command every Petrel broker kind runs. */
+export const PETREL_MAIN = join(distRoot, 'src', 'cli', 'main.js');
+
+/** Writes the config every Petrel broker kind (single node or cluster) runs with; its path. */
+export function writePetrelConfig(dir: string): string {
+  const conf = join(dir, 'petrel.json');
+  writeFileSync(
+    conf,
+    JSON.stringify({
+      logLevel: 'warn',
+      sysInterval: 0,
+      // `petrel broker` is durable by default (LMDB, sync): the in-memory store is asked for.
+      durability: 'none',
+      maxQueuedMessages: QUEUE_LIMIT,
+      maxQueuedBytes: QUEUE_BYTES,
+      maxInflight: 100,
+      maxConnections: 50_000,
+    }),
+  );
+  return conf;
+}
+
 /** Petrel as `node dist/src/cli/main.js broker -c CONFIG -p PORT` (in-memory store). */
 export const petrel: BrokerKind = {
   name: 'petrel',
-  missing: () =>
-    existsSync(join(distRoot, 'src', 'cli', 'main.js')) ? undefined : 'run `npm run build` first',
+  missing: () => (existsSync(PETREL_MAIN) ? undefined : 'run `npm run build` first'),
   start: () => {
     const dir = mkdtempSync(join(tmpdir(), 'petrel-bench-'));
-    const conf = join(dir, 'petrel.json');
-    writeFileSync(
-      conf,
-      JSON.stringify({
-        logLevel: 'warn',
-        sysInterval: 0,
-        // `petrel broker` is durable by default (LMDB, sync): the in-memory store is asked for.
-        durability: 'none',
-        maxQueuedMessages: QUEUE_LIMIT,
-        maxQueuedBytes: QUEUE_BYTES,
-        maxInflight: 100,
-        maxConnections: 50_000,
-      }),
-    );
+    const conf = writePetrelConfig(dir);
     return startProcess(
       'petrel',
       process.execPath,
-      (port) => [
-        ...nodeFlags('petrel'),
-        join(distRoot, 'src', 'cli', 'main.js'),
-        'broker',
-        '-c',
-        conf,
-        '-p',
-        String(port),
-      ],
+      (port) => [...nodeFlags('petrel'), PETREL_MAIN, 'broker', '-c', conf, '-p', String(port)],
       () => rmSync(dir, { recursive: true, force: true }),
     );
   },
@@ -290,7 +297,7 @@ export const mosquitto: BrokerKind = {
  * Extra node flags for a broker process: BENCH_PROFILE=petrel (or a comma list) writes a
  * `--cpu-prof` profile of that broker into ./profiles/.
  */
-function nodeFlags(name: string): string[] {
+export function nodeFlags(name: string): string[] {
   const wanted = (process.env.BENCH_PROFILE ?? '').split(',');
   const flags = wanted.includes(name) ? ['--cpu-prof', '--cpu-prof-dir', 'profiles'] : [];
   // BENCH_NODE_FLAGS='--max-semi-space-size=4': V8 flags for the Node servers (A/B runs).
@@ -320,6 +327,36 @@ export function cpuOf(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** CPU seconds a run cost the broker (all its processes) and its NATS server, and its length. */
+export interface RunCpu {
+  /** NaN when a broker process was gone after the run. */
+  brokerCpu: number;
+  /** NaN without a NATS server. */
+  natsCpu: number;
+  /** Wall-clock seconds between start and done. */
+  wall: number;
+}
+
+/** Starts counting the CPU `broker` spends; `done()` reads the difference. */
+export function watchCpu(broker: RunningBroker): { done(): RunCpu } {
+  // A `--workers` primary's children are read at the start: a worker restarted during the run
+  // would be a new process whose CPU cannot be told apart, and is reported as a gone one.
+  const pids = broker.pids?.() ?? [broker.pid];
+  const before = pids.map(cpuOf);
+  const natsBefore = broker.natsPid === undefined ? 0 : cpuOf(broker.natsPid);
+  const t0 = performance.now();
+  return {
+    done: () => {
+      const after = pids.map(cpuOf);
+      const gone = after.some((c) => c === 0);
+      const brokerCpu = gone ? Number.NaN : after.reduce((a, c, i) => a + c - (before[i] ?? 0), 0);
+      const natsCpu =
+        broker.natsPid === undefined ? Number.NaN : cpuOf(broker.natsPid) - natsBefore;
+      return { brokerCpu, natsCpu, wall: (performance.now() - t0) / 1000 };
+    },
+  };
 }
 
 /** Every broker by name. */

@@ -26,20 +26,27 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchReport } from '../../src/bench/report.js';
-import type { BrokerKind, RunningBroker } from './brokers.js';
-import { BROKERS, childNofile, cpuOf, rssOf, spawnWithNofile } from './brokers.js';
+import type { BrokerKind, RunCpu, RunningBroker } from './brokers.js';
+import { BROKERS, childNofile, rssOf, spawnWithNofile, watchCpu } from './brokers.js';
+import { CLUSTER_BROKERS } from './cluster-brokers.js';
 import { buildNative, runNative, runThroughput } from './native.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MAIN = join(here, '..', '..', 'src', 'cli', 'main.js');
 
-/** One measured run. */
-interface Run {
+/** Every broker kind, the cluster ones (issue 14) included. */
+const KINDS: Record<string, BrokerKind> = { ...BROKERS, ...CLUSTER_BROKERS };
+/** The cluster scenarios' brokers: one node, two nodes, two workers on one port. */
+const CLUSTER_KINDS = ['petrel', 'petrel-cluster', 'petrel-workers'];
+
+/**
+ * One measured run, with the CPU seconds the broker (all its processes; NaN when one was gone
+ * after the run) and its NATS server spent meanwhile.
+ */
+interface Run extends RunCpu {
   report: BenchReport;
   /** Broker RSS growth per held connection, bytes (`conn`). */
   rssPerConn?: number;
-  /** Broker CPU seconds spent during the run; NaN when the broker process was gone after it. */
-  brokerCpu: number;
 }
 
 interface Metric {
@@ -71,6 +78,11 @@ interface Scenario {
   native?: boolean;
   /** Payload bytes, for the MB/s figures. */
   payload?: number;
+  /**
+   * An issue 14 scenario: runs on one node and on the cluster kinds (publishers on one node,
+   * subscribers on the other), selected only by name or by `--scenarios cluster`.
+   */
+  cluster?: boolean;
 }
 
 const recv: Metric = {
@@ -244,7 +256,54 @@ function scenarios(connections: number): Scenario[] {
       fresh: true,
       warmArgs: ['latency', '-q', '1', '--rate', '1000', '-d', '2'],
     },
+    ...clusterScenarios(),
   ];
+}
+
+/**
+ * Issue 14: the same loads on one node, across two nodes (publishers on the first, subscribers
+ * on the second) and on `--workers 2` (one port, clients spread over both workers). The C
+ * generators drive fan-in, pairs and latency; `petrel bench` drives fan-out, which they lack.
+ */
+function clusterScenarios(): Scenario[] {
+  const cl = { only: CLUSTER_KINDS, cluster: true };
+  const out: Scenario[] = [];
+  for (const q of [0, 1]) {
+    out.push(
+      {
+        id: `cluster-fanin-c-q${q}`,
+        label: `fan-in 16->1 QoS ${q}, C generator`,
+        args: ['fanin', '16', String(q), '64'],
+        metrics: [recv],
+        native: true,
+        ...cl,
+      },
+      {
+        id: `cluster-fanout-q${q}`,
+        label: `fan-out 1->100 QoS ${q}`,
+        args: ['fanout', '-c', '100', '-q', String(q)],
+        metrics: [recv],
+        ...cl,
+      },
+      {
+        id: `cluster-pairs-c-q${q}`,
+        label: `50 pairs QoS ${q}, C generator`,
+        args: ['pairs', '50', String(q), '64'],
+        metrics: [recv],
+        native: true,
+        ...cl,
+      },
+    );
+  }
+  out.push({
+    id: 'cluster-latency-c-q1',
+    label: 'latency 1->1 QoS 1 at 1000 msg/s, C generator',
+    args: ['1', '1000', '64'],
+    metrics: [p50, p99, p999, ackP50, ackP99],
+    native: true,
+    ...cl,
+  });
+  return out;
 }
 
 interface Options {
@@ -309,7 +368,7 @@ function parseOptions(argv: string[]): Options {
         break;
       case '--help':
         process.stdout.write(
-          `Usage: npm run bench:compare -- [--brokers ${Object.keys(BROKERS).join(',')}] [--scenarios ${scenarios(
+          `Usage: npm run bench:compare -- [--brokers ${Object.keys(KINDS).join(',')}] [--scenarios cluster,${scenarios(
             10_000,
           )
             .map((s) => s.id)
@@ -323,7 +382,7 @@ function parseOptions(argv: string[]): Options {
         throw new Error(`unknown option '${flag}'`);
     }
   }
-  for (const b of o.brokers) if (BROKERS[b] === undefined) throw new Error(`unknown broker '${b}'`);
+  for (const b of o.brokers) if (KINDS[b] === undefined) throw new Error(`unknown broker '${b}'`);
   return o;
 }
 
@@ -333,12 +392,14 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 function runBench(broker: RunningBroker, args: string[], timeoutMs: number): Promise<Run> {
   return new Promise((resolve, reject) => {
     const rssBefore = rssOf(broker.pid);
-    const cpuBefore = cpuOf(broker.pid);
+    const cpu = watchCpu(broker);
     let rssPerConn: number | undefined;
     let sampling: Promise<void> = Promise.resolve();
+    const where = ['-h', '127.0.0.1', '-p', String(broker.port)];
+    if (broker.subPort !== undefined) where.push('--sub-port', String(broker.subPort));
     const child = spawnWithNofile(
       process.execPath,
-      [MAIN, 'bench', ...args, '-h', '127.0.0.1', '-p', String(broker.port), '--json', '--quiet'],
+      [MAIN, 'bench', ...args, ...where, '--json', '--quiet'],
       'pipe',
     );
     let stdout = '';
@@ -361,11 +422,10 @@ function runBench(broker: RunningBroker, args: string[], timeoutMs: number): Pro
     child.on('exit', (code) => {
       clearTimeout(timer);
       void sampling.then(() => {
-        const cpuAfter = cpuOf(broker.pid);
-        const brokerCpu = cpuAfter > 0 ? cpuAfter - cpuBefore : Number.NaN;
+        const spent = cpu.done();
         try {
           const report = JSON.parse(stdout) as BenchReport;
-          const run: Run = { report, brokerCpu };
+          const run: Run = { report, ...spent };
           if (rssPerConn !== undefined) run.rssPerConn = rssPerConn;
           resolve(run);
         } catch {
@@ -388,8 +448,9 @@ async function runNativeOn(
   seconds: number,
   warmup: number,
 ): Promise<Run> {
-  const cpuBefore = cpuOf(broker.pid);
+  const cpu = watchCpu(broker);
   const port = broker.port;
+  const sub = broker.subPort === undefined ? {} : { subPort: broker.subPort };
   let report: BenchReport;
   if (args[0] === 'fanin' || args[0] === 'pairs') {
     const [scenario, clients = '16', qos = '0', payload = '64'] = args;
@@ -402,13 +463,13 @@ async function runNativeOn(
       window: 100,
       seconds,
       warmup,
+      ...sub,
     });
   } else {
     const [qos = '1', rate = '1000', payload = '64'] = args;
-    report = await runNative({ port, qos, rate, payload, seconds, warmup });
+    report = await runNative({ port, qos, rate, payload, seconds, warmup, ...sub });
   }
-  const cpuAfter = cpuOf(broker.pid);
-  return { report, brokerCpu: cpuAfter > 0 ? cpuAfter - cpuBefore : Number.NaN };
+  return { report, ...cpu.done() };
 }
 
 function median(xs: number[]): number {
@@ -438,18 +499,30 @@ const fmtRatio = (r: number): string => (Number.isFinite(r) ? `${r.toFixed(2)}x`
 async function main(): Promise<number> {
   const o = parseOptions(process.argv.slice(2));
   const all = scenarios(o.connections);
-  const selected = all.filter((s) => o.scenarios === undefined || o.scenarios.includes(s.id));
+  // The cluster scenarios start NATS and several nodes: only when named (`cluster`: all of them).
+  const selected = all.filter((s) =>
+    o.scenarios === undefined
+      ? s.cluster !== true
+      : o.scenarios.includes(s.id) || (s.cluster === true && o.scenarios.includes('cluster')),
+  );
   for (const id of o.scenarios ?? []) {
-    if (!all.some((s) => s.id === id)) throw new Error(`unknown scenario '${id}'`);
+    if (id !== 'cluster' && !all.some((s) => s.id === id)) {
+      throw new Error(`unknown scenario '${id}'`);
+    }
   }
   const brokers: BrokerKind[] = [];
   const wanted = new Set(o.brokers);
+  // The cluster scenarios compare one Petrel node with the cluster kinds in the same run.
+  if (selected.some((s) => s.cluster === true) && wanted.has('petrel')) {
+    wanted.add('petrel-cluster');
+    wanted.add('petrel-workers');
+  }
   // The LMDB comparisons need Petrel-with-LMDB beside Petrel in-memory / Mosquitto.
   if (selected.some((s) => s.id === 'lmdb' || s.id === 'latency-lmdb') && wanted.has('petrel')) {
     wanted.add('petrel-lmdb');
   }
   for (const name of wanted) {
-    const b = BROKERS[name] as BrokerKind;
+    const b = KINDS[name] as BrokerKind;
     const missing = b.missing();
     if (missing !== undefined) {
       process.stderr.write(`skipping ${name}: ${missing}\n`);
@@ -521,7 +594,7 @@ async function main(): Promise<number> {
               rep.lost > 0 || rep.duplicates > 0 ? ` lost ${rep.lost} dup ${rep.duplicates}` : '';
             const errs = rep.errors.length > 0 ? ` errors: ${rep.errors[0]}` : '';
             process.stderr.write(
-              `${b.name.padEnd(11)} ${sc.id.padEnd(10)} run ${r + 1}: ${shown.join(', ')}${issues} (generator ${Math.round(rep.cpu.coreShare * 100)}% of a core${rep.cpu.saturated === true ? ' SATURATED' : ''}, ${Number.isNaN(run.brokerCpu) ? 'broker process GONE after the run' : `broker ${run.brokerCpu.toFixed(1)} s CPU`})${errs}\n`,
+              `${b.name.padEnd(11)} ${sc.id.padEnd(10)} run ${r + 1}: ${shown.join(', ')}${issues} (generator ${Math.round(rep.cpu.coreShare * 100)}% of a core${rep.cpu.saturated === true ? ' SATURATED' : ''}, ${Number.isNaN(run.brokerCpu) ? 'broker process GONE after the run' : `broker ${run.brokerCpu.toFixed(1)} s CPU`}${Number.isNaN(run.natsCpu) ? '' : `, NATS ${run.natsCpu.toFixed(1)} s CPU`})${errs}\n`,
             );
           } catch (err) {
             process.stderr.write(
@@ -594,7 +667,7 @@ function render(
     `Date: ${new Date().toISOString()}  Machine: ${machine()}`,
     `Runs: median of ${o.runs} runs of ${o.seconds} s (${o.warmup} s warm-up not counted), window 100 messages per publisher (256 KiB: 8), 64 B payloads unless stated, generator threads ${o.workers} (conn ${Math.max(2, o.workers)}); brokers warmed up by an unmeasured 2 s run (conn, lmdb and latency-lmdb: a fresh broker per run, latency-lmdb's warmed up by a clean-session run); took ${Math.round(elapsed)} s.`,
   );
-  const main = selected.filter((sc) => sc.id !== 'latency-lmdb');
+  const main = selected.filter((sc) => sc.id !== 'latency-lmdb' && sc.cluster !== true);
   const relayRan = main.some((sc) => (results.get(sc.id)?.get('relay')?.length ?? 0) > 0);
   if (main.length > 0) {
     lines.push(
@@ -642,6 +715,9 @@ function render(
   }
   const durable = selected.find((sc) => sc.id === 'latency-lmdb');
   if (durable !== undefined) lines.push('', ...durableTable(durable, results));
+  const cluster = selected.filter((sc) => sc.cluster === true);
+  if (cluster.length > 0) lines.push('', ...clusterTable(cluster, results));
+  if (main.length === 0 && durable === undefined) return `${lines.join('\n')}\n`;
   lines.push('', 'Targets of issue 6:', '');
   for (const t of targets(results)) lines.push(`- ${t}`);
   const issue12 = issue12Targets(results);
@@ -758,6 +834,61 @@ function issue12Targets(results: Map<string, Map<string, Run[]>>): string[] {
     );
   }
   return out;
+}
+
+/** Median share of one core a run's `cpu` seconds took over its wall-clock time, "87%". */
+function coreShareCell(
+  results: Map<string, Map<string, Run[]>>,
+  id: string,
+  broker: string,
+  cpu: (r: Run) => number,
+): string {
+  const runs = results.get(id)?.get(broker) ?? [];
+  const share = median(runs.map((r) => cpu(r) / r.wall));
+  return Number.isFinite(share) ? `${Math.round(share * 100)}%` : '-';
+}
+
+/**
+ * Issue 14: one node against two nodes (publishers on one, subscribers on the other) and two
+ * workers on one port, with every process's CPU beside the figures, then the issue's targets.
+ */
+function clusterTable(selected: Scenario[], results: Map<string, Map<string, Run[]>>): string[] {
+  const lines = [
+    'Cluster (issue 14): one node, two nodes through one `nats-server -js` (publishers on the first, subscribers on the second), and `--workers 2` on one port (clients spread over both workers). CPU columns: share of one core over the generator run (setup and drain included); Petrel = every node process (with workers: the primary and both workers).',
+    '',
+    '| Scenario | Metric | one node | two nodes | two workers | nodes/one | workers/one | generator CPU (1, N, W) | Petrel CPU (1, N, W) | NATS CPU (N, W) | lost/dup (1, N, W) |',
+    '|---|---|---:|---:|---:|---:|---:|---|---|---|---|',
+  ];
+  for (const sc of selected) {
+    const all = (f: (b: string) => string): string => CLUSTER_KINDS.map(f).join(', ');
+    for (const m of sc.metrics) {
+      const one = med(results, sc.id, 'petrel', m);
+      const nodes = med(results, sc.id, 'petrel-cluster', m);
+      const workers = med(results, sc.id, 'petrel-workers', m);
+      const c = (b: string, v: number): string => cell(results, sc.id, b, m, v, Number.NaN);
+      lines.push(
+        `| ${sc.label} (\`${sc.id}\`) | ${m.label} (${m.unit}) | ${c('petrel', one)} | ${c('petrel-cluster', nodes)} | ${c('petrel-workers', workers)} | ${fmtRatio(ratio(nodes, one))} | ${fmtRatio(ratio(workers, one))} | ${all((b) => cpuCell(results, sc.id, b))} | ${all((b) => coreShareCell(results, sc.id, b, (r) => r.brokerCpu))} | ${['petrel-cluster', 'petrel-workers'].map((b) => coreShareCell(results, sc.id, b, (r) => r.natsCpu)).join(', ')} | ${all((b) => problems(results, sc.id, b))} |`,
+      );
+    }
+  }
+  const fan = ratio(
+    med(results, 'cluster-fanout-q0', 'petrel-cluster', recv),
+    med(results, 'cluster-fanout-q0', 'petrel', recv),
+  );
+  const lat = med(results, 'cluster-latency-c-q1', 'petrel-cluster', p99);
+  const pairs = ratio(
+    med(results, 'cluster-pairs-c-q1', 'petrel-workers', recv),
+    med(results, 'cluster-pairs-c-q1', 'petrel', recv),
+  );
+  lines.push(
+    '',
+    'Targets of issue 14:',
+    '',
+    `- cross-node QoS 0 fan-out >= 0.5x one node (cluster-fanout-q0, two nodes): ${fmtRatio(fan)} — ${verdict(Number.isFinite(fan) ? fan >= 0.5 : undefined)}`,
+    `- cross-node QoS 1 latency p99 <= 2 ms (cluster-latency-c-q1, two nodes): ${fmt(lat, 'ms')} ms — ${verdict(Number.isFinite(lat) ? lat <= 2 : undefined)}`,
+    `- pairs QoS 1 with two workers >= 1.3x one node (cluster-pairs-c-q1): ${fmtRatio(pairs)} — ${verdict(Number.isFinite(pairs) ? pairs >= 1.3 : undefined)}`,
+  );
+  return lines;
 }
 
 /** latency-lmdb: Petrel in-memory against Petrel with LMDB `sync`, same flags (issue 5). */

@@ -56,6 +56,8 @@ export interface NativeRun {
   warmup: number;
   /** Where to write every measured delivery as "SEND_NS LATENCY_NS" (LATENCY_SAMPLES). */
   samples?: string;
+  /** The subscriber's port when not `port` (another node of a cluster). */
+  subPort?: number;
 }
 
 /** What one run of the throughput generator was asked for. */
@@ -71,14 +73,16 @@ export interface ThroughputRun {
   window: number;
   seconds: number;
   warmup: number;
+  /** The subscribers' port when not `port` (another node of a cluster). */
+  subPort?: number;
 }
 
 /** Runs the latency generator once; resolves with its report. */
 export function runNative(run: NativeRun): Promise<BenchReport> {
   const args = ['127.0.0.1', String(run.port), run.qos, run.rate, String(run.seconds)];
   args.push(String(run.warmup), run.payload);
-  const env =
-    run.samples === undefined ? process.env : { ...process.env, LATENCY_SAMPLES: run.samples };
+  const env = withSubPort(run.subPort);
+  if (run.samples !== undefined) env.LATENCY_SAMPLES = run.samples;
   return runTool('latency', args, env, run.seconds);
 }
 
@@ -87,7 +91,15 @@ export function runThroughput(run: ThroughputRun): Promise<BenchReport> {
   const args = [run.host ?? '127.0.0.1', String(run.port), run.scenario, String(run.clients)];
   args.push(String(run.qos), String(run.payload), String(run.window));
   args.push(String(run.seconds), String(run.warmup));
-  return runTool('throughput', args, process.env, run.seconds);
+  return runTool('throughput', args, withSubPort(run.subPort), run.seconds);
+}
+
+/** The environment of a generator: SUB_PORT sends its subscribers to another cluster node. */
+function withSubPort(subPort: number | undefined): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.SUB_PORT;
+  if (subPort !== undefined) env.SUB_PORT = String(subPort);
+  return env;
 }
 
 function runTool(

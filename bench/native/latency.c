@@ -9,6 +9,7 @@
  * Built at bench time by `npm run bench:compare` (gcc -O2, no dependencies beyond libc):
  *   gcc -O2 -o latency bench/native/latency.c
  *   ./latency HOST PORT QOS RATE SECONDS WARMUP_SECONDS PAYLOAD_BYTES
+ * SUB_HOST / SUB_PORT in the environment connect the subscriber elsewhere (another cluster node).
  * Prints one JSON object shaped like `petrel bench --json`'s report (the fields bench:compare
  * reads). MQTT 3.1.1, clean sessions, QoS 0 or 1. With LATENCY_SAMPLES=FILE it also writes every
  * measured delivery's send time and latency (ns) to FILE.
@@ -93,7 +94,7 @@ int main(int argc, char **argv) {
   snprintf(pid, sizeof pid, "plc%d-p", (int)getpid());
 
   static struct conn sub, pub;
-  sub.fd = dial(host, port);
+  sub.fd = dial(sub_env("SUB_HOST", host), sub_env("SUB_PORT", port));
   mqtt_connect(sub.fd, sid);
   mqtt_subscribe(sub.fd, topic, qos);
   pub.fd = dial(host, port);

@@ -32,6 +32,13 @@ static int dial(const char *host, const char *port) {
   return fd;
 }
 
+/* Where the subscribers dial: SUB_HOST / SUB_PORT when set (another node of a cluster, so every
+   message crosses between nodes), else the publishers' host and port. */
+static const char *sub_env(const char *name, const char *fallback) {
+  const char *v = getenv(name);
+  return v != NULL && v[0] != 0 ? v : fallback;
+}
+
 static void write_all(int fd, const uint8_t *b, size_t n) {
   while (n > 0) {
     ssize_t w = write(fd, b, n);

@@ -21,6 +21,7 @@
  * Built at bench time by `npm run bench:compare` (gcc -O2, libc only):
  *   gcc -O2 -o throughput bench/native/throughput.c
  *   ./throughput HOST PORT fanin|pairs N QOS PAYLOAD_BYTES WINDOW SECONDS WARMUP_SECONDS
+ * SUB_HOST / SUB_PORT in the environment connect the subscribers elsewhere (another cluster node).
  * Prints one JSON object shaped like `petrel bench --json`'s report.
  */
 #define _GNU_SOURCE
@@ -468,8 +469,9 @@ int main(int argc, char **argv) {
 
   int ep = epoll_create1(0);
   if (ep < 0) die("epoll_create1");
+  const char *subHost = sub_env("SUB_HOST", host), *subPort = sub_env("SUB_PORT", port);
   for (int i = 0; i < nsub; i++) {
-    int fd = dial(host, port);
+    int fd = dial(subHost, subPort);
     snprintf(id, sizeof id, "ptc%d-s%d", self, i);
     mqtt_connect(fd, id);
     if (fanin)
