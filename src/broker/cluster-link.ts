@@ -34,6 +34,12 @@ export interface ClusterLink {
    * not be made (NATS unreachable).
    */
   claim(clientId: string): Promise<SessionHandover | undefined> | undefined;
+  /**
+   * After subscriptions were added: undefined when every live node already knows this node's
+   * interest, else a promise (never rejected, bounded by the cluster's timeout) resolved once
+   * they applied the change, so that a SUBACK sent then covers publishes on any node.
+   */
+  interestSettled(): Promise<void> | undefined;
   /** A subscription was added to the local trie (the filter may be a `$share/` one). */
   interestAdded(entry: SubEntry): void;
   /** A subscription left the local trie. */

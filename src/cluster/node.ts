@@ -16,12 +16,13 @@ import type { SubEntry } from '../broker/routing/subscription.js';
 import type { SessionHandover } from '../broker/session/handover.js';
 import type { Logger } from '../observability/logger.js';
 import { ClusterInterest, LocalInterest, NodeView } from './interest.js';
+import { InterestAcks } from './interest-acks.js';
 import type { ClusterOptions, ResolvedClusterOptions } from './options.js';
 import { resolveClusterOptions } from './options.js';
 import { Ownership } from './ownership.js';
 import { ClusterRetained } from './retained.js';
 import { clusterSysValues } from './sys.js';
-import type { HeartbeatDoc, InterestDoc } from './wire.js';
+import type { HeartbeatDoc, InterestAckDoc, InterestDoc } from './wire.js';
 import { decodeForward, decodeJson, encodeForward, encodeJson, encodePublishPart } from './wire.js';
 
 /** The local node serves no shared group for this message (shared, never modified). */
@@ -31,6 +32,8 @@ const CONFIRMED = Uint8Array.of(1);
 const SEEN_MAX = 100_000;
 /** Unconfirmed QoS 2 forwards kept for a resend of their PUBLISH. */
 const UNCONFIRMED_MAX = 10_000;
+/** Interest changes of one node held until the snapshot being fetched from it arrives. */
+const HELD_MAX = 1000;
 
 /** A QoS 2 forward not yet confirmed by every receiver: sent again, same id, on a resend. */
 interface Unconfirmed {
@@ -73,6 +76,10 @@ export class ClusterNode implements ClusterLink {
   private readonly seen = new Map<string, true>();
   private readonly unconfirmed = new Map<string, Unconfirmed>();
   private readonly snapshots = new Set<string>();
+  /** Interest changes received while a snapshot of their node was on its way, to confirm. */
+  private readonly held = new Map<string, Array<{ doc: InterestDoc; m: Msg }>>();
+  /** Which of this node's interest announcements the live nodes confirmed. */
+  readonly interestAcks: InterestAcks;
   private announcePending = false;
   /** When the `$SYS` cluster view was last published. */
   private sysAt = 0;
@@ -93,6 +100,9 @@ export class ClusterNode implements ClusterLink {
     this.id = options.nodeId;
     this.log = broker.log.child({ node: this.id });
     this.interest = new ClusterInterest(this.id, this.local);
+    this.interestAcks = new InterestAcks(this.o.forwardTimeoutMs, (seq, missing) =>
+      this.log.warn({ seq, missing }, 'cluster: interest change not confirmed in time'),
+    );
     this.retained = new ClusterRetained(broker, kv, this.log);
     this.ownership = new Ownership(
       broker,
@@ -169,6 +179,7 @@ export class ClusterNode implements ClusterLink {
       });
     on(this.subject('msg', this.id), (m) => this.onForward(m));
     on(this.subject('interest'), (m) => this.onInterest(m));
+    on(this.subject('iack', this.id), (m) => this.onInterestAck(m));
     on(this.subject('hb'), (m) => this.onHeartbeat(m));
     on(this.subject('hello'), (m) => this.onHello(m));
     on(this.subject('snap', this.id), (m) => this.onSnap(m));
@@ -233,6 +244,7 @@ export class ClusterNode implements ClusterLink {
       if (n.alive && now - n.lastSeen > this.o.nodeTimeoutMs) {
         n.alive = false;
         this.interest.invalidate();
+        this.interestAcks.forget(n.id);
         this.log.warn({ peer: n.id }, 'cluster: node silent, no longer routed to');
       }
     }
@@ -242,10 +254,40 @@ export class ClusterNode implements ClusterLink {
   private announce(): void {
     this.announcePending = false;
     const d = this.local.takeDelta();
-    if (d === undefined) return;
+    if (d === undefined) {
+      this.interestAcks.skipped();
+      return;
+    }
     this.interest.invalidate(); // local shared groups take part in routes
     const doc: InterestDoc = { node: this.id, run: this.run, ...d };
-    this.publish(this.subject('interest'), encodeJson(doc));
+    const expected: string[] = [];
+    if (this.natsState === 'connected') {
+      for (const n of this.interest.nodes.values()) if (n.alive) expected.push(n.id);
+    }
+    this.interestAcks.sent(d.seq, expected);
+    const data = encodeJson(doc);
+    if (this.nc.isClosed()) return;
+    try {
+      this.nc.publish(this.subject('interest'), data, { reply: this.subject('iack', this.id) });
+    } catch (err) {
+      this.log.debug({ err }, 'cluster: interest announcement failed');
+    }
+  }
+
+  interestSettled(): Promise<void> | undefined {
+    return this.interestAcks.wait(this.announcePending ? this.local.seq + 1 : this.local.seq);
+  }
+
+  private onInterestAck(m: Msg): void {
+    const doc = this.parse<InterestAckDoc>(m);
+    if (doc !== undefined) this.interestAcks.confirmed(doc.seq, doc.node);
+  }
+
+  /** Tells the announcer of `doc` that this node applied it (or a snapshot covering it). */
+  private confirmInterest(doc: InterestDoc, m: Msg): void {
+    if (m.reply === undefined || m.reply === '') return;
+    const ack: InterestAckDoc = { node: this.id, seq: doc.seq };
+    this.publish(m.reply, encodeJson(ack));
   }
 
   private scheduleAnnounce(): void {
@@ -307,15 +349,46 @@ export class ClusterNode implements ClusterLink {
     if (doc === undefined || doc.node === this.id) return;
     const n = this.view(doc.node);
     this.seenAlive(n);
-    if (this.snapshots.has(n.id)) return; // the snapshot on its way covers it (or the next heartbeat)
-    if (n.run !== doc.run || doc.seq !== n.seq + 1) {
+    if (this.snapshots.has(n.id) || n.run !== doc.run || doc.seq !== n.seq + 1) {
+      // The snapshot (on its way, or asked now) covers it: confirmed when it arrives.
+      this.hold(n.id, doc, m);
       this.fetchSnapshot(n);
       return;
     }
+    this.applyDelta(n, doc);
+    this.confirmInterest(doc, m);
+  }
+
+  private applyDelta(n: NodeView, doc: InterestDoc): void {
     for (const f of doc.add ?? []) n.filters.add(f);
     for (const f of doc.remove ?? []) n.filters.delete(f);
     n.seq = doc.seq;
     this.interest.invalidate();
+  }
+
+  private hold(node: string, doc: InterestDoc, m: Msg): void {
+    let list = this.held.get(node);
+    if (list === undefined) {
+      list = [];
+      this.held.set(node, list);
+    }
+    // Beyond the bound the announcer's timeout answers for the dropped ones.
+    if (list.length < HELD_MAX) list.push({ doc, m });
+  }
+
+  /**
+   * After a snapshot of `n`: confirms the held changes it covers, applies those that follow it
+   * directly; any other waits for the next snapshot (its announcer times out meanwhile).
+   */
+  private releaseHeld(n: NodeView): void {
+    const list = this.held.get(n.id);
+    if (list === undefined) return;
+    this.held.delete(n.id);
+    for (const { doc, m } of list) {
+      if (doc.run !== n.run) continue;
+      if (doc.seq === n.seq + 1) this.applyDelta(n, doc);
+      if (doc.seq <= n.seq) this.confirmInterest(doc, m);
+    }
   }
 
   /** A node whose changes we missed (or a new run of it): fetch its whole interest. */
@@ -333,10 +406,12 @@ export class ClusterNode implements ClusterLink {
           n.filters.clear();
           for (const f of doc.filters ?? []) n.filters.add(f);
           this.interest.invalidate();
+          this.releaseHeld(n);
           this.log.debug({ peer: n.id, filters: n.filters.size }, 'cluster: interest snapshot');
         },
         (err: unknown) => {
           this.snapshots.delete(n.id);
+          this.held.delete(n.id);
           this.log.debug({ peer: n.id, err }, 'cluster: snapshot request failed');
         },
       );
@@ -523,6 +598,7 @@ export class ClusterNode implements ClusterLink {
   async close(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    this.interestAcks.close();
     if (this.broker.cluster === this) this.broker.setClusterLink(undefined);
     const connected = this.natsState === 'connected';
     this.natsState = 'closed';

@@ -173,6 +173,12 @@ export interface InterestDoc {
 }
 
 /** A node's heartbeat. */
+/** A node's confirmation that it applied interest change `seq` of the announcer. */
+export interface InterestAckDoc {
+  node: string;
+  seq: number;
+}
+
 export interface HeartbeatDoc {
   node: string;
   run: string;

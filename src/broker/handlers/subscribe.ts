@@ -90,19 +90,17 @@ export function handleSubscribe(conn: Connection, p: SubscribePacket): void {
     } else applyVerdict(v, r);
   }
   if (asyncs === undefined) {
-    finishSubscribe(conn, p, verdicts, subId);
+    finishSubscribe(conn, p, verdicts, subId, false);
     return;
   }
   conn.block();
   void Promise.all(asyncs).then(() => {
     if (conn.state === ConnState.Closed) return;
     try {
-      finishSubscribe(conn, p, verdicts, subId);
+      finishSubscribe(conn, p, verdicts, subId, true);
     } catch (err) {
       fail(conn, err);
-      return;
     }
-    conn.unblock();
   });
 }
 
@@ -113,11 +111,18 @@ function applyVerdict(v: Verdict, r: boolean | number): void {
   else v.code = Math.min(v.code, r);
 }
 
+/**
+ * Stores the granted subscriptions and answers. In a cluster the SUBACK waits (reading paused,
+ * bounded by the cluster's timeout) until the other nodes know a new filter, so that a publish
+ * on any node after the SUBACK reaches the subscription. `blocked`: the connection is paused
+ * (by an authorisation hook) and is resumed here once answered.
+ */
 function finishSubscribe(
   conn: Connection,
   p: SubscribePacket,
   verdicts: Verdict[],
   subId: number,
+  blocked: boolean,
 ): void {
   const broker = conn.broker;
   const session = conn.session;
@@ -153,8 +158,44 @@ function finishSubscribe(
     added.push({ entry, isNew: old === undefined });
     codes.push(qos);
   }
+  if (broker.subscribeListeners) {
+    broker.emitEvent('subscribe', {
+      clientId: conn.clientId,
+      subscriptions: verdicts.map((v, i) => ({
+        topicFilter: v.sub.topicFilter,
+        code: codes[i] as number,
+      })),
+    });
+  }
+  const settled = added.length > 0 ? broker.cluster?.interestSettled() : undefined;
+  if (settled === undefined) {
+    answerSubscribe(conn, session, p.packetId, codes, added);
+    if (blocked) conn.unblock();
+    return;
+  }
+  if (!blocked) conn.block();
+  void settled.then(() => {
+    if (conn.state === ConnState.Closed) return;
+    try {
+      answerSubscribe(conn, session, p.packetId, codes, added);
+    } catch (err) {
+      fail(conn, err);
+      return;
+    }
+    conn.unblock();
+  });
+}
+
+function answerSubscribe(
+  conn: Connection,
+  session: Session,
+  packetId: number,
+  codes: number[],
+  added: Array<{ entry: SubEntry; isNew: boolean }>,
+): void {
+  const broker = conn.broker;
   const ack = encodePacket(
-    { type: PacketType.SUBACK, packetId: p.packetId, reasonCodes: codes, properties: undefined },
+    { type: PacketType.SUBACK, packetId, reasonCodes: codes, properties: undefined },
     conn.protocolVersion,
   );
   const persist = broker.persist;
@@ -166,15 +207,6 @@ function finishSubscribe(
   } else {
     conn.write(ack);
     sendRetained(conn, session, added);
-  }
-  if (broker.subscribeListeners) {
-    broker.emitEvent('subscribe', {
-      clientId: conn.clientId,
-      subscriptions: verdicts.map((v, i) => ({
-        topicFilter: v.sub.topicFilter,
-        code: codes[i] as number,
-      })),
-    });
   }
 }
 
