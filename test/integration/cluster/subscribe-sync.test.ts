@@ -48,7 +48,8 @@ describe('cluster: subscribe then publish', { skip: !hasNats(), timeout: 40_000 
       pub.send(publishOf(`sp/${i}/x`, `m${i}`, qos, qos === 0 ? 0 : i + 1));
       const m = await nextPublishOf(sub);
       assert.equal(m.payload.toString(), `m${i}`, `filter ${filter}`);
-      if (m.qos === 1) sub.send({ type: 4, packetId: m.packetId, reasonCode: 0, properties: undefined });
+      if (m.qos === 1)
+        sub.send({ type: 4, packetId: m.packetId, reasonCode: 0, properties: undefined });
       if (qos === 1) assert.equal((await pub.next()).type, 4, 'PUBACK');
     }
   });
@@ -69,8 +70,7 @@ describe('cluster: subscribe then publish', { skip: !hasNats(), timeout: 40_000 
   test('a node that never confirms delays a SUBACK by forwardTimeoutMs at most, then the SUBACK goes out', async () => {
     // A fake node: it sends heartbeats (so the others count it alive) but confirms nothing.
     const nc: NatsConnection = await natsConnect({ servers: nats.url });
-    const beat = () =>
-      nc.publish('petrel.hb', JSON.stringify({ node: 'ghost', run: 'r', seq: 0 }));
+    const beat = () => nc.publish('petrel.hb', JSON.stringify({ node: 'ghost', run: 'r', seq: 0 }));
     beat();
     const timer = setInterval(beat, 100);
     try {

@@ -18,6 +18,11 @@ export interface Target {
    * `mqtt`; every `send` step goes out as one binary frame.
    */
   webSocketPath?: string;
+  /**
+   * Several brokers (nodes of a cluster): connection `i` goes to `ports[i % ports.length]`, so a
+   * case's publisher and subscriber are on different nodes. Default: `port` for every one.
+   */
+  ports?: number[];
 }
 
 /** The byte pipe under a RawConn: a TCP socket or a WebSocket. */
@@ -64,11 +69,11 @@ class RawConn {
   private readonly wire: Wire;
   readonly ready: Promise<void>;
 
-  constructor(target: Target) {
+  constructor(target: Target, port: number) {
     const { wire, ready } =
       target.webSocketPath === undefined
-        ? tcpWire(target.host, target.port, this)
-        : wsWire(`ws://${target.host}:${target.port}${target.webSocketPath}`, this);
+        ? tcpWire(target.host, port, this)
+        : wsWire(`ws://${target.host}:${port}${target.webSocketPath}`, this);
     this.wire = wire;
     this.ready = ready;
   }
@@ -191,7 +196,11 @@ export async function runCase(c: ConformanceCase, v: Version, target: Target): P
   const conn = async (i: number): Promise<RawConn> => {
     let k = conns.get(i);
     if (k === undefined) {
-      k = new RawConn(target);
+      const ports = target.ports;
+      k = new RawConn(
+        target,
+        ports === undefined ? target.port : (ports[i % ports.length] as number),
+      );
       conns.set(i, k);
       await k.ready;
     }
