@@ -40,6 +40,49 @@ describe('cluster sessions: ownership and take-over', { skip: !hasNats(), timeou
     await nats?.close();
   });
 
+  test('guarantee 5: [MQTT-4.4.0-1] a moved session resends in-flight QoS 1 as DUP with its packet id, PUBREL for QoS 2 awaiting PUBCOMP, and keeps inbound QoS 2 awaiting PUBREL', async () => {
+    const { client: x1 } = await connect(a, persistent('inflight-mover'));
+    await subscribeRaw(x1, [subOf('ifm/1', 1), subOf('ifm/2', 2)]);
+    const { client: p } = await connect(a);
+    p.send(publishOf('ifm/1', 'one', 1, 1));
+    assert.equal((await p.next()).type, 4);
+    const q1 = await nextPublishOf(x1); // not acknowledged
+    p.send(publishOf('ifm/2', 'two', 2, 2));
+    assert.equal((await p.next()).type, 5);
+    p.send({ type: 6, packetId: 2, reasonCode: 0, properties: undefined });
+    assert.equal((await p.next()).type, 7);
+    const q2 = await nextPublishOf(x1);
+    x1.send({ type: 5, packetId: q2.packetId, reasonCode: 0, properties: undefined });
+    assert.equal((await x1.next()).type, 6, 'PUBREL');
+    // The client publishes QoS 2 itself and gets PUBREC, then moves before its PUBREL.
+    const { client: w } = await connect(c);
+    await subscribeRaw(w, [subOf('ifm/out', 0)]);
+    x1.send(publishOf('ifm/out', 'mine', 2, 77));
+    assert.equal((await x1.next()).type, 5);
+    const got = await nextPublishOf(w);
+    assert.equal(got.payload.toString(), 'mine');
+    const { client: x2, connack } = await connect(b, persistent('inflight-mover'));
+    assert.equal(connack.sessionPresent, true);
+    const r1 = await x2.next();
+    assert.equal(r1.type, 3);
+    assert.ok(r1.type === 3 && r1.dup, 'the QoS 1 message is resent with DUP');
+    assert.equal(r1.type === 3 && r1.packetId, q1.packetId, 'with its packet id');
+    const r2 = await x2.next();
+    assert.equal(r2.type, 6, 'PUBREL for the QoS 2 message awaiting PUBCOMP');
+    assert.equal(r2.type === 6 && r2.packetId, q2.packetId);
+    x2.send({ type: 4, packetId: q1.packetId, reasonCode: 0, properties: undefined });
+    x2.send({ type: 7, packetId: q2.packetId, reasonCode: 0, properties: undefined });
+    // Its own QoS 2 message resent before PUBREL is not delivered again [MQTT-4.3.3-9].
+    x2.send(publishOf('ifm/out', 'mine', 2, 77, { dup: true }));
+    assert.equal((await x2.next()).type, 5, 'PUBREC for the resend');
+    x2.send({ type: 6, packetId: 77, reasonCode: 0, properties: undefined });
+    const comp = await x2.next();
+    assert.equal(comp.type, 7, 'PUBCOMP: the new node knew the id');
+    assert.equal(comp.type === 7 && comp.reasonCode, 0);
+    assert.equal(await w.silent(300), true, 'no second delivery');
+    assert.equal(await x2.silent(200), true, 'nothing else resent');
+  });
+
   test('guarantee 5: [MQTT-3.1.4-3] a CONNECT on another node takes the client over (0x8E) and its subscriptions move', async () => {
     const { client: x1 } = await connect(a, persistent('mover'));
     await subscribeRaw(x1, [subOf('ho/t', 1)]);
