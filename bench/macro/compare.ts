@@ -29,7 +29,7 @@ import type { BenchReport } from '../../src/bench/report.js';
 import type { BrokerKind, RunCpu, RunningBroker } from './brokers.js';
 import { BROKERS, childNofile, rssOf, spawnWithNofile, watchCpu } from './brokers.js';
 import { CLUSTER_BROKERS } from './cluster-brokers.js';
-import { buildNative, runNative, runThroughput } from './native.js';
+import { buildNative, runConnect, runNative, runThroughput } from './native.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MAIN = join(here, '..', '..', 'src', 'cli', 'main.js');
@@ -72,8 +72,8 @@ interface Scenario {
   warmArgs?: string[];
   /**
    * Run by a C generator instead of `petrel bench`: `args` are then bench/native/latency.c's
-   * QOS RATE PAYLOAD, or bench/native/throughput.c's SCENARIO (fanin, pairs) CLIENTS QOS PAYLOAD
-   * (window 100 as everywhere).
+   * QOS RATE PAYLOAD, bench/native/throughput.c's SCENARIO (fanin, pairs) CLIENTS QOS PAYLOAD
+   * (window 100 as everywhere), or `conn COUNT CONCURRENCY` for bench/native/connect.c.
    */
   native?: boolean;
   /** Payload bytes, for the MB/s figures. */
@@ -222,6 +222,16 @@ function scenarios(connections: number): Scenario[] {
       args: ['conn', '-c', String(connections), '--concurrency', '100', '--workers', '2'],
       metrics: [connRate, connackP99, rssPerConn],
       fresh: true,
+    },
+    {
+      // The same from the C generator (bench/native/connect.c): the Node one needed more than a
+      // core and was the bottleneck for every broker.
+      id: 'conn-c',
+      label: `${connections.toLocaleString('en-US')} idle connections, C generator`,
+      args: ['conn', String(connections), '100'],
+      metrics: [connRate, connackP99, rssPerConn],
+      fresh: true,
+      native: true,
     },
     {
       id: 'big-q0',
@@ -448,11 +458,41 @@ async function runNativeOn(
   seconds: number,
   warmup: number,
 ): Promise<Run> {
-  const cpu = watchCpu(broker);
+  let cpu = watchCpu(broker);
   const port = broker.port;
   const sub = broker.subPort === undefined ? {} : { subPort: broker.subPort };
   let report: BenchReport;
-  if (args[0] === 'fanin' || args[0] === 'pairs') {
+  let rssPerConn: number | undefined;
+  if (args[0] === 'conn') {
+    const [, count = '10000', concurrency = '100'] = args;
+    // Warmed up first, as a broker that has run a while is: 2,000 connections opened and closed
+    // (a fresh JIT-compiled broker runs its connection set-up interpreted at first).
+    const none = (): void => {};
+    await runConnect({
+      port,
+      count: 2000,
+      concurrency: Number(concurrency),
+      holdSeconds: 0,
+      onOpen: none,
+    });
+    await sleep(500);
+    cpu = watchCpu(broker);
+    const rssBefore = rssOf(broker.pid);
+    let sampling: Promise<void> = Promise.resolve();
+    report = await runConnect({
+      port,
+      count: Number(count),
+      concurrency: Number(concurrency),
+      holdSeconds: 2,
+      onOpen: (n) => {
+        // As in runBench: the broker settles (lazy allocations, GC) before its RSS is read.
+        sampling = sleep(1000).then(() => {
+          if (n > 0) rssPerConn = (rssOf(broker.pid) - rssBefore) / n;
+        });
+      },
+    });
+    await sampling;
+  } else if (args[0] === 'fanin' || args[0] === 'pairs') {
     const [scenario, clients = '16', qos = '0', payload = '64'] = args;
     report = await runThroughput({
       port,
@@ -469,7 +509,9 @@ async function runNativeOn(
     const [qos = '1', rate = '1000', payload = '64'] = args;
     report = await runNative({ port, qos, rate, payload, seconds, warmup, ...sub });
   }
-  return { report, ...cpu.done() };
+  const run: Run = { report, ...cpu.done() };
+  if (rssPerConn !== undefined) run.rssPerConn = rssPerConn;
+  return run;
 }
 
 function median(xs: number[]): number {
@@ -531,7 +573,7 @@ async function main(): Promise<number> {
     brokers.push(b);
   }
   const nofile = childNofile();
-  const conns = selected.find((s) => s.id === 'conn');
+  const conns = selected.find((s) => s.id === 'conn' || s.id === 'conn-c');
   if (conns !== undefined && nofile < o.connections + 100) {
     process.stderr.write(
       `warning: processes get only ${nofile} file descriptors (hard limit); ${o.connections} connections will fail. Raise it (ulimit -Hn, /etc/security/limits.conf) or pass --connections ${nofile - 200}\n`,
@@ -831,6 +873,18 @@ function issue12Targets(results: Map<string, Map<string, Run[]>>): string[] {
     if (!Number.isFinite(l99) && !Number.isFinite(l999)) continue;
     out.push(
       `${id}: p99 <= 1.5x Mosquitto's: ${fmtRatio(l99)} — ${verdict(Number.isFinite(l99) ? l99 <= 1.5 : undefined)}; p99.9 <= 2x: ${fmtRatio(l999)} — ${verdict(Number.isFinite(l999) ? l999 <= 2 : undefined)}`,
+    );
+  }
+  for (const id of ['conn-c', 'conn']) {
+    const p = med(results, id, 'petrel', connRate);
+    const x = ratio(p, med(results, id, 'mosquitto', connRate));
+    const floor = ratio(
+      med(results, id, 'relay', connRate),
+      med(results, id, 'mosquitto', connRate),
+    );
+    if (!Number.isFinite(x)) continue;
+    out.push(
+      `${id}: connect rate >= 1x Mosquitto's: ${fmtRatio(x)} — ${verdict(x >= 1)} (the Node relay: ${fmtRatio(floor)})`,
     );
   }
   return out;

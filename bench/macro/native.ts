@@ -1,5 +1,5 @@
-// The C generators of bench/native/: latency.c (the latency scenario) and throughput.c (fan-in
-// and pairs), built at bench time and run against a broker.
+// The C generators of bench/native/: latency.c (the latency scenario), throughput.c (fan-in
+// and pairs) and connect.c (connection rate), built at bench time and run against a broker.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,8 +12,8 @@ const SRC_DIR = join(here, '..', '..', '..', 'bench', 'native');
 const BIN_DIR = join(here, '..', 'native');
 
 /** The generators, by source name (bench/native/NAME.c). */
-export type NativeTool = 'latency' | 'throughput';
-const TOOLS: readonly NativeTool[] = ['latency', 'throughput'];
+export type NativeTool = 'latency' | 'throughput' | 'connect';
+const TOOLS: readonly NativeTool[] = ['latency', 'throughput', 'connect'];
 
 /** Where a generator's binary is built. */
 export function nativeBinary(tool: NativeTool): string {
@@ -37,7 +37,7 @@ function buildOne(tool: NativeTool): string | undefined {
   return undefined;
 }
 
-/** Builds both generators (each unless up to date); returns why one cannot be built. */
+/** Builds the generators (each unless up to date); returns why one cannot be built. */
 export function buildNative(): string | undefined {
   for (const tool of TOOLS) {
     const missing = buildOne(tool);
@@ -86,6 +86,27 @@ export function runNative(run: NativeRun): Promise<BenchReport> {
   return runTool('latency', args, env, run.seconds);
 }
 
+/** What one run of the connection generator was asked for. */
+export interface ConnectRun {
+  port: number;
+  count: number;
+  concurrency: number;
+  /** Seconds the connections stay open once all are connected. */
+  holdSeconds: number;
+  /** Called with the number of open connections when all are connected (before the hold). */
+  onOpen(open: number): void;
+}
+
+/** Runs the connection generator once; resolves with its report. */
+export function runConnect(run: ConnectRun): Promise<BenchReport> {
+  const args = ['127.0.0.1', String(run.port), String(run.count), String(run.concurrency)];
+  args.push(String(run.holdSeconds));
+  return runTool('connect', args, process.env, 60 + run.holdSeconds, (line) => {
+    const m = /(\d+) connections open/.exec(line);
+    if (m !== null) run.onOpen(Number(m[1]));
+  });
+}
+
 /** Runs the throughput generator once; resolves with its report. */
 export function runThroughput(run: ThroughputRun): Promise<BenchReport> {
   const args = [run.host ?? '127.0.0.1', String(run.port), run.scenario, String(run.clients)];
@@ -107,6 +128,7 @@ function runTool(
   args: string[],
   env: NodeJS.ProcessEnv,
   seconds: number,
+  onStderr?: (text: string) => void,
 ): Promise<BenchReport> {
   return new Promise((resolve, reject) => {
     const child = spawn(nativeBinary(tool), args, { stdio: ['ignore', 'pipe', 'pipe'], env });
@@ -117,6 +139,7 @@ function runTool(
     });
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
+      onStderr?.(d.toString());
     });
     // Setup, the run and its drain (at most 10 s) fit well inside this.
     const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 30) * 1000);

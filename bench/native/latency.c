@@ -37,35 +37,6 @@
 #define RBUF (1 << 16)
 #define MAGIC 0x50424c43u /* "PBLC" */
 
-/* Remaining Length as a Variable Byte Integer; returns bytes written. */
-/* Reads one whole packet into buf (blocking; only for the CONNACK / SUBACK handshake). */
-static int cmp64(const void *a, const void *b) {
-  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-  return x < y ? -1 : x > y;
-}
-
-/* Percentile of sorted samples (ns), as ms, nearest rank. */
-static double pct(const int64_t *s, size_t n, double q) {
-  if (n == 0) return 0;
-  size_t i = (size_t)(q * (double)n);
-  if (i >= n) i = n - 1;
-  return (double)s[i] / 1e6;
-}
-
-static void print_summary(const char *name, int64_t *s, size_t n) {
-  if (n == 0) {
-    printf("\"%s\":null,", name);
-    return;
-  }
-  qsort(s, n, sizeof *s, cmp64);
-  double sum = 0;
-  for (size_t i = 0; i < n; i++) sum += (double)s[i];
-  printf("\"%s\":{\"count\":%zu,\"min\":%.4f,\"mean\":%.4f,\"p50\":%.4f,\"p90\":%.4f,\"p99\":%.4f,"
-         "\"p999\":%.4f,\"max\":%.4f},",
-         name, n, (double)s[0] / 1e6, sum / (double)n / 1e6, pct(s, n, 0.5), pct(s, n, 0.9),
-         pct(s, n, 0.99), pct(s, n, 0.999), (double)s[n - 1] / 1e6);
-}
-
 /* Incremental frame reader over one socket's receive buffer. */
 struct conn {
   int fd;

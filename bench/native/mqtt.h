@@ -1,5 +1,5 @@
 /*
- * What the C generators (latency.c, throughput.c) share: the clock, fatal errors, dialling with
+ * What the C generators (latency.c, throughput.c, connect.c) share: the clock, fatal errors, dialling with
  * TCP_NODELAY, blocking writes, and the MQTT 3.1.1 handshake (CONNECT/CONNACK, SUBSCRIBE/SUBACK)
  * done with blocking reads before the measured loop starts. Each generator defines TOOL (its name,
  * for error messages) and includes the system headers before this file.
@@ -115,6 +115,34 @@ static void mqtt_subscribe(int fd, const char *filter, int qos) {
   write_all(fd, p, (size_t)n);
   uint8_t r[16];
   if ((read_packet(fd, r, sizeof r) >> 4) != 9 || r[2] >= 0x80) die("SUBACK refused");
+}
+
+/* Latency samples (ns) printed as a JSON member in ms, like petrel bench's summaries. */
+static int cmp64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Percentile of sorted samples (ns), as ms, nearest rank. */
+static double pct(const int64_t *s, size_t n, double q) {
+  if (n == 0) return 0;
+  size_t i = (size_t)(q * (double)n);
+  if (i >= n) i = n - 1;
+  return (double)s[i] / 1e6;
+}
+
+static void print_summary(const char *name, int64_t *s, size_t n) {
+  if (n == 0) {
+    printf("\"%s\":null,", name);
+    return;
+  }
+  qsort(s, n, sizeof *s, cmp64);
+  double sum = 0;
+  for (size_t i = 0; i < n; i++) sum += (double)s[i];
+  printf("\"%s\":{\"count\":%zu,\"min\":%.4f,\"mean\":%.4f,\"p50\":%.4f,\"p90\":%.4f,\"p99\":%.4f,"
+         "\"p999\":%.4f,\"max\":%.4f},",
+         name, n, (double)s[0] / 1e6, sum / (double)n / 1e6, pct(s, n, 0.5), pct(s, n, 0.9),
+         pct(s, n, 0.99), pct(s, n, 0.999), (double)s[n - 1] / 1e6);
 }
 
 #endif
