@@ -1,5 +1,6 @@
 // Options of the admin HTTP listener, and their validation (shared by startAdmin and the
 // config-file reader, so both name the same key in the same words).
+import type { DynamicSecurity } from '../auth/dynamic/security.js';
 import { isLoopback } from '../broker/listener.js';
 
 /** The admin HTTP listener: see docs/admin.md. */
@@ -26,6 +27,11 @@ export interface AdminOptions {
   reload?: () => Promise<unknown>;
   /** The broker's effective configuration, shown (secrets redacted) by `GET /api/v1/broker`. */
   config?: Record<string, unknown>;
+  /**
+   * Runtime users, roles and rules (src/auth/dynamic), served under `/api/v1/users`, `/roles`
+   * and `/client-rules`; without it those routes do not exist.
+   */
+  security?: DynamicSecurity;
   /** Directory of static files served at `/`. Unset: the bundled dashboard (docs/admin.md). */
   staticDir?: string;
 }
@@ -47,7 +53,7 @@ export function validateAdminOptions(input: unknown, prefix = 'http'): string[] 
   const o = input as Record<string, unknown>;
   const errors: string[] = [];
   for (const key of Object.keys(o)) {
-    if (!FILE_KEYS.includes(key) && key !== 'reload' && key !== 'config') {
+    if (!FILE_KEYS.includes(key) && key !== 'reload' && key !== 'config' && key !== 'security') {
       errors.push(`${prefix}.${key}: unknown option`);
     }
   }

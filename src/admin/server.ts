@@ -38,7 +38,7 @@ const OPEN_PATHS = new Set(['/healthz', '/readyz']);
  * broker's `close()` closes it.
  */
 export async function startAdmin(broker: Broker, options: AdminOptions = {}): Promise<AdminServer> {
-  const { reload: _r, config: _c, ...data } = options;
+  const { reload: _r, config: _c, security: _s, ...data } = options;
   const errors = validateAdminOptions(data);
   if (errors.length > 0) throw new TypeError(`invalid admin option ${errors[0]}`);
   const host = options.host ?? '127.0.0.1';

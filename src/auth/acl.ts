@@ -178,36 +178,39 @@ function compile(rules: AclRules | undefined, id: AclIdentity): Compiled | undef
   const out: Compiled = { deny: [], read: [], write: [] };
   const own = id.username === undefined ? rules.anonymous : (rules.users.get(id.username) ?? []);
   for (const r of own) add(out, r, r.filter);
-  const clientOk = isSafeLevel(id.clientId);
-  const userOk = isSafeLevel(id.username);
   for (const r of rules.patterns) {
-    if (!r.filter.includes('%')) {
-      add(out, r, r.filter);
-      continue;
-    }
-    const levels = r.filter.split('/');
-    let unfillable = false;
-    for (let i = 0; i < levels.length; i++) {
-      const l = levels[i];
-      if (l === '%c') {
-        if (clientOk) levels[i] = id.clientId;
-        else unfillable = true;
-      } else if (l === '%u') {
-        if (userOk) levels[i] = id.username as string;
-        else unfillable = true;
-      }
-    }
-    if (unfillable) {
-      // An allow pattern that cannot be filled safely grants nothing. A deny pattern fails
-      // closed: its unfillable levels become '+', denying the topics for every value.
-      if (r.access !== 'deny') continue;
-      for (let i = 0; i < levels.length; i++) {
-        if (levels[i] === '%c' || levels[i] === '%u') levels[i] = '+';
-      }
-    }
-    add(out, r, levels.join('/'));
+    const filter = fillPattern(r.filter, id, r.access === 'deny');
+    if (filter !== undefined) add(out, r, filter);
   }
   return out;
+}
+
+/**
+ * Fills the `%c` (client id) and `%u` (user name) levels of a rule's filter. A value that is not
+ * a safe level cannot stand in: an allow rule then grants nothing (undefined), and a deny rule
+ * fails closed, its unfillable levels becoming `+` so it denies the topics for every value.
+ */
+export function fillPattern(filter: string, id: AclIdentity, deny: boolean): string | undefined {
+  if (!filter.includes('%')) return filter;
+  const levels = filter.split('/');
+  let unfillable = false;
+  for (let i = 0; i < levels.length; i++) {
+    const l = levels[i];
+    if (l === '%c') {
+      if (isSafeLevel(id.clientId)) levels[i] = id.clientId;
+      else unfillable = true;
+    } else if (l === '%u') {
+      if (isSafeLevel(id.username)) levels[i] = id.username;
+      else unfillable = true;
+    }
+  }
+  if (unfillable) {
+    if (!deny) return undefined;
+    for (let i = 0; i < levels.length; i++) {
+      if (levels[i] === '%c' || levels[i] === '%u') levels[i] = '+';
+    }
+  }
+  return levels.join('/');
 }
 
 function add(out: Compiled, rule: AclRule, filter: string): void {

@@ -5,7 +5,7 @@ import type { BridgeManager, BridgeStatus } from '../bridge/manager.js';
 import { ReasonCode } from '../codec/reason-codes.js';
 import type { Logger } from '../observability/logger.js';
 import { silentLogger } from '../observability/logger.js';
-import type { Store } from '../persistence/types.js';
+import type { ChangeRecord, Store, StoredSecurityEntry } from '../persistence/types.js';
 import { Clock } from '../shared/clock.js';
 import { TimingWheel } from '../shared/timing-wheel.js';
 import type { ClusterLink } from './cluster-link.js';
@@ -176,6 +176,7 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerCore {
       const store = this.persist.store;
       await store.open();
       this.persist.restore(await store.load());
+      this.emitEvent('restored');
     }
     this.wheel.start();
     try {
@@ -275,6 +276,16 @@ export class Broker extends EventEmitter<BrokerEvents> implements BrokerCore {
    */
   reauthorizeSubscriptions(): Promise<number> {
     return reauthorizeSubscriptions(this);
+  }
+
+  /** @internal Dynamic security (src/auth/dynamic): its entries as `listen()` restored them. */
+  securityEntries(): StoredSecurityEntry[] {
+    return this.persist.restoredSecurity;
+  }
+
+  /** @internal Writes dynamic-security changes in one batch; resolves once they are durable. */
+  persistSecurity(records: readonly ChangeRecord[]): Promise<void> {
+    return this.persist.security(records);
   }
 
   /** Bound listeners (actual ports when 0 was asked for). */

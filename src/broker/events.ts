@@ -60,6 +60,8 @@ export interface BrokerEvents {
   unsubscribe: [UnsubscribeEvent];
   /** A client's PUBLISH was accepted (emitted only while someone listens). */
   publish: [PublishEvent];
+  /** `listen()` restored the store's state; no listener is bound yet. */
+  restored: [];
   /** Every listener is bound; the addresses they got. */
   listening: [BrokerAddress[]];
   /** A broker-level failure (not one client's protocol error). */

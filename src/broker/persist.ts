@@ -1,9 +1,11 @@
 import type { QoS } from '../codec/constants.js';
 import type {
+  ChangeRecord,
   QueueEntryState,
   Snapshot,
   Store,
   StoredMessage,
+  StoredSecurityEntry,
   StoreError,
 } from '../persistence/types.js';
 import type { Connection } from './connection.js';
@@ -36,6 +38,8 @@ export class Persister {
   /** Callbacks of {@link whenDurable}, in the order (and so the seq) they were registered. */
   private readonly durableWaiters: Array<{ seq: number; fn: () => void }> = [];
   private nextMessageId = 1;
+  /** Dynamic-security entries of the restored snapshot (src/auth/dynamic loads them). */
+  restoredSecurity: StoredSecurityEntry[] = [];
 
   /**
    * False for the broker's own memory store without durability: nobody can ever read it back, so
@@ -295,9 +299,20 @@ export class Persister {
     this.seq = this.store.write({ kind: 'retain.delete', topic: m.topic });
   }
 
+  /**
+   * Writes dynamic-security changes (the same turn, so one batch: all or nothing) and resolves
+   * once they are durable; at once when nothing is stored.
+   */
+  security(records: readonly ChangeRecord[]): Promise<void> {
+    if (!this.on || records.length === 0) return Promise.resolve();
+    for (const r of records) this.seq = this.store.write(r);
+    return this.store.whenDurable(this.seq);
+  }
+
   /** Rebuilds sessions, subscriptions, queues and retained messages from a snapshot. */
   restore(snap: Snapshot): void {
     const broker = this.broker;
+    this.restoredSecurity = snap.security;
     const now = broker.clock.now;
     const messages = new Map<number, Message>();
     for (const sm of snap.messages) {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { adminOptionsJsonSchema } from '../admin/options.js';
 import { Acl } from '../auth/acl.js';
+import type { DynamicAuthHooks, DynamicSecurity } from '../auth/dynamic/index.js';
 import { createAuthHooks } from '../auth/hooks.js';
 import { PasswordAuthenticator } from '../auth/password-file.js';
 import type { Broker } from '../broker/broker.js';
@@ -45,6 +46,9 @@ Options:
                         a trusted load balancer: the address in it is believed)
       --allow-anonymous accept clients without a user name on every listener (default:
                         only on loopback listeners, and not with a password file)
+      --dynamic-security
+                        runtime users, roles and ACL rules in the store, managed through the
+                        admin API and \`petrel ctl user|role\` (docs/admin.md)
       --http-port PORT  serve the admin API, /metrics and /healthz on PORT (docs/admin.md)
       --http-host HOST  interface of the admin API (default 127.0.0.1; another needs tokens)
       --http-token-file FILE
@@ -173,6 +177,9 @@ function parseArgs(argv: string[]): Args {
       }
       case '--allow-anonymous':
         a.keys.allowAnonymous = true;
+        break;
+      case '--dynamic-security':
+        a.keys.dynamicSecurity = true;
         break;
       case '--http-port':
         a.http.port = parsePort(flag, next());
@@ -312,30 +319,43 @@ interface AuthSetup {
   hooks: BrokerHooks;
   /** Re-reads the password file and ACL (SIGHUP); keeps the old ones when a file is bad. */
   reload(): Promise<void>;
+  /** Runtime users and rules (`dynamicSecurity`), attached to the broker before `listen()`. */
+  dynamic?: DynamicSecurity;
 }
 
 async function makeHooks(cfg: BrokerConfig): Promise<AuthSetup | undefined> {
-  if (cfg.passwordFile === undefined && cfg.aclFile === undefined) return undefined;
+  const dynamicOn = cfg.dynamicSecurity === true;
+  if (cfg.passwordFile === undefined && cfg.aclFile === undefined && !dynamicOn) return undefined;
   const passwords =
     cfg.passwordFile !== undefined ? await PasswordAuthenticator.load(cfg.passwordFile) : undefined;
   const acl = cfg.aclFile !== undefined ? await Acl.load(cfg.aclFile) : undefined;
   const opts: Parameters<typeof createAuthHooks>[0] = {
-    allowAnonymous: cfg.allowAnonymous ?? passwords === undefined,
+    // With users to check (a file or runtime ones), no user name is no access unless asked for.
+    allowAnonymous: cfg.allowAnonymous ?? (passwords === undefined && !dynamicOn),
   };
   if (passwords !== undefined) opts.passwords = passwords;
   if (acl !== undefined) opts.acl = acl;
   const h = createAuthHooks(opts);
+  let decide: Pick<DynamicAuthHooks, keyof DynamicAuthHooks> = h;
+  let dynamic: DynamicSecurity | undefined;
+  if (dynamicOn) {
+    // Loaded only when configured, like the other optional parts.
+    const mod = await import('../auth/dynamic/index.js');
+    dynamic = new mod.DynamicSecurity({ reserved: (u) => passwords?.has(u) === true });
+    decide = mod.withDynamicSecurity(h, dynamic, passwords);
+  }
   const aclFile = cfg.aclFile;
   const hooks: BrokerHooks = {
-    authorizePublish: (c, m) => h.authorizePublish(c, m),
-    authorizeSubscribe: (c, s) => h.authorizeSubscribe(c, s),
-    authorizeRead: (c, t) => h.authorizeRead(c, t),
+    authorizePublish: (c, m) => decide.authorizePublish(c, m),
+    authorizeSubscribe: (c, s) => decide.authorizeSubscribe(c, s),
+    authorizeRead: (c, t) => decide.authorizeRead(c, t),
   };
-  // Without a password file nothing can check a user name: leave authentication to the
+  // Without users to check nothing can check a user name: leave authentication to the
   // broker's listener rule (anonymous on loopback or with allowAnonymous, refused elsewhere).
-  if (passwords !== undefined) hooks.authenticate = (r) => h.authenticate(r);
+  if (passwords !== undefined || dynamicOn) hooks.authenticate = (r) => decide.authenticate(r);
   return {
     hooks,
+    ...(dynamic !== undefined ? { dynamic } : {}),
     async reload() {
       if (passwords !== undefined) await passwords.reload();
       if (aclFile !== undefined) h.setAcl(await Acl.load(aclFile));
@@ -373,6 +393,7 @@ function brokerOptionsOf(cfg: BrokerConfig): BrokerOptions {
   const {
     passwordFile: _pf,
     aclFile: _af,
+    dynamicSecurity: _ds,
     logLevel: _ll,
     dataDir: _dd,
     storeOnCorrupt: _oc,
@@ -530,6 +551,10 @@ export async function run(argv: string[]): Promise<number> {
   let broker: ReturnType<typeof createBroker>;
   try {
     broker = createBroker(options);
+    if (auth?.dynamic !== undefined) {
+      const { attachDynamicSecurity } = await import('../auth/dynamic/index.js');
+      attachDynamicSecurity(broker, auth.dynamic);
+    }
     await broker.listen();
   } catch (err) {
     process.stderr.write(`petrel broker: ${(err as Error).message}\n`);
@@ -557,7 +582,7 @@ export async function run(argv: string[]): Promise<number> {
     try {
       // Loaded only when configured: a plain `petrel broker` loads no HTTP code.
       const { startHttp } = await import('./http.js');
-      const server = await startHttp(broker, cfg.http, cfg, args.config, doReload);
+      const server = await startHttp(broker, cfg.http, cfg, args.config, doReload, auth?.dynamic);
       log.info(`admin API on ${server.url}`);
     } catch (err) {
       process.stderr.write(`petrel broker: ${(err as Error).message}\n`);

@@ -27,6 +27,8 @@ export interface CliOnlyConfig {
   aclFile?: string;
   /** Accept CONNECTs without a user name when a password file is set (default false). */
   allowAnonymous?: boolean;
+  /** Runtime users, roles and ACL rules kept in the store (docs/admin.md, "Dynamic security"). */
+  dynamicSecurity?: boolean;
   /** Log level: fatal, error, warn, info (default), debug, trace, silent. */
   logLevel?: string;
   /**
@@ -72,6 +74,13 @@ export function parseConfig(data: unknown, source = 'config'): BrokerConfig {
     cli.allowAnonymous = rest.allowAnonymous;
   }
   delete rest.allowAnonymous;
+  if (rest.dynamicSecurity !== undefined) {
+    if (typeof rest.dynamicSecurity !== 'boolean') {
+      throw new ConfigError(`${source}: dynamicSecurity: must be true or false`);
+    }
+    cli.dynamicSecurity = rest.dynamicSecurity;
+  }
+  delete rest.dynamicSecurity;
   if (rest.logLevel !== undefined) {
     if (typeof rest.logLevel !== 'string' || !LEVELS.includes(rest.logLevel)) {
       throw new ConfigError(`${source}: logLevel: must be one of ${LEVELS.join(', ')}`);

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import type { AdminServer } from '../admin/index.js';
 import { startAdmin, validateAdminOptions } from '../admin/index.js';
 import type { AdminOptions } from '../admin/options.js';
+import type { DynamicSecurity } from '../auth/dynamic/security.js';
 import type { Broker } from '../broker/broker.js';
 import type { BrokerConfig, HttpConfig } from './config.js';
 import { ConfigError } from './config.js';
@@ -31,6 +32,7 @@ export async function startHttp(
   cfg: BrokerConfig,
   configFile: string | undefined,
   reload: () => Promise<string[]>,
+  security?: DynamicSecurity,
 ): Promise<AdminServer> {
   const { tokenFile, ...rest } = http;
   const tokens = [...(rest.tokens ?? [])];
@@ -43,6 +45,7 @@ export async function startHttp(
     tokens.push(...fromFile);
   }
   const options: AdminOptions = { ...rest, tokens, reload, config: { ...cfg } };
+  if (security !== undefined) options.security = security;
   // With --workers each worker is a broker of its own: worker i serves its API on port + i.
   const index = workerIndex();
   const base = rest.port ?? 8080;

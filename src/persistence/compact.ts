@@ -67,6 +67,8 @@ export function compactBatch(records: readonly ChangeRecord[]): ChangeRecord[] {
       case 'retain.delete':
       case 'will.put':
       case 'will.delete':
+      case 'security.put':
+      case 'security.delete':
         out.push(r);
         break;
     }

@@ -10,6 +10,7 @@ import {
   type StoredMessage,
   type StoredQueueEntry,
   type StoredRetained,
+  type StoredSecurityEntry,
   type StoredSession,
   type StoredSubscription,
   type StoredWill,
@@ -114,7 +115,35 @@ export function storeConformance(
       assert.deepEqual(snap.incoming, [incoming('c1', 9, undefined)]);
       assert.deepEqual(snap.retained, [retained('r/1')]);
       assert.deepEqual(snap.wills, [will('c1')]);
+      assert.deepEqual(sortSecurity(snap.security), [
+        { type: 'role', name: 'r', data: '{"rules":[]}' },
+        { type: 'user', name: 'alice', data: '{"roles":["r"]}' },
+      ]);
       assert.ok(snap.lastCommitAt !== undefined && snap.lastCommitAt >= before);
+    });
+
+    void it('security entries: put replaces by (type, name), delete removes, names of every shape', async () => {
+      const f = await fixture();
+      const s = await start(f);
+      await s.load();
+      const long = `u/${'x'.repeat(300)}`;
+      await writeAll(s, [
+        { kind: 'security.put', entry: { type: 'user', name: 'a', data: '1' } },
+        { kind: 'security.put', entry: { type: 'role', name: 'a', data: '2' } },
+        { kind: 'security.put', entry: { type: 'client', name: 'a', data: '3' } },
+        { kind: 'security.put', entry: { type: 'user', name: 'a', data: '4' } },
+        { kind: 'security.put', entry: { type: 'client', name: long, data: '5' } },
+        { kind: 'security.put', entry: { type: 'client', name: 'c\u0001d', data: '6' } },
+        { kind: 'security.delete', type: 'role', name: 'a' },
+        { kind: 'security.delete', type: 'role', name: 'nobody' },
+      ]);
+      const { snap } = await restart(f, s);
+      assert.deepEqual(sortSecurity(snap.security), [
+        { type: 'client', name: 'a', data: '3' },
+        { type: 'client', name: 'c\u0001d', data: '6' },
+        { type: 'client', name: long, data: '5' },
+        { type: 'user', name: 'a', data: '4' },
+      ]);
     });
 
     void it('writes of one turn share a batch; batches become durable in order, once each', async () => {
@@ -550,7 +579,13 @@ function fullState(): ChangeRecord[] {
     { kind: 'incoming.put', incoming: incoming('c1', 9, undefined) },
     { kind: 'retain.put', retained: retained('r/1') },
     { kind: 'will.put', will: will('c1') },
+    { kind: 'security.put', entry: { type: 'user', name: 'alice', data: '{"roles":["r"]}' } },
+    { kind: 'security.put', entry: { type: 'role', name: 'r', data: '{"rules":[]}' } },
   ];
+}
+
+function sortSecurity(es: StoredSecurityEntry[]): StoredSecurityEntry[] {
+  return [...es].sort((a, b) => (a.type + a.name < b.type + b.name ? -1 : 1));
 }
 
 function sortById(ms: StoredMessage[]): StoredMessage[] {

@@ -5,6 +5,7 @@ import type {
   StoredMessage,
   StoredQueueEntry,
   StoredRetained,
+  StoredSecurityEntry,
   StoredSession,
   StoredSubscription,
   StoredWill,
@@ -23,6 +24,8 @@ export class StateImage {
   readonly incoming = new Map<string, Map<number, StoredIncoming>>();
   readonly retained = new Map<string, StoredRetained>();
   readonly wills = new Map<string, StoredWill>();
+  /** Keyed by `type` NUL `name` (NUL occurs in neither). */
+  readonly security = new Map<string, StoredSecurityEntry>();
   lastCommitAt: number | undefined = undefined;
 
   apply(r: ChangeRecord): void {
@@ -81,6 +84,12 @@ export class StateImage {
       case 'will.delete':
         this.wills.delete(r.clientId);
         break;
+      case 'security.put':
+        this.security.set(`${r.entry.type}\u0000${r.entry.name}`, r.entry);
+        break;
+      case 'security.delete':
+        this.security.delete(`${r.type}\u0000${r.name}`);
+        break;
     }
   }
 
@@ -132,6 +141,7 @@ export class StateImage {
         payload: Buffer.from(w.payload),
         properties: copyProps(w.properties),
       })),
+      security: [...this.security.values()].map((e) => ({ ...e })),
       lastCommitAt: this.lastCommitAt,
     };
   }

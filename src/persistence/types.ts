@@ -182,6 +182,22 @@ export interface StoredWill {
   dueAt: number | undefined;
 }
 
+/** What a {@link StoredSecurityEntry} describes. */
+export type SecurityEntryType = 'user' | 'role' | 'client';
+
+/**
+ * One object of dynamic security (runtime users, roles and per-client rules; docs/admin.md).
+ * Key: (type, name). The store keeps `data` opaque: the dynamic-security module owns the shape,
+ * checks it when loaded, and can grow it without a change to any store's format.
+ */
+export interface StoredSecurityEntry {
+  type: SecurityEntryType;
+  /** User name, role name or client id. */
+  name: string;
+  /** The object as JSON text. */
+  data: string;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Change records
 // ---------------------------------------------------------------------------------------------
@@ -214,7 +230,9 @@ export type ChangeRecord =
   | { kind: 'retain.put'; retained: StoredRetained }
   | { kind: 'retain.delete'; topic: string }
   | { kind: 'will.put'; will: StoredWill }
-  | { kind: 'will.delete'; clientId: string };
+  | { kind: 'will.delete'; clientId: string }
+  | { kind: 'security.put'; entry: StoredSecurityEntry }
+  | { kind: 'security.delete'; type: SecurityEntryType; name: string };
 
 /** The `kind` discriminator of {@link ChangeRecord}. */
 export type ChangeKind = ChangeRecord['kind'];
@@ -233,6 +251,8 @@ export interface Snapshot {
   incoming: StoredIncoming[];
   retained: StoredRetained[];
   wills: StoredWill[];
+  /** Dynamic-security users, roles and client rules. */
+  security: StoredSecurityEntry[];
   /**
    * Time of the last committed batch (≈ when the previous process stopped), `undefined` for an
    * empty store. Use it for sessions and wills that were still "connected" at a crash.
@@ -250,6 +270,7 @@ export function emptySnapshot(): Snapshot {
     incoming: [],
     retained: [],
     wills: [],
+    security: [],
     lastCommitAt: undefined,
   };
 }

@@ -7,8 +7,10 @@ import { brokerRoutes } from './broker-info.js';
 import { clientRoutes } from './clients.js';
 import { publishRoutes } from './publish.js';
 import { retainedRoutes } from './retained.js';
+import { roleRoutes } from './roles.js';
 import { sessionRoutes } from './sessions.js';
 import { subscriptionRoutes } from './subscriptions.js';
+import { userRoutes } from './users.js';
 
 /** Registers every `/api/v1/` route. */
 export function apiRoutes(app: FastifyInstance, broker: Broker, options: AdminOptions): void {
@@ -19,4 +21,8 @@ export function apiRoutes(app: FastifyInstance, broker: Broker, options: AdminOp
   retainedRoutes(app, broker);
   publishRoutes(app, broker);
   bridgeRoutes(app, broker);
+  if (options.security !== undefined) {
+    userRoutes(app, options.security);
+    roleRoutes(app, options.security);
+  }
 }

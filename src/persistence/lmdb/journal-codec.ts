@@ -2,6 +2,7 @@ import type { Properties } from '../../codec/types.js';
 import type {
   ChangeRecord,
   QueueEntryState,
+  SecurityEntryType,
   StoredMessage,
   StoredQueueEntry,
   StoredRetained,
@@ -56,8 +57,13 @@ const K = {
   'retain.delete': 12,
   'will.put': 13,
   'will.delete': 14,
+  'security.put': 15,
+  'security.delete': 16,
 } as const satisfies Record<ChangeRecord['kind'], number>;
 const KINDS = Object.keys(K) as ChangeRecord['kind'][];
+
+/** Security entry types by their code (the position never changes). */
+const SECURITY_TYPES: readonly SecurityEntryType[] = ['user', 'role', 'client'];
 
 const STATES: readonly QueueEntryState[] = [
   'queued',
@@ -338,6 +344,17 @@ function encodeRecord(o: Out, r: ChangeRecord): void {
       o.u8(K['retain.delete']);
       o.str(r.topic, TOPIC);
       break;
+    case 'security.put':
+      o.u8(K['security.put']);
+      o.u8(SECURITY_TYPES.indexOf(r.entry.type));
+      o.str(r.entry.name);
+      o.str(r.entry.data);
+      break;
+    case 'security.delete':
+      o.u8(K['security.delete']);
+      o.u8(SECURITY_TYPES.indexOf(r.type));
+      o.str(r.name);
+      break;
     case 'will.put':
       o.u8(K['will.put']);
       encodeWill(o, r.will);
@@ -613,7 +630,19 @@ function decodeRecord(i: In): ChangeRecord {
       return { kind, topic: i.str(TOPIC) };
     case 'will.put':
       return { kind, will: decodeWill(i) };
+    case 'security.put': {
+      const type = securityType(i.u8());
+      return { kind, entry: { type, name: i.str(), data: i.str() } };
+    }
+    case 'security.delete':
+      return { kind, type: securityType(i.u8()), name: i.str() };
   }
+}
+
+function securityType(code: number): SecurityEntryType {
+  const t = SECURITY_TYPES[code];
+  if (t === undefined) throw new Error(`journal entry has bad security entry type ${code}`);
+  return t;
 }
 
 function decodeSession(i: In): StoredSession {

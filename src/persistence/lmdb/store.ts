@@ -211,6 +211,7 @@ export class LmdbStore extends BatchedStore implements Store {
       read('incoming', snap.incoming);
       read('retained', snap.retained);
       read('wills', snap.wills);
+      read('security', snap.security);
       const last: unknown = this.metaDb().get(LAST_COMMIT_KEY);
       snap.lastCommitAt = typeof last === 'number' ? last : undefined;
     } catch (err) {

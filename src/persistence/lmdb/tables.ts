@@ -11,6 +11,7 @@ export const TABLES = [
   'incoming',
   'retained',
   'wills',
+  'security',
 ] as const;
 /** One of {@link TABLES}. */
 export type Table = (typeof TABLES)[number];
@@ -101,6 +102,12 @@ export class Tables {
         break;
       case 'will.delete':
         track(pending, this.get('wills').remove(keyPart(r.clientId)));
+        break;
+      case 'security.put':
+        track(pending, this.get('security').put(subKey(r.entry.type, r.entry.name), r.entry));
+        break;
+      case 'security.delete':
+        track(pending, this.get('security').remove(subKey(r.type, r.name)));
         break;
     }
   }

@@ -5,6 +5,7 @@ import type {
   StoredMessage,
   StoredQueueEntry,
   StoredRetained,
+  StoredSecurityEntry,
   StoredSession,
   StoredSubscription,
   StoredWill,
@@ -154,6 +155,13 @@ function will(v: unknown): StoredWill | undefined {
   };
 }
 
+function security(v: unknown): StoredSecurityEntry | undefined {
+  const r = rec(v);
+  if (r === undefined || !isStr(r.name) || !isStr(r.data)) return undefined;
+  if (r.type !== 'user' && r.type !== 'role' && r.type !== 'client') return undefined;
+  return { type: r.type, name: r.name, data: r.data };
+}
+
 /** Shape check and normalisation per table; `undefined` means a damaged record. */
 export const VALIDATORS: Readonly<Record<string, Validator>> & {
   sessions: Validator;
@@ -163,6 +171,7 @@ export const VALIDATORS: Readonly<Record<string, Validator>> & {
   incoming: Validator;
   retained: Validator;
   wills: Validator;
+  security: Validator;
 } = {
   sessions: session,
   subs: sub,
@@ -171,4 +180,5 @@ export const VALIDATORS: Readonly<Record<string, Validator>> & {
   incoming,
   retained,
   wills: will,
+  security,
 };

@@ -151,6 +151,9 @@ function everyKind(): ChangeRecord[] {
       },
     },
     { kind: 'will.delete', clientId: 'c-€' },
+    { kind: 'security.put', entry: { type: 'user', name: 'ü', data: '{"roles":["a"]}' } },
+    { kind: 'security.put', entry: { type: 'role', name: 'a', data: '{}' } },
+    { kind: 'security.delete', type: 'client', name: 'c/1' },
   ];
 }
 
