@@ -582,6 +582,11 @@ export function optionsJsonSchema(): Record<string, unknown> {
   for (const key of LISTENER_KEYS) items.properties[key] = properties[key];
   properties.passwordFile = { type: 'string', description: 'password file (Mosquitto format)' };
   properties.aclFile = { type: 'string', description: 'ACL file (Mosquitto format)' };
+  properties.dynamicSecurity = {
+    type: 'boolean',
+    default: false,
+    description: 'runtime users, roles and ACL rules in the store (docs/admin.md)',
+  };
   properties.logLevel = {
     enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     default: 'info',

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { ApiTarget } from './ctl-http.js';
 import { ApiFailure, apiCall, fetchAll } from './ctl-http.js';
+import { runSecurity, SECURITY_FLAGS, SECURITY_HELP } from './ctl-security.js';
 import { errorMessage, fail, int, UsageError } from './usage.js';
 
 const HELP = `Usage: petrel ctl [options] COMMAND [arguments]
@@ -24,7 +25,7 @@ Commands:
   pub TOPIC MESSAGE [-q QOS] [-r]                  publish from the server side
   info                                             version, uptime, listeners
   reload                                           reload the configuration (as SIGHUP)
-
+${SECURITY_HELP}
 Options:
       --url URL         the admin API (default $PETREL_URL, else http://127.0.0.1:8080)
       --token TOKEN     bearer token (default $PETREL_TOKEN)
@@ -55,6 +56,7 @@ const COMMAND_FLAGS: Record<string, boolean> = {
   '--client': true,
   '-q': true,
   '-r': false,
+  ...SECURITY_FLAGS,
 };
 
 function parse(argv: string[]): Parsed | 'help' {
@@ -316,6 +318,10 @@ async function execute(p: Parsed): Promise<void> {
       await apiCall(t, 'POST', '/api/v1/broker/reload');
       if (!p.json) process.stdout.write('reloaded\n');
       return;
+    case 'user':
+    case 'role':
+    case 'client-rules':
+      return runSecurity({ ...p, table });
     default:
       throw new UsageError(`unknown command '${p.command}' (see petrel ctl --help)`);
   }

@@ -1,7 +1,7 @@
 import type { RootDatabase } from 'lmdb';
 
 /** The on-disk format this build writes. Bump it with every incompatible change. */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 
 /** Key of the format version in the `meta` table. */
 export const FORMAT_KEY = 'format';
@@ -20,7 +20,12 @@ export type Migration = (root: RootDatabase) => void;
  * 1 → 2: format 2 adds the `journal` table, which opening creates empty; the tables are
  * unchanged. The version still moves so that a format-1 build refuses a database whose journal
  * it would ignore.
+ *
+ * 2 → 3: format 3 adds the `security` table (dynamic security's users, roles and client rules)
+ * and its two journal record kinds, which a format-2 build could not read back; opening creates
+ * the table empty, so the step only moves the version.
  */
 export const MIGRATIONS: Readonly<Record<number, Migration>> = {
   1: () => undefined,
+  2: () => undefined,
 };

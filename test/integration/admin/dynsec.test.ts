@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import { hashPassword } from '../../../src/auth/hash.js';
 import { nextPublishOf, publishOf, RawClient, subOf, subscribeRaw } from '../../helpers/broker.js';
 import type { Run } from '../../helpers/cli.js';
-import { killAll, startCli } from '../../helpers/cli.js';
+import { killAll, runCli, startCli } from '../../helpers/cli.js';
 import { call } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'petrel-dynsec-'));
@@ -258,6 +258,67 @@ describe('dynamic security (petrel broker --dynamic-security)', () => {
       assert.equal((await login(b.port, 'filed', 'from-file')).code, 0);
       await post(b.url, '/api/v1/users', { username: 'runtime', password: 'rt' });
       assert.equal((await login(b.port, 'runtime', 'rt')).code, 0);
+    } finally {
+      assert.equal(await b.proc.stop('SIGTERM'), 0);
+    }
+  });
+
+  test('petrel ctl user|role|client-rules: passwords from stdin or a file, never echoed; rules as allow|deny:ACTION:FILTER', async () => {
+    const b = await start(join(dir, 'd6'));
+    const ctl = (args: string[], input?: string) =>
+      runCli(['ctl', '--url', b.url, ...args], input === undefined ? {} : { input });
+    try {
+      const role = await ctl([
+        'role',
+        'add',
+        'cam',
+        'deny:subscribe:cams/private/#',
+        'allow:publish:cams/%u',
+      ]);
+      assert.equal(role.code, 0, role.stderr);
+      const add = await ctl(['user', 'add', 'dora', '--roles', 'cam'], 'pa55word\n');
+      assert.equal(add.code, 0, add.stderr);
+      assert.equal(add.stdout, 'added user dora\n');
+      const list = await ctl(['user', 'list']);
+      assert.deepEqual(
+        list.stdout
+          .trim()
+          .split('\n')
+          .map((l) => l.split(/\s+/)),
+        [
+          ['USER', 'DISABLED', 'ROLES'],
+          ['dora', 'no', 'cam'],
+        ],
+      );
+      assert.doesNotMatch(add.stdout + add.stderr + list.stdout, /pa55word/);
+      assert.equal((await login(b.port, 'dora', 'pa55word')).code, 0);
+      const pwFile = join(dir, 'pw');
+      writeFileSync(pwFile, 'n3w\n');
+      assert.equal((await ctl(['user', 'passwd', 'dora', '--password-file', pwFile])).code, 0);
+      assert.equal((await login(b.port, 'dora', 'n3w')).code, 0);
+      assert.equal((await ctl(['user', 'disable', 'dora'])).stdout, 'disabled user dora\n');
+      assert.equal((await login(b.port, 'dora', 'n3w')).code, 0x87);
+      assert.equal((await ctl(['user', 'enable', 'dora'])).code, 0);
+      const roles = await ctl(['role', 'list']);
+      assert.match(roles.stdout, /^cam\s+deny:subscribe:cams\/private\/# allow:publish:cams\/%u$/m);
+      const { client } = await login(b.port, 'dora', 'n3w', 'dora-cam');
+      assert.deepEqual(await subscribeRaw(client, [subOf('cams/private/1', 0)]), [0x87]);
+      assert.equal(
+        (await ctl(['client-rules', 'set', 'dora-cam', 'allow:subscribe:cams/private/1'])).code,
+        0,
+      );
+      assert.deepEqual(await subscribeRaw(client, [subOf('cams/private/1', 0)], 2), [0]);
+      client.destroy();
+      const bad = await ctl(['role', 'rules', 'cam', 'allow:subscribe:a/#/b']);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /400 body\.rules\[0\]\.topic: must be a valid topic filter/);
+      const usage = await ctl(['role', 'add', 'x', 'maybe:publish:a']);
+      assert.equal(usage.code, 2);
+      const empty = await ctl(['user', 'add', 'eve'], '');
+      assert.equal(empty.code, 2);
+      assert.match(empty.stderr, /the password is empty/);
+      assert.equal((await ctl(['user', 'delete', 'dora'])).code, 0);
+      assert.equal((await login(b.port, 'dora', 'n3w')).code, 0x86);
     } finally {
       assert.equal(await b.proc.stop('SIGTERM'), 0);
     }

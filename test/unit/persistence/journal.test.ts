@@ -514,7 +514,7 @@ describe('LmdbStore journal and checkpoints', () => {
     await s.close();
   });
 
-  it('opens a format-1 database (before the journal) and upgrades it to format 2', async () => {
+  it('opens a format-1 database (before the journal) and upgrades it to format 3 (with the security table)', async () => {
     const dir = join(await tempDir(), 'data');
     await mkdir(dir, { mode: 0o700 });
     const env = openLmdb({ path: dir, maxDbs: 16 });
@@ -540,9 +540,11 @@ describe('LmdbStore journal and checkpoints', () => {
       [['old/topic', 'v1']],
     );
     assert.ok(log.lines.some((l) => l.msg === 'migrated the store format'));
+    assert.deepEqual(snap.security, []);
+    s.write({ kind: 'security.put', entry: { type: 'role', name: 'r', data: '{}' } });
     await s.close();
     const env2 = openLmdb({ path: dir, maxDbs: 16 });
-    assert.equal(env2.openDB('meta', {}).get('format'), 2);
+    assert.equal(env2.openDB('meta', {}).get('format'), 3);
     await env2.close();
   });
 });
