@@ -7,6 +7,7 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildNative, nativeBinary } from './native.js';
 
 /** A broker under test, running in its own process on a loopback port. */
 export interface RunningBroker {
@@ -241,6 +242,16 @@ export const relay: BrokerKind = {
     ]),
 };
 
+/**
+ * The ceiling check's relay in C (bench/native/relay.c): the same forwarding as the Node relay at
+ * a small fraction of its CPU, so that the check shows what the generator can drive.
+ */
+export const relayC: BrokerKind = {
+  name: 'relay-c',
+  missing: () => buildNative(),
+  start: () => startProcess('relay-c', nativeBinary('relay'), (port) => [String(port)]),
+};
+
 /** Debian's Mosquitto with a config file written for the run. */
 export const mosquitto: BrokerKind = {
   name: 'mosquitto',
@@ -366,4 +377,5 @@ export const BROKERS: Record<string, BrokerKind> = {
   aedes,
   'petrel-lmdb': petrelLmdb,
   relay,
+  'relay-c': relayC,
 };

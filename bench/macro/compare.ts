@@ -8,11 +8,13 @@
 // the tail), throughput.c `fanin-c-q0`, `fanin-c-q1` and `pairs-c-q1` (~0.1 core at 1.5M msg/s
 // where `petrel bench` needs 40-77% of one: on 2 cores the generator no longer takes the CPU the
 // relay needs to show 2x the brokers' rates). docs/benchmarks.md, "Node or C", has the figures.
-// The relay (bench/macro/relay-server.ts) runs every scenario, the C ones included, and a rate
-// is marked `≥` when the generator saturated or the relay did not reach 2x it.
+// The relays (bench/macro/relay-server.ts in Node, bench/native/relay.c in C) run every
+// scenario, the C ones included, and a rate is marked `≥` when the generator saturated or the
+// faster relay did not reach 2x it.
 //
-//   --brokers petrel,mosquitto,aedes,relay   which brokers (petrel-lmdb runs with the lmdb and
-//                                      latency-lmdb scenarios; relay is the ceiling check)
+//   --brokers petrel,mosquitto,aedes,relay,relay-c   which brokers (petrel-lmdb runs with the
+//                                      lmdb and latency-lmdb scenarios; the relays are the
+//                                      ceiling check)
 //   --scenarios fanin-q0,conn,...      which scenarios (see --help for the list)
 //   --duration S   seconds per run (default 5)    --warmup S  seconds not counted (default 1)
 //   --runs N       runs per scenario and broker (default 3)
@@ -329,7 +331,7 @@ interface Options {
 
 function parseOptions(argv: string[]): Options {
   const o: Options = {
-    brokers: (process.env.BENCH_BROKERS ?? 'petrel,mosquitto,aedes,relay').split(','),
+    brokers: (process.env.BENCH_BROKERS ?? 'petrel,mosquitto,aedes,relay,relay-c').split(','),
     scenarios: undefined,
     seconds: Number(process.env.BENCH_SECONDS ?? '5'),
     warmup: 1,
@@ -589,7 +591,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   for (const b of brokers) {
     for (const sc of selected) {
-      const runsOn = sc.only ?? ['petrel', 'mosquitto', 'aedes', 'relay'];
+      const runsOn = sc.only ?? ['petrel', 'mosquitto', 'aedes', 'relay', 'relay-c'];
       if (!runsOn.includes(b.name)) continue;
       if (sc.native === true && nativeMissing !== undefined) continue;
       // One generator run: `petrel bench` (or the C generator for `native` scenarios).
@@ -710,14 +712,18 @@ function render(
     `Runs: median of ${o.runs} runs of ${o.seconds} s (${o.warmup} s warm-up not counted), window 100 messages per publisher (256 KiB: 8), 64 B payloads unless stated, generator threads ${o.workers} (conn ${Math.max(2, o.workers)}); brokers warmed up by an unmeasured 2 s run (conn, lmdb and latency-lmdb: a fresh broker per run, latency-lmdb's warmed up by a clean-session run); took ${Math.round(elapsed)} s.`,
   );
   const main = selected.filter((sc) => sc.id !== 'latency-lmdb' && sc.cluster !== true);
-  const relayRan = main.some((sc) => (results.get(sc.id)?.get('relay')?.length ?? 0) > 0);
+  const relayRan = main.some(
+    (sc) =>
+      (results.get(sc.id)?.get('relay')?.length ?? 0) > 0 ||
+      (results.get(sc.id)?.get('relay-c')?.length ?? 0) > 0,
+  );
   if (main.length > 0) {
     lines.push(
       '',
-      "Generator CPU = `petrel bench`'s (or the C generator's) user + system time over all its threads, in % of one core, median of the runs (Petrel, Mosquitto, Aedes, relay). `≥` marks a rate that is a lower bound: the generator was saturated (busiest thread >= 90% of a core, or the process >= 90% of the cores it can use), or the relay (the ceiling check: the same scenario against a server that only frames and forwards) did not reach 2x the figure. `†` marks a latency measured by a saturated generator. The relay's latency is shown for reference only: a Node server is no floor (Mosquitto answers faster); the C generator's rows against the Node generator's show what the generator adds.",
+      "Generator CPU = `petrel bench`'s (or the C generator's) user + system time over all its threads, in % of one core, median of the runs (Petrel, Mosquitto, Aedes, the Node relay, the C relay). `≥` marks a rate that is a lower bound: the generator was saturated (busiest thread >= 90% of a core, or the process >= 90% of the cores it can use), or the faster relay (the ceiling check: the same scenario against a server that only frames and forwards; in Node, bench/macro/relay-server.ts, and in C, bench/native/relay.c) did not reach 2x the figure. Petrel/relay is against the Node relay (issue 12's reference for large messages). `†` marks a latency measured by a saturated generator. The relay's latency is shown for reference only: a Node server is no floor (Mosquitto answers faster); the C generator's rows against the Node generator's show what the generator adds.",
       '',
-      '| Scenario | Metric | Petrel | Mosquitto | Aedes | Relay (ceiling) | Petrel/Mosquitto | Petrel/Aedes | Petrel/relay | generator CPU (P, M, A, R) | lost/dup (P, M, A) |',
-      '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|',
+      '| Scenario | Metric | Petrel | Mosquitto | Aedes | Relay | C relay | Petrel/Mosquitto | Petrel/Aedes | Petrel/relay | generator CPU (P, M, A, R, CR) | lost/dup (P, M, A) |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|',
     );
   }
   for (const sc of main) {
@@ -731,6 +737,8 @@ function render(
       const mq = med(results, mqId, 'mosquitto', m);
       const a = isLmdb ? Number.NaN : med(results, sc.id, 'aedes', m);
       const r = med(results, relayId, 'relay', m);
+      const rc = med(results, relayId, 'relay-c', m);
+      const ceiling = ceilingOf(r, rc);
       const lossCol = isLmdb
         ? `${problems(results, 'lmdb', 'petrel-lmdb')}, ${problems(results, 'fanin-q1', 'mosquitto')} (in-memory), -`
         : `${problems(results, sc.id, 'petrel')}, ${problems(results, sc.id, 'mosquitto')}, ${problems(results, sc.id, 'aedes')}`;
@@ -739,11 +747,12 @@ function render(
         cpuCell(results, mqId, 'mosquitto'),
         isLmdb ? '-' : cpuCell(results, sc.id, 'aedes'),
         cpuCell(results, relayId, 'relay'),
+        cpuCell(results, relayId, 'relay-c'),
       ].join(', ');
       const c = (id: string, broker: string, v: number): string =>
-        cell(results, id, broker, m, v, broker === 'relay' ? Number.NaN : r);
+        cell(results, id, broker, m, v, broker.startsWith('relay') ? Number.NaN : ceiling);
       lines.push(
-        `| ${sc.label}${isLmdb ? ' vs Mosquitto in-memory QoS 1 fan-in' : ''} | ${m.label} (${m.unit}) | ${c(sc.id, pId, p)} | ${c(mqId, 'mosquitto', mq)} | ${c(sc.id, 'aedes', a)} | ${c(relayId, 'relay', r)} | ${fmtRatio(ratio(p, mq))} | ${fmtRatio(ratio(p, a))} | ${fmtRatio(ratio(p, r))} | ${cpuCol} | ${lossCol} |`,
+        `| ${sc.label}${isLmdb ? ' vs Mosquitto in-memory QoS 1 fan-in' : ''} | ${m.label} (${m.unit}) | ${c(sc.id, pId, p)} | ${c(mqId, 'mosquitto', mq)} | ${c(sc.id, 'aedes', a)} | ${c(relayId, 'relay', r)} | ${c(relayId, 'relay-c', rc)} | ${fmtRatio(ratio(p, mq))} | ${fmtRatio(ratio(p, a))} | ${fmtRatio(ratio(p, r))} | ${cpuCol} | ${lossCol} |`,
       );
     }
   }
@@ -812,6 +821,13 @@ function cell(
   return saturated ? `${text}†` : text;
 }
 
+/** The ceiling of a rate: the faster relay's (either may be missing: NaN). */
+function ceilingOf(node: number, c: number): number {
+  if (!Number.isFinite(c)) return node;
+  if (!Number.isFinite(node)) return c;
+  return Math.max(node, c);
+}
+
 /** Per scenario: the relay's figure against the fastest broker's, with the verdict. */
 function ceilingCheck(selected: Scenario[], results: Map<string, Map<string, Run[]>>): string[] {
   const out: string[] = [];
@@ -819,7 +835,10 @@ function ceilingCheck(selected: Scenario[], results: Map<string, Map<string, Run
     if (sc.id === 'lmdb') continue;
     const m = sc.metrics.find((x) => x.noCeiling !== true);
     if (m === undefined) continue;
-    const relay = med(results, sc.id, 'relay', m);
+    const nodeRelay = med(results, sc.id, 'relay', m);
+    const cRelay = med(results, sc.id, 'relay-c', m);
+    const which = m.better === 'higher' && !(cRelay <= nodeRelay) ? 'relay-c' : 'relay';
+    const relay = which === 'relay-c' ? cRelay : nodeRelay;
     if (!Number.isFinite(relay)) continue;
     let best = Number.NaN;
     let bestName = '';
@@ -832,7 +851,7 @@ function ceilingCheck(selected: Scenario[], results: Map<string, Map<string, Run
         bestName = b;
       }
     }
-    const relaySat = (results.get(sc.id)?.get('relay') ?? []).some(
+    const relaySat = (results.get(sc.id)?.get(which) ?? []).some(
       (r) => r.report.cpu.saturated === true,
     );
     const satNote = relaySat ? ', generator saturated against the relay' : '';
@@ -843,7 +862,7 @@ function ceilingCheck(selected: Scenario[], results: Map<string, Map<string, Run
     if (m.better === 'higher') {
       const x = relay / best;
       out.push(
-        `${sc.label}: relay ${fmt(relay, m.unit)} ${m.unit} = ${fmtRatio(x)} the fastest broker (${bestName}, ${fmt(best, m.unit)})${satNote} — ${x >= 2 ? 'generator not the limit' : "NOT shown: figures above half the relay's are lower bounds (≥)"}`,
+        `${sc.label}: ${which === 'relay-c' ? 'C relay' : 'relay'} ${fmt(relay, m.unit)} ${m.unit} = ${fmtRatio(x)} the fastest broker (${bestName}, ${fmt(best, m.unit)})${satNote} — ${x >= 2 ? 'generator not the limit' : "NOT shown: figures above half the relay's are lower bounds (≥)"}`,
       );
     } else {
       out.push(

@@ -1,5 +1,6 @@
-// The C generators of bench/native/: latency.c (the latency scenario), throughput.c (fan-in
-// and pairs) and connect.c (connection rate), built at bench time and run against a broker.
+// The C programs of bench/native/: the generators latency.c (the latency scenario),
+// throughput.c (fan-in and pairs) and connect.c (connection rate), run against a broker, and
+// relay.c, the ceiling check's server; built at bench time.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,8 +13,8 @@ const SRC_DIR = join(here, '..', '..', '..', 'bench', 'native');
 const BIN_DIR = join(here, '..', 'native');
 
 /** The generators, by source name (bench/native/NAME.c). */
-export type NativeTool = 'latency' | 'throughput' | 'connect';
-const TOOLS: readonly NativeTool[] = ['latency', 'throughput', 'connect'];
+export type NativeTool = 'latency' | 'throughput' | 'connect' | 'relay';
+const TOOLS: readonly NativeTool[] = ['latency', 'throughput', 'connect', 'relay'];
 
 /** Where a generator's binary is built. */
 export function nativeBinary(tool: NativeTool): string {
