@@ -3,7 +3,7 @@
 import cluster from 'node:cluster';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Broker } from '../broker/broker.js';
 import { packageVersion } from '../broker/sys.js';
 import { TokenCheck } from './auth.js';
@@ -64,22 +64,28 @@ export async function startAdmin(broker: Broker, options: AdminOptions = {}): Pr
   const openapi = new OpenApiCollector(packageVersion());
   app.addHook('onRoute', openapi.onRoute);
   app.setErrorHandler(errorHandler(broker.log));
+  const refuse = (reply: FastifyReply) =>
+    reply
+      .code(401)
+      .header('www-authenticate', 'Bearer realm="petrel"')
+      .send({ error: 'unauthorized', message: 'a valid bearer token is required' });
   app.setNotFoundHandler((req, reply) => {
+    // Without a valid token an unknown path is refused like a known one: a 404 would tell a
+    // caller without credentials which routes exist.
+    if (!tokens.check(req.headers.authorization)) return void refuse(reply);
     void reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url}` });
   });
   app.addHook('onRequest', async (req, reply) => {
-    if (OPEN_PATHS.has(req.url.split('?')[0] as string)) return;
+    const path = req.url.split('?')[0] as string;
+    if (OPEN_PATHS.has(path)) return;
     // The dashboard's files (static.ts marks its route public) hold no broker data: the page
-    // loads, then asks for a token when the API answers 401.
-    if ((req.routeOptions.config as { public?: boolean } | undefined)?.public === true) return;
+    // loads, then asks for a token when the API answers 401. Its `/*` route also catches GETs of
+    // unknown API paths: those stay closed, for the reason given in the not-found handler.
+    const isPublic = (req.routeOptions.config as { public?: boolean } | undefined)?.public === true;
+    if (isPublic && !path.startsWith('/api/') && path !== '/metrics') return;
     // Only the Authorization header counts: a cookie would let any page the operator visits
     // drive the API from the browser (cross-site request forgery).
-    if (!tokens.check(req.headers.authorization)) {
-      await reply
-        .code(401)
-        .header('www-authenticate', 'Bearer realm="petrel"')
-        .send({ error: 'unauthorized', message: 'a valid bearer token is required' });
-    }
+    if (!tokens.check(req.headers.authorization)) await refuse(reply);
   });
   healthRoutes(app, broker);
   metricsRoutes(app, metrics.registry);

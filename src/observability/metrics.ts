@@ -2,9 +2,8 @@
 // (DESIGN.md hot-path rule 10): nothing here runs per message. prom-client is imported by the
 // caller (the admin server, loaded only when HTTP is configured) and handed in, so this module
 // stays free of it, and a private Registry per broker keeps two brokers in one process apart.
-import type { EventLoopUtilization, IntervalHistogram } from 'node:perf_hooks';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type * as Prom from 'prom-client';
+import { EventLoopWindow } from './event-loop.js';
 
 /** The broker state the metrics read (structural, so this module imports nothing of ours). */
 export interface MetricsSource {
@@ -264,35 +263,26 @@ export function createMetrics(
     );
   }
 
-  const delay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
-  delay.enable();
+  const loop = new EventLoopWindow();
   new prom.Gauge({
     name: 'petrel_event_loop_delay_seconds',
-    help: 'Event-loop delay since the previous scrape, by quantile (0.5, 0.99, 1 = max)',
+    help: 'Event-loop delay over the last complete 10 s window, by quantile (0.5, 0.99, 1 = max)',
     labelNames: ['quantile'],
     registers,
     collect() {
-      // The histogram reads NaN before its first sample: report 0 rather than a gap.
-      const v = (ns: number) => (Number.isFinite(ns) ? ns / 1e9 : 0);
-      this.set({ quantile: '0.5' }, v(delay.percentile(50)));
-      this.set({ quantile: '0.99' }, v(delay.percentile(99)));
-      this.set({ quantile: '1' }, v(delay.max));
-      delay.reset();
+      const f = loop.read();
+      this.set({ quantile: '0.5' }, f.p50);
+      this.set({ quantile: '0.99' }, f.p99);
+      this.set({ quantile: '1' }, f.max);
     },
   });
-  let elu: EventLoopUtilization = performance.eventLoopUtilization();
   gauge(
     'petrel_event_loop_utilization_ratio',
-    'Event-loop utilisation since the previous scrape (0..1)',
-    () => {
-      const now = performance.eventLoopUtilization();
-      const d = performance.eventLoopUtilization(now, elu);
-      elu = now;
-      return d.utilization;
-    },
+    'Event-loop utilisation over the last complete 10 s window (0..1)',
+    () => loop.read().utilization,
   );
   if (cluster !== undefined) clusterMetrics(cluster, counter, gauge);
-  return { registry, stop: () => delay.disable() };
+  return { registry, stop: () => loop.stop() };
 }
 
 const PROTOCOL_NAMES: Record<string, string> = { '3': '3.1', '4': '3.1.1', '5': '5.0' };

@@ -1,7 +1,10 @@
 // The client table: connected clients from GET /api/v1/clients, searched by client-id prefix,
-// each with a Disconnect button (DELETE /api/v1/clients/{id}).
+// each with a Details button (client-detail.ts) and a Disconnect button (DELETE
+// /api/v1/clients/{id}).
 import { api, seg } from './api.js';
+import { showClient } from './client-detail.js';
 import { dataTable, errorText, field, h, replace, showStatus, statusLine, when } from './dom.js';
+import { moreButton } from './more-button.js';
 import type { ClientSummary, Page } from './shapes.js';
 
 /** Rows asked for per page; "More" asks for the next. */
@@ -19,15 +22,12 @@ export function mountClients(root: HTMLElement): () => void {
   });
   const status = statusLine('clients-status');
   const body = h('tbody', { id: 'clients-rows' });
-  const more = h('button', {
-    id: 'clients-more',
-    type: 'button',
-    class: 'secondary',
-    hidden: true,
-  });
-  more.textContent = 'More';
+  const more = moreButton('clients-more');
   let cursor: string | undefined;
   let generation = 0;
+  const detail = h('section', { id: 'client-detail', 'aria-label': 'Client' });
+  let mounted = true;
+  const live = () => mounted;
 
   const row = (c: ClientSummary): HTMLTableRowElement => {
     const kick = h(
@@ -48,6 +48,12 @@ export function mountClients(root: HTMLElement): () => void {
         },
       );
     });
+    const details = h(
+      'button',
+      { type: 'button', class: 'secondary', 'aria-label': `Details of ${c.clientId}` },
+      'Details',
+    );
+    details.addEventListener('click', () => void showClient(detail, status, c.clientId, live));
     const tr = h(
       'tr',
       { 'data-client-id': c.clientId },
@@ -57,7 +63,7 @@ export function mountClients(root: HTMLElement): () => void {
       h('td', {}, c.listener ?? '–'),
       h('td', {}, c.protocol === undefined ? '–' : `MQTT ${c.protocol}`),
       h('td', {}, when(c.connectedAt)),
-      h('td', {}, kick),
+      h('td', {}, h('div', { class: 'actions' }, details, kick)),
     );
     return tr;
   };
@@ -108,9 +114,11 @@ export function mountClients(root: HTMLElement): () => void {
       body,
     ),
     more,
+    detail,
   );
   void load(false);
   return () => {
+    mounted = false;
     generation++;
     clearTimeout(timer);
   };

@@ -93,3 +93,36 @@ export function when(ms: number | string | undefined): string {
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** Shows `done` in `status` once `call` succeeded, then runs `then`; shows the error otherwise. */
+export function settle(
+  call: Promise<unknown>,
+  status: HTMLElement,
+  done: string,
+  then: () => void,
+): void {
+  call.then(
+    () => {
+      showStatus(status, done, false);
+      then();
+    },
+    (err: unknown) => showStatus(status, errorText(err)),
+  );
+}
+
+/** A form with a heading, its fields and a submit button labelled `submit`. */
+export function form(
+  id: string,
+  title: string,
+  onsubmit: (e: Event) => void,
+  fields: Node[],
+  submit: string,
+): HTMLFormElement {
+  return h(
+    'form',
+    { id, onsubmit: onsubmit as EventListener, 'aria-label': title },
+    h('h4', {}, title),
+    ...fields,
+    h('button', { type: 'submit' }, submit),
+  );
+}

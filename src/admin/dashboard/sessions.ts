@@ -2,6 +2,7 @@
 // (session-detail.ts); and the subscriptions matching a filter (GET /api/v1/subscriptions).
 import { api } from './api.js';
 import { dataTable, errorText, field, h, replace, showStatus, statusLine } from './dom.js';
+import { moreButton } from './more-button.js';
 import type { DetailContext } from './session-detail.js';
 import { showSession } from './session-detail.js';
 import type { Page, SessionSummary, SubscriptionInfo } from './shapes.js';
@@ -25,11 +26,18 @@ export function mountSessions(root: HTMLElement): () => void {
     },
   };
 
-  const load = async (): Promise<void> => {
+  // Pages after the first come with More, from the cursor of the last page read.
+  let cursor: string | undefined;
+  const more = moreButton('sessions-more');
+  const load = async (append = false): Promise<void> => {
+    const q = new URLSearchParams({ limit: String(PAGE) });
+    if (append && cursor !== undefined) q.set('after', cursor);
     try {
-      const page = await api<Page<SessionSummary>>('GET', `/sessions?limit=${PAGE}`);
+      const page = await api<Page<SessionSummary>>('GET', `/sessions?${q}`);
       if (!alive) return;
-      replace(rows);
+      if (!append) replace(rows);
+      cursor = page.next;
+      more.hidden = cursor === undefined;
       for (const s of page.items) {
         const open = h(
           'button',
@@ -49,7 +57,11 @@ export function mountSessions(root: HTMLElement): () => void {
           ),
         );
       }
-      showStatus(status, page.items.length === 0 ? 'No sessions.' : undefined, false);
+      showStatus(
+        status,
+        page.total === 0 ? 'No sessions.' : `${rows.childElementCount} of ${page.total} shown.`,
+        false,
+      );
     } catch (err) {
       if (alive) showStatus(status, errorText(err));
     }
@@ -85,6 +97,7 @@ export function mountSessions(root: HTMLElement): () => void {
   };
   const refresh = h('button', { type: 'button', class: 'secondary' }, 'Refresh');
   refresh.addEventListener('click', () => void load());
+  more.addEventListener('click', () => void load(true));
 
   replace(
     root,
@@ -94,11 +107,16 @@ export function mountSessions(root: HTMLElement): () => void {
     h(
       'div',
       { class: 'split' },
-      dataTable(
-        'sessions-table',
-        'Sessions',
-        ['Client id', 'State', 'Subscriptions', 'Queued', ''],
-        rows,
+      h(
+        'div',
+        {},
+        dataTable(
+          'sessions-table',
+          'Sessions',
+          ['Client id', 'State', 'Subscriptions', 'Queued', ''],
+          rows,
+        ),
+        more,
       ),
       detail,
     ),

@@ -19,6 +19,17 @@ export interface ClientSummary {
   connectedAt?: string;
 }
 
+/** GET /api/v1/clients/{id}: one connected client in full. */
+export interface ClientDetail extends ClientSummary {
+  /** Seconds granted; 0: none. */
+  keepAlive?: number;
+  /** Seconds the session outlives the connection. */
+  sessionExpiryInterval?: number;
+  queued?: number;
+  inflight?: number;
+  subscriptions: SubscriptionInfo[];
+}
+
 export interface SubscriptionInfo {
   clientId: string;
   /** As subscribed, with any $share/group/ prefix. */

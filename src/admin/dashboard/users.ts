@@ -1,9 +1,11 @@
-// Users and ACLs. The admin API has no runtime users, roles or ACL rules yet (issue 15 asks for
-// them; the view reads /api/v1/openapi.json to say whether they exist), so this view manages
-// what exists: the password and ACL files, re-read with POST /api/v1/broker/reload after an edit
-// (`petrel passwd`), as SIGHUP does.
+// Users and ACLs. With dynamic security on (the API has /api/v1/users, as its OpenAPI document
+// says), the editors of runtime users, roles and client-id rules; in every case the password and
+// ACL files, re-read with POST /api/v1/broker/reload after an edit (`petrel passwd`), as SIGHUP
+// does.
 import { api } from './api.js';
 import { errorText, h, replace, showStatus, statusLine } from './dom.js';
+import { rulesEditors } from './roles-editor.js';
+import { usersEditor } from './users-editor.js';
 
 interface OpenApi {
   paths?: Record<string, unknown>;
@@ -12,7 +14,7 @@ interface OpenApi {
 /** Mounts the view into `root`. */
 export function mountUsers(root: HTMLElement): () => void {
   const status = statusLine('users-status');
-  const runtime = h('p', { id: 'users-runtime', class: 'card missing' }, 'Checking the API…');
+  const runtime = h('div', { id: 'users-runtime' }, h('p', { class: 'card' }, 'Checking the API…'));
   const reload = h('button', { id: 'users-reload', type: 'button' }, 'Reload files');
   let alive = true;
 
@@ -37,13 +39,35 @@ export function mountUsers(root: HTMLElement): () => void {
   api<OpenApi>('GET', '/openapi.json').then(
     (doc) => {
       if (!alive) return;
-      runtime.textContent =
-        doc.paths?.['/api/v1/users'] === undefined
-          ? "This broker's admin API has no runtime users, roles or ACL rules (no /api/v1/users): users live in the password file and rules in the ACL file."
-          : 'The admin API has runtime users (/api/v1/users); this dashboard does not edit them yet: use the API.';
+      if (doc.paths?.['/api/v1/users'] === undefined) {
+        replace(
+          runtime,
+          h(
+            'p',
+            { class: 'card missing' },
+            'This broker has no runtime users, roles or ACL rules (started without --dynamic-security): users live in the password file and rules in the ACL file.',
+          ),
+        );
+        return;
+      }
+      const editors = [usersEditor(status), ...rulesEditors(status)];
+      replace(
+        runtime,
+        h(
+          'p',
+          { class: 'hint' },
+          'Runtime users and rules (dynamic security) are kept in the broker’s store and apply at once. A name in the password file is the file’s; for each check the client id’s rules come first, then the roles’ in order, then the ACL file.',
+        ),
+        ...editors.map((e) => e.card),
+      );
+      for (const e of editors) e.refresh();
     },
     (err: unknown) => {
-      if (alive) runtime.textContent = `Cannot read the API description: ${errorText(err)}`;
+      if (alive)
+        replace(
+          runtime,
+          h('p', { class: 'card' }, `Cannot read the API description: ${errorText(err)}`),
+        );
     },
   );
 
@@ -61,8 +85,8 @@ export function mountUsers(root: HTMLElement): () => void {
         'Add or change a user with "petrel passwd FILE USER", remove one with "petrel passwd -D FILE USER", edit the ACL file, then reload: new connections use the new users at once, and subscriptions the new ACL no longer grants are removed.',
       ),
       h('div', { class: 'actions' }, reload),
-      status,
     ),
+    status,
   );
   return () => {
     alive = false;

@@ -50,6 +50,14 @@ describe('admin listener', () => {
       assert.equal(basic.status, 401);
       const ok = await call(f.admin.url, '/api/v1/broker', { token: TOKEN });
       assert.equal(ok.status, 200);
+      // An unknown path is refused like a known one: a 404 would tell which routes exist.
+      for (const method of ['GET', 'POST', 'DELETE']) {
+        const unknown = await call(f.admin.url, '/api/v1/nothing', { method });
+        assert.equal(unknown.status, 401, `${method} /api/v1/nothing without a token`);
+        assert.equal(unknown.json.error, 'unauthorized');
+        const known = await call(f.admin.url, '/api/v1/nothing', { method, token: TOKEN });
+        assert.equal(known.status, 404, `${method} /api/v1/nothing with the token`);
+      }
       // The probes stay open for orchestrators.
       assert.equal((await call(f.admin.url, '/healthz')).status, 200);
       assert.equal((await call(f.admin.url, '/readyz')).status, 200);
