@@ -92,22 +92,25 @@ describe('the trivial relay', () => {
   });
 });
 
-test('bench:compare prints the generator CPU and the relay ceiling in every row', async () => {
+test('bench:compare prints the generator CPU and both relays’ ceilings in every row', async () => {
   const r = await run(
     COMPARE,
-    ['--brokers', 'relay', '--scenarios', 'fanin-q1', '--runs', '1', '--duration', '1'],
-    30_000,
+    ['--brokers', 'relay,relay-c', '--scenarios', 'fanin-q1', '--runs', '1', '--duration', '1'],
+    40_000,
   );
   assert.equal(r.code, 0, r.stderr);
   const header = r.stdout.split('\n').find((l) => l.startsWith('| Scenario |'));
-  assert.ok(header?.includes('generator CPU (P, M, A, R)'), header);
-  assert.ok(header?.includes('Relay (ceiling)'), header);
+  assert.ok(header?.includes('generator CPU (P, M, A, R, CR)'), header);
+  assert.ok(header?.includes('| Relay | C relay |'), header);
   const row = r.stdout.split('\n').find((l) => l.startsWith('| fan-in 16->1 QoS 1'));
   assert.ok(row !== undefined, r.stdout);
   const cells = row.split('|').map((c) => c.trim());
-  // | scenario | metric | P | M | A | relay | P/M | P/A | P/relay | generator CPU | lost/dup |
-  assert.match(cells[6] ?? '', /^≥?[\d,]+$/, 'the relay figure');
-  assert.match(cells[10] ?? '', /^-, -, -, \d+%( \(sat\.\))?$/, 'the relay run’s generator CPU');
+  // | scenario | metric | P | M | A | relay | C relay | P/M | P/A | P/relay | generator CPU | lost |
+  assert.match(cells[6] ?? '', /^[\d,]+$/, 'the relay figure');
+  assert.match(cells[7] ?? '', /^[\d,]+$/, 'the C relay figure');
+  const cpu = /^-, -, -, \d+%( \(sat\.\))?, \d+%( \(sat\.\))?$/;
+  assert.match(cells[11] ?? '', cpu, 'the relay runs’ generator CPU');
   assert.match(r.stdout, /Ceiling check/);
   assert.match(r.stderr, /relay\s+fanin-q1\s+run 1: .*generator \d+% of a core/);
+  assert.match(r.stderr, /relay-c\s+fanin-q1\s+run 1: .*generator \d+% of a core/);
 });
