@@ -16,12 +16,14 @@ export interface SecurityCommand {
 }
 
 /** Help lines of these commands, for `petrel ctl --help`. */
-export const SECURITY_HELP = `  user add NAME [--roles R,…] [--disabled]         create a user; password from stdin's first
+export const SECURITY_HELP = `  user add NAME [--roles R,…] [--disabled] [--client-id ID]
+                                                   create a user; password from stdin's first
                                                    line or --password-file FILE
   user list | show NAME | delete NAME              users (never their hashes)
   user passwd NAME                                 new password (stdin or --password-file)
   user disable NAME | enable NAME                  disabling closes its connections
   user roles NAME [ROLE…]                          set its roles, in the order consulted
+  user client-id NAME [ID]                         bind it to client id ID (none: unbind)
   role add NAME [RULE…] | rules NAME [RULE…]       create a role, or replace its rules; a RULE
                                                    is allow|deny:publish|subscribe|read:FILTER
   role list | show NAME | delete NAME              roles and their rules
@@ -34,6 +36,7 @@ export const SECURITY_FLAGS: Record<string, boolean> = {
   '--roles': true,
   '--password-file': true,
   '--disabled': false,
+  '--client-id': true,
 };
 
 type Row = Record<string, unknown>;
@@ -63,6 +66,8 @@ export async function runSecurity(c: SecurityCommand): Promise<void> {
         const roles = c.flags.get('--roles');
         if (typeof roles === 'string') body.roles = roles.split(',').filter((r) => r !== '');
         if (c.flags.has('--disabled')) body.disabled = true;
+        const clientId = c.flags.get('--client-id');
+        if (typeof clientId === 'string') body.clientId = clientId;
         const r = await apiCall(t, 'POST', '/api/v1/users', body);
         return c.json ? out(r) : say(`added user ${name}`);
       }
@@ -71,10 +76,11 @@ export async function runSecurity(c: SecurityCommand): Promise<void> {
         const items = (await fetchAll(t, '/api/v1/users')) as Row[];
         if (c.json) return out(items);
         return c.table(
-          ['USER', 'DISABLED', 'ROLES'],
+          ['USER', 'DISABLED', 'CLIENT', 'ROLES'],
           items.map((u) => [
             String(u.username),
             u.disabled === true ? 'yes' : 'no',
+            typeof u.clientId === 'string' ? u.clientId : '-',
             (u.roles as string[]).join(','),
           ]),
         );
@@ -96,6 +102,15 @@ export async function runSecurity(c: SecurityCommand): Promise<void> {
         const [name] = one(['NAME']);
         await patchUser(t, name as string, { disabled: verb === 'disable' });
         return say(`${verb}d user ${name}`);
+      }
+      case 'client-id': {
+        const [name, id] = rest;
+        if (name === undefined || rest.length > 2)
+          throw new UsageError('user client-id takes NAME [ID]');
+        await patchUser(t, name, { clientId: id ?? '' });
+        return say(
+          id === undefined ? `user ${name} is not bound` : `user ${name} is bound to ${id}`,
+        );
       }
       case 'roles': {
         const [name, ...roles] = rest;

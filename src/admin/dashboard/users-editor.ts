@@ -9,6 +9,7 @@ interface User {
   username: string;
   disabled: boolean;
   roles: string[];
+  clientId?: string;
 }
 
 /** Role names from a comma-separated field (blank: none). */
@@ -62,6 +63,7 @@ export function usersEditor(status: HTMLElement): { card: HTMLElement; refresh()
       h('td', { class: 'id' }, u.username),
       h('td', {}, u.disabled ? 'disabled' : 'enabled'),
       h('td', {}, u.roles.join(', ') || '–'),
+      h('td', { class: 'id' }, u.clientId ?? '–'),
       h('td', {}, h('div', { class: 'actions' }, toggle, del)),
     );
   };
@@ -75,16 +77,18 @@ export function usersEditor(status: HTMLElement): { card: HTMLElement; refresh()
   });
   const roles = h('input', { id: 'user-roles', autocomplete: 'off', placeholder: 'role, role…' });
   const disabled = h('input', { id: 'user-disabled', type: 'checkbox' });
+  const bind = h('input', { id: 'user-client-id', autocomplete: 'off', placeholder: 'any' });
   const add = (e: Event): void => {
     e.preventDefault();
-    const body = {
+    const body: Record<string, unknown> = {
       username: name.value,
       password: password.value,
       roles: roleList(roles.value),
       disabled: disabled.checked,
     };
+    if (bind.value !== '') body.clientId = bind.value;
     password.value = '';
-    act(api('POST', '/users', body), `Added ${body.username}.`);
+    act(api('POST', '/users', body), `Added ${name.value}.`);
   };
 
   const who = h('input', { id: 'change-user', required: true, autocomplete: 'off' });
@@ -98,14 +102,20 @@ export function usersEditor(status: HTMLElement): { card: HTMLElement; refresh()
     autocomplete: 'off',
     placeholder: 'unchanged when empty',
   });
+  const newBind = h('input', {
+    id: 'change-client-id',
+    autocomplete: 'off',
+    placeholder: 'unchanged when empty; - for any',
+  });
   const change = (e: Event): void => {
     e.preventDefault();
-    const body: { password?: string; roles?: string[] } = {};
+    const body: { password?: string; roles?: string[]; clientId?: string } = {};
     if (newPassword.value !== '') body.password = newPassword.value;
     if (newRoles.value.trim() !== '') body.roles = roleList(newRoles.value);
+    if (newBind.value !== '') body.clientId = newBind.value === '-' ? '' : newBind.value;
     newPassword.value = '';
-    if (body.password === undefined && body.roles === undefined) {
-      showStatus(status, 'Give a new password or roles to change.');
+    if (Object.keys(body).length === 0) {
+      showStatus(status, 'Give a new password, roles or client id to change.');
       return;
     }
     act(api('PATCH', `/users/${seg(who.value)}`, body), `Changed ${who.value}.`);
@@ -115,7 +125,12 @@ export function usersEditor(status: HTMLElement): { card: HTMLElement; refresh()
     'section',
     { class: 'card', 'aria-labelledby': 'users-title' },
     h('h3', { id: 'users-title' }, 'Users'),
-    dataTable('users-table', 'Runtime users (first 1000)', ['User', 'State', 'Roles', ''], rows),
+    dataTable(
+      'users-table',
+      'Runtime users (first 1000)',
+      ['User', 'State', 'Roles', 'Client id', ''],
+      rows,
+    ),
     form(
       'user-add',
       'Add a user',
@@ -124,6 +139,7 @@ export function usersEditor(status: HTMLElement): { card: HTMLElement; refresh()
         field('User name', name),
         field('Password', password),
         field('Roles (comma-separated, in the order consulted)', roles),
+        field('Bound client id (optional: the only one it may use)', bind),
         h('div', { class: 'check' }, disabled, h('label', { for: 'user-disabled' }, 'Disabled')),
       ],
       'Add user',
@@ -136,6 +152,7 @@ export function usersEditor(status: HTMLElement): { card: HTMLElement; refresh()
         field('User name', who),
         field('New password', newPassword),
         field('New roles (comma-separated)', newRoles),
+        field('New bound client id', newBind),
       ],
       'Change user',
     ),

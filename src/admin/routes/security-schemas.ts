@@ -35,6 +35,7 @@ export const USER = {
     username: { type: 'string' },
     disabled: { type: 'boolean' },
     roles: { type: 'array', items: { type: 'string' }, description: 'in the order consulted' },
+    clientId: { type: 'string', description: 'the only client id it may connect with, if set' },
   },
 } as const;
 

@@ -64,6 +64,11 @@ export function userRoutes(app: FastifyInstance, security: DynamicSecurity): voi
             },
             roles: ROLE_NAMES,
             disabled: { type: 'boolean', default: false },
+            clientId: {
+              type: 'string',
+              minLength: 1,
+              description: 'binds the user: it may connect with this client id only',
+            },
           },
         },
         response: { 201: USER },
@@ -98,7 +103,7 @@ export function userRoutes(app: FastifyInstance, security: DynamicSecurity): voi
     '/api/v1/users/:username',
     {
       schema: {
-        summary: 'Change a user: password, roles, or disabled',
+        summary: 'Change a user: password, roles, disabled, or bound client id',
         description:
           'Disabling closes the user’s connections (5.0: DISCONNECT 0x87 Not authorized); new roles apply at once, and subscriptions they no longer allow are removed.',
         tags: ['security'],
@@ -111,6 +116,11 @@ export function userRoutes(app: FastifyInstance, security: DynamicSecurity): voi
             password: { type: 'string', minLength: 1 },
             roles: ROLE_NAMES,
             disabled: { type: 'boolean' },
+            clientId: {
+              type: 'string',
+              description:
+                'binds the user to this client id (its other connections close); "" unbinds',
+            },
           },
         },
         response: { 200: USER },

@@ -21,14 +21,21 @@ export function attachDynamicSecurity(broker: Broker, dynamic: DynamicSecurity):
   else broker.once('restored', load);
   const host: SecurityHost = {
     persist: (records) => broker.persistSecurity(records),
-    disconnectUser(username) {
+    disconnectUser(username, except) {
       let closed = 0;
       for (const session of [...broker.sessions.values()]) {
         const conn = session.connection;
         if (conn === undefined || conn.username !== username) continue;
+        if (except !== undefined && session.clientId === except) continue;
         // [MQTT-3.14.2-1] a DISCONNECT carries one of its own reason codes: 0x87 Not authorized
         // is one (0x8C Bad authentication method is CONNACK and AUTH only).
-        if (broker.disconnect(session.clientId, NOT_AUTHORIZED, 'user disabled or deleted')) {
+        if (
+          broker.disconnect(
+            session.clientId,
+            NOT_AUTHORIZED,
+            'user disabled, deleted or bound to another client id',
+          )
+        ) {
           closed++;
         }
       }

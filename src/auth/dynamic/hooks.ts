@@ -37,7 +37,7 @@ export function withDynamicSecurity(
       if (passwords?.has(request.username) === true) {
         return passwords.authenticate(request.username, request.password);
       }
-      return dynamic.authenticate(request.username, request.password);
+      return dynamic.authenticate(request.username, request.password, request.clientId);
     },
     authorizePublish(client, message) {
       // Publishing to `$SYS` stays refused whatever a rule says (the file checker refuses it).

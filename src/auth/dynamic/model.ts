@@ -28,6 +28,8 @@ export interface SecurityUser {
   disabled: boolean;
   /** Role names, in the order their rules are consulted. */
   roles: string[];
+  /** When set, the only client id this user may connect with. */
+  clientId?: string | undefined;
 }
 
 /** A role: named, ordered rules. */

@@ -41,8 +41,11 @@ export type SecurityRecord = Extract<ChangeRecord, { kind: 'security.put' | 'sec
 export interface SecurityHost {
   /** Writes `records` to the store in one batch; resolves once they are durable. */
   persist(records: SecurityRecord[]): Promise<void>;
-  /** Closes every connection authenticated as `username`; returns how many. */
-  disconnectUser(username: string): number;
+  /**
+   * Closes every connection authenticated as `username` (but those with client id `except`,
+   * when given); returns how many.
+   */
+  disconnectUser(username: string, except?: string): number;
   /** Re-checks every subscription against the current rules; resolves with how many went. */
   reauthorize(): Promise<number>;
 }
@@ -52,6 +55,8 @@ export interface SecurityUserView {
   username: string;
   disabled: boolean;
   roles: string[];
+  /** The client id it is bound to, if any. */
+  clientId?: string;
 }
 
 /** Input of {@link DynamicSecurity.createUser}. */
@@ -60,6 +65,8 @@ export interface NewUser {
   password: string;
   roles?: string[];
   disabled?: boolean;
+  /** Binds the user to one client id. */
+  clientId?: string;
 }
 
 /** Input of {@link DynamicSecurity.updateUser}: the fields to change. */
@@ -67,6 +74,8 @@ export interface UserChange {
   password?: string;
   roles?: string[];
   disabled?: boolean;
+  /** Binds the user to this client id; `""` removes the binding. */
+  clientId?: string;
 }
 
 /** Options of {@link DynamicSecurity}. */
@@ -141,6 +150,10 @@ export class DynamicSecurity implements RuleSource {
             passwordHash: hashText,
             disabled: data.disabled === true,
             roles: checkRoleList(data.roles ?? [], `${at}.roles`),
+            clientId:
+              data.clientId === undefined
+                ? undefined
+                : checkMqttName(data.clientId, `${at}.clientId`),
           };
           this.users.set(user.username, { user, hash: parseHash(hashText) });
         } else if (e.type === 'role') {
@@ -208,9 +221,14 @@ export class DynamicSecurity implements RuleSource {
   /**
    * Checks a runtime user's password. An unknown user still pays one verification (against a
    * dummy hash of the same cost), so the answer time does not tell which names exist. A disabled
-   * user with the right password is refused with 0x87 Not authorized.
+   * user with the right password is refused with 0x87 Not authorized, and so is a user bound to
+   * another client id than `clientId`.
    */
-  async authenticate(username: string, password: Buffer | undefined): Promise<DynamicAuthResult> {
+  async authenticate(
+    username: string,
+    password: Buffer | undefined,
+    clientId: string,
+  ): Promise<DynamicAuthResult> {
     const s = this.users.get(username);
     const candidate = password ?? Buffer.alloc(0);
     const ok = await verifyHash(s?.hash ?? this.dummy, candidate, this.scrypt);
@@ -219,6 +237,9 @@ export class DynamicSecurity implements RuleSource {
     const now = this.users.get(username);
     if (now === undefined || now !== s) return false;
     if (now.user.disabled) return { reasonCode: NOT_AUTHORIZED, reasonString: 'user disabled' };
+    if (now.user.clientId !== undefined && now.user.clientId !== clientId) {
+      return { reasonCode: NOT_AUTHORIZED, reasonString: 'user bound to another client id' };
+    }
     return true;
   }
 
@@ -247,6 +268,8 @@ export class DynamicSecurity implements RuleSource {
     const username = checkMqttName(input.username, 'body.username');
     const password = checkPassword(input.password, 'body.password');
     const roles = checkRoleList(input.roles ?? [], 'body.roles');
+    const clientId =
+      input.clientId === undefined ? undefined : checkMqttName(input.clientId, 'body.clientId');
     return this.change(async () => {
       const passwordHash = await this.hash(password);
       if (this.users.has(username)) throw conflict('body.username', `user '${username}' exists`);
@@ -263,6 +286,7 @@ export class DynamicSecurity implements RuleSource {
         passwordHash,
         disabled: input.disabled === true,
         roles,
+        clientId,
       };
       this.users.set(username, { user, hash: parseHash(passwordHash) });
       return { records: [userRecord(user)], rules: roles.length > 0, result: userView(user) };
@@ -275,17 +299,21 @@ export class DynamicSecurity implements RuleSource {
       change.password === undefined ? undefined : checkPassword(change.password, 'body.password');
     const roles =
       change.roles === undefined ? undefined : checkRoleList(change.roles, 'body.roles');
+    const clientId =
+      change.clientId === undefined || change.clientId === ''
+        ? change.clientId
+        : checkMqttName(change.clientId, 'body.clientId');
     return this.change(async () => {
       const passwordHash = password === undefined ? undefined : await this.hash(password);
       const s = this.users.get(username);
       if (s === undefined) throw missing('user', username, 'params.username');
       if (roles !== undefined) this.requireRoles(roles, 'body.roles');
-      const wasDisabled = s.user.disabled;
       const user: SecurityUser = {
         username,
         passwordHash: passwordHash ?? s.user.passwordHash,
         disabled: change.disabled ?? s.user.disabled,
         roles: roles ?? s.user.roles,
+        clientId: clientId === undefined ? s.user.clientId : clientId === '' ? undefined : clientId,
       };
       this.users.set(username, {
         user,
@@ -294,7 +322,9 @@ export class DynamicSecurity implements RuleSource {
       return {
         records: [userRecord(user)],
         rules: roles !== undefined,
-        close: user.disabled && !wasDisabled ? username : undefined,
+        // Disabled: every connection goes. Newly bound: those with another client id go.
+        close: closes(user, s.user) ? username : undefined,
+        except: user.disabled ? undefined : user.clientId,
         result: userView(user),
       };
     });
@@ -408,6 +438,7 @@ export class DynamicSecurity implements RuleSource {
       records: SecurityRecord[];
       rules: boolean;
       close?: string | undefined;
+      except?: string | undefined;
       result: T;
     }>,
   ): Promise<T> {
@@ -417,7 +448,7 @@ export class DynamicSecurity implements RuleSource {
       const host = this.host;
       if (host === undefined) return done.result;
       const stored = host.persist(done.records);
-      if (done.close !== undefined) host.disconnectUser(done.close);
+      if (done.close !== undefined) host.disconnectUser(done.close, done.except);
       if (done.rules) await host.reauthorize();
       await stored;
       return done.result;
@@ -427,11 +458,18 @@ export class DynamicSecurity implements RuleSource {
   }
 }
 
+/** Whether a change from `was` to `user` closes connections: newly disabled, or newly bound. */
+function closes(user: SecurityUser, was: SecurityUser): boolean {
+  if (user.disabled) return !was.disabled;
+  return user.clientId !== undefined && user.clientId !== was.clientId;
+}
+
 function userRecord(user: SecurityUser): SecurityRecord {
   const data = JSON.stringify({
     passwordHash: user.passwordHash,
     disabled: user.disabled,
     roles: user.roles,
+    clientId: user.clientId,
   });
   return { kind: 'security.put', entry: { type: 'user', name: user.username, data } };
 }
@@ -442,7 +480,13 @@ function roleRecord(role: SecurityRole): SecurityRecord {
 }
 
 function userView(u: SecurityUser): SecurityUserView {
-  return { username: u.username, disabled: u.disabled, roles: [...u.roles] };
+  const view: SecurityUserView = {
+    username: u.username,
+    disabled: u.disabled,
+    roles: [...u.roles],
+  };
+  if (u.clientId !== undefined) view.clientId = u.clientId;
+  return view;
 }
 
 function copyRole(r: SecurityRole): SecurityRole {

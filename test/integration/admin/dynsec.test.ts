@@ -142,7 +142,7 @@ describe('dynamic security (petrel broker --dynamic-security)', () => {
     }
   });
 
-  test('disabling or deleting a user closes its connections with DISCONNECT 0x87 and refuses it; enabling lets it back', async () => {
+  test('disabling, binding to another client id or deleting a user closes its connections with DISCONNECT 0x87 and refuses it; enabling lets it back', async () => {
     const b = await start(join(dir, 'd3'));
     try {
       await post(b.url, '/api/v1/users', { username: 'bob', password: 'pw' });
@@ -172,6 +172,25 @@ describe('dynamic security (petrel broker --dynamic-security)', () => {
       await call(b.url, '/api/v1/users/bob', { method: 'PATCH', body: { password: 'two' } });
       assert.equal((await login(b.port, 'bob', 'one')).code, 0x86);
       assert.equal((await login(b.port, 'bob', 'two')).code, 0);
+      // Bound to a client id: that id only; binding closes its connections with another id.
+      const other = await login(b.port, 'bob', 'two', 'bob-laptop');
+      assert.equal(other.code, 0);
+      const bound = await call(b.url, '/api/v1/users/bob', {
+        method: 'PATCH',
+        body: { clientId: 'bob-phone' },
+      });
+      assert.equal(bound.json.clientId, 'bob-phone');
+      assert.equal(((await other.client.next()) as { reasonCode: number }).reasonCode, 0x87);
+      assert.equal((await login(b.port, 'bob', 'two', 'bob-laptop')).code, 0x87);
+      const phone = await login(b.port, 'bob', 'two', 'bob-phone');
+      assert.equal(phone.code, 0);
+      phone.client.destroy();
+      const unbound = await call(b.url, '/api/v1/users/bob', {
+        method: 'PATCH',
+        body: { clientId: '' },
+      });
+      assert.equal(unbound.json.clientId, undefined);
+      assert.equal((await login(b.port, 'bob', 'two', 'bob-laptop')).code, 0);
     } finally {
       assert.equal(await b.proc.stop('SIGTERM'), 0);
     }
@@ -286,8 +305,8 @@ describe('dynamic security (petrel broker --dynamic-security)', () => {
           .split('\n')
           .map((l) => l.split(/\s+/)),
         [
-          ['USER', 'DISABLED', 'ROLES'],
-          ['dora', 'no', 'cam'],
+          ['USER', 'DISABLED', 'CLIENT', 'ROLES'],
+          ['dora', 'no', '-', 'cam'],
         ],
       );
       assert.doesNotMatch(add.stdout + add.stderr + list.stdout, /pa55word/);
@@ -317,6 +336,11 @@ describe('dynamic security (petrel broker --dynamic-security)', () => {
       const empty = await ctl(['user', 'add', 'eve'], '');
       assert.equal(empty.code, 2);
       assert.match(empty.stderr, /the password is empty/);
+      const bind = await ctl(['user', 'client-id', 'dora', 'dora-cam']);
+      assert.equal(bind.stdout, 'user dora is bound to dora-cam\n');
+      assert.equal((await login(b.port, 'dora', 'n3w', 'elsewhere')).code, 0x87);
+      assert.equal((await ctl(['user', 'client-id', 'dora'])).stdout, 'user dora is not bound\n');
+      assert.equal((await login(b.port, 'dora', 'n3w', 'elsewhere')).code, 0);
       assert.equal((await ctl(['user', 'delete', 'dora'])).code, 0);
       assert.equal((await login(b.port, 'dora', 'n3w')).code, 0x86);
     } finally {

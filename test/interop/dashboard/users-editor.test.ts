@@ -118,6 +118,35 @@ if (CHROMIUM !== undefined) {
       }
     });
 
+    test('a user bound to a client id in the editor connects with that id only', async () => {
+      const page = await browser.newPage();
+      try {
+        await openEditor(page, petrel.http);
+        await page.fill('#user-name', 'cam7');
+        await page.fill('#user-password', 'cam7-secret');
+        await page.fill('#user-client-id', 'cam-7');
+        await submit(page, '#user-add');
+        await page.waitForSelector('#users-rows tr[data-user="cam7"] td:has-text("cam-7")');
+        const ok = await connect(petrel.mqtt, {
+          clientId: 'cam-7',
+          username: 'cam7',
+          password: 'cam7-secret',
+          reconnect: false,
+          connectTimeout: 3000,
+        });
+        await ok.disconnect();
+        await assert.rejects(login(petrel.mqtt, 'cam7', 'cam7-secret'), /not authori[sz]ed/i);
+        // Unbound from the change form ("-"), it connects with any client id.
+        await page.fill('#change-user', 'cam7');
+        await page.fill('#change-client-id', '-');
+        await submit(page, '#user-change');
+        await page.waitForSelector('#users-status:has-text("Changed cam7.")');
+        await (await login(petrel.mqtt, 'cam7', 'cam7-secret')).disconnect();
+      } finally {
+        await page.close();
+      }
+    });
+
     test('a bad rule is named in the status line and nothing is sent', async () => {
       const page = await browser.newPage();
       try {

@@ -168,16 +168,33 @@ describe('DynamicSecurity', () => {
     const { s } = make(counting);
     await s.createUser({ username: 'u', password: 'p' });
     calls = 0;
-    assert.equal(await s.authenticate('u', Buffer.from('p')), true);
-    assert.equal(await s.authenticate('u', Buffer.from('q')), false);
-    assert.equal(await s.authenticate('u', undefined), false);
-    assert.equal(await s.authenticate('nobody', Buffer.from('p')), false);
+    assert.equal(await s.authenticate('u', Buffer.from('p'), 'c'), true);
+    assert.equal(await s.authenticate('u', Buffer.from('q'), 'c'), false);
+    assert.equal(await s.authenticate('u', undefined, 'c'), false);
+    assert.equal(await s.authenticate('nobody', Buffer.from('p'), 'c'), false);
     assert.equal(calls, 4);
     await s.updateUser('u', { disabled: true });
-    assert.deepEqual(await s.authenticate('u', Buffer.from('p')), {
+    assert.deepEqual(await s.authenticate('u', Buffer.from('p'), 'c'), {
       reasonCode: 0x87,
       reasonString: 'user disabled',
     });
+  });
+
+  test('a user bound to a client id logs in with it only; binding closes its connections with other ids', async () => {
+    const { s, closed } = make();
+    await s.createUser({ username: 'dev', password: 'p', clientId: 'dev-1' });
+    assert.equal(await s.authenticate('dev', Buffer.from('p'), 'dev-1'), true);
+    assert.deepEqual(await s.authenticate('dev', Buffer.from('p'), 'dev-2'), {
+      reasonCode: 0x87,
+      reasonString: 'user bound to another client id',
+    });
+    assert.equal(s.getUser('dev')?.clientId, 'dev-1');
+    await s.updateUser('dev', { clientId: '' });
+    assert.equal(await s.authenticate('dev', Buffer.from('p'), 'dev-2'), true);
+    assert.equal(s.getUser('dev')?.clientId, undefined);
+    assert.deepEqual(closed, []);
+    await s.updateUser('dev', { clientId: 'dev-3' });
+    assert.deepEqual(closed, ['dev']);
   });
 
   test('load: stored entries come back; a damaged one is skipped and named', async () => {
@@ -186,7 +203,7 @@ describe('DynamicSecurity', () => {
       name: 'r',
       rules: [{ action: 'read', topic: 'a/#', permission: 'deny' }],
     });
-    await s.createUser({ username: 'u', password: 'p', roles: ['r'] });
+    await s.createUser({ username: 'u', password: 'p', roles: ['r'], clientId: 'k' });
     await s.setClientRules('c', []);
     const entries = written.flat().flatMap((r) => (r.kind === 'security.put' ? [r.entry] : []));
     const again = new DynamicSecurity({ hashParams: FAST });
@@ -197,9 +214,11 @@ describe('DynamicSecurity', () => {
     ]);
     assert.equal(problems.length, 2);
     assert.match(problems[0] as string, /^user "broken": /);
-    assert.deepEqual(again.listUsers(), [{ username: 'u', disabled: false, roles: ['r'] }]);
+    assert.deepEqual(again.listUsers(), [
+      { username: 'u', disabled: false, roles: ['r'], clientId: 'k' },
+    ]);
     assert.deepEqual(again.getClient('c'), { clientId: 'c', rules: [] });
     assert.equal(again.checker({ clientId: 'z', username: 'u' }).canRead('a/b'), false);
-    assert.equal(await again.authenticate('u', Buffer.from('p')), true);
+    assert.equal(await again.authenticate('u', Buffer.from('p'), 'k'), true);
   });
 });
