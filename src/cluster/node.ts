@@ -15,6 +15,8 @@ import { Message } from '../broker/message.js';
 import type { SubEntry } from '../broker/routing/subscription.js';
 import type { SessionHandover } from '../broker/session/handover.js';
 import type { Logger } from '../observability/logger.js';
+import { RecentSet } from '../shared/recent-set.js';
+import { Forwarder } from './forwarder.js';
 import { ClusterInterest, LocalInterest, NodeView } from './interest.js';
 import { InterestAcks } from './interest-acks.js';
 import type { ClusterOptions, ResolvedClusterOptions } from './options.js';
@@ -22,13 +24,25 @@ import { resolveClusterOptions } from './options.js';
 import { Ownership } from './ownership.js';
 import { ClusterRetained } from './retained.js';
 import { clusterSysValues } from './sys.js';
-import type { HeartbeatDoc, InterestAckDoc, InterestDoc } from './wire.js';
-import { decodeForward, decodeJson, encodeForward, encodeJson, encodePublishPart } from './wire.js';
+import type { ForwardedMessage, HeartbeatDoc, InterestAckDoc, InterestDoc } from './wire.js';
+import {
+  decodeBatch,
+  decodeJson,
+  encodeForwardHead,
+  encodeJson,
+  encodePublishPart,
+} from './wire.js';
 
 /** The local node serves no shared group for this message (shared, never modified). */
 const NO_PICK: Set<string> = new Set();
+/** A receiving node serves no shared group (shared, never modified). */
+const NO_GROUPS: readonly string[] = [];
 const CONFIRMED = Uint8Array.of(1);
-/** Recent message ids kept for removing duplicates (a QoS 2 forward sent again). */
+/**
+ * Recent QoS 2 message ids kept (at least) for removing duplicates (a QoS 2 forward sent again
+ * after its confirmation was lost). QoS 1 forwards are never sent twice under one id: a
+ * publisher's resend is a new message, which QoS 1 allows to arrive twice.
+ */
 const SEEN_MAX = 100_000;
 /** Unconfirmed QoS 2 forwards kept for a resend of their PUBLISH. */
 const UNCONFIRMED_MAX = 10_000;
@@ -37,7 +51,8 @@ const HELD_MAX = 1000;
 
 /** A QoS 2 forward not yet confirmed by every receiver: sent again, same id, on a resend. */
 interface Unconfirmed {
-  targets: Array<[string, Buffer]>;
+  /** Each receiving node and its record (head and PUBLISH part). */
+  targets: Array<[string, Buffer, Buffer]>;
 }
 
 /** Counters of the cluster view (`$SYS/broker/cluster/...`). */
@@ -73,7 +88,7 @@ export class ClusterNode implements ClusterLink {
   private readonly o: ResolvedClusterOptions;
   private readonly log: Logger;
   private seq = 0;
-  private readonly seen = new Map<string, true>();
+  private readonly seen = new RecentSet<string>(SEEN_MAX);
   private readonly unconfirmed = new Map<string, Unconfirmed>();
   private readonly snapshots = new Set<string>();
   /** Interest changes received while a snapshot of their node was on its way, to confirm. */
@@ -88,6 +103,10 @@ export class ClusterNode implements ClusterLink {
   readonly retained: ClusterRetained;
   /** Who owns each client id (a KV bucket). */
   readonly ownership: Ownership;
+  /** Forwarded messages, one batch per receiving node and event-loop turn. */
+  private readonly forwarder: Forwarder;
+  /** `<node>.<run>.`: a message id is this and a number. */
+  private readonly msgIdPrefix: string;
 
   private constructor(
     private readonly broker: Broker,
@@ -102,6 +121,14 @@ export class ClusterNode implements ClusterLink {
     this.interest = new ClusterInterest(this.id, this.local);
     this.interestAcks = new InterestAcks(this.o.forwardTimeoutMs, (seq, missing) =>
       this.log.warn({ seq, missing }, 'cluster: interest change not confirmed in time'),
+    );
+    this.msgIdPrefix = `${this.id}.${this.run}.`;
+    this.forwarder = new Forwarder(
+      nc,
+      (node) => this.subject('msg', node),
+      this.o.forwardTimeoutMs,
+      this.stats,
+      this.log,
     );
     this.retained = new ClusterRetained(broker, kv, this.log);
     this.ownership = new Ownership(
@@ -452,58 +479,91 @@ export class ClusterNode implements ClusterLink {
   private send(msg: Message, packetId: number): boolean | Promise<boolean> {
     const route = this.interest.route(msg.topic);
     if (route.plain.length === 0 && route.groups.length === 0) return false;
+    // Usually no shared group matches: the plain nodes are the targets, with no map per message.
     let targets: Map<string, string[]> | undefined;
-    for (const n of route.plain) {
-      if (targets === undefined) targets = new Map();
-      targets.set(n.id, []);
-    }
     let pick: Set<string> | undefined;
-    for (const g of route.groups) {
-      const node = this.interest.pick(g);
-      if (node === this.id) {
-        if (pick === undefined) pick = new Set();
-        pick.add(g.key);
-        continue;
+    if (route.groups.length > 0) {
+      targets = new Map();
+      for (const n of route.plain) targets.set(n.id, []);
+      for (const g of route.groups) {
+        const node = this.interest.pick(g);
+        if (node === this.id) {
+          if (pick === undefined) pick = new Set();
+          pick.add(g.key);
+          continue;
+        }
+        let groups = targets.get(node);
+        if (groups === undefined) {
+          groups = [];
+          targets.set(node, groups);
+        }
+        groups.push(g.key);
       }
-      if (targets === undefined) targets = new Map();
-      let groups = targets.get(node);
-      if (groups === undefined) {
-        groups = [];
-        targets.set(node, groups);
-      }
-      groups.push(g.key);
+      if (pick !== undefined) msg.sharedPick = pick;
+      if (targets.size === 0) return false;
     }
-    if (pick !== undefined) msg.sharedPick = pick;
     const now = this.broker.clock.now;
-    if (targets === undefined || msg.expired(now)) return false;
+    if (msg.expired(now)) return false;
     const publish = encodePublishPart(msg, now);
-    const msgId = `${this.id}.${this.run}.${++this.seq}`;
+    const msgId = this.msgIdPrefix + String(++this.seq);
     if (msg.qos === 0) {
-      for (const [node, groups] of targets) {
-        this.publish(this.subject('msg', node), encodeForward(msg.origin, msgId, groups, publish));
-        this.stats.forwarded++;
+      if (targets === undefined) {
+        for (const n of route.plain) {
+          this.forwarder.add(n.id, this.head(msg, msgId, NO_GROUPS, publish), publish);
+        }
+      } else {
+        for (const [node, groups] of targets) {
+          this.forwarder.add(node, this.head(msg, msgId, groups, publish), publish);
+        }
       }
       return true;
     }
-    const sent: Array<[string, Buffer]> = [];
-    for (const [node, groups] of targets) {
-      sent.push([node, encodeForward(msg.origin, msgId, groups, publish)]);
+    const rec: Unconfirmed = { targets: [] };
+    if (targets === undefined) {
+      for (const n of route.plain) {
+        rec.targets.push([n.id, this.head(msg, msgId, NO_GROUPS, publish), publish]);
+      }
+    } else {
+      for (const [node, groups] of targets) {
+        rec.targets.push([node, this.head(msg, msgId, groups, publish), publish]);
+      }
     }
-    if (packetId === 0) return this.confirmAll(sent);
+    const all = this.sendAll(rec);
+    if (packetId === 0) return all;
     const key = `${msg.origin}\0${packetId}`;
-    const rec: Unconfirmed = { targets: sent };
     this.remember(key, rec);
-    return this.confirmAll(sent).then((ok) => {
+    return all.then((ok) => {
       if (ok && this.unconfirmed.get(key) === rec) this.unconfirmed.delete(key);
       return ok;
     });
+  }
+
+  private head(msg: Message, msgId: string, groups: readonly string[], publish: Buffer): Buffer {
+    return encodeForwardHead(msg.origin, msgId, groups, publish.length);
+  }
+
+  /**
+   * Adds a QoS 1/2 message's records to their nodes' batches: the promise of its confirmation
+   * by every node (true), one batch's own promise when one node receives it.
+   */
+  private sendAll(rec: Unconfirmed): Promise<boolean> {
+    let first: Promise<boolean> | undefined;
+    let more: Array<Promise<boolean>> | undefined;
+    for (const [node, head, publish] of rec.targets) {
+      const p = this.forwarder.addConfirmed(node, head, publish);
+      if (first === undefined) first = p;
+      else if (more === undefined) more = [first, p];
+      else more.push(p);
+    }
+    if (more !== undefined) return Promise.all(more).then((r) => r.every(Boolean));
+    return first ?? Promise.resolve(true);
   }
 
   reforward(clientId: string, packetId: number): Promise<boolean> | undefined {
     const key = `${clientId}\0${packetId}`;
     const rec = this.unconfirmed.get(key);
     if (rec === undefined) return undefined;
-    return this.confirmAll(rec.targets).then((ok) => {
+    return this.sendAll(rec).then((ok) => {
       if (ok && this.unconfirmed.get(key) === rec) this.unconfirmed.delete(key);
       return ok;
     });
@@ -518,56 +578,34 @@ export class ClusterNode implements ClusterLink {
     this.unconfirmed.set(key, rec);
   }
 
-  /** Sends each receiver its copy as a request; true once every one confirmed in time. */
-  private confirmAll(sent: Array<[string, Buffer]>): Promise<boolean> {
-    const started = Date.now();
-    const all = sent.map(([node, data]) => this.request(node, data));
-    return Promise.all(all).then((results) => {
-      const ok = results.every(Boolean);
-      if (ok) this.stats.lastLagMs = Date.now() - started;
-      else this.stats.forwardFailures++;
-      return ok;
-    });
-  }
-
-  private request(node: string, data: Buffer): Promise<boolean> {
-    this.stats.forwarded++;
-    if (this.nc.isClosed()) return Promise.resolve(false);
-    return this.nc
-      .request(this.subject('msg', node), data, { timeout: this.o.forwardTimeoutMs })
-      .then(
-        (reply) => reply.data.length === 1 && reply.data[0] === 1,
-        (err: unknown) => {
-          this.log.debug(
-            { peer: node, err: (err as Error).message },
-            'cluster: forward not confirmed',
-          );
-          return false;
-        },
-      );
-  }
-
+  /**
+   * A batch of messages from another node: each is routed here; a batch holding a QoS 1/2
+   * message (a request) is confirmed once, when all of it is queued. A batch that does not
+   * parse is dropped whole and not confirmed (its QoS 1/2 publishers get no ack in time).
+   */
   private onForward(m: Msg): void {
-    let f: ReturnType<typeof decodeForward>;
+    let batch: ForwardedMessage[];
     try {
-      f = decodeForward(m.data);
+      batch = decodeBatch(m.data);
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'cluster: bad forwarded message ignored');
+      this.log.warn({ err: (err as Error).message }, 'cluster: bad forwarded batch ignored');
       return;
     }
+    let confirm = false;
+    for (const f of batch) if (this.receive(f)) confirm = true;
+    if (confirm) this.confirmWhenDurable(m);
+  }
+
+  /** Routes one forwarded message (unless a duplicate); true when it needs a confirmation. */
+  private receive(f: ForwardedMessage): boolean {
     this.stats.received++;
     const p = f.packet;
-    if (p.qos > 0) {
+    if (p.qos === 2) {
       if (this.seen.has(f.msgId)) {
         this.stats.duplicates++;
-        this.confirmWhenDurable(m);
-        return;
+        return true;
       }
-      if (this.seen.size >= SEEN_MAX) {
-        const oldest = this.seen.keys().next().value;
-        if (oldest !== undefined) this.seen.delete(oldest);
-      }
-      this.seen.set(f.msgId, true);
+      this.seen.add(f.msgId);
     }
     const msg = new Message(
       p.topic,
@@ -583,7 +621,7 @@ export class ClusterNode implements ClusterLink {
     msg.remote = true;
     msg.sharedPick = f.groups.length === 0 ? NO_PICK : new Set(f.groups);
     this.broker.router.publish(msg);
-    if (p.qos > 0) this.confirmWhenDurable(m);
+    return p.qos > 0;
   }
 
   /**
@@ -600,6 +638,7 @@ export class ClusterNode implements ClusterLink {
     this.timer = undefined;
     this.interestAcks.close();
     if (this.broker.cluster === this) this.broker.setClusterLink(undefined);
+    this.forwarder.flush();
     const connected = this.natsState === 'connected';
     this.natsState = 'closed';
     if (this.nc.isClosed()) return;

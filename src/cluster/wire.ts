@@ -1,8 +1,9 @@
-// What travels between nodes on NATS. A forwarded message is one NATS payload: a small prefix
-// (origin client id, message id, the shared groups the receiver serves) followed by the message
-// as an MQTT 5 PUBLISH packet, so the codec that reads clients' packets carries topic, QoS,
-// retain flag, properties and payload, and a topic needs no encoding into a subject. Interest,
-// heartbeats and snapshots are small JSON documents.
+// What travels between nodes on NATS. Forwarded messages travel in batches, one NATS payload for
+// the messages one node sends another in an event-loop turn: a version byte, then per message
+// its length and a record: a small prefix (origin client id, message id, the shared groups the
+// receiver serves) followed by the message as an MQTT 5 PUBLISH packet, so the codec that reads
+// clients' packets carries topic, QoS, retain flag, properties and payload, and a topic needs no
+// encoding into a subject. Interest, heartbeats and snapshots are small JSON documents.
 
 import type { Message } from '../broker/message.js';
 import { PacketType } from '../codec/constants.js';
@@ -12,6 +13,10 @@ import type { Properties, PublishPacket } from '../codec/types.js';
 import { readVarint, varintBytes } from '../codec/varint.js';
 
 const VERSION = 1;
+/** First byte of a batch of forwarded messages. */
+const BATCH_VERSION = 2;
+/** A batch's first part: its version byte (shared, never modified). */
+export const BATCH_START: Buffer = Buffer.of(BATCH_VERSION);
 
 /** A forwarded message as the receiving node reads it. */
 export interface ForwardedMessage {
@@ -51,30 +56,81 @@ export function encodePublishPart(msg: Message, now: number): Buffer {
   );
 }
 
-/** One receiver's NATS payload: the prefix for it, then the shared PUBLISH part. */
+/** One receiver's record: the prefix for it, then the shared PUBLISH part. */
 export function encodeForward(
   origin: string,
   msgId: string,
   groups: readonly string[],
   publish: Buffer,
 ): Buffer {
-  const o = Buffer.from(origin, 'utf8');
-  const id = Buffer.from(msgId, 'latin1');
-  const gs = groups.map((g) => Buffer.from(g, 'utf8'));
-  let n = 1 + 2 + o.length + 1 + id.length + 2;
-  for (const g of gs) n += 2 + g.length;
-  const out = Buffer.allocUnsafe(n + publish.length);
-  let pos = out.writeUInt8(VERSION, 0);
-  pos = out.writeUInt16BE(o.length, pos);
-  pos += o.copy(out, pos);
-  pos = out.writeUInt8(id.length, pos);
-  pos += id.copy(out, pos);
-  pos = out.writeUInt16BE(gs.length, pos);
-  for (const g of gs) {
-    pos = out.writeUInt16BE(g.length, pos);
-    pos += g.copy(out, pos);
+  const head = encodeForwardHead(origin, msgId, groups, publish.length);
+  return Buffer.concat([head.subarray(4), publish]);
+}
+
+/**
+ * A record's place in a batch without its PUBLISH part, which follows it unchanged (one encoding
+ * shared by every receiving node): the record's length (u32), then its prefix.
+ */
+export function encodeForwardHead(
+  origin: string,
+  msgId: string,
+  groups: readonly string[],
+  publishLength: number,
+): Buffer {
+  const ol = Buffer.byteLength(origin, 'utf8');
+  let n = 4 + 1 + 2 + ol + 1 + msgId.length + 2;
+  for (const g of groups) n += 2 + Buffer.byteLength(g, 'utf8');
+  const out = Buffer.allocUnsafe(n);
+  let pos = out.writeUInt32BE(n - 4 + publishLength, 0);
+  pos = out.writeUInt8(VERSION, pos);
+  pos = out.writeUInt16BE(ol, pos);
+  pos += out.write(origin, pos, 'utf8');
+  pos = out.writeUInt8(msgId.length, pos);
+  pos += out.write(msgId, pos, 'latin1');
+  pos = out.writeUInt16BE(groups.length, pos);
+  for (const g of groups) {
+    const at = pos;
+    pos += 2;
+    pos += out.write(g, pos, 'utf8');
+    out.writeUInt16BE(pos - at - 2, at);
   }
-  publish.copy(out, pos);
+  return out;
+}
+
+/** A batch of records (each as {@link encodeForward} makes it): what a node sends another. */
+export function encodeBatch(records: readonly Buffer[]): Buffer {
+  const parts: Buffer[] = [BATCH_START];
+  for (const r of records) {
+    const len = Buffer.allocUnsafe(4);
+    len.writeUInt32BE(r.length, 0);
+    parts.push(len, r);
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * Reads a batch of forwarded messages, every one of them or none: throws an Error naming the
+ * problem (and the record) for bytes that are not one.
+ */
+export function decodeBatch(data: Uint8Array): ForwardedMessage[] {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (buf.length < 1 || buf[0] !== BATCH_VERSION) {
+    throw new Error(`forwarded batch version ${buf[0] ?? '(empty)'} unknown`);
+  }
+  const out: ForwardedMessage[] = [];
+  let pos = 1;
+  while (pos < buf.length) {
+    if (pos + 4 > buf.length) throw new Error(`forwarded batch truncated at byte ${pos}`);
+    const len = buf.readUInt32BE(pos);
+    pos += 4;
+    if (pos + len > buf.length) throw new Error(`forwarded batch: record ${out.length} truncated`);
+    try {
+      out.push(decodeForward(buf.subarray(pos, pos + len)));
+    } catch (err) {
+      throw new Error(`forwarded batch: record ${out.length}: ${(err as Error).message}`);
+    }
+    pos += len;
+  }
   return out;
 }
 

@@ -4,7 +4,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { Message } from '../../../src/broker/message.js';
-import { decodeForward, encodeForward, encodePublishPart } from '../../../src/cluster/wire.js';
+import {
+  decodeBatch,
+  encodeBatch,
+  encodeForward,
+  encodePublishPart,
+} from '../../../src/cluster/wire.js';
 import { nextPublishOf, publishOf, RawClient, subOf, subscribeRaw } from '../../helpers/broker.js';
 import type { NatsHandle } from '../../helpers/nats.js';
 import { hasNats, startNats } from '../../helpers/nats.js';
@@ -103,7 +108,9 @@ describe('cluster routing and delivery', { skip: !hasNats(), timeout: 40_000 }, 
       const pub = await client(a, { clientId: 'nl-origin' });
       pub.send(publishOf('nl/t', 'mine', 0));
       for await (const m of copies) {
-        const f = decodeForward(m.data);
+        const [f, ...rest] = decodeBatch(m.data);
+        assert.equal(rest.length, 0, 'one message in the batch');
+        assert.ok(f !== undefined);
         assert.equal(f.origin, 'nl-origin');
         assert.equal(f.packet.topic, 'nl/t');
       }
@@ -184,13 +191,15 @@ describe('cluster routing and delivery', { skip: !hasNats(), timeout: 40_000 }, 
     assert.equal(await s.silent(300), true, 'exactly one copy');
   });
 
-  test('guarantee 2: a forwarded message id seen twice is queued once', async () => {
+  test('guarantee 2: a forwarded QoS 2 message id seen twice is queued once', async () => {
     const s = await client(b);
     await subscribeRaw(s, [subOf('dup/t', 1)]);
     const nc = await natsConnect({ servers: [nats.url] });
     try {
-      const m = new Message('dup/t', Buffer.from('x'), 1, false, undefined, 'pub', Date.now());
-      const data = encodeForward('pub', 'test.run.1', [], encodePublishPart(m, Date.now()));
+      const m = new Message('dup/t', Buffer.from('x'), 2, false, undefined, 'pub', Date.now());
+      const data = encodeBatch([
+        encodeForward('pub', 'test.run.1', [], encodePublishPart(m, Date.now())),
+      ]);
       for (let i = 0; i < 2; i++) {
         const reply = await nc.request('petrel.msg.b', data, { timeout: 2000 });
         assert.deepEqual([...reply.data], [1], 'confirmed both times');
