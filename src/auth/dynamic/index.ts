@@ -2,6 +2,8 @@
 
 export { attachDynamicSecurity } from './attach.js';
 export { DynamicChecker } from './checker.js';
+export type { SecurityEntry, SecurityRecord } from './entries.js';
+export { decodeEntry } from './entries.js';
 export type { DynamicAuthHooks } from './hooks.js';
 export { withDynamicSecurity } from './hooks.js';
 export type {
@@ -17,7 +19,6 @@ export type {
   DynamicSecurityOptions,
   NewUser,
   SecurityHost,
-  SecurityRecord,
   SecurityUserView,
   UserChange,
 } from './security.js';

@@ -4,11 +4,7 @@
 // survives a restart. Connected clients feel a change at once: checkers recompile on the next
 // check (the generation moved), subscriptions are re-checked, a disabled or deleted user's
 // connections are closed.
-import type {
-  ChangeRecord,
-  SecurityEntryType,
-  StoredSecurityEntry,
-} from '../../persistence/types.js';
+import type { SecurityEntryType, StoredSecurityEntry } from '../../persistence/types.js';
 import type { AclIdentity } from '../acl.js';
 import type { PasswordHash, ScryptFunction, ScryptParams } from '../hash.js';
 import {
@@ -22,6 +18,8 @@ import {
 } from '../hash.js';
 import type { RuleSource } from './checker.js';
 import { DynamicChecker } from './checker.js';
+import type { SecurityRecord } from './entries.js';
+import { clientRecord, decodeEntry, deleteRecord, roleRecord, userRecord } from './entries.js';
 import type { SecurityClient, SecurityRole, SecurityRule, SecurityUser } from './model.js';
 import {
   checkMqttName,
@@ -29,13 +27,9 @@ import {
   checkRoleList,
   checkRoleName,
   checkRules,
-  invalid,
   LIMITS,
   SecurityError,
 } from './model.js';
-
-/** The store records dynamic security writes. */
-export type SecurityRecord = Extract<ChangeRecord, { kind: 'security.put' | 'security.delete' }>;
 
 /** What dynamic security needs from the broker it serves. */
 export interface SecurityHost {
@@ -140,31 +134,13 @@ export class DynamicSecurity implements RuleSource {
     this.clients.clear();
     for (const e of entries) {
       try {
-        const data = JSON.parse(e.data) as Record<string, unknown>;
-        const at = `stored ${e.type} ${JSON.stringify(e.name)}`;
-        if (e.type === 'user') {
-          const hashText = data.passwordHash;
-          if (typeof hashText !== 'string') throw invalid(`${at}.passwordHash`, 'missing');
-          const user: SecurityUser = {
-            username: checkMqttName(e.name, at),
-            passwordHash: hashText,
-            disabled: data.disabled === true,
-            roles: checkRoleList(data.roles ?? [], `${at}.roles`),
-            clientId:
-              data.clientId === undefined
-                ? undefined
-                : checkMqttName(data.clientId, `${at}.clientId`),
-          };
-          this.users.set(user.username, { user, hash: parseHash(hashText) });
-        } else if (e.type === 'role') {
-          const name = checkRoleName(e.name, at);
-          this.roles.set(name, { name, rules: checkRules(data.rules ?? [], `${at}.rules`) });
+        const d = decodeEntry(e);
+        if (d.type === 'user') {
+          this.users.set(d.user.username, { user: d.user, hash: parseHash(d.user.passwordHash) });
+        } else if (d.type === 'role') {
+          this.roles.set(d.role.name, d.role);
         } else {
-          const clientId = checkMqttName(e.name, at);
-          this.clients.set(clientId, {
-            clientId,
-            rules: checkRules(data.rules ?? [], `${at}.rules`),
-          });
+          this.clients.set(d.client.clientId, d.client);
         }
       } catch (err) {
         problems.push(`${e.type} ${JSON.stringify(e.name)}: ${(err as Error).message}`);
@@ -337,7 +313,7 @@ export class DynamicSecurity implements RuleSource {
       if (s === undefined) throw missing('user', username, 'params.username');
       this.users.delete(username);
       return {
-        records: [{ kind: 'security.delete', type: 'user', name: username }],
+        records: [deleteRecord('user', username)],
         rules: true,
         close: username,
         result: userView(s.user),
@@ -375,7 +351,7 @@ export class DynamicSecurity implements RuleSource {
       const role = this.roles.get(name);
       if (role === undefined) throw missing('role', name, 'params.name');
       this.roles.delete(name);
-      const records: SecurityRecord[] = [{ kind: 'security.delete', type: 'role', name }];
+      const records: SecurityRecord[] = [deleteRecord('role', name)];
       for (const [username, s] of this.users) {
         if (!s.user.roles.includes(name)) continue;
         const user = { ...s.user, roles: s.user.roles.filter((r) => r !== name) };
@@ -394,10 +370,10 @@ export class DynamicSecurity implements RuleSource {
       if (!this.clients.has(clientId) && this.clients.size >= LIMITS.clients) {
         throw conflict('params.clientId', 'too many client ids with rules');
       }
-      this.clients.set(clientId, { clientId, rules });
-      const data = JSON.stringify({ rules });
+      const client = { clientId, rules };
+      this.clients.set(clientId, client);
       return {
-        records: [{ kind: 'security.put', entry: { type: 'client', name: clientId, data } }],
+        records: [clientRecord(client)],
         rules: true,
         result: { clientId, rules: rules.map((r) => ({ ...r })) },
       };
@@ -411,7 +387,7 @@ export class DynamicSecurity implements RuleSource {
       if (c === undefined) throw missing('client', clientId, 'params.clientId');
       this.clients.delete(clientId);
       return {
-        records: [{ kind: 'security.delete', type: 'client', name: clientId }],
+        records: [deleteRecord('client', clientId)],
         rules: true,
         result: c,
       };
@@ -462,21 +438,6 @@ export class DynamicSecurity implements RuleSource {
 function closes(user: SecurityUser, was: SecurityUser): boolean {
   if (user.disabled) return !was.disabled;
   return user.clientId !== undefined && user.clientId !== was.clientId;
-}
-
-function userRecord(user: SecurityUser): SecurityRecord {
-  const data = JSON.stringify({
-    passwordHash: user.passwordHash,
-    disabled: user.disabled,
-    roles: user.roles,
-    clientId: user.clientId,
-  });
-  return { kind: 'security.put', entry: { type: 'user', name: user.username, data } };
-}
-
-function roleRecord(role: SecurityRole): SecurityRecord {
-  const data = JSON.stringify({ rules: role.rules });
-  return { kind: 'security.put', entry: { type: 'role', name: role.name, data } };
 }
 
 function userView(u: SecurityUser): SecurityUserView {
