@@ -104,13 +104,17 @@ export function mountRetained(root: HTMLElement): () => void {
     return list;
   };
 
+  // Only the newest request may draw: a slow answer for an earlier filter (the first load's
+  // `#`) must not replace the tree of the filter asked for since.
+  let generation = 0;
   const load = async (e?: Event): Promise<void> => {
     e?.preventDefault();
+    const mine = ++generation;
     const q = new URLSearchParams({ filter: filter.value === '' ? '#' : filter.value });
     q.set('limit', String(LIMIT));
     try {
       const page = await api<Page<RetainedSummary>>('GET', `/retained?${q}`);
-      if (!alive) return;
+      if (!alive || mine !== generation) return;
       replace(tree, render(buildTree(page.items), undefined));
       const more =
         page.next === undefined ? '' : ` (the first ${page.items.length}: narrow the filter)`;
@@ -122,7 +126,7 @@ export function mountRetained(root: HTMLElement): () => void {
         false,
       );
     } catch (err) {
-      if (alive) showStatus(status, errorText(err));
+      if (alive && mine === generation) showStatus(status, errorText(err));
     }
   };
 

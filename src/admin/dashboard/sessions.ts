@@ -29,12 +29,15 @@ export function mountSessions(root: HTMLElement): () => void {
   // Pages after the first come with More, from the cursor of the last page read.
   let cursor: string | undefined;
   const more = moreButton('sessions-more');
+  // Only the newest request may draw (a Refresh overtaking a More, or the reverse).
+  let generation = 0;
   const load = async (append = false): Promise<void> => {
+    const mine = ++generation;
     const q = new URLSearchParams({ limit: String(PAGE) });
     if (append && cursor !== undefined) q.set('after', cursor);
     try {
       const page = await api<Page<SessionSummary>>('GET', `/sessions?${q}`);
-      if (!alive) return;
+      if (!alive || mine !== generation) return;
       if (!append) replace(rows);
       cursor = page.next;
       more.hidden = cursor === undefined;
@@ -63,7 +66,7 @@ export function mountSessions(root: HTMLElement): () => void {
         false,
       );
     } catch (err) {
-      if (alive) showStatus(status, errorText(err));
+      if (alive && mine === generation) showStatus(status, errorText(err));
     }
   };
 
