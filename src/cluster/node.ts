@@ -155,6 +155,9 @@ export class ClusterNode implements ClusterLink {
       reconnectTimeWait: 250,
       pingInterval: Math.max(1000, o.nodeTimeoutMs),
       timeout: o.forwardTimeoutMs,
+      // Otherwise every request builds two Error objects with stack traces up front (for a
+      // timeout that rarely comes): 2% of a forwarding node's CPU; failures are logged by cause.
+      noAsyncTraces: true,
     };
     if (o.user !== undefined) opts.user = o.user;
     if (o.pass !== undefined) opts.pass = o.pass;
