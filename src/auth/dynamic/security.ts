@@ -209,9 +209,10 @@ export class DynamicSecurity implements RuleSource {
     const candidate = password ?? Buffer.alloc(0);
     const ok = await verifyHash(s?.hash ?? this.dummy, candidate, this.scrypt);
     if (!ok || password === undefined) return false;
-    // Read again: the user may have been deleted or disabled while scrypt ran.
+    // Read again: the user may have been deleted, disabled or given a new password while scrypt
+    // ran (another change, to its roles say, leaves the verified password good).
     const now = this.users.get(username);
-    if (now === undefined || now !== s) return false;
+    if (now === undefined || now.hash !== s?.hash) return false;
     if (now.user.disabled) return { reasonCode: NOT_AUTHORIZED, reasonString: 'user disabled' };
     if (now.user.clientId !== undefined && now.user.clientId !== clientId) {
       return { reasonCode: NOT_AUTHORIZED, reasonString: 'user bound to another client id' };
@@ -425,8 +426,8 @@ export class DynamicSecurity implements RuleSource {
       if (host === undefined) return done.result;
       const stored = host.persist(done.records);
       if (done.close !== undefined) host.disconnectUser(done.close, done.except);
-      if (done.rules) await host.reauthorize();
-      await stored;
+      // Both awaited together, so a failed commit is never left unhandled behind the re-check.
+      await Promise.all([stored, done.rules ? host.reauthorize() : undefined]);
       return done.result;
     });
     this.queue = run.catch(() => undefined);
