@@ -1,13 +1,13 @@
 // The sending side of forwarding: messages for one node are gathered during an event-loop turn
 // and leave as one NATS message (a batch, wire.ts) at its end. A batch holding a QoS 1/2 message
 // is a NATS request, and the receiver's one reply confirms every message in it; a batch of QoS 0
-// messages only is a plain publish. Per message this costs a record in a list; the NATS request
-// (a reply subscription entry, a timer, two Error objects with stack traces in the NATS client)
-// is paid once per batch.
+// messages only is a plain publish. Per message this costs a record written into the batch's
+// buffer (no buffer of its own, no concatenation); the NATS request (a reply-map entry and a
+// timer in the NATS client) is paid once per batch.
 
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../observability/logger.js';
-import { BATCH_START } from './wire.js';
+import { BATCH_START, batchRecordSize, writeBatchRecord } from './wire.js';
 
 /** Counters the forwarder keeps for the cluster view (`ClusterStats`). */
 export interface ForwardStats {
@@ -18,10 +18,13 @@ export interface ForwardStats {
 
 /** Default NATS max_payload (1 MiB) when the server did not say. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+/** A batch buffer's first size: small, since at a low rate a batch holds one message. */
+const FIRST_CAPACITY = 1024;
 
 /** The messages waiting for one node, and the promise of its confirmation if one is needed. */
 class Outgoing {
-  readonly parts: Buffer[] = [BATCH_START];
+  /** The batch as it is written; handed to NATS (never reused) when it leaves. */
+  buf: Buffer;
   bytes = BATCH_START.length;
   /** Settles the batch's confirmation; set once a QoS 1/2 message joins it. */
   settle: ((ok: boolean) => void) | undefined = undefined;
@@ -29,7 +32,22 @@ class Outgoing {
   /** QoS 1/2 messages in it: what a failure counts. */
   waiting = 0;
 
-  constructor(readonly node: string) {}
+  constructor(
+    readonly node: string,
+    capacity: number,
+  ) {
+    this.buf = Buffer.allocUnsafe(capacity);
+    BATCH_START.copy(this.buf, 0);
+  }
+
+  /** Makes room for `n` more bytes, doubling the buffer. */
+  reserve(n: number): void {
+    const need = this.bytes + n;
+    if (need <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
+    this.buf.copy(next, 0, 0, this.bytes);
+    this.buf = next;
+  }
 }
 
 /** Gathers forwarded messages per receiving node and sends each node one batch per turn. */
@@ -46,17 +64,29 @@ export class Forwarder {
     private readonly log: Logger,
   ) {}
 
-  /** Adds a QoS 0 record (`head`, then `body`) to `node`'s batch: nothing to confirm. */
-  add(node: string, head: Buffer, body: Buffer): void {
-    this.append(node, head, body);
+  /** Adds a QoS 0 message to `node`'s batch: nothing to confirm. */
+  add(
+    node: string,
+    origin: string,
+    msgId: string,
+    groups: readonly string[],
+    publish: Buffer,
+  ): void {
+    this.append(node, origin, msgId, groups, publish);
   }
 
   /**
-   * Adds a QoS 1/2 record to `node`'s batch; returns the promise that `node` queued the whole
+   * Adds a QoS 1/2 message to `node`'s batch; returns the promise that `node` queued the whole
    * batch (true), or did not answer in time (false): one promise, shared by every message of it.
    */
-  addConfirmed(node: string, head: Buffer, body: Buffer): Promise<boolean> {
-    const out = this.append(node, head, body);
+  addConfirmed(
+    node: string,
+    origin: string,
+    msgId: string,
+    groups: readonly string[],
+    publish: Buffer,
+  ): Promise<boolean> {
+    const out = this.append(node, origin, msgId, groups, publish);
     out.waiting++;
     if (out.confirmed === undefined) {
       out.confirmed = new Promise<boolean>((resolve) => {
@@ -66,8 +96,14 @@ export class Forwarder {
     return out.confirmed;
   }
 
-  private append(node: string, head: Buffer, body: Buffer): Outgoing {
-    const size = head.length + body.length;
+  private append(
+    node: string,
+    origin: string,
+    msgId: string,
+    groups: readonly string[],
+    publish: Buffer,
+  ): Outgoing {
+    const size = batchRecordSize(origin, msgId, groups, publish);
     let out = this.pending.get(node);
     if (out !== undefined && out.bytes + size > this.maxPayload()) {
       // NATS refuses a payload above the server's max_payload: this batch leaves now.
@@ -76,11 +112,11 @@ export class Forwarder {
       out = undefined;
     }
     if (out === undefined) {
-      out = new Outgoing(node);
+      out = new Outgoing(node, Math.max(FIRST_CAPACITY, BATCH_START.length + size));
       this.pending.set(node, out);
     }
-    out.parts.push(head, body);
-    out.bytes += size;
+    out.reserve(size);
+    out.bytes = writeBatchRecord(out.buf, out.bytes, origin, msgId, groups, publish);
     this.stats.forwarded++;
     if (!this.scheduled) {
       this.scheduled = true;
@@ -109,7 +145,7 @@ export class Forwarder {
       if (settle !== undefined) this.failed(settle, out, 'NATS connection closed');
       return;
     }
-    const data = Buffer.concat(out.parts, out.bytes);
+    const data = out.buf.subarray(0, out.bytes);
     if (settle === undefined) {
       try {
         this.nc.publish(subject, data);

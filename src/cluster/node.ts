@@ -25,13 +25,7 @@ import { Ownership } from './ownership.js';
 import { ClusterRetained } from './retained.js';
 import { clusterSysValues } from './sys.js';
 import type { ForwardedMessage, HeartbeatDoc, InterestAckDoc, InterestDoc } from './wire.js';
-import {
-  decodeBatch,
-  decodeJson,
-  encodeForwardHead,
-  encodeJson,
-  encodePublishPart,
-} from './wire.js';
+import { decodeBatch, decodeJson, encodeJson, encodePublishPart } from './wire.js';
 
 /** The local node serves no shared group for this message (shared, never modified). */
 const NO_PICK: Set<string> = new Set();
@@ -49,10 +43,15 @@ const UNCONFIRMED_MAX = 10_000;
 /** Interest changes of one node held until the snapshot being fetched from it arrives. */
 const HELD_MAX = 1000;
 
-/** A QoS 2 forward not yet confirmed by every receiver: sent again, same id, on a resend. */
+/**
+ * A QoS 1/2 forward: its receiving nodes and the shared groups each serves. A QoS 2 one not yet
+ * confirmed by every receiver is kept, and sent again under the same id on a resend.
+ */
 interface Unconfirmed {
-  /** Each receiving node and its record (head and PUBLISH part). */
-  targets: Array<[string, Buffer, Buffer]>;
+  origin: string;
+  msgId: string;
+  publish: Buffer;
+  targets: Array<[string, readonly string[]]>;
 }
 
 /** Counters of the cluster view (`$SYS/broker/cluster/...`). */
@@ -511,26 +510,18 @@ export class ClusterNode implements ClusterLink {
     const msgId = this.msgIdPrefix + String(++this.seq);
     if (msg.qos === 0) {
       if (targets === undefined) {
-        for (const n of route.plain) {
-          this.forwarder.add(n.id, this.head(msg, msgId, NO_GROUPS, publish), publish);
-        }
+        for (const n of route.plain)
+          this.forwarder.add(n.id, msg.origin, msgId, NO_GROUPS, publish);
       } else {
         for (const [node, groups] of targets) {
-          this.forwarder.add(node, this.head(msg, msgId, groups, publish), publish);
+          this.forwarder.add(node, msg.origin, msgId, groups, publish);
         }
       }
       return true;
     }
-    const rec: Unconfirmed = { targets: [] };
-    if (targets === undefined) {
-      for (const n of route.plain) {
-        rec.targets.push([n.id, this.head(msg, msgId, NO_GROUPS, publish), publish]);
-      }
-    } else {
-      for (const [node, groups] of targets) {
-        rec.targets.push([node, this.head(msg, msgId, groups, publish), publish]);
-      }
-    }
+    const rec: Unconfirmed = { origin: msg.origin, msgId, publish, targets: [] };
+    if (targets === undefined) for (const n of route.plain) rec.targets.push([n.id, NO_GROUPS]);
+    else for (const t of targets) rec.targets.push(t);
     const all = this.sendAll(rec);
     if (packetId === 0) return all;
     const key = `${msg.origin}\0${packetId}`;
@@ -541,10 +532,6 @@ export class ClusterNode implements ClusterLink {
     });
   }
 
-  private head(msg: Message, msgId: string, groups: readonly string[], publish: Buffer): Buffer {
-    return encodeForwardHead(msg.origin, msgId, groups, publish.length);
-  }
-
   /**
    * Adds a QoS 1/2 message's records to their nodes' batches: the promise of its confirmation
    * by every node (true), one batch's own promise when one node receives it.
@@ -552,8 +539,8 @@ export class ClusterNode implements ClusterLink {
   private sendAll(rec: Unconfirmed): Promise<boolean> {
     let first: Promise<boolean> | undefined;
     let more: Array<Promise<boolean>> | undefined;
-    for (const [node, head, publish] of rec.targets) {
-      const p = this.forwarder.addConfirmed(node, head, publish);
+    for (const [node, groups] of rec.targets) {
+      const p = this.forwarder.addConfirmed(node, rec.origin, rec.msgId, groups, rec.publish);
       if (first === undefined) first = p;
       else if (more === undefined) more = [first, p];
       else more.push(p);

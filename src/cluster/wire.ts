@@ -63,38 +63,53 @@ export function encodeForward(
   groups: readonly string[],
   publish: Buffer,
 ): Buffer {
-  const head = encodeForwardHead(origin, msgId, groups, publish.length);
-  return Buffer.concat([head.subarray(4), publish]);
+  const out = Buffer.allocUnsafe(batchRecordSize(origin, msgId, groups, publish));
+  writeBatchRecord(out, 0, origin, msgId, groups, publish);
+  return out.subarray(4);
 }
 
-/**
- * A record's place in a batch without its PUBLISH part, which follows it unchanged (one encoding
- * shared by every receiving node): the record's length (u32), then its prefix.
- */
-export function encodeForwardHead(
+/** Bytes {@link writeBatchRecord} writes: the record's length (u32) and the record. */
+export function batchRecordSize(
   origin: string,
   msgId: string,
   groups: readonly string[],
-  publishLength: number,
-): Buffer {
-  const ol = Buffer.byteLength(origin, 'utf8');
-  let n = 4 + 1 + 2 + ol + 1 + msgId.length + 2;
+  publish: Buffer,
+): number {
+  let n = 4 + 1 + 2 + Buffer.byteLength(origin, 'utf8') + 1 + msgId.length + 2;
   for (const g of groups) n += 2 + Buffer.byteLength(g, 'utf8');
-  const out = Buffer.allocUnsafe(n);
-  let pos = out.writeUInt32BE(n - 4 + publishLength, 0);
+  return n + publish.length;
+}
+
+/**
+ * Writes a record's place in a batch at `pos` of `out` (which has room for
+ * {@link batchRecordSize} bytes): its length (u32), its prefix (origin, message id, groups), then
+ * the PUBLISH part, encoded once for every receiving node. Returns the position after it.
+ */
+export function writeBatchRecord(
+  out: Buffer,
+  pos: number,
+  origin: string,
+  msgId: string,
+  groups: readonly string[],
+  publish: Buffer,
+): number {
+  const start = pos;
+  pos += 4;
   pos = out.writeUInt8(VERSION, pos);
-  pos = out.writeUInt16BE(ol, pos);
-  pos += out.write(origin, pos, 'utf8');
+  const ol = out.write(origin, pos + 2, 'utf8');
+  out.writeUInt16BE(ol, pos);
+  pos += 2 + ol;
   pos = out.writeUInt8(msgId.length, pos);
   pos += out.write(msgId, pos, 'latin1');
   pos = out.writeUInt16BE(groups.length, pos);
   for (const g of groups) {
-    const at = pos;
-    pos += 2;
-    pos += out.write(g, pos, 'utf8');
-    out.writeUInt16BE(pos - at - 2, at);
+    const gl = out.write(g, pos + 2, 'utf8');
+    out.writeUInt16BE(gl, pos);
+    pos += 2 + gl;
   }
-  return out;
+  pos += publish.copy(out, pos);
+  out.writeUInt32BE(pos - start - 4, start);
+  return pos;
 }
 
 /** A batch of records (each as {@link encodeForward} makes it): what a node sends another. */
