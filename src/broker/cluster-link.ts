@@ -40,6 +40,12 @@ export interface ClusterLink {
    * they applied the change, so that a SUBACK sent then covers publishes on any node.
    */
   interestSettled(): Promise<void> | undefined;
+  /**
+   * The session of `clientId` ended on this node (a clean session's client left, a session
+   * expired, or it moved away): the cluster forgets this node as its owner unless a new session
+   * for the id took its place.
+   */
+  sessionEnded(clientId: string): void;
   /** A subscription was added to the local trie (the filter may be a `$share/` one). */
   interestAdded(entry: SubEntry): void;
   /** A subscription left the local trie. */

@@ -234,6 +234,7 @@ export class ClusterNode implements ClusterLink {
         this.natsState = 'connected';
         this.log.info({ server: s.server }, 'cluster: NATS reconnected, re-announcing interest');
         this.hello();
+        void this.ownership.reconnected();
       }
     }
   }
@@ -261,6 +262,9 @@ export class ClusterNode implements ClusterLink {
 
   private tick(): void {
     this.heartbeat();
+    if (this.natsState === 'connected' && this.ownership.unclaimedCount > 0) {
+      void this.ownership.claimUnclaimed();
+    }
     const now = Date.now();
     const every = this.broker.options.sysInterval * 1000;
     if (every > 0 && now - this.sysAt >= every) {
@@ -328,8 +332,15 @@ export class ClusterNode implements ClusterLink {
   claim(clientId: string): Promise<SessionHandover | undefined> | undefined {
     // Cut off from NATS the node keeps serving: it accepts the CONNECT unclaimed, and the
     // bucket's owner entries fence it when it is back (docs/cluster.md, guarantees 5 and 7).
-    if (this.natsState !== 'connected') return undefined;
+    if (this.natsState !== 'connected') {
+      this.ownership.noteUnclaimed(clientId);
+      return undefined;
+    }
     return this.ownership.claim(clientId);
+  }
+
+  sessionEnded(clientId: string): void {
+    if (this.natsState === 'connected') this.ownership.sessionEnded(clientId);
   }
 
   interestAdded(entry: SubEntry): void {

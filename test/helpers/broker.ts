@@ -90,12 +90,13 @@ export class RawClient {
 
   /**
    * Opens a connection and completes CONNECT/CONNACK; rejects unless the CONNACK accepts.
-   * `extra` overrides fields of the CONNECT packet.
+   * `extra` overrides fields of the CONNECT packet; the CONNACK may take up to `ms`.
    */
   static async connect(
     port: number,
     version: ProtocolVersion,
     extra: Partial<Extract<Packet, { type: 1 }>> = {},
+    ms = 2000,
   ): Promise<{ client: RawClient; connack: Extract<Packet, { type: 2 }> }> {
     const c = await RawClient.open(port, version);
     c.send(
@@ -106,7 +107,7 @@ export class RawClient {
         ...extra,
       }),
     );
-    const p = await c.next();
+    const p = await c.next(ms);
     if (p.type !== 2) throw new Error(`expected CONNACK, got type ${p.type}`);
     return { client: c, connack: p };
   }

@@ -5,6 +5,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { freePort, relaunch, waitExit, waitListening } from './mosquitto.js';
 
 export const NATS_BIN = '/usr/sbin/nats-server';
@@ -27,14 +29,85 @@ export interface NatsHandle {
 }
 
 /** Starts `nats-server -js`; resolves once it accepts connections. */
-export async function startNats(): Promise<NatsHandle> {
+export function startNats(): Promise<NatsHandle> {
+  return startServer([]);
+}
+
+/**
+ * Starts `size` nats-servers with JetStream clustered through routes (cluster `petrel-test`,
+ * servers `s0`, `s1`…), which do not tell clients about each other (`--no_advertise`), so that a
+ * client connected to one server is cut off when that server stops. Resolves once JetStream
+ * answers on every server (its leaders elected).
+ */
+export async function startNatsCluster(size = 3): Promise<NatsHandle[]> {
+  const routePorts: number[] = [];
+  for (let i = 0; i < size; i++) routePorts.push(await freePort());
+  const routes = routePorts.map((p) => `nats://127.0.0.1:${p}`);
+  const started: NatsHandle[] = [];
+  try {
+    for (let i = 0; i < size; i++) {
+      started.push(
+        await startServer([
+          '-n',
+          `s${i}`,
+          '--cluster_name',
+          'petrel-test',
+          '--cluster',
+          routes[i] as string,
+          '--routes',
+          routes.filter((_, j) => j !== i).join(','),
+          '--no_advertise',
+        ]),
+      );
+    }
+    for (const h of started) await jetStreamReady(h.url, 20_000);
+  } catch (err) {
+    for (const h of started) await h.close();
+    throw err;
+  }
+  return started;
+}
+
+/** Waits until JetStream answers on `url` (a clustered JetStream elects its leader first). */
+export async function jetStreamReady(url: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  const nc = await connect({ servers: url, timeout: 2000 });
+  try {
+    for (;;) {
+      try {
+        const jsm = await jetstreamManager(nc, { timeout: 1000 });
+        await jsm.getAccountInfo();
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`JetStream not ready at ${url}: ${err}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
+/** The name of the server leading JetStream stream `stream` (undefined while none is). */
+export async function streamLeader(url: string, stream: string): Promise<string | undefined> {
+  const nc = await connect({ servers: url, timeout: 2000 });
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: 1000 });
+    return (await jsm.streams.info(stream)).cluster?.leader;
+  } finally {
+    await nc.close();
+  }
+}
+
+async function startServer(extra: string[]): Promise<NatsHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'petrel-nats-'));
   const port = await freePort();
   let child: ChildProcess;
   let stderr = '';
   const launch = async (): Promise<void> => {
     stderr = '';
-    child = spawn(NATS_BIN, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], {
+    const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir, ...extra];
+    child = spawn(NATS_BIN, args, {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     child.stderr?.on('data', (d: Buffer) => {

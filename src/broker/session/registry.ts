@@ -273,6 +273,7 @@ export function endSession(broker: BrokerCore, session: Session): void {
   session.clearState();
   if (broker.sessions.get(session.clientId) === session) broker.sessions.delete(session.clientId);
   broker.persist.sessionDelete(session);
+  broker.cluster?.sessionEnded(session.clientId);
 }
 
 /** Session timers: expiry, delayed will, slow consumer. */

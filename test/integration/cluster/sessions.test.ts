@@ -4,7 +4,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Packet } from '../../../src/codec/types.js';
-import { nextPublishOf, publishOf, RawClient, subOf, subscribeRaw } from '../../helpers/broker.js';
+import {
+  delay,
+  nextPublishOf,
+  publishOf,
+  RawClient,
+  subOf,
+  subscribeRaw,
+} from '../../helpers/broker.js';
 import type { NatsHandle } from '../../helpers/nats.js';
 import { hasNats, startNats } from '../../helpers/nats.js';
 import type { TestNode } from './util.js';
@@ -81,6 +88,39 @@ describe('cluster sessions: ownership and take-over', { skip: !hasNats(), timeou
     assert.equal(comp.type === 7 && comp.reasonCode, 0);
     assert.equal(await w.silent(300), true, 'no second delivery');
     assert.equal(await x2.silent(200), true, 'nothing else resent');
+  });
+
+  test('guarantee 5: an owner entry is removed when its session ends (clean session gone, expiry), and kept when a clean start replaces the session', async () => {
+    const { client: c1 } = await connect(a, { clientId: 'end-clean' });
+    const { client: p1 } = await connect(a, {
+      clientId: 'end-expiry',
+      clean: false,
+      properties: { sessionExpiryInterval: 1 },
+    });
+    const { client: r1 } = await connect(a, { clientId: 'end-restart' });
+    for (const id of ['end-clean', 'end-expiry', 'end-restart']) {
+      await until(() => b.node.ownership.ownerOf(id) === 'sa', `sb to see sa own ${id}`);
+    }
+    c1.send({ type: 14, reasonCode: 0, properties: undefined });
+    await until(() => b.node.ownership.ownerOf('end-clean') === undefined, 'end-clean removed');
+    p1.destroy();
+    await delay(300);
+    assert.equal(b.node.ownership.ownerOf('end-expiry'), 'sa', 'kept while the session lives');
+    await until(
+      () => b.node.ownership.ownerOf('end-expiry') === undefined,
+      'end-expiry removed',
+      4000,
+    );
+    // A clean start on the same node ends the old session and starts a new one at once.
+    const { client: r2 } = await connect(a, { clientId: 'end-restart' });
+    await r1.waitClose();
+    await delay(300);
+    assert.equal(b.node.ownership.ownerOf('end-restart'), 'sa');
+    assert.equal(a.node.ownership.ownerOf('end-restart'), 'sa');
+    assert.equal(r2.closed, false);
+    // A removed entry is claimed afresh by the next CONNECT, on any node.
+    await connect(c, { clientId: 'end-clean' });
+    await until(() => a.node.ownership.ownerOf('end-clean') === 'sc', 'end-clean claimed by sc');
   });
 
   test('guarantee 5: [MQTT-3.1.4-3] a CONNECT on another node takes the client over (0x8E) and its subscriptions move', async () => {
