@@ -85,8 +85,15 @@ export class TopicRoute {
     /** Other nodes with a matching non-shared filter. */
     readonly plain: NodeView[],
     readonly groups: GroupRoute[],
+    /**
+     * Nodes taken for dead with a matching non-shared filter: QoS 1/2 messages are kept for
+     * them in JetStream (parked.ts). Empty most of the time.
+     */
+    readonly parked: NodeView[] = NO_NODES,
   ) {}
 }
+
+const NO_NODES: NodeView[] = [];
 
 const ROUTES_MAX = 10_000;
 
@@ -116,6 +123,7 @@ export class ClusterInterest {
     let r = this.routes.get(topic);
     if (r !== undefined) return r;
     const plain: NodeView[] = [];
+    let parked: NodeView[] | undefined;
     const groups = new Map<string, GroupRoute>();
     const addGroup = (filter: string, node: string) => {
       const s = parseSharedSubscription(filter);
@@ -130,7 +138,13 @@ export class ClusterInterest {
     };
     for (const f of this.local.filters()) if (f.startsWith('$share/')) addGroup(f, this.self);
     for (const n of this.nodes.values()) {
-      if (!n.alive) continue;
+      if (!n.alive) {
+        if (anyMatch(n.filters, topic)) {
+          if (parked === undefined) parked = [];
+          parked.push(n);
+        }
+        continue;
+      }
       let wants = false;
       for (const f of n.filters) {
         if (f.startsWith('$share/')) addGroup(f, n.id);
@@ -138,7 +152,7 @@ export class ClusterInterest {
       }
       if (wants) plain.push(n);
     }
-    r = new TopicRoute(plain, [...groups.values()]);
+    r = new TopicRoute(plain, [...groups.values()], parked);
     if (this.routes.size >= ROUTES_MAX) this.routes.clear();
     this.routes.set(topic, r);
     return r;
@@ -151,4 +165,10 @@ export class ClusterInterest {
     this.cursors.set(g.key, (c + 1) % 1_000_000);
     return g.nodes[c % g.nodes.length] as string;
   }
+}
+
+/** Whether a non-shared filter of `filters` matches `topic`. */
+function anyMatch(filters: Set<string>, topic: string): boolean {
+  for (const f of filters) if (!f.startsWith('$share/') && topicMatches(f, topic)) return true;
+  return false;
 }

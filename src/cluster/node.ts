@@ -22,10 +22,18 @@ import { InterestAcks } from './interest-acks.js';
 import type { ClusterOptions, ResolvedClusterOptions } from './options.js';
 import { resolveClusterOptions } from './options.js';
 import { Ownership } from './ownership.js';
+import { Parked } from './parked.js';
 import { ClusterRetained } from './retained.js';
 import { clusterSysValues } from './sys.js';
 import type { ForwardedMessage, HeartbeatDoc, InterestAckDoc, InterestDoc } from './wire.js';
-import { decodeBatch, decodeJson, encodeJson, encodePublishPart } from './wire.js';
+import {
+  decodeBatch,
+  decodeJson,
+  encodeBatch,
+  encodeForward,
+  encodeJson,
+  encodePublishPart,
+} from './wire.js';
 
 /** The local node serves no shared group for this message (shared, never modified). */
 const NO_PICK: Set<string> = new Set();
@@ -52,7 +60,10 @@ interface Unconfirmed {
   msgId: string;
   publish: Buffer;
   targets: Array<[string, readonly string[]]>;
+  /** Nodes taken for dead, whose copy (a one-record batch) JetStream keeps (parked.ts). */
+  parked?: string[];
 }
+const NO_NODES: NodeView[] = [];
 
 /** Counters of the cluster view (`$SYS/broker/cluster/...`). */
 export class ClusterStats {
@@ -102,6 +113,8 @@ export class ClusterNode implements ClusterLink {
   readonly retained: ClusterRetained;
   /** Who owns each client id (a KV bucket). */
   readonly ownership: Ownership;
+  /** Messages kept in JetStream for dead nodes; undefined when `parkedMaxMsgs` is 0. */
+  readonly parked: Parked | undefined;
   /** Forwarded messages, one batch per receiving node and event-loop turn. */
   private readonly forwarder: Forwarder;
   /** `<node>.<run>.`: a message id is this and a number. */
@@ -113,6 +126,7 @@ export class ClusterNode implements ClusterLink {
     options: ClusterOptions,
     kv: KV,
     owners: KV,
+    parked: Parked | undefined,
   ) {
     this.o = resolveClusterOptions(options);
     this.id = options.nodeId;
@@ -130,6 +144,7 @@ export class ClusterNode implements ClusterLink {
       this.log,
     );
     this.retained = new ClusterRetained(broker, kv, this.log);
+    this.parked = parked;
     this.ownership = new Ownership(
       broker,
       owners,
@@ -175,18 +190,20 @@ export class ClusterNode implements ClusterLink {
     }
     let kv: KV;
     let owners: KV;
+    let parked: Parked | undefined;
     try {
       const kvm = new Kvm(jetstream(nc));
       const bucket = { history: 1, replicas: o.replicas, timeout: o.forwardTimeoutMs };
       kv = await kvm.create(`${o.subjectPrefix}-retained`, bucket);
       owners = await kvm.create(`${o.subjectPrefix}-sessions`, bucket);
+      parked = await Parked.open(nc, o, broker.log.child({ node: o.nodeId }));
     } catch (err) {
       await nc.close();
       throw new Error(
         `cluster: JetStream KV unavailable at ${o.servers.join(', ')} (is nats-server started with -js?): ${(err as Error).message}`,
       );
     }
-    const node = new ClusterNode(broker, nc, options, kv, owners);
+    const node = new ClusterNode(broker, nc, options, kv, owners, parked);
     await node.retained.start(o.forwardTimeoutMs * 5);
     await node.ownership.start();
     node.begin();
@@ -213,6 +230,8 @@ export class ClusterNode implements ClusterLink {
     on(this.subject('hello'), (m) => this.onHello(m));
     on(this.subject('snap', this.id), (m) => this.onSnap(m));
     on(this.subject('takeover', this.id), (m) => this.ownership.onTakeover(m));
+    // Something parked for this node while it runs (taken for dead too early): read it.
+    on(this.subject('parked', this.id), () => this.drainParked());
     for (const s of this.broker.sessions.values()) {
       for (const e of s.subscriptions.values()) this.local.add(e.filter);
     }
@@ -221,6 +240,7 @@ export class ClusterNode implements ClusterLink {
     this.hello();
     this.timer = setInterval(() => this.tick(), this.o.heartbeatMs);
     this.timer.unref();
+    this.drainParked();
     void this.watchStatus();
     this.log.info({ servers: this.o.servers }, 'cluster: joined');
   }
@@ -235,6 +255,7 @@ export class ClusterNode implements ClusterLink {
         this.log.info({ server: s.server }, 'cluster: NATS reconnected, re-announcing interest');
         this.hello();
         void this.ownership.reconnected();
+        this.drainParked();
       }
     }
   }
@@ -491,7 +512,8 @@ export class ClusterNode implements ClusterLink {
   /** Sends `msg` to the nodes with interest (see {@link forward}). */
   private send(msg: Message, packetId: number): boolean | Promise<boolean> {
     const route = this.interest.route(msg.topic);
-    if (route.plain.length === 0 && route.groups.length === 0) return false;
+    const park = msg.qos === 0 || this.parked === undefined ? NO_NODES : route.parked;
+    if (route.plain.length === 0 && route.groups.length === 0 && park.length === 0) return false;
     // Usually no shared group matches: the plain nodes are the targets, with no map per message.
     let targets: Map<string, string[]> | undefined;
     let pick: Set<string> | undefined;
@@ -513,7 +535,7 @@ export class ClusterNode implements ClusterLink {
         groups.push(g.key);
       }
       if (pick !== undefined) msg.sharedPick = pick;
-      if (targets.size === 0) return false;
+      if (targets.size === 0 && park.length === 0) return false;
     }
     const now = this.broker.clock.now;
     if (msg.expired(now)) return false;
@@ -533,6 +555,7 @@ export class ClusterNode implements ClusterLink {
     const rec: Unconfirmed = { origin: msg.origin, msgId, publish, targets: [] };
     if (targets === undefined) for (const n of route.plain) rec.targets.push([n.id, NO_GROUPS]);
     else for (const t of targets) rec.targets.push(t);
+    if (park.length > 0) rec.parked = park.map((n) => n.id);
     const all = this.sendAll(rec);
     if (packetId === 0) return all;
     const key = `${msg.origin}\0${packetId}`;
@@ -555,6 +578,16 @@ export class ClusterNode implements ClusterLink {
       if (first === undefined) first = p;
       else if (more === undefined) more = [first, p];
       else more.push(p);
+    }
+    if (rec.parked !== undefined && this.parked !== undefined) {
+      // Nodes taken for dead: JetStream's acknowledgement stands for theirs.
+      const data = encodeBatch([encodeForward(rec.origin, rec.msgId, NO_GROUPS, rec.publish)]);
+      for (const node of rec.parked) {
+        const p = this.parked.park(node, data, rec.msgId);
+        if (first === undefined) first = p;
+        else if (more === undefined) more = [first, p];
+        else more.push(p);
+      }
     }
     if (more !== undefined) return Promise.all(more).then((r) => r.every(Boolean));
     return first ?? Promise.resolve(true);
@@ -623,6 +656,24 @@ export class ClusterNode implements ClusterLink {
     msg.sharedPick = f.groups.length === 0 ? NO_PICK : new Set(f.groups);
     this.broker.router.publish(msg);
     return p.qos > 0;
+  }
+
+  /** Delivers what other nodes parked in JetStream for this one while they took it for dead. */
+  private drainParked(): void {
+    if (this.parked === undefined || this.natsState !== 'connected') return;
+    void this.parked.drain(
+      (data) => {
+        let batch: ForwardedMessage[];
+        try {
+          batch = decodeBatch(data);
+        } catch (err) {
+          this.log.warn({ err: (err as Error).message }, 'cluster: bad parked message skipped');
+          return;
+        }
+        for (const f of batch) this.receive(f);
+      },
+      () => new Promise<void>((resolve) => this.broker.persist.whenDurable(resolve)),
+    );
   }
 
   /**

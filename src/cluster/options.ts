@@ -34,6 +34,15 @@ export interface ClusterOptions {
   forwardTimeoutMs?: number;
   /** Copies JetStream keeps of the cluster's state (retained messages), 1-5 (default 1). */
   replicas?: number;
+  /**
+   * QoS 1/2 messages kept in JetStream for nodes taken for dead, delivered when they return:
+   * at most this many (default 100000; 0 keeps none), ...
+   */
+  parkedMaxMsgs?: number;
+  /** ... this many bytes (default 64 MiB) ... */
+  parkedMaxBytes?: number;
+  /** ... and none older than this, ms (default one hour); beyond them the oldest go. */
+  parkedMaxAgeMs?: number;
 }
 
 /** The options with every default applied. */
@@ -41,7 +50,14 @@ export type ResolvedClusterOptions = ClusterOptions &
   Required<
     Pick<
       ClusterOptions,
-      'subjectPrefix' | 'heartbeatMs' | 'nodeTimeoutMs' | 'forwardTimeoutMs' | 'replicas'
+      | 'subjectPrefix'
+      | 'heartbeatMs'
+      | 'nodeTimeoutMs'
+      | 'forwardTimeoutMs'
+      | 'replicas'
+      | 'parkedMaxMsgs'
+      | 'parkedMaxBytes'
+      | 'parkedMaxAgeMs'
     >
   >;
 
@@ -60,6 +76,9 @@ const KEYS = new Set([
   'nodeTimeoutMs',
   'forwardTimeoutMs',
   'replicas',
+  'parkedMaxMsgs',
+  'parkedMaxBytes',
+  'parkedMaxAgeMs',
 ]);
 
 /** Splits `--cluster nats://a:4222,nats://b:4222`. */
@@ -94,6 +113,13 @@ function positiveInt(v: unknown, key: string, max: number): number {
     fail(
       `cluster.${key}: must be a whole number of milliseconds 1-${max}, got ${JSON.stringify(v)}`,
     );
+  }
+  return v;
+}
+
+function count(v: unknown, key: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    fail(`cluster.${key}: must be a whole number ${min}-${max}, got ${JSON.stringify(v)}`);
   }
   return v;
 }
@@ -171,6 +197,15 @@ export function parseClusterOptions(data: unknown): ClusterOptions {
     }
     out.replicas = v;
   }
+  if (o.parkedMaxMsgs !== undefined) {
+    out.parkedMaxMsgs = count(o.parkedMaxMsgs, 'parkedMaxMsgs', 0, 100_000_000);
+  }
+  if (o.parkedMaxBytes !== undefined) {
+    out.parkedMaxBytes = count(o.parkedMaxBytes, 'parkedMaxBytes', 1024, 2 ** 40);
+  }
+  if (o.parkedMaxAgeMs !== undefined) {
+    out.parkedMaxAgeMs = positiveInt(o.parkedMaxAgeMs, 'parkedMaxAgeMs', 30 * 86_400_000);
+  }
   const r = resolveClusterOptions(out);
   if (r.nodeTimeoutMs <= r.heartbeatMs) {
     fail(
@@ -189,5 +224,8 @@ export function resolveClusterOptions(o: ClusterOptions): ResolvedClusterOptions
     nodeTimeoutMs: o.nodeTimeoutMs ?? 3000,
     forwardTimeoutMs: o.forwardTimeoutMs ?? 2000,
     replicas: o.replicas ?? 1,
+    parkedMaxMsgs: o.parkedMaxMsgs ?? 100_000,
+    parkedMaxBytes: o.parkedMaxBytes ?? 64 * 1024 * 1024,
+    parkedMaxAgeMs: o.parkedMaxAgeMs ?? 3_600_000,
   };
 }

@@ -61,6 +61,11 @@ describe('petrel broker --cluster', { skip: !hasNats(), timeout: 40_000 }, () =>
     await refused(['-c', cfg], 'cluster.replicas: must be a whole number 1-5, got 9');
     writeFileSync(
       cfg,
+      JSON.stringify({ cluster: { servers: [nats.url], nodeId: 'n', parkedMaxMsgs: -1 } }),
+    );
+    await refused(['-c', cfg], 'cluster.parkedMaxMsgs: must be a whole number 0-100000000, got -1');
+    writeFileSync(
+      cfg,
       JSON.stringify({
         cluster: { servers: [nats.url], nodeId: 'n', heartbeatMs: 500, nodeTimeoutMs: 400 },
       }),

@@ -1,0 +1,125 @@
+// Guarantee 6 of docs/cluster.md with a node process killed for real (SIGKILL): QoS 1/2
+// messages for its persistent sessions are kept in JetStream while it is dead and delivered when
+// it returns.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { nextPublishOf, publishOf, RawClient, subOf, subscribeRaw } from '../../helpers/broker.js';
+import { killAll, startCli } from '../../helpers/cli.js';
+import type { NatsHandle } from '../../helpers/nats.js';
+import { hasNats, startNats } from '../../helpers/nats.js';
+import { startNodeProcess } from './process.js';
+
+describe('cluster: a dead node', { skip: !hasNats(), timeout: 50_000 }, () => {
+  let nats: NatsHandle;
+  let dir: string;
+  const clients: RawClient[] = [];
+  const raw = async (port: number, extra = {}) => {
+    const r = await RawClient.connect(port, 5, extra, 5000);
+    clients.push(r.client);
+    return r;
+  };
+  before(async () => {
+    nats = await startNats();
+    dir = mkdtempSync(join(tmpdir(), 'petrel-cluster-dead-'));
+  });
+  after(async () => {
+    for (const c of clients) c.destroy();
+    killAll();
+    await nats?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('guarantee 6: QoS 1/2 messages for persistent sessions of a killed node are kept in JetStream and delivered when it returns', async () => {
+    const cfg = join(dir, 'c.json');
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        sysInterval: 1,
+        cluster: {
+          servers: [nats.url],
+          nodeId: 'x',
+          heartbeatMs: 200,
+          nodeTimeoutMs: 1000,
+          forwardTimeoutMs: 1000,
+        },
+      }),
+    );
+    const n1 = await startNodeProcess(nats.url, 'p1', ['-c', cfg, '--node-id', 'p1']);
+    const args = ['broker', '-p', '0', '-d', join(dir, 'p2-data'), '--durability', 'sync'];
+    const start2 = async () => {
+      const run = startCli([...args, '-c', cfg, '--node-id', 'p2']);
+      const port = Number((await run.waitFor(/listening on mqtt:\/\/127\.0\.0\.1:(\d+)/))[1]);
+      await run.waitFor('cluster: joined');
+      return { run, port };
+    };
+    let n2 = await start2();
+    const session = {
+      clientId: 'parked-sub',
+      clean: false,
+      properties: { sessionExpiryInterval: 600 },
+    };
+    const { client: s1 } = await raw(n2.port, session);
+    // The SUBACK says p1 knows the subscription.
+    await subscribeRaw(s1, [subOf('park/#', 2)]);
+    s1.send({ type: 14, reasonCode: 0, properties: undefined });
+    await s1.waitClose();
+
+    const { client: watch } = await raw(n1.port);
+    await subscribeRaw(watch, [subOf('$SYS/broker/cluster/nodes/p2/state', 0)]);
+    n2.run.child.kill('SIGKILL');
+    for (let i = 0; ; i++) {
+      const m = await nextPublishOf(watch, 3000);
+      if (m.payload.toString() === 'dead') break;
+      assert.ok(i < 20, 'p1 takes p2 for dead');
+    }
+
+    const { client: pub } = await raw(n1.port);
+    const n = 20;
+    for (let i = 1; i <= n; i++) {
+      const qos = i % 2 === 0 ? 2 : 1;
+      pub.send(publishOf(`park/${i}`, `m${i}`, qos, i));
+      const ack = await pub.next(5000);
+      assert.equal(ack.type, qos === 1 ? 4 : 5, `ack of m${i}`);
+      assert.equal((ack.type === 4 || ack.type === 5) && ack.reasonCode, 0);
+      if (qos === 2) {
+        pub.send({ type: 6, packetId: i, reasonCode: 0, properties: undefined });
+        assert.equal((await pub.next()).type, 7);
+      }
+    }
+    // QoS 0 is at most once: not kept.
+    pub.send(publishOf('park/zero', 'q0', 0));
+
+    n2 = await start2();
+    const { client: s2, connack } = await raw(n2.port, session);
+    assert.equal(connack.sessionPresent, true);
+    const got: string[] = [];
+    // Deliveries and PUBRELs interleave: answer each as it comes.
+    for (let i = 0; got.length < n && i < 4 * n; i++) {
+      const p = await s2.next(5000);
+      if (p.type === 6)
+        s2.send({ type: 7, packetId: p.packetId, reasonCode: 0, properties: undefined });
+      if (p.type !== 3) continue;
+      got.push(p.payload.toString());
+      if (p.qos === 1)
+        s2.send({ type: 4, packetId: p.packetId, reasonCode: 0, properties: undefined });
+      if (p.qos === 2)
+        s2.send({ type: 5, packetId: p.packetId, reasonCode: 0, properties: undefined });
+    }
+    assert.deepEqual(
+      got,
+      Array.from({ length: n }, (_, i) => `m${i + 1}`),
+      'every message, in order',
+    );
+    for (;;) {
+      const p = await s2.next(500).catch(() => undefined);
+      if (p === undefined) break;
+      assert.equal(p.type, 6, 'nothing else but PUBRELs (no QoS 0, no duplicate)');
+      s2.send({ type: 7, packetId: p.packetId, reasonCode: 0, properties: undefined });
+    }
+    await n2.run.stop('SIGTERM');
+    await n1.run.stop('SIGTERM');
+  });
+});
