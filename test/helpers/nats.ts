@@ -61,6 +61,7 @@ export async function startNatsCluster(size = 3): Promise<NatsHandle[]> {
       );
     }
     for (const h of started) await jetStreamReady(h.url, 20_000);
+    await replicasPlaceable((started[0] as NatsHandle).url, size, 20_000);
   } catch (err) {
     for (const h of started) await h.close();
     throw err;
@@ -81,6 +82,34 @@ export async function jetStreamReady(url: string, ms: number): Promise<void> {
       } catch (err) {
         if (Date.now() > deadline) throw new Error(`JetStream not ready at ${url}: ${err}`);
         await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
+/**
+ * Waits until a stream with `replicas` copies can be placed (every server known to the
+ * JetStream meta group): creates and deletes a probe stream until that succeeds.
+ */
+async function replicasPlaceable(url: string, replicas: number, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  const nc = await connect({ servers: url, timeout: 2000 });
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: 2000 });
+    for (;;) {
+      try {
+        await jsm.streams.add({
+          name: 'ready-probe',
+          subjects: ['ready.probe'],
+          num_replicas: replicas,
+        });
+        await jsm.streams.delete('ready-probe');
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`no ${replicas} replicas placeable: ${err}`);
+        await new Promise((r) => setTimeout(r, 250));
       }
     }
   } finally {

@@ -22,14 +22,20 @@ export async function startNode(
   options: BrokerOptions = {},
 ): Promise<TestNode> {
   const tb = await startBroker(options);
-  const node = await startCluster(tb.broker, {
-    servers: [natsUrl],
-    nodeId: id,
-    heartbeatMs: 200,
-    nodeTimeoutMs: 1000,
-    forwardTimeoutMs: 1000,
-    ...cluster,
-  });
+  let node: ClusterNode;
+  try {
+    node = await startCluster(tb.broker, {
+      servers: [natsUrl],
+      nodeId: id,
+      heartbeatMs: 200,
+      nodeTimeoutMs: 1000,
+      forwardTimeoutMs: 1000,
+      ...cluster,
+    });
+  } catch (err) {
+    await tb.close(); // or the test process would not end
+    throw err;
+  }
   return {
     id,
     tb,
