@@ -5,7 +5,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { connect as natsConnect } from '@nats-io/transport-node';
-import { decodeBatch } from '../../../src/cluster/wire.js';
+import { Message } from '../../../src/broker/message.js';
+import {
+  decodeBatch,
+  encodeBatch,
+  encodeForward,
+  encodePublishPart,
+} from '../../../src/cluster/wire.js';
 import { encodePacket } from '../../../src/codec/encode.js';
 import { nextPublishOf, publishOf, RawClient, subOf, subscribeRaw } from '../../helpers/broker.js';
 import type { NatsHandle } from '../../helpers/nats.js';
@@ -128,5 +134,30 @@ describe('cluster forwarding in batches', { skip: !hasNats(), timeout: 40_000 },
     assert.ok(max > 0);
     assert.ok(seen.length >= 3, `${seen.length} batches`);
     for (const m of seen) assert.ok(m.data.length <= max, `batch of ${m.data.length} bytes`);
+  });
+
+  test('a batch that does not parse is dropped whole and not confirmed; the node goes on', async () => {
+    const s = await client(b);
+    await subscribeRaw(s, [subOf('bat/bad', 1)]);
+    await interestKnown([a, b], b, 'bat/bad');
+    const now = Date.now();
+    const m = new Message('bat/bad', Buffer.from('g'), 1, false, undefined, 'pub', now);
+    const good = encodeForward('pub', 'test.bad.1', [], encodePublishPart(m, now));
+    const broken = Buffer.from(good);
+    broken[0] = 7; // an unknown record version
+    const received = b.node.stats.received;
+    for (const data of [Buffer.from('not a batch'), encodeBatch([good, broken])]) {
+      await assert.rejects(
+        watcher.request('petrel.msg.b', data, { timeout: 300 }),
+        'no confirmation for a batch that does not parse',
+      );
+    }
+    assert.equal(b.node.stats.received, received, 'nothing of it routed');
+    assert.equal(await s.silent(200), true, 'the good record of the bad batch was not delivered');
+    // The node still forwards and delivers.
+    const p = await client(a);
+    p.send(publishOf('bat/bad', 'after', 1, 1));
+    assert.equal((await p.next()).type, 4);
+    assert.equal((await nextPublishOf(s)).payload.toString(), 'after');
   });
 });
