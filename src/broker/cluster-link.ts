@@ -1,3 +1,4 @@
+import type { Will } from '../codec/types.js';
 import type { Message } from './message.js';
 import type { SubEntry } from './routing/subscription.js';
 import type { SessionHandover } from './session/handover.js';
@@ -46,6 +47,12 @@ export interface ClusterLink {
    * for the id took its place.
    */
   sessionEnded(clientId: string): void;
+  /**
+   * The will of `clientId`, connected here, was set at CONNECT (due `delayMs` after the loss of
+   * its connection) or is gone (undefined: discarded, or published here): the cluster keeps a
+   * record of it so that a survivor publishes it if this node dies.
+   */
+  willChanged(clientId: string, will: Will | undefined, delayMs: number): void;
   /** A subscription was added to the local trie (the filter may be a `$share/` one). */
   interestAdded(entry: SubEntry): void;
   /** A subscription left the local trie. */

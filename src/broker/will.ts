@@ -40,6 +40,15 @@ export function publishWill(broker: BrokerCore, clientId: string, will: Will): v
   broker.router.publish(msg);
 }
 
+/**
+ * When a will is due after its connection's loss, ms: its Will Delay bounded by the session's
+ * expiry (a session ending first sends it then), 0 for at once.
+ */
+export function willDueMs(will: Will, expiryInterval: number): number {
+  const delay = willDelay(will);
+  return delay > 0 && expiryInterval > 0 ? Math.min(delay, expiryInterval) * 1000 : 0;
+}
+
 /** Will Delay Interval in seconds (v5), 0 otherwise. */
 export function willDelay(will: Will): number {
   return will.properties?.willDelayInterval ?? 0;

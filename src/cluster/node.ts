@@ -14,6 +14,7 @@ import type { ClusterLink } from '../broker/cluster-link.js';
 import { Message } from '../broker/message.js';
 import type { SubEntry } from '../broker/routing/subscription.js';
 import type { SessionHandover } from '../broker/session/handover.js';
+import type { Will } from '../codec/types.js';
 import type { Logger } from '../observability/logger.js';
 import { RecentSet } from '../shared/recent-set.js';
 import { Forwarder } from './forwarder.js';
@@ -25,6 +26,7 @@ import { Ownership } from './ownership.js';
 import { Parked } from './parked.js';
 import { ClusterRetained } from './retained.js';
 import { clusterSysValues } from './sys.js';
+import { ClusterWills } from './wills.js';
 import type { ForwardedMessage, HeartbeatDoc, InterestAckDoc, InterestDoc } from './wire.js';
 import {
   decodeBatch,
@@ -115,6 +117,8 @@ export class ClusterNode implements ClusterLink {
   readonly ownership: Ownership;
   /** Messages kept in JetStream for dead nodes; undefined when `parkedMaxMsgs` is 0. */
   readonly parked: Parked | undefined;
+  /** The wills of this node's clients (a KV bucket), published by a survivor if it dies. */
+  readonly wills: ClusterWills;
   /** Forwarded messages, one batch per receiving node and event-loop turn. */
   private readonly forwarder: Forwarder;
   /** `<node>.<run>.`: a message id is this and a number. */
@@ -127,6 +131,7 @@ export class ClusterNode implements ClusterLink {
     kv: KV,
     owners: KV,
     parked: Parked | undefined,
+    wills: KV,
   ) {
     this.o = resolveClusterOptions(options);
     this.id = options.nodeId;
@@ -145,6 +150,13 @@ export class ClusterNode implements ClusterLink {
     );
     this.retained = new ClusterRetained(broker, kv, this.log);
     this.parked = parked;
+    this.wills = new ClusterWills(
+      broker,
+      wills,
+      this.id,
+      (clientId) => this.ownership.ownerOf(clientId),
+      this.log,
+    );
     this.ownership = new Ownership(
       broker,
       owners,
@@ -191,11 +203,13 @@ export class ClusterNode implements ClusterLink {
     let kv: KV;
     let owners: KV;
     let parked: Parked | undefined;
+    let wills: KV;
     try {
       const kvm = new Kvm(jetstream(nc));
       const bucket = { history: 1, replicas: o.replicas, timeout: o.forwardTimeoutMs };
       kv = await kvm.create(`${o.subjectPrefix}-retained`, bucket);
       owners = await kvm.create(`${o.subjectPrefix}-sessions`, bucket);
+      wills = await kvm.create(`${o.subjectPrefix}-wills`, bucket);
       parked = await Parked.open(nc, o, broker.log.child({ node: o.nodeId }));
     } catch (err) {
       await nc.close();
@@ -203,7 +217,7 @@ export class ClusterNode implements ClusterLink {
         `cluster: JetStream KV unavailable at ${o.servers.join(', ')} (is nats-server started with -js?): ${(err as Error).message}`,
       );
     }
-    const node = new ClusterNode(broker, nc, options, kv, owners, parked);
+    const node = new ClusterNode(broker, nc, options, kv, owners, parked, wills);
     await node.retained.start(o.forwardTimeoutMs * 5);
     await node.ownership.start();
     node.begin();
@@ -241,6 +255,7 @@ export class ClusterNode implements ClusterLink {
     this.timer = setInterval(() => this.tick(), this.o.heartbeatMs);
     this.timer.unref();
     this.drainParked();
+    void this.wills.resync();
     void this.watchStatus();
     this.log.info({ servers: this.o.servers }, 'cluster: joined');
   }
@@ -299,6 +314,7 @@ export class ClusterNode implements ClusterLink {
         n.alive = false;
         this.interest.invalidate();
         this.interestAcks.forget(n.id);
+        void this.wills.nodeDied(n.id);
         this.log.warn({ peer: n.id }, 'cluster: node silent, no longer routed to');
       }
     }
@@ -360,6 +376,10 @@ export class ClusterNode implements ClusterLink {
     return this.ownership.claim(clientId);
   }
 
+  willChanged(clientId: string, will: Will | undefined, delayMs: number): void {
+    if (this.natsState === 'connected') this.wills.changed(clientId, will, delayMs);
+  }
+
   sessionEnded(clientId: string): void {
     if (this.natsState === 'connected') this.ownership.sessionEnded(clientId);
   }
@@ -387,6 +407,7 @@ export class ClusterNode implements ClusterLink {
     n.lastSeen = Date.now();
     if (!n.alive) {
       n.alive = true;
+      this.wills.nodeBack(n.id);
       this.interest.invalidate();
       this.log.info({ peer: n.id }, 'cluster: node back');
     }
@@ -689,6 +710,7 @@ export class ClusterNode implements ClusterLink {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     this.interestAcks.close();
+    this.wills.close();
     if (this.broker.cluster === this) this.broker.setClusterLink(undefined);
     this.forwarder.flush();
     const connected = this.natsState === 'connected';

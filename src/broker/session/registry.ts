@@ -12,7 +12,7 @@ import { releasePublishers } from '../flow.js';
 import type { Delivery } from '../message.js';
 import { DeliveryState } from '../message.js';
 import { rejectWith } from '../refuse.js';
-import { ownWill, publishWill, willDelay } from '../will.js';
+import { ownWill, publishWill, willDelay, willDueMs } from '../will.js';
 import { NEVER_EXPIRES, Session, SessionTimer } from './session.js';
 
 const MAX_PACKET = 268_435_460;
@@ -46,6 +46,9 @@ export function attachSession(
   const granted = Math.min(requested, o.maxSessionExpiryInterval);
   session.expiryInterval = granted;
   session.will = ownWill(p.will);
+  if (session.will !== undefined) {
+    broker.cluster?.willChanged(clientId, session.will, willDueMs(session.will, granted));
+  }
   conn.session = session;
   session.connection = conn;
   const serverKeepAlive = applyConnectSettings(conn, p);
@@ -116,6 +119,7 @@ function takeSession(
       // [MQTT-3.1.3-9] reconnected within the will delay: the will is not sent.
       broker.wheel.cancel(session.willTimer);
       session.will = undefined;
+      broker.cluster?.willChanged(clientId, undefined, 0);
     }
   } else {
     if (existing !== undefined) endSession(broker, existing);
@@ -243,6 +247,8 @@ export function detachSession(broker: BrokerCore, conn: Connection, publish: boo
         publishWill(broker, session.clientId, will);
       }
     }
+    // Discarded or sent: the cluster's record of it goes (a delayed one stays until due).
+    if (session.will === undefined) broker.cluster?.willChanged(session.clientId, undefined, 0);
   }
   if (session.expiryInterval === 0) {
     endSession(broker, session);
@@ -266,6 +272,7 @@ export function endSession(broker: BrokerCore, session: Session): void {
     const will = session.will;
     session.will = undefined;
     if (will !== undefined) publishWill(broker, session.clientId, will);
+    broker.cluster?.willChanged(session.clientId, undefined, 0);
   }
   if (session.hasSubscriptions) {
     for (const entry of session.subscriptions.values()) broker.router.trie.remove(entry);
@@ -290,6 +297,7 @@ export function onSessionTimer(broker: BrokerCore, session: Session, kind: numbe
       if (session.connection === undefined && will !== undefined) {
         session.will = undefined;
         publishWill(broker, session.clientId, will);
+        broker.cluster?.willChanged(session.clientId, undefined, 0);
       }
       return;
     }

@@ -6,11 +6,23 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { nextPublishOf, publishOf, RawClient, subOf, subscribeRaw } from '../../helpers/broker.js';
+import { jetstream } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { connect as natsConnect } from '@nats-io/transport-node';
+import { kvKey } from '../../../src/cluster/wire.js';
+import {
+  delay,
+  nextPublishOf,
+  publishOf,
+  RawClient,
+  subOf,
+  subscribeRaw,
+} from '../../helpers/broker.js';
 import { killAll, startCli } from '../../helpers/cli.js';
 import type { NatsHandle } from '../../helpers/nats.js';
 import { hasNats, startNats } from '../../helpers/nats.js';
 import { startNodeProcess } from './process.js';
+import { startNode } from './util.js';
 
 describe('cluster: a dead node', { skip: !hasNats(), timeout: 50_000 }, () => {
   let nats: NatsHandle;
@@ -121,5 +133,109 @@ describe('cluster: a dead node', { skip: !hasNats(), timeout: 50_000 }, () => {
     }
     await n2.run.stop('SIGTERM');
     await n1.run.stop('SIGTERM');
+  });
+
+  test("guarantee 6: the wills of a killed node's clients are published once, by one survivor, after their delay [MQTT-3.1.2-8] [MQTT-3.1.3-9]", async () => {
+    const cfg = join(dir, 'w.json');
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        cluster: {
+          servers: [nats.url],
+          nodeId: 'x',
+          heartbeatMs: 200,
+          nodeTimeoutMs: 1000,
+          forwardTimeoutMs: 1000,
+        },
+      }),
+    );
+    const [w1, w2, w3] = await Promise.all(
+      ['w1', 'w2', 'w3'].map((id) => startNodeProcess(nats.url, id, ['-c', cfg, '--node-id', id])),
+    );
+    if (w1 === undefined || w2 === undefined || w3 === undefined) throw new Error('nodes');
+    const { client: s1 } = await raw(w1.port);
+    const { client: s3 } = await raw(w3.port);
+    await subscribeRaw(s1, [subOf('wills/#', 0)]);
+    await subscribeRaw(s3, [subOf('wills/#', 0)]);
+    const will = (topic: string, delay: number) => ({
+      topic,
+      payload: Buffer.from(topic),
+      qos: 0 as const,
+      retain: false,
+      properties: delay > 0 ? { willDelayInterval: delay } : undefined,
+    });
+    await raw(w2.port, { clientId: 'will-now', will: will('wills/now', 0) });
+    await raw(w2.port, {
+      clientId: 'will-later',
+      clean: false,
+      properties: { sessionExpiryInterval: 60 },
+      will: will('wills/later', 2),
+    });
+    // A client that leaves normally has no will to publish.
+    const { client: gone } = await raw(w2.port, {
+      clientId: 'will-gone',
+      will: will('wills/gone', 0),
+    });
+    gone.send({ type: 14, reasonCode: 0, properties: undefined });
+    await gone.waitClose();
+    await delay(300); // the records are written
+
+    w2.run.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    const seen = async (c: RawClient) => {
+      const got: Array<[string, number]> = [];
+      for (;;) {
+        const p = await c.next(3500).catch(() => undefined);
+        if (p === undefined) return got;
+        if (p.type === 3) got.push([p.topic, Date.now() - killedAt]);
+      }
+    };
+    const [on1, on3] = await Promise.all([seen(s1), seen(s3)]);
+    for (const got of [on1, on3]) {
+      assert.deepEqual(
+        got.map(([t]) => t),
+        ['wills/now', 'wills/later'],
+        'each will once, the delayed one last, none for the normal DISCONNECT',
+      );
+      const later = got[1]?.[1] ?? 0;
+      const now = got[0]?.[1] ?? 0;
+      assert.ok(later - now >= 1800, `the Will Delay is kept (${later - now} ms after the other)`);
+    }
+    await w1.run.stop('SIGTERM');
+    await w3.run.stop('SIGTERM');
+  });
+
+  test('guarantee 6: a node starting again drops its will records of an earlier run (its store sent those wills)', async () => {
+    const nc = await natsConnect({ servers: nats.url });
+    try {
+      const kv = await new Kvm(jetstream(nc)).create('petrel-wills', { history: 1 });
+      const stale = `wr.${kvKey('stale-client')}`;
+      await kv.put(stale, JSON.stringify({ node: 'wr', will: {}, delayMs: 0 }));
+      const n = await startNode(nats.url, 'wr');
+      try {
+        for (let i = 0; i < 50; i++) {
+          const e = await kv.get(stale);
+          if (e === null || e.operation !== 'PUT') break;
+          assert.ok(i < 49, 'the stale record is removed');
+          await delay(100);
+        }
+        // A client connected now has its will recorded.
+        await raw(n.tb.port, {
+          clientId: 'fresh-client',
+          will: { topic: 'wills/fresh', payload: Buffer.from('x'), qos: 0, retain: false },
+        });
+        const fresh = `wr.${kvKey('fresh-client')}`;
+        for (let i = 0; ; i++) {
+          const e = await kv.get(fresh);
+          if (e !== null && e.operation === 'PUT') break;
+          assert.ok(i < 50, 'the new will is recorded');
+          await delay(100);
+        }
+      } finally {
+        await n.close();
+      }
+    } finally {
+      await nc.close();
+    }
   });
 });
