@@ -561,18 +561,18 @@ export class ClusterNode implements ClusterLink {
     const now = this.broker.clock.now;
     if (msg.expired(now)) return false;
     const publish = encodePublishPart(msg, now);
-    const msgId = this.msgIdPrefix + String(++this.seq);
     if (msg.qos === 0) {
+      // No id: a QoS 0 copy is never sent twice nor looked up, so none is made or carried.
       if (targets === undefined) {
-        for (const n of route.plain)
-          this.forwarder.add(n.id, msg.origin, msgId, NO_GROUPS, publish);
+        for (const n of route.plain) this.forwarder.add(n.id, msg.origin, '', NO_GROUPS, publish);
       } else {
         for (const [node, groups] of targets) {
-          this.forwarder.add(node, msg.origin, msgId, groups, publish);
+          this.forwarder.add(node, msg.origin, '', groups, publish);
         }
       }
       return true;
     }
+    const msgId = this.msgIdPrefix + String(++this.seq);
     const rec: Unconfirmed = { origin: msg.origin, msgId, publish, targets: [] };
     if (targets === undefined) for (const n of route.plain) rec.targets.push([n.id, NO_GROUPS]);
     else for (const t of targets) rec.targets.push(t);

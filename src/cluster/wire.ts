@@ -22,7 +22,10 @@ export const BATCH_START: Buffer = Buffer.of(BATCH_VERSION);
 export interface ForwardedMessage {
   /** Client id of the publisher ('' for wills' … of server messages): No Local needs it. */
   origin: string;
-  /** Cluster-unique id: a second copy (a QoS 2 resend) is recognised by it. */
+  /**
+   * Cluster-unique id: a second copy (a QoS 2 resend) is recognised by it. Empty for QoS 0,
+   * which is never sent twice.
+   */
   msgId: string;
   /** Shared groups (`SharedGroup.key`) the receiver serves for this message. */
   groups: string[];
