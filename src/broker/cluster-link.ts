@@ -53,6 +53,12 @@ export interface ClusterLink {
    * record of it so that a survivor publishes it if this node dies.
    */
   willChanged(clientId: string, will: Will | undefined, delayMs: number): void;
+  /**
+   * A message of shared group `groupKey` ([MQTT-4.8.2]) whose member here went away unacknowledged
+   * and which has no other member here: sends it to another node with members of the group
+   * (one of them gets it). False when there is none (the message stays where it was).
+   */
+  reshare(msg: Message, groupKey: string): boolean;
   /** A subscription was added to the local trie (the filter may be a `$share/` one). */
   interestAdded(entry: SubEntry): void;
   /** A subscription left the local trie. */

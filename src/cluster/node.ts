@@ -614,6 +614,28 @@ export class ClusterNode implements ClusterLink {
     return first ?? Promise.resolve(true);
   }
 
+  reshare(msg: Message, groupKey: string): boolean {
+    const g = this.interest.route(msg.topic).groups.find((x) => x.key === groupKey);
+    const others = g?.nodes.filter((n) => n !== this.id);
+    if (others === undefined || others.length === 0 || this.natsState !== 'connected') return false;
+    const node = others[this.seq % others.length] as string;
+    const now = this.broker.clock.now;
+    if (msg.expired(now)) return false;
+    const publish = encodePublishPart(msg, now);
+    const msgId = this.msgIdPrefix + String(++this.seq);
+    const groups = [groupKey];
+    if (msg.qos === 0) {
+      this.forwarder.add(node, msg.origin, msgId, groups, publish);
+      return true;
+    }
+    void this.forwarder.addConfirmed(node, msg.origin, msgId, groups, publish).then((ok) => {
+      if (!ok) {
+        this.log.warn({ peer: node, topic: msg.topic }, 'cluster: shared message not re-routed');
+      }
+    });
+    return true;
+  }
+
   reforward(clientId: string, packetId: number): Promise<boolean> | undefined {
     const key = `${clientId}\0${packetId}`;
     const rec = this.unconfirmed.get(key);

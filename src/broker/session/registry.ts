@@ -332,10 +332,15 @@ function rerouteShared(broker: BrokerCore, session: Session): void {
       const g = d.group;
       if (g === undefined) continue;
       const target = g.pick(g.memberOf(session.clientId));
-      if (target === undefined) continue;
+      // None here: a member on another node of a cluster takes it, if there is one.
+      if (target === undefined && broker.cluster?.reshare(d.message, g.key) !== true) continue;
       session.inflight.delete(d.packetId);
       session.packetIds.release(d.packetId);
       broker.persist.inflightDelete(session, d);
+      if (target === undefined) {
+        d.message.unpin();
+        continue;
+      }
       const qos = Math.min(target.qos, d.qos) as QoS;
       const ids = target.subscriptionId !== 0 ? [target.subscriptionId] : undefined;
       deliver(broker, target.session, d.message, qos, d.retain, ids, g, undefined);

@@ -257,9 +257,6 @@ export const flowCases: ConformanceCase[] = [
     statements5: ['§4.8.2'],
     versions: V5,
     mosquitto: { note: 'drops the in-flight message with the member (the spec says SHOULD)' },
-    cluster: {
-      note: 'a member leaving redelivers only to members on its own node; here the other member is on another node',
-    },
     steps: [
       { send: '82 ~ 0001 00 0013 2473686172652f672f 612f{cid} 01' },
       { expect: '90 04 0001 00 01' },
