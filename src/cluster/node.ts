@@ -622,12 +622,12 @@ export class ClusterNode implements ClusterLink {
     const now = this.broker.clock.now;
     if (msg.expired(now)) return false;
     const publish = encodePublishPart(msg, now);
-    const msgId = this.msgIdPrefix + String(++this.seq);
     const groups = [groupKey];
     if (msg.qos === 0) {
-      this.forwarder.add(node, msg.origin, msgId, groups, publish);
+      this.forwarder.add(node, msg.origin, '', groups, publish);
       return true;
     }
+    const msgId = this.msgIdPrefix + String(++this.seq);
     void this.forwarder.addConfirmed(node, msg.origin, msgId, groups, publish).then((ok) => {
       if (!ok) {
         this.log.warn({ peer: node, topic: msg.topic }, 'cluster: shared message not re-routed');
