@@ -16,6 +16,9 @@
 //                                      lmdb and latency-lmdb scenarios; the relays are the
 //                                      ceiling check)
 //   --scenarios fanin-q0,conn,...      which scenarios (see --help for the list)
+//   --scenarios cluster                issue 14's scenarios (cluster-…, run only when named):
+//                                      one node, two nodes through nats-server (publishers on
+//                                      one, subscribers on the other), `--workers 2` on one port
 //   --duration S   seconds per run (default 5)    --warmup S  seconds not counted (default 1)
 //   --runs N       runs per scenario and broker (default 3)
 //   --connections N  idle connections of `conn` (default 10000)
