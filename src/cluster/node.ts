@@ -221,6 +221,8 @@ export class ClusterNode implements ClusterLink {
     await node.retained.start(o.forwardTimeoutMs * 5);
     await node.ownership.start();
     node.begin();
+    await node.initialSync();
+    node.log.info({ servers: o.servers, peers: node.interest.nodes.size }, 'cluster: joined');
     return node;
   }
 
@@ -257,7 +259,21 @@ export class ClusterNode implements ClusterLink {
     this.drainParked();
     void this.wills.resync();
     void this.watchStatus();
-    this.log.info({ servers: this.o.servers }, 'cluster: joined');
+  }
+
+  /**
+   * Waits for the other nodes' interest: they answer the hello with a heartbeat at once, and a
+   * snapshot of each is fetched; done when none is on its way after a heartbeat interval (at
+   * most 500 ms), or after `forwardTimeoutMs` in any case.
+   */
+  private async initialSync(): Promise<void> {
+    const start = Date.now();
+    const settle = start + Math.min(this.o.heartbeatMs, 500);
+    const deadline = start + this.o.forwardTimeoutMs;
+    for (let now = start; now < deadline; now = Date.now()) {
+      if (now >= settle && this.snapshots.size === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   private async watchStatus(): Promise<void> {

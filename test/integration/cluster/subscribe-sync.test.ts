@@ -67,6 +67,21 @@ describe('cluster: subscribe then publish', { skip: !hasNats(), timeout: 40_000 
     assert.equal((await nextPublishOf(s2)).payload.toString(), 'hi');
   });
 
+  test("a node joining learns the others' interest before it reports joined: a publish on it at once reaches a subscriber on another node", async () => {
+    const sub = await client(b);
+    await subscribeRaw(sub, [subOf('late/+', 0)]);
+    const d = await startNode(nats.url, 'd');
+    try {
+      assert.equal(d.node.interest.nodes.get('b')?.filters.has('late/+'), true);
+      const { client: p } = await RawClient.connect(d.tb.port, 5);
+      clients.push(p);
+      p.send(publishOf('late/x', 'from the new node', 0));
+      assert.equal((await nextPublishOf(sub)).payload.toString(), 'from the new node');
+    } finally {
+      await d.close();
+    }
+  });
+
   test('a node that never confirms delays a SUBACK by forwardTimeoutMs at most, then the SUBACK goes out', async () => {
     // A fake node: it sends heartbeats (so the others count it alive) but confirms nothing.
     const nc: NatsConnection = await natsConnect({ servers: nats.url });
