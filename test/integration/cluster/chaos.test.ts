@@ -3,18 +3,16 @@
 // the publisher got a PUBACK for must reach the subscriber on the surviving node, and the
 // survivors' `$SYS` cluster view must show the dead node within a few seconds.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { MqttClient } from '../../../src/client/client.js';
 import { connect } from '../../../src/client/connect.js';
 import { delay } from '../../helpers/broker.js';
-import { killAll } from '../../helpers/cli.js';
 import type { NatsHandle } from '../../helpers/nats.js';
-import { hasNats, startNats } from '../../helpers/nats.js';
+import { hasNats } from '../../helpers/nats.js';
 import type { NodeProcess } from './process.js';
-import { startNodeProcess } from './process.js';
+import { processSuite, startNodeProcess } from './process.js';
 import { until } from './util.js';
 
 describe('cluster chaos: kill -9 of a node under QoS 1 traffic', {
@@ -35,15 +33,9 @@ describe('cluster chaos: kill -9 of a node under QoS 1 traffic', {
     return c;
   };
 
-  before(async () => {
-    nats = await startNats();
-    dir = mkdtempSync(join(tmpdir(), 'petrel-chaos-'));
-  });
-  after(async () => {
-    for (const c of clients) c.destroy();
-    killAll();
-    await nats?.close();
-    rmSync(dir, { recursive: true, force: true });
+  processSuite('petrel-chaos-', clients, (n, d) => {
+    nats = n;
+    dir = d;
   });
 
   test('guarantee 6: acknowledged QoS 1 messages lost to subscribers on surviving nodes: 0; guarantee 8: the dead node shows in $SYS within seconds', async (t) => {

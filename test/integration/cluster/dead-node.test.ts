@@ -2,10 +2,9 @@
 // messages for its persistent sessions are kept in JetStream while it is dead and delivered when
 // it returns.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect as natsConnect } from '@nats-io/transport-node';
@@ -18,10 +17,10 @@ import {
   subOf,
   subscribeRaw,
 } from '../../helpers/broker.js';
-import { killAll, startCli } from '../../helpers/cli.js';
+import { startCli } from '../../helpers/cli.js';
 import type { NatsHandle } from '../../helpers/nats.js';
-import { hasNats, startNats } from '../../helpers/nats.js';
-import { startNodeProcess } from './process.js';
+import { hasNats } from '../../helpers/nats.js';
+import { processSuite, startNodeProcess } from './process.js';
 import { startNode } from './util.js';
 
 describe('cluster: a dead node', { skip: !hasNats(), timeout: 50_000 }, () => {
@@ -33,15 +32,9 @@ describe('cluster: a dead node', { skip: !hasNats(), timeout: 50_000 }, () => {
     clients.push(r.client);
     return r;
   };
-  before(async () => {
-    nats = await startNats();
-    dir = mkdtempSync(join(tmpdir(), 'petrel-cluster-dead-'));
-  });
-  after(async () => {
-    for (const c of clients) c.destroy();
-    killAll();
-    await nats?.close();
-    rmSync(dir, { recursive: true, force: true });
+  processSuite('petrel-cluster-dead-', clients, (n, d) => {
+    nats = n;
+    dir = d;
   });
 
   test('guarantee 6: QoS 1/2 messages for persistent sessions of a killed node are kept in JetStream and delivered when it returns', async () => {

@@ -2,10 +2,9 @@
 // cluster; messages cross between clients that landed on different workers; a killed worker is
 // restarted.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   delay,
   nextPublishOf,
@@ -14,9 +13,10 @@ import {
   subOf,
   subscribeRaw,
 } from '../../helpers/broker.js';
-import { killAll, runCli, startCli } from '../../helpers/cli.js';
+import { runCli, startCli } from '../../helpers/cli.js';
 import type { NatsHandle } from '../../helpers/nats.js';
-import { hasNats, startNats } from '../../helpers/nats.js';
+import { hasNats } from '../../helpers/nats.js';
+import { processSuite } from './process.js';
 import { until } from './util.js';
 
 /** The `pid` of the log line saying `msg` with `node` (JSON log lines on stderr). */
@@ -34,15 +34,9 @@ describe('petrel broker --workers', { skip: !hasNats(), timeout: 50_000 }, () =>
   let nats: NatsHandle;
   let dir: string;
   const clients: RawClient[] = [];
-  before(async () => {
-    nats = await startNats();
-    dir = mkdtempSync(join(tmpdir(), 'petrel-workers-'));
-  });
-  after(async () => {
-    for (const c of clients) c.destroy();
-    killAll();
-    await nats?.close();
-    rmSync(dir, { recursive: true, force: true });
+  processSuite('petrel-workers-', clients, (n, d) => {
+    nats = n;
+    dir = d;
   });
 
   test('--workers values are checked', async () => {
