@@ -163,19 +163,9 @@ int main(int argc, char **argv) {
       size_t pos = 0;
       nacks = 0;
       while (pos + 2 <= c->len) {
-        uint32_t len = 0, mul = 1;
-        size_t i = pos + 1;
-        int done = 0;
-        while (i < c->len && i < pos + 5) {
-          uint8_t b = c->buf[i++];
-          len += (b & 0x7f) * mul;
-          mul *= 128;
-          if (!(b & 0x80)) {
-            done = 1;
-            break;
-          }
-        }
-        if (!done || i + len > c->len) break;
+        size_t i;
+        uint32_t len;
+        if (!whole_packet(c->buf, c->len, pos, &i, &len)) break;
         uint8_t h = c->buf[pos];
         const uint8_t *body = c->buf + i;
         if ((h >> 4) == 3 && k == 0) {

@@ -61,6 +61,27 @@ static int put_len(uint8_t *b, uint32_t n) {
   return i;
 }
 
+/*
+ * Whether a whole packet starts at buf[pos] among the first `have` bytes: if so, *body is the
+ * offset of its body and *len its Remaining Length. The non-blocking read loops frame with it.
+ */
+static int whole_packet(const uint8_t *buf, size_t have, size_t pos, size_t *body, uint32_t *len) {
+  uint32_t n = 0, mul = 1;
+  size_t i = pos + 1;
+  while (i < have && i < pos + 5) {
+    uint8_t b = buf[i++];
+    n += (b & 0x7fu) * mul;
+    mul *= 128;
+    if (!(b & 0x80)) {
+      if (i + n > have) return 0;
+      *body = i;
+      *len = n;
+      return 1;
+    }
+  }
+  return 0;
+}
+
 static uint8_t read_packet(int fd, uint8_t *buf, size_t cap) {
   uint8_t h;
   if (read(fd, &h, 1) != 1) die("read (handshake)");

@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdint.h>
@@ -23,7 +24,11 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
+
+#define TOOL "relay"
+#include "mqtt.h"
 
 #define MAX_CLIENTS 65536
 #define MAX_FILTERS 8
@@ -54,11 +59,6 @@ static void watch(struct client *c) {
   struct epoll_event ev = {.events = (c->paused ? 0 : EPOLLIN) | (c->want_out ? EPOLLOUT : 0),
                            .data.fd = c->fd};
   epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
-}
-
-static void die(const char *what) {
-  perror(what);
-  exit(1);
 }
 
 static void out_append(struct client *c, const uint8_t *b, size_t n) {
@@ -223,18 +223,9 @@ static int on_readable(struct client *c) {
     c->in_len += (size_t)r;
     size_t pos = 0;
     while (pos + 2 <= c->in_len) {
-      size_t len = 0, mul = 1, i = pos + 1;
-      int done = 0;
-      while (i < c->in_len && i < pos + 5) {
-        uint8_t d = c->in[i++];
-        len += (d & 0x7f) * mul;
-        mul *= 128;
-        if (!(d & 0x80)) {
-          done = 1;
-          break;
-        }
-      }
-      if (!done || i + len > c->in_len) break;
+      size_t i;
+      uint32_t len;
+      if (!whole_packet(c->in, c->in_len, pos, &i, &len)) break;
       if (!on_frame(c, c->in[pos], c->in + i, len, c->in + pos, i + len - pos)) return 0;
       pos = i + len;
     }

@@ -357,19 +357,9 @@ static void on_readable(int ep, struct conn *c) {
     double at = now_ms();
     size_t pos = 0;
     while (pos + 2 <= c->rlen) {
-      uint32_t len = 0, mul = 1;
-      size_t i = pos + 1;
-      int done = 0;
-      while (i < c->rlen && i < pos + 5) {
-        uint8_t b = c->rbuf[i++];
-        len += (b & 0x7fu) * mul;
-        mul *= 128;
-        if (!(b & 0x80)) {
-          done = 1;
-          break;
-        }
-      }
-      if (!done || i + len > c->rlen) break;
+      size_t i;
+      uint32_t len;
+      if (!whole_packet(c->rbuf, c->rlen, pos, &i, &len)) break;
       uint8_t h = c->rbuf[pos];
       if ((h >> 4) == 3 && c->pub < 0 && len >= 2) on_delivery(c, h, c->rbuf + i, len, at);
       else if ((h >> 4) == 4 && c->pub >= 0) on_ack(&pubs[c->pub], c->rbuf + i, len, at);
