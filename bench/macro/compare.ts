@@ -403,13 +403,38 @@ function parseOptions(argv: string[]): Options {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A broker's RSS growth per connection: its RSS when created, and again 1 s after the generator
+ * says all connections are open (the broker settles first: lazy allocations, GC).
+ */
+class RssPerConnection {
+  private readonly before: number;
+  private sampling: Promise<void> = Promise.resolve();
+  private value: number | undefined = undefined;
+
+  constructor(private readonly pid: number) {
+    this.before = rssOf(pid);
+  }
+
+  /** All `n` connections are open. */
+  opened(n: number): void {
+    this.sampling = sleep(1000).then(() => {
+      if (n > 0) this.value = (rssOf(this.pid) - this.before) / n;
+    });
+  }
+
+  /** The figure, once read (undefined when no connection was reported open). */
+  async result(): Promise<number | undefined> {
+    await this.sampling;
+    return this.value;
+  }
+}
+
 /** Runs `petrel bench` once against `broker`; samples the broker's RSS while connections idle. */
 function runBench(broker: RunningBroker, args: string[], timeoutMs: number): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const rssBefore = rssOf(broker.pid);
+    const rss = new RssPerConnection(broker.pid);
     const cpu = watchCpu(broker);
-    let rssPerConn: number | undefined;
-    let sampling: Promise<void> = Promise.resolve();
     const where = ['-h', '127.0.0.1', '-p', String(broker.port)];
     if (broker.subPort !== undefined) where.push('--sub-port', String(broker.subPort));
     const child = spawnWithNofile(
@@ -425,18 +450,12 @@ function runBench(broker: RunningBroker, args: string[], timeoutMs: number): Pro
     child.stderr?.on('data', (d: Buffer) => {
       stderr += d.toString();
       const m = /(\d+) connections open/.exec(d.toString());
-      if (m !== null) {
-        const n = Number(m[1]);
-        // Let the broker settle (lazy allocations, GC) before reading its RSS.
-        sampling = sleep(1000).then(() => {
-          if (n > 0) rssPerConn = (rssOf(broker.pid) - rssBefore) / n;
-        });
-      }
+      if (m !== null) rss.opened(Number(m[1]));
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      void sampling.then(() => {
+      void rss.result().then((rssPerConn) => {
         const spent = cpu.done();
         try {
           const report = JSON.parse(stdout) as BenchReport;
@@ -482,21 +501,15 @@ async function runNativeOn(
     });
     await sleep(500);
     cpu = watchCpu(broker);
-    const rssBefore = rssOf(broker.pid);
-    let sampling: Promise<void> = Promise.resolve();
+    const rss = new RssPerConnection(broker.pid);
     report = await runConnect({
       port,
       count: Number(count),
       concurrency: Number(concurrency),
       holdSeconds: 2,
-      onOpen: (n) => {
-        // As in runBench: the broker settles (lazy allocations, GC) before its RSS is read.
-        sampling = sleep(1000).then(() => {
-          if (n > 0) rssPerConn = (rssOf(broker.pid) - rssBefore) / n;
-        });
-      },
+      onOpen: (n) => rss.opened(n),
     });
-    await sampling;
+    rssPerConn = await rss.result();
   } else if (args[0] === 'fanin' || args[0] === 'pairs') {
     const [scenario, clients = '16', qos = '0', payload = '64'] = args;
     report = await runThroughput({
