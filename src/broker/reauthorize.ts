@@ -1,6 +1,7 @@
 import type { BrokerCore } from './core.js';
 import type { ClientInfo } from './hooks.js';
 import { isPromise } from './hooks.js';
+import { dropSubscription } from './session/subscriptions.js';
 
 /**
  * Asks `authorizeSubscribe` again for every subscription of every session (connected or not)
@@ -35,9 +36,7 @@ export async function reauthorizeSubscriptions(broker: BrokerCore): Promise<numb
       if (verdict === true || (verdict !== false && verdict < 0x80)) continue;
       // The client may have unsubscribed (or resubscribed) while an async hook ran.
       if (session.subscriptions.get(entry.filter) !== entry) continue;
-      session.subscriptions.delete(entry.filter);
-      broker.router.trie.remove(entry);
-      if (session.persistent) broker.persist.subDelete(session, entry.filter);
+      dropSubscription(broker, entry);
       removed++;
       broker.log.info(
         { clientId: session.clientId, filter: entry.filter },

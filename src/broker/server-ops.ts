@@ -3,7 +3,12 @@
 // session and the Persister as the packet handlers do, and checks everything before changing
 // anything, so a refusal leaves no trace.
 import type { QoS } from '../codec/constants.js';
-import { parseSharedSubscription, validateTopicFilter, validateTopicName } from '../codec/topic.js';
+import {
+  hasWildcard,
+  parseSharedSubscription,
+  validateTopicFilter,
+  validateTopicName,
+} from '../codec/topic.js';
 import { ConnState } from './conn-state.js';
 import type { BrokerCore } from './core.js';
 import { topicWithinLimits } from './limits.js';
@@ -11,6 +16,7 @@ import { Message, topicLevels } from './message.js';
 import { rejectWith } from './refuse.js';
 import { SubEntry } from './routing/subscription.js';
 import { endSession } from './session/registry.js';
+import { dropSubscription, putSubscription } from './session/subscriptions.js';
 
 /** Options of a subscription made by the server for a session. */
 export interface ServerSubscribeOptions {
@@ -48,7 +54,7 @@ export function serverSubscribe(
   if (shared !== undefined && o.noLocal === true) {
     throw new TypeError('noLocal is not allowed on a shared subscription');
   }
-  if (!opts.wildcardSubscriptionAvailable && /[+#]/.test(topicFilter)) {
+  if (!opts.wildcardSubscriptionAvailable && hasWildcard(topicFilter)) {
     throw new TypeError('wildcard subscriptions are switched off (wildcardSubscriptionAvailable)');
   }
   if (!topicWithinLimits(topicFilter, opts)) {
@@ -66,11 +72,7 @@ export function serverSubscribe(
     0,
     shared?.group,
   );
-  const old = session.subscriptions.get(filter);
-  if (old !== undefined) broker.router.trie.remove(old);
-  broker.router.trie.add(entry);
-  session.subscriptions.set(filter, entry);
-  if (session.persistent) broker.persist.subPut(session, entry);
+  const old = putSubscription(broker, entry);
   if (session.connection?.state === ConnState.Connected) {
     broker.router.sendRetained(session, entry, old === undefined);
   }
@@ -82,9 +84,7 @@ export function serverUnsubscribe(broker: BrokerCore, clientId: string, filter: 
   const session = broker.sessions.get(clientId);
   const entry = session?.subscriptions.get(filter);
   if (session === undefined || entry === undefined) return false;
-  session.subscriptions.delete(filter);
-  broker.router.trie.remove(entry);
-  if (session.persistent) broker.persist.subDelete(session, filter);
+  dropSubscription(broker, entry);
   return true;
 }
 

@@ -12,6 +12,7 @@ import { topicWithinLimits } from '../limits.js';
 import { fail } from '../refuse.js';
 import { SubEntry } from '../routing/subscription.js';
 import type { Session } from '../session/session.js';
+import { putSubscription } from '../session/subscriptions.js';
 
 /** A subscription after the checks: granted QoS, or a failure reason (>= 0x80). */
 interface Verdict {
@@ -149,12 +150,8 @@ function finishSubscribe(
       subId,
       v.group,
     );
-    const old = session.subscriptions.get(s.topicFilter);
     // [MQTT-3.8.4-3] an identical filter replaces the existing subscription.
-    if (old !== undefined) broker.router.trie.remove(old);
-    broker.router.trie.add(entry);
-    session.subscriptions.set(s.topicFilter, entry);
-    if (session.persistent) broker.persist.subPut(session, entry);
+    const old = putSubscription(broker, entry);
     added.push({ entry, isNew: old === undefined });
     codes.push(qos);
   }

@@ -3,6 +3,7 @@ import { encodePacket } from '../../codec/encode.js';
 import { ReasonCode } from '../../codec/reason-codes.js';
 import type { UnsubscribePacket } from '../../codec/types.js';
 import type { Connection } from '../connection.js';
+import { dropSubscription } from '../session/subscriptions.js';
 
 /** UNSUBSCRIBE: removes each filter; v5 UNSUBACK says 0x11 for filters that did not exist. */
 export function handleUnsubscribe(conn: Connection, p: UnsubscribePacket): void {
@@ -16,9 +17,7 @@ export function handleUnsubscribe(conn: Connection, p: UnsubscribePacket): void 
       codes.push(ReasonCode.NoSubscriptionExisted);
       continue;
     }
-    session.subscriptions.delete(filter);
-    broker.router.trie.remove(entry);
-    if (session.persistent) broker.persist.subDelete(session, filter);
+    dropSubscription(broker, entry);
     codes.push(ReasonCode.Success);
   }
   conn.write(
