@@ -25,6 +25,9 @@ export function mountClients(root: HTMLElement): () => void {
   const more = moreButton('clients-more');
   let cursor: string | undefined;
   let generation = 0;
+  // Disconnects reported in the status line: a list that was asked for before one answers
+  // after it, and must not replace its message (the table is still updated).
+  let actions = 0;
   const detail = h('section', { id: 'client-detail', 'aria-label': 'Client' });
   let mounted = true;
   const live = () => mounted;
@@ -40,6 +43,7 @@ export function mountClients(root: HTMLElement): () => void {
       api('DELETE', `/clients/${seg(c.clientId)}`).then(
         () => {
           tr.remove();
+          actions++;
           showStatus(status, `Disconnected ${c.clientId}.`, false);
         },
         (err: unknown) => {
@@ -70,6 +74,7 @@ export function mountClients(root: HTMLElement): () => void {
 
   const load = async (append: boolean): Promise<void> => {
     const mine = ++generation;
+    const acted = actions;
     const q = new URLSearchParams({ limit: String(PAGE) });
     if (search.value !== '') q.set('prefix', search.value);
     if (append && cursor !== undefined) q.set('after', cursor);
@@ -80,6 +85,7 @@ export function mountClients(root: HTMLElement): () => void {
       for (const c of page.items) body.appendChild(row(c));
       cursor = page.next;
       more.hidden = cursor === undefined;
+      if (actions !== acted) return;
       showStatus(
         status,
         page.total === 0
